@@ -1,0 +1,29 @@
+//! Schema migrations of civlink, one file per migration, applied in order by [`Migrator`].
+//!
+//! Migrations are frozen history: they spell out their columns and enum values instead of
+//! reading them from `entity`, so a later change to an entity never rewrites an old migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod conventions;
+mod m20261129_000001_create_regions;
+mod m20261129_000002_create_organizations_and_stations;
+mod m20261129_000003_create_workers_and_volunteers;
+mod m20261129_000004_create_clients;
+mod m20261129_000005_create_projects_services_and_charity;
+
+/// Runs civlink's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_regions::Migration),
+            Box::new(m20261129_000002_create_organizations_and_stations::Migration),
+            Box::new(m20261129_000003_create_workers_and_volunteers::Migration),
+            Box::new(m20261129_000004_create_clients::Migration),
+            Box::new(m20261129_000005_create_projects_services_and_charity::Migration),
+        ]
+    }
+}

@@ -1,0 +1,12 @@
+//! civlink: the GraphQL API that joins the five parties of social-work linkage (五社联动):
+//! stations, social workers, volunteers, organisations, clients and projects on the real
+//! administrative-division tree.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod graphql;
+pub mod import;
+pub mod seed;
+pub mod store;
