@@ -1,1 +1,118 @@
-//! TODO
+//! The HTTP application: GraphQL over HTTP on `/graphql`, GraphiQL for browsers, health and
+//! readiness probes. Built from its parts and bound separately, so tests can bind port 0.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQLRequest;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+
+use crate::graphql::{CivlinkSchema, RequestData};
+use crate::store::Scope;
+
+/// Shared state of the router: the schema and the pool. Nothing per-client is kept here, so
+/// any number of replicas can serve behind one database.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: CivlinkSchema,
+    pub db: DatabaseConnection,
+}
+
+/// The media type of GraphQL-over-HTTP responses.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(Arc::new(state))
+}
+
+fn accepts(headers: &HeaderMap, media: &str) -> bool {
+    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains(media))
+}
+
+/// GET `/graphql`: GraphiQL for a browser that sent no query, else a query over GET.
+async fn graphql_get(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+) -> Response {
+    let has_query = uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
+    if !has_query && accepts(&headers, "text/html") {
+        return Html(GraphiQLSource::build().endpoint("/graphql").title("civlink GraphiQL").finish()).into_response();
+    }
+    execute(state, headers, request).await
+}
+
+/// POST `/graphql`: `application/json` bodies (GraphQL-over-HTTP).
+async fn graphql_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+) -> Response {
+    execute(state, headers, request).await
+}
+
+/// Runs a request and answers per GraphQL over HTTP: clients that accept
+/// `application/graphql-response+json` get it, with status 400 for request errors (no
+/// `data`); others get `application/json` with status 200.
+async fn execute(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+) -> Response {
+    // Without `Accept: application/graphql-response+json` a client gets the legacy
+    // `application/json` behaviour, as the spec asks of servers during its transition.
+    let modern = accepts(&headers, GRAPHQL_RESPONSE);
+    let request = match request {
+        Ok(r) => r.into_inner(),
+        Err(rejection) => {
+            let message = format!("malformed GraphQL request: {}", rejection.0);
+            let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+            return respond(StatusCode::BAD_REQUEST, modern, body.to_string());
+        }
+    };
+    let data = RequestData::new(state.db.clone(), Scope::all());
+    let response = state.schema.execute(request.data(data)).await;
+    // A request error (parse or validation) has errors without a path and no data.
+    let request_error =
+        response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = serde_json::to_value(&response).unwrap_or_default();
+    if request_error && let Some(obj) = body.as_object_mut() {
+        obj.remove("data");
+    }
+    let status = if request_error && modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    respond(status, modern, body.to_string())
+}
+
+fn respond(status: StatusCode, modern: bool, body: String) -> Response {
+    let media = if modern { GRAPHQL_RESPONSE } else { "application/json" };
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    response
+}
+
+/// `/healthz`: the process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `/readyz`: the database answers.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}

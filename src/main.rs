@@ -1,1 +1,149 @@
-fn main() {}
+//! The `civlink` command: serve the API, migrate, print the schema, import division codes,
+//! seed demo data. Thin: parses the command line and calls the library.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use civlink::config::{DatabaseConfig, ServeConfig};
+use civlink::import::{BarProgress, NoProgress};
+
+#[derive(Parser)]
+#[command(name = "civlink", version, about = "GraphQL API joining social-work stations, workers, volunteers, organisations, clients and projects (五社联动)")]
+struct Cli {
+    #[command(flatten)]
+    db: DatabaseConfig,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load the shipped division codes if the regions table is empty, and serve.
+    Serve(ServeConfig),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to stdout.
+    Schema,
+    /// Import data files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Create data sets.
+    #[command(subcommand)]
+    Seed(SeedCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import NBS division-code CSV files (provinces.csv, cities.csv, areas.csv, streets.csv,
+    /// villages*.csv; plain or .gz) from DIR. Idempotent.
+    Regions { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// Load the deterministic demo data set (synthetic people) that reproduces the published
+    /// figures of the source article. Does nothing if it is already loaded.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", civlink::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = connect(&cli.db).await?;
+            civlink::db::migrate(&db).await.context("migration failed")?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Regions { dir }) => {
+            let db = connect_and_migrate(&cli.db).await?;
+            let counts = civlink::import::regions::import_regions_dir(&db, &dir, &BarProgress::new())
+                .await
+                .with_context(|| format!("importing regions from {}", dir.display()))?;
+            println!("{counts}");
+            Ok(())
+        }
+        Command::Seed(SeedCommand::Demo) => {
+            let db = connect_and_migrate(&cli.db).await?;
+            load_regions_if_empty(&db).await?;
+            let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Serve(serve) => {
+            let db = connect_and_migrate(&cli.db).await?;
+            load_regions_if_empty(&db).await?;
+            if serve.demo {
+                let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
+                tracing::info!("demo data: {summary}");
+            }
+            let schema = civlink::graphql::build_schema(&serve.limits());
+            let app = civlink::app::router(civlink::app::AppState { schema, db });
+            let listener = tokio::net::TcpListener::bind(serve.addr)
+                .await
+                .with_context(|| format!("cannot listen on {} (CIVLINK_ADDR)", serve.addr))?;
+            let addr = listener.local_addr()?;
+            println!("civlink listening on http://{addr}");
+            println!("GraphiQL: http://{addr}/graphql");
+            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+            Ok(())
+        }
+    }
+}
+
+async fn connect(db: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    civlink::db::connect(&db.database_url, &db.pool())
+        .await
+        .with_context(|| format!("cannot connect to the database (DATABASE_URL={})", redact(&db.database_url)))
+}
+
+async fn connect_and_migrate(db: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let conn = connect(db).await?;
+    civlink::db::migrate(&conn).await.context("migration failed")?;
+    Ok(conn)
+}
+
+async fn load_regions_if_empty(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    if civlink::import::regions::regions_empty(db).await? {
+        let counts = civlink::import::regions::import_shipped_regions(db, &NoProgress).await?;
+        tracing::info!("loaded the shipped division codes: {counts}");
+    }
+    Ok(())
+}
+
+/// The URL without its password, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(c) => format!("{}:***{}", &url[..s + 3 + c], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

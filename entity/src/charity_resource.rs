@@ -1,5 +1,6 @@
 //! 慈善资源 CharityResource: a donation in money or kind, or matched funds (配捐) from a level of
-//! government or a foundation, linked to a region and optionally a station and a project.
+//! government or a foundation, linked to a region and optionally a station. Projects it supports
+//! list it among their participants (`project_participants`, party `CHARITY_RESOURCE`).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,7 +20,6 @@ pub struct Model {
     pub is_community_fund: bool,
     pub region_code: String,
     pub station_id: Option<Uuid>,
-    pub project_id: Option<Uuid>,
     pub received_on: Date,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -57,8 +57,6 @@ pub enum Relation {
     Region,
     #[sea_orm(belongs_to = "super::station::Entity", from = "Column::StationId", to = "super::station::Column::Id")]
     Station,
-    #[sea_orm(belongs_to = "super::project::Entity", from = "Column::ProjectId", to = "super::project::Column::Id")]
-    Project,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

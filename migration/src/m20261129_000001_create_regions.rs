@@ -8,8 +8,10 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        NewTable::bare("regions")
-            .col(ColumnDef::new(Alias::new("code")).string_len(12).not_null().primary_key().to_owned())
+        let regions = NewTable::bare(manager, "regions");
+        let code = regions.text_column("code", 12).not_null().primary_key().to_owned();
+        regions
+            .col(code)
             .text("name", 128)
             .enumeration("level", &["PROVINCE", "PREFECTURE", "COUNTY", "TOWNSHIP", "VILLAGE"], false)
             .reference("parent_code", "regions", "code", true, false)

@@ -8,7 +8,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        NewTable::with_uuid_key("organizations")
+        NewTable::with_uuid_key(manager, "organizations")
             .text("name", 200)
             .enumeration(
                 "kind",
@@ -25,7 +25,7 @@ impl MigrationTrait for Migration {
             .index(&["credit_code"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("stations")
+        NewTable::with_uuid_key(manager, "stations")
             .text("name", 200)
             .enumeration(
                 "level",

@@ -13,7 +13,7 @@ impl MigrationTrait for Migration {
         let in_range = |col: &'static str, lo: i32, hi: i32| {
             ColumnDef::new(Alias::new(col)).integer().null().check(Expr::col(Alias::new(col)).between(lo, hi)).to_owned()
         };
-        NewTable::with_uuid_key("social_workers")
+        NewTable::with_uuid_key(manager, "social_workers")
             .text("name", 64)
             .enumeration("gender", GENDERS, false)
             .text_null("phone", 32)
@@ -30,7 +30,7 @@ impl MigrationTrait for Migration {
             .index(&["name"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("station_assignments")
+        NewTable::with_uuid_key(manager, "station_assignments")
             .belongs_to("station_id", "stations")
             .belongs_to("social_worker_id", "social_workers")
             .enumeration("role", &["HEAD", "RESIDENT", "SUPERVISOR"], false)
@@ -39,7 +39,7 @@ impl MigrationTrait for Migration {
             .index(&["station_id", "ended_on"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("volunteers")
+        NewTable::with_uuid_key(manager, "volunteers")
             .text("name", 64)
             .enumeration("gender", GENDERS, false)
             .text_null("phone", 32)
@@ -53,7 +53,7 @@ impl MigrationTrait for Migration {
             .index(&["volunteer_number"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("volunteer_teams")
+        NewTable::with_uuid_key(manager, "volunteer_teams")
             .text("name", 200)
             .in_region("region_code")
             .may_belong_to("station_id", "stations")
@@ -63,7 +63,7 @@ impl MigrationTrait for Migration {
             .index(&["name"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("volunteer_team_memberships")
+        NewTable::with_uuid_key(manager, "volunteer_team_memberships")
             .belongs_to("volunteer_team_id", "volunteer_teams")
             .belongs_to("volunteer_id", "volunteers")
             .col(ColumnDef::new(Alias::new("joined_on")).date().not_null().to_owned())

@@ -8,7 +8,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        NewTable::with_uuid_key("clients")
+        NewTable::with_uuid_key(manager, "clients")
             .text("name", 64)
             .text_null("id_number", 18)
             .col(ColumnDef::new(Alias::new("birth_date")).date().null().to_owned())
@@ -22,7 +22,7 @@ impl MigrationTrait for Migration {
             .external_reference()
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("client_categories")
+        NewTable::with_uuid_key(manager, "client_categories")
             .belongs_to("client_id", "clients")
             .enumeration(
                 "category",
@@ -37,7 +37,7 @@ impl MigrationTrait for Migration {
             .index(&["category"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("case_files")
+        NewTable::with_uuid_key(manager, "case_files")
             .belongs_to("client_id", "clients")
             .enumeration("stage", &["INTAKE", "ASSESSMENT", "PLANNING", "INTERVENTION", "EVALUATION", "CLOSED"], false)
             .col(ColumnDef::new(Alias::new("is_deep_case")).boolean().not_null().default(false).to_owned())

@@ -20,7 +20,7 @@ fn date(col: &'static str, nullable: bool) -> ColumnDef {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        NewTable::with_uuid_key("projects")
+        NewTable::with_uuid_key(manager, "projects")
             .text("name", 200)
             .enumeration(
                 "funding_mode",
@@ -40,13 +40,13 @@ impl MigrationTrait for Migration {
             .index(&["name"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("project_stations")
+        NewTable::with_uuid_key(manager, "project_stations")
             .belongs_to("project_id", "projects")
             .belongs_to("station_id", "stations")
             .unique(&["project_id", "station_id"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("charity_resources")
+        NewTable::with_uuid_key(manager, "charity_resources")
             .text("description", 300)
             .enumeration("kind", &["MONEY", "IN_KIND", "MATCHED_DONATION"], false)
             .text_null("donor_name", 200)
@@ -55,7 +55,6 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new(Alias::new("is_community_fund")).boolean().not_null().default(false).to_owned())
             .in_region("region_code")
             .may_belong_to("station_id", "stations")
-            .may_belong_to("project_id", "projects")
             .col(date("received_on", false))
             .index(&["kind"])
             .index(&["received_on"])
@@ -76,7 +75,7 @@ impl MigrationTrait for Migration {
             .or(one_of("VOLUNTEER", "volunteer_id"))
             .or(one_of("VOLUNTEER_TEAM", "volunteer_team_id"))
             .or(one_of("CHARITY_RESOURCE", "charity_resource_id"));
-        NewTable::with_uuid_key("project_participants")
+        NewTable::with_uuid_key(manager, "project_participants")
             .belongs_to("project_id", "projects")
             .enumeration("party", &["COMMUNITY", "ORGANIZATION", "SOCIAL_WORKER", "VOLUNTEER", "VOLUNTEER_TEAM", "CHARITY_RESOURCE"], false)
             .reference("region_code", "regions", "code", true, false)
@@ -89,7 +88,7 @@ impl MigrationTrait for Migration {
             .index(&["project_id", "party"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("service_records")
+        NewTable::with_uuid_key(manager, "service_records")
             .belongs_to("station_id", "stations")
             .may_belong_to("social_worker_id", "social_workers")
             .may_belong_to("client_id", "clients")
@@ -112,7 +111,7 @@ impl MigrationTrait for Migration {
             .index(&["served_on"])
             .create(manager)
             .await?;
-        NewTable::with_uuid_key("volunteer_ledger_entries")
+        NewTable::with_uuid_key(manager, "volunteer_ledger_entries")
             .belongs_to("volunteer_id", "volunteers")
             .may_belong_to("volunteer_team_id", "volunteer_teams")
             .may_belong_to("project_id", "projects")

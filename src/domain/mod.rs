@@ -1,1 +1,27 @@
-//! Domain rules
+//! The rules that are civlink's own: parsing newtypes for the identifiers and amounts that
+//! cross the API boundary, the masking rules for personal information, and the clock.
+//!
+//! "Parse, don't validate": input becomes one of these types at the boundary (GraphQL
+//! scalars, importers, seeders all call the same `parse`), and only the type travels
+//! inward. Each rule names the standard it comes from:
+//!
+//! - [`DivisionCode`]: NBS statistical division codes (统计用区划代码) and GB/T 2260.
+//! - [`CitizenId`]: GB 11643-1999 citizen identity number, ISO 7064 MOD 11-2 check.
+//! - [`CreditCode`]: GB 32100-2015 unified social credit code.
+//! - [`Phone`]: mainland mobile and landline numbers (MIIT numbering plan).
+//! - [`Yuan`]: money as integer fen (分).
+//! - [`masking`]: PIPL (个人信息保护法) masking, one rule per kind of value.
+//! - [`time`]: UTC instants and China Standard Time calendar dates.
+
+pub mod division;
+pub mod identity;
+pub mod masking;
+pub mod money;
+pub mod time;
+
+mod error;
+
+pub use division::DivisionCode;
+pub use error::DomainError;
+pub use identity::{CitizenId, CreditCode, Phone};
+pub use money::Yuan;

@@ -1,1 +1,76 @@
-//! GraphQL
+//! The GraphQL schema: one module per domain type (object type, filters, root fields), and
+//! the shared pieces: errors, global ids, connections, DataLoaders, scalars and enums.
+//!
+//! Resolvers are thin: they parse arguments into store types, call one store function (or a
+//! DataLoader), and wrap the rows. Building the schema touches no database.
+
+pub mod charity_resource;
+pub mod client;
+pub mod common;
+pub mod connection;
+pub mod context;
+pub mod enums;
+pub mod error;
+pub mod id;
+pub mod loaders;
+pub mod node;
+pub mod organization;
+pub mod project;
+pub mod region;
+pub mod scalars;
+pub mod service_record;
+pub mod social_worker;
+pub mod station;
+pub mod volunteer;
+pub mod volunteer_team;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+pub use context::RequestData;
+
+/// The query root: every entity's root fields plus `node`/`nodes`.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    region::RegionQuery,
+    station::StationQuery,
+    organization::OrganizationQuery,
+    social_worker::SocialWorkerQuery,
+    volunteer::VolunteerQuery,
+    volunteer_team::VolunteerTeamQuery,
+    client::ClientQuery,
+    project::ProjectQuery,
+    service_record::ServiceRecordQuery,
+    charity_resource::CharityResourceQuery,
+);
+
+/// The civlink schema type.
+pub type CivlinkSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits applied to every request before it runs.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest nesting of selections accepted.
+    pub max_depth: usize,
+    /// Largest static complexity accepted.
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_depth: 12, max_complexity: 20_000 }
+    }
+}
+
+/// Builds the schema. Per-request data ([`RequestData`]) is attached by the caller.
+pub fn build_schema(limits: &Limits) -> CivlinkSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(&Limits::default()).sdl()
+}

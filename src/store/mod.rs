@@ -1,1 +1,142 @@
-//! Store
+//! Data access: filtered, scoped, paginated queries and batch loads, one module per entity.
+//!
+//! Every read goes through a [`Scope`], which becomes SQL conditions, so lists, counts, lookups
+//! and nested relations all see the same rows. Soft-deleted rows (`deleted_at` set) are never
+//! returned. Nothing here knows GraphQL.
+
+pub mod page;
+pub mod relations;
+pub mod scope;
+pub mod text;
+
+pub mod charity_resource;
+pub mod client;
+pub mod organization;
+pub mod project;
+pub mod region;
+pub mod service_record;
+pub mod social_worker;
+pub mod station;
+pub mod volunteer;
+pub mod volunteer_team;
+
+pub use page::{Cursor, Direction, KeyValue, Page, PageRequest};
+pub use scope::Scope;
+
+use sea_orm::DbErr;
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or could not be reached. Never shown to clients verbatim.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// A pagination cursor that this API did not issue, or issued for another ordering.
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(String),
+}
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, Condition};
+
+use crate::domain::DivisionCode;
+
+/// A half-open range of China Standard Time calendar dates, `[from, to)`; either end may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct DateRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRange {
+    /// `column` (a date) lies in the range.
+    pub fn condition(&self, column: impl ColumnTrait) -> Condition {
+        let mut c = Condition::all();
+        if let Some(from) = self.from {
+            c = c.add(column.gte(from));
+        }
+        if let Some(to) = self.to {
+            c = c.add(column.lt(to));
+        }
+        c
+    }
+}
+
+/// A requested ordering: a field of the entity's own order enum and a direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Sort<F> {
+    pub field: F,
+    pub direction: Direction,
+}
+
+/// `column` (a 12-digit region code) lies in the subtree of `region`, when one is given.
+pub fn within(column: impl ColumnTrait, region: &Option<DivisionCode>) -> Condition {
+    match region {
+        None => Condition::all(),
+        Some(code) => {
+            let (lo, hi) = code.subtree_bounds();
+            Condition::all().add(column.between(lo, hi))
+        }
+    }
+}
+
+/// `column` takes one of `values`, when any are given (an empty list means no restriction).
+pub fn one_of<C: ColumnTrait, V: Into<sea_orm::Value> + Clone>(column: C, values: &[V]) -> Condition {
+    if values.is_empty() { Condition::all() } else { Condition::all().add(column.is_in(values.iter().cloned())) }
+}
+
+/// The common sort fields of entities keyed by UUIDv7 (`ID` is creation order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RecordOrderField {
+    #[default]
+    Id,
+    Name,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Builds the ordering for a [`RecordOrderField`] of an entity with `id`, `name`,
+/// `created_at` and `updated_at` columns.
+#[macro_export]
+macro_rules! record_ordering {
+    ($sort:expr, $m:ident) => {{
+        use $crate::store::page::Ordering;
+        use $crate::store::{KeyValue, RecordOrderField};
+        use $m as m;
+        let sort = $sort;
+        let (name, columns, key): (&'static str, Vec<m::Column>, fn(&m::Model) -> Vec<KeyValue>) = match sort.field {
+            RecordOrderField::Id => ("id", vec![m::Column::Id], |r| vec![KeyValue::Id(r.id)]),
+            RecordOrderField::Name => {
+                ("name", vec![m::Column::Name, m::Column::Id], |r| vec![KeyValue::Text(r.name.clone()), KeyValue::Id(r.id)])
+            }
+            RecordOrderField::CreatedAt => ("createdAt", vec![m::Column::CreatedAt, m::Column::Id], |r| {
+                vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)]
+            }),
+            RecordOrderField::UpdatedAt => ("updatedAt", vec![m::Column::UpdatedAt, m::Column::Id], |r| {
+                vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)]
+            }),
+        };
+        Ordering { name, columns, direction: sort.direction, key }
+    }};
+}
+
+/// Implements the key and visibility parts of [`relations::Listed`] for an entity keyed by
+/// `id: Uuid` with a `region_code` column and a `deleted_at` column.
+#[macro_export]
+macro_rules! uuid_keyed {
+    ($m:ident) => {
+        type Key = uuid::Uuid;
+        fn key_column() -> Self::Column {
+            $m::Column::Id
+        }
+        fn key(model: &Self::Model) -> uuid::Uuid {
+            model.id
+        }
+        fn visible(scope: &$crate::store::Scope) -> sea_orm::Select<Self> {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            $m::Entity::find()
+                .filter($m::Column::DeletedAt.is_null())
+                .filter(scope.region_condition($m::Column::RegionCode))
+        }
+    };
+}

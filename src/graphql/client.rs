@@ -1,0 +1,218 @@
+//! `Client` (服务对象) and `CaseFile`: object types, root fields. Every identity field is
+//! masked: name `张*`, ID number `5223**********123X`, phone `138****5678`.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::case_file;
+use entity::client as m;
+
+use super::common::{ExternalReference, RecordInfo, division};
+use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
+use super::context::RequestData;
+use super::enums::{CaseStage, ClientCategory, Gender, SortDirection};
+use super::error::{ApiError, ApiResult};
+use super::id::{GlobalId, NodeType};
+use super::loaders::{CaseFileOf, CategoriesOf};
+use super::region::Region;
+use super::scalars::Date;
+use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
+use super::social_worker::SocialWorker;
+use super::station::Station;
+use crate::domain::masking;
+use crate::store;
+
+/// 服务对象 A person served by a station. Sensitive personal information (PIPL): identity
+/// fields are always masked here.
+pub struct Client(pub m::Model);
+
+impl From<m::Model> for Client {
+    fn from(m: m::Model) -> Self {
+        Client(m)
+    }
+}
+
+/// Filter of client lists. Clients are found by place, category and case, never by a
+/// personal attribute.
+#[derive(InputObject, Default)]
+pub struct ClientFilter {
+    /// Only clients living in this division's subtree.
+    pub region: Option<String>,
+    /// Only clients in at least one of these categories.
+    #[graphql(default)]
+    pub categories: Vec<ClientCategory>,
+    /// Only clients whose case file is at one of these stages.
+    #[graphql(default)]
+    pub stages: Vec<CaseStage>,
+    /// Only deep cases (true) or only other cases (false).
+    pub deep_case: Option<bool>,
+}
+
+impl ClientFilter {
+    pub fn parse(f: Option<ClientFilter>) -> ApiResult<store::client::ClientFilter> {
+        let f = f.unwrap_or_default();
+        Ok(store::client::ClientFilter {
+            region: division("filter.region", f.region.as_deref())?,
+            categories: f.categories.into_iter().map(Into::into).collect(),
+            stages: f.stages.into_iter().map(Into::into).collect(),
+            deep_case: f.deep_case,
+        })
+    }
+}
+
+/// Sort fields of client lists (never by name).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "store::client::ClientOrderField")]
+pub enum ClientOrderField {
+    #[default]
+    Id,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Ordering of client lists.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct ClientOrder {
+    #[graphql(default)]
+    pub field: ClientOrderField,
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+impl ClientOrder {
+    pub fn sort(o: Option<ClientOrder>) -> store::Sort<store::client::ClientOrderField> {
+        let o = o.unwrap_or_default();
+        store::Sort { field: o.field.into(), direction: o.direction.into() }
+    }
+}
+
+#[Object]
+impl Client {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeType::Client, self.0.id)
+    }
+    /// Name, masked: the family name and one `*` per further character (`张*`).
+    async fn name(&self) -> String {
+        masking::name(&self.0.name)
+    }
+    /// Citizen ID number (GB 11643), masked (`5223**********123X`).
+    async fn id_number(&self) -> Option<String> {
+        self.0.id_number.as_deref().map(masking::id_number)
+    }
+    /// Birth date, masked to the year (`1949-**-**`).
+    async fn birth_date(&self) -> Option<String> {
+        self.0.birth_date.map(masking::birth_date)
+    }
+    /// Gender.
+    async fn gender(&self) -> Gender {
+        self.0.gender.into()
+    }
+    /// Phone, masked (`138****5678`).
+    async fn phone(&self) -> Option<String> {
+        self.0.phone.as_deref().map(masking::phone)
+    }
+    /// Address, masked after its first six characters.
+    async fn address(&self) -> Option<String> {
+        self.0.address.as_deref().map(masking::address)
+    }
+    /// Guardian's name, masked.
+    async fn guardian_name(&self) -> Option<String> {
+        self.0.guardian_name.as_deref().map(masking::name)
+    }
+    /// Categories the client belongs to.
+    async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<ClientCategory>> {
+        let data = RequestData::of(ctx)?;
+        let cats = data.loader.load_one(CategoriesOf(self.0.id)).await.map_err(ApiError::from)?;
+        Ok(cats.unwrap_or_default().into_iter().map(Into::into).collect())
+    }
+    /// The client's case file (一人一档), if one is open or was kept.
+    async fn case_file(&self, ctx: &Context<'_>) -> ApiResult<Option<CaseFile>> {
+        let data = RequestData::of(ctx)?;
+        Ok(data.loader.load_one(CaseFileOf(self.0.id)).await.map_err(ApiError::from)?.map(CaseFile))
+    }
+    /// The owning system's reference, when synchronised from another system.
+    async fn external_reference(&self) -> Option<ExternalReference> {
+        ExternalReference::of(&self.0.source, &self.0.external_id)
+    }
+    /// Record keeping: created, updated (UTC) and version.
+    async fn record(&self) -> RecordInfo {
+        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+    }
+    /// The division (village or township) the client lives in.
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
+    }
+    /// The station serving the client.
+    async fn station(&self, ctx: &Context<'_>) -> ApiResult<Option<Station>> {
+        by_key::<entity::station::Entity, _>(ctx, self.0.station_id).await
+    }
+    /// Services the client received.
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ServiceRecordFilter>,
+        order_by: Option<ServiceRecordOrder>,
+    ) -> ApiResult<Conn<ServiceRecord>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = ServiceRecordFilter::parse(filter)?;
+        let order = ServiceRecordOrder::sort(order_by);
+        related::<store::service_record::ClientRecords, _>(ctx, self.0.id, filter, order, args).await
+    }
+}
+
+/// 一人一档 A client's case file: casework stage (MZ/T 094-2017) and deep-case flag.
+pub struct CaseFile(pub case_file::Model);
+
+#[Object]
+impl CaseFile {
+    /// Current casework stage.
+    async fn stage(&self) -> CaseStage {
+        self.0.stage.into()
+    }
+    /// 深度个案: whether this is an intensive case.
+    async fn deep_case(&self) -> bool {
+        self.0.is_deep_case
+    }
+    /// Day the file was opened.
+    async fn opened_on(&self) -> Date {
+        Date(self.0.opened_on)
+    }
+    /// Day the case was closed.
+    async fn closed_on(&self) -> Option<Date> {
+        self.0.closed_on.map(Date)
+    }
+    /// The social worker in charge.
+    async fn social_worker(&self, ctx: &Context<'_>) -> ApiResult<Option<SocialWorker>> {
+        by_key::<entity::social_worker::Entity, _>(ctx, self.0.social_worker_id).await
+    }
+}
+
+/// Root fields for clients.
+#[derive(Default)]
+pub struct ClientQuery;
+
+#[Object]
+impl ClientQuery {
+    /// A client by global id (identity masked). Errors: `INVALID_ID`, `NOT_FOUND`.
+    async fn client(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Client>> {
+        let key = GlobalId::decode_uuid(&id, NodeType::Client)?;
+        must_find::<m::Entity, _>(ctx, key, format!("client with id `{}`", id.as_str())).await
+    }
+    /// Clients, filtered and ordered (identity masked).
+    async fn clients(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ClientFilter>,
+        order_by: Option<ClientOrder>,
+    ) -> ApiResult<Conn<Client>> {
+        let args = PageArgs { first, after, last, before };
+        root::<m::Entity, _>(ctx, ClientFilter::parse(filter)?, ClientOrder::sort(order_by), args).await
+    }
+}

@@ -1,0 +1,148 @@
+//! Relay cursor connections: argument checks, the lazy `totalCount`, and the two ways a
+//! connection is filled (a root list, or a relation through the DataLoader).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Object, OutputType};
+use sea_orm::EntityTrait;
+
+use super::context::RequestData;
+use super::error::{ApiError, ApiResult};
+use super::loaders::{CountKey, PageKey, StoreLoader};
+use crate::store::relations::{self, Listed, ToMany};
+use crate::store::{Cursor, Page, PageRequest};
+
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// Largest `first`/`last` accepted.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The connection type of every list: `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`.
+pub type Conn<N> = Connection<String, N, TotalCount>;
+
+/// The standard connection arguments, as received.
+#[derive(Debug, Default, Clone)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// Checks the arguments and turns them into a store request.
+    ///
+    /// Errors: `INVALID_ARGUMENT` for negative sizes or `first` with `last`;
+    /// `PAGE_SIZE_EXCEEDED` above [`MAX_PAGE_SIZE`]; `INVALID_CURSOR` for foreign cursors.
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        let size = |name: &str, v: Option<i32>| -> Result<Option<u64>, ApiError> {
+            match v {
+                None => Ok(None),
+                Some(n) if n < 0 => Err(ApiError::invalid(name, format!("`{name}` must be zero or more, got {n}"))),
+                Some(n) if n as u64 > MAX_PAGE_SIZE => Err(ApiError::PageSizeExceeded(format!(
+                    "`{name}: {n}` exceeds the maximum page size of {MAX_PAGE_SIZE}; page with `after`/`before`"
+                ))),
+                Some(n) => Ok(Some(n as u64)),
+            }
+        };
+        let first = size("first", self.first)?;
+        let last = size("last", self.last)?;
+        if first.is_some() && last.is_some() {
+            return Err(ApiError::invalid("last", "pass either `first` or `last`, not both"));
+        }
+        let cursor = |c: &Option<String>| c.as_deref().map(Cursor::decode).transpose().map_err(ApiError::from);
+        let first = if last.is_none() { Some(first.unwrap_or(DEFAULT_PAGE_SIZE)) } else { None };
+        Ok(PageRequest { first, after: cursor(&self.after)?, last, before: cursor(&self.before)? })
+    }
+}
+
+/// How `totalCount` is computed when, and only when, a client asks for it.
+enum Counter {
+    /// A root list: one `COUNT(*)` of the filtered, scoped rows.
+    Root(Box<dyn Fn(&RequestData) -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync>),
+    /// A relation: batched through the DataLoader with the siblings' counts.
+    Relation(Box<dyn Fn(&DataLoader<StoreLoader>) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>),
+}
+
+/// The connection's extra field `totalCount`.
+pub struct TotalCount(Counter);
+
+#[Object]
+impl TotalCount {
+    /// Number of items in the whole list (all pages) that the caller may see.
+    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        let data = RequestData::of(ctx)?;
+        Ok(match &self.0 {
+            Counter::Root(f) => f(data).await?,
+            Counter::Relation(f) => f(&data.loader).await?,
+        })
+    }
+}
+
+fn into_connection<M, N: OutputType + From<M>>(page: Page<M>, total: TotalCount) -> Conn<N> {
+    let mut conn = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
+    conn.edges.extend(page.items.into_iter().map(|(c, m)| Edge::new(c.encode(), N::from(m))));
+    conn
+}
+
+/// A root list of `E` as a connection of `N`.
+pub async fn root<E, N>(ctx: &Context<'_>, filter: E::Filter, order: E::OrderBy, args: PageArgs) -> ApiResult<Conn<N>>
+where
+    E: Listed,
+    N: OutputType + From<E::Model>,
+{
+    let data = RequestData::of(ctx)?;
+    let req = args.request()?;
+    let page = relations::list::<E, _>(&data.db, &data.scope, &filter, order, &req).await.map_err(ApiError::from)?;
+    let total = TotalCount(Counter::Root(Box::new(move |data: &RequestData| {
+        let (db, scope, filter) = (data.db.clone(), data.scope.clone(), filter.clone());
+        Box::pin(async move { relations::count::<E, _>(&db, &scope, &filter).await.map_err(ApiError::from) })
+    })));
+    Ok(into_connection(page, total))
+}
+
+/// The children of `parent` through relation `R`, as a connection of `N`.
+pub async fn related<R, N>(
+    ctx: &Context<'_>,
+    parent: R::Parent,
+    filter: <R::Child as Listed>::Filter,
+    order: <R::Child as Listed>::OrderBy,
+    args: PageArgs,
+) -> ApiResult<Conn<N>>
+where
+    R: ToMany,
+    N: OutputType + From<<R::Child as EntityTrait>::Model>,
+{
+    let data = RequestData::of(ctx)?;
+    let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()? };
+    let page = data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default();
+    let total = TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
+        let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone() };
+        Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
+    })));
+    Ok(into_connection(page, total))
+}
+
+/// One object of `E` by key through the DataLoader, within scope; `None` when absent.
+pub async fn by_key<E, N>(ctx: &Context<'_>, key: Option<E::Key>) -> ApiResult<Option<N>>
+where
+    E: Listed,
+    N: From<E::Model>,
+{
+    let Some(key) = key else { return Ok(None) };
+    let data = RequestData::of(ctx)?;
+    let row = data.loader.load_one(super::loaders::ByKey::<E>(key)).await.map_err(ApiError::from)?;
+    Ok(row.map(N::from))
+}
+
+/// Like [`by_key`], for a root lookup: absent becomes a `NOT_FOUND` error naming `what`.
+pub async fn must_find<E, N>(ctx: &Context<'_>, key: E::Key, what: String) -> ApiResult<Option<N>>
+where
+    E: Listed,
+    N: From<E::Model>,
+{
+    match by_key::<E, N>(ctx, Some(key)).await? {
+        Some(n) => Ok(Some(n)),
+        None => Err(ApiError::NotFound(format!("no {what}")).into()),
+    }
+}

@@ -1,0 +1,114 @@
+//! The API's errors, mapped to GraphQL errors with a stable `extensions.code` in one place.
+
+use async_graphql::ErrorExtensions;
+
+use crate::domain::DomainError;
+use crate::store::StoreError;
+
+/// Every error a client can see. `code()` is the stable `extensions.code`; messages say what
+/// was wrong without echoing internals (database text never reaches a client).
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` error
+/// into a GraphQL error without extensions, so `?` on an `ApiError` must go through the
+/// `From` impl below, which sets `extensions.code`.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// No object with this id or key, or one outside the caller's scope (the two look the same).
+    NotFound(String),
+    /// A global id that this API did not issue, or of another type than the field expects.
+    InvalidId(String),
+    /// A pagination cursor that this API did not issue for this list and ordering.
+    InvalidCursor(String),
+    /// `first`/`last` above the maximum page size.
+    PageSizeExceeded(String),
+    /// An argument that is malformed or out of range; `argument` names it.
+    InvalidArgument { argument: String, message: String },
+    /// A value that fails a domain rule (division code, ID number, …), with its own code.
+    Domain { argument: String, code: &'static str, message: String },
+    /// The database could not be reached or failed; details are logged, not returned.
+    Internal,
+}
+
+impl ApiError {
+    /// The message shown to the client.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::NotFound(m)
+            | ApiError::InvalidId(m)
+            | ApiError::InvalidCursor(m)
+            | ApiError::PageSizeExceeded(m)
+            | ApiError::InvalidArgument { message: m, .. }
+            | ApiError::Domain { message: m, .. } => m.clone(),
+            ApiError::Internal => "the database is unavailable; try again later".to_owned(),
+        }
+    }
+
+    /// The stable `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::InvalidId(_) => "INVALID_ID",
+            ApiError::InvalidCursor(_) => "INVALID_CURSOR",
+            ApiError::PageSizeExceeded(_) => "PAGE_SIZE_EXCEEDED",
+            ApiError::InvalidArgument { .. } => "INVALID_ARGUMENT",
+            ApiError::Domain { code, .. } => code,
+            ApiError::Internal => "INTERNAL",
+        }
+    }
+
+    /// A domain rule's failure on `argument`.
+    pub fn domain(argument: &str, e: DomainError) -> Self {
+        ApiError::Domain { argument: argument.to_owned(), code: e.code(), message: format!("{argument}: {e}") }
+    }
+
+    pub fn invalid(argument: &str, message: impl Into<String>) -> Self {
+        ApiError::InvalidArgument { argument: argument.to_owned(), message: message.into() }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidCursor(m) => ApiError::InvalidCursor(m),
+            StoreError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<std::sync::Arc<StoreError>> for ApiError {
+    fn from(e: std::sync::Arc<StoreError>) -> Self {
+        match &*e {
+            StoreError::InvalidCursor(m) => ApiError::InvalidCursor(m.clone()),
+            StoreError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            match self {
+                ApiError::InvalidArgument { argument, .. } | ApiError::Domain { argument, .. } => {
+                    ext.set("argument", argument.as_str())
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        e.extend()
+    }
+}
+
+/// Result of resolvers.
+pub type ApiResult<T> = Result<T, async_graphql::Error>;

@@ -1,0 +1,198 @@
+//! DataLoaders: every relation is loaded in batches keyed by parent, so a request runs a number
+//! of statements bounded by its nesting depth, never by its page sizes.
+//!
+//! One [`StoreLoader`] per request carries the caller's [`Scope`]; it implements
+//! `Loader<K>` for each kind of key, and batches each kind separately.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use entity::case_file;
+use entity::client_category::ClientCategoryKind;
+use entity::station_assignment;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use uuid::Uuid;
+
+use crate::store::relations::{self, Listed, ToMany};
+use crate::store::{Page, PageRequest, Scope, StoreError};
+
+/// The per-request loader: the database and the caller's scope.
+pub struct StoreLoader {
+    pub db: DatabaseConnection,
+    pub scope: Scope,
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<StoreError>>;
+
+/// A page of a relation's children for one parent.
+pub struct PageKey<R: ToMany> {
+    pub parent: R::Parent,
+    pub filter: <R::Child as Listed>::Filter,
+    pub order: <R::Child as Listed>::OrderBy,
+    pub page: PageRequest,
+}
+
+/// The number of a relation's children for one parent.
+pub struct CountKey<R: ToMany> {
+    pub parent: R::Parent,
+    pub filter: <R::Child as Listed>::Filter,
+}
+
+/// A row of `E` by its key.
+pub struct ByKey<E: Listed>(pub E::Key);
+
+// Manual impls: the derives would demand `R: Clone + Hash + Eq` of the marker types.
+macro_rules! key_impls {
+    ($t:ident<$p:ident: $bound:ident>, $($f:tt),+) => {
+        impl<$p: $bound> Clone for $t<$p> {
+            fn clone(&self) -> Self {
+                Self { $($f: self.$f.clone()),+ }
+            }
+        }
+        impl<$p: $bound> PartialEq for $t<$p> {
+            fn eq(&self, o: &Self) -> bool {
+                true $(&& self.$f == o.$f)+
+            }
+        }
+        impl<$p: $bound> Eq for $t<$p> {}
+        impl<$p: $bound> Hash for $t<$p> {
+            fn hash<H: Hasher>(&self, h: &mut H) {
+                $(self.$f.hash(h);)+
+            }
+        }
+    };
+}
+key_impls!(PageKey<R: ToMany>, parent, filter, order, page);
+key_impls!(CountKey<R: ToMany>, parent, filter);
+key_impls!(ByKey<E: Listed>, 0);
+
+impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
+    type Value = Page<<R::Child as EntityTrait>::Model>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[PageKey<R>]) -> LoadResult<PageKey<R>, Self::Value> {
+        // Siblings normally share their arguments: one statement per distinct (filter, order, page).
+        let mut groups: HashMap<(&<R::Child as Listed>::Filter, _, &PageRequest), Vec<R::Parent>> = HashMap::new();
+        for k in keys {
+            groups.entry((&k.filter, k.order, &k.page)).or_default().push(k.parent.clone());
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((filter, order, page), parents) in groups {
+            let mut pages = relations::pages::<R, _>(&self.db, &self.scope, &parents, filter, order, page).await?;
+            for parent in parents {
+                let p = pages.remove(&parent).unwrap_or_default();
+                out.insert(PageKey { parent, filter: filter.clone(), order, page: page.clone() }, p);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<R: ToMany> Loader<CountKey<R>> for StoreLoader {
+    type Value = u64;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[CountKey<R>]) -> LoadResult<CountKey<R>, u64> {
+        let mut groups: HashMap<&<R::Child as Listed>::Filter, Vec<R::Parent>> = HashMap::new();
+        for k in keys {
+            groups.entry(&k.filter).or_default().push(k.parent.clone());
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (filter, parents) in groups {
+            let counts = relations::counts::<R, _>(&self.db, &self.scope, &parents, filter).await?;
+            for parent in parents {
+                let n = counts.get(&parent).copied().unwrap_or(0);
+                out.insert(CountKey { parent, filter: filter.clone() }, n);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<E: Listed> Loader<ByKey<E>> for StoreLoader {
+    type Value = E::Model;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[ByKey<E>]) -> LoadResult<ByKey<E>, E::Model> {
+        let wanted: Vec<E::Key> = keys.iter().map(|k| k.0.clone()).collect();
+        let rows = relations::by_keys::<E, _>(&self.db, &self.scope, &wanted).await?;
+        Ok(rows.into_iter().map(|(k, v)| (ByKey(k), v)).collect())
+    }
+}
+
+/// Township coverage of a region's subtree, by significant code prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CoverageKey(pub String);
+
+impl Loader<CoverageKey> for StoreLoader {
+    type Value = (u64, u64);
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[CoverageKey]) -> LoadResult<CoverageKey, (u64, u64)> {
+        let prefixes: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        let found = crate::store::region::coverage(&self.db, &self.scope, &prefixes).await?;
+        Ok(found.into_iter().map(|(k, v)| (CoverageKey(k), v)).collect())
+    }
+}
+
+/// Categories of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CategoriesOf(pub Uuid);
+
+impl Loader<CategoriesOf> for StoreLoader {
+    type Value = Vec<ClientCategoryKind>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[CategoriesOf]) -> LoadResult<CategoriesOf, Vec<ClientCategoryKind>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = crate::store::client::categories_by_client(&self.db, &ids).await?;
+        Ok(found.into_iter().map(|(k, v)| (CategoriesOf(k), v)).collect())
+    }
+}
+
+/// The case file of a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CaseFileOf(pub Uuid);
+
+impl Loader<CaseFileOf> for StoreLoader {
+    type Value = case_file::Model;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[CaseFileOf]) -> LoadResult<CaseFileOf, case_file::Model> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = crate::store::client::case_files_by_client(&self.db, &ids).await?;
+        Ok(found.into_iter().map(|(k, v)| (CaseFileOf(k), v)).collect())
+    }
+}
+
+/// The station assignments of a social worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AssignmentsOf(pub Uuid);
+
+impl Loader<AssignmentsOf> for StoreLoader {
+    type Value = Vec<station_assignment::Model>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[AssignmentsOf]) -> LoadResult<AssignmentsOf, Vec<station_assignment::Model>> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = crate::store::social_worker::assignments_by_worker(&self.db, &self.scope, &ids).await?;
+        Ok(found.into_iter().map(|(k, v)| (AssignmentsOf(k), v)).collect())
+    }
+}
+
+/// Service-ledger totals of a volunteer: `(minutes, points)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LedgerTotalsOf(pub Uuid);
+
+impl Loader<LedgerTotalsOf> for StoreLoader {
+    type Value = (i64, i64);
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[LedgerTotalsOf]) -> LoadResult<LedgerTotalsOf, (i64, i64)> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = crate::store::volunteer::ledger_totals(&self.db, &ids).await?;
+        Ok(found.into_iter().map(|(k, v)| (LedgerTotalsOf(k), v)).collect())
+    }
+}

@@ -1,0 +1,50 @@
+//! Scalars of the API: `Yuan` (money as a decimal string) and `Date` (an ISO calendar date).
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
+
+/// An amount of money in yuan (元), as a decimal string with exactly two decimals, e.g.
+/// `"180000.00"`. Stored as integer fen, so sums are exact; never a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Yuan(pub crate::domain::Yuan);
+
+#[Scalar(name = "Yuan")]
+impl ScalarType for Yuan {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(s) => crate::domain::Yuan::parse(&s).map(Yuan).map_err(|e| InputValueError::custom(e.to_string())),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl Yuan {
+    pub fn from_fen(fen: i64) -> Self {
+        Yuan(crate::domain::Yuan::from_fen(fen))
+    }
+}
+
+/// A calendar date in ISO 8601 form, `YYYY-MM-DD`. Dates are China Standard Time calendar
+/// dates unless a field says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom(format!("`{s}` is not a date of the form YYYY-MM-DD"))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}

@@ -1,0 +1,209 @@
+//! `SocialWorker` (社会工作者) and `StationAssignment`: object types, root fields.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::social_worker as m;
+use entity::station_assignment;
+
+use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
+use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
+use super::context::RequestData;
+use super::enums::{AssignmentRole, CertificateLevel, Gender};
+use super::error::{ApiError, ApiResult};
+use super::id::{GlobalId, NodeType};
+use super::loaders::AssignmentsOf;
+use super::organization::Organization;
+use super::project::{Project, ProjectFilter};
+use super::region::Region;
+use super::scalars::Date;
+use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
+use super::station::Station;
+use crate::domain::masking;
+use crate::store;
+use crate::store::project::{ParticipantProjects, SocialWorkerParty};
+
+/// 社会工作者 A social worker. Phone and ID number are personal data and come masked.
+pub struct SocialWorker(pub m::Model);
+
+impl From<m::Model> for SocialWorker {
+    fn from(m: m::Model) -> Self {
+        SocialWorker(m)
+    }
+}
+
+/// Filter of social-worker lists.
+#[derive(InputObject, Default)]
+pub struct SocialWorkerFilter {
+    /// Only workers serving in this division's subtree.
+    pub region: Option<String>,
+    /// Only workers with these certificate levels.
+    #[graphql(default)]
+    pub certificate_levels: Vec<CertificateLevel>,
+    /// Name contains this text (exact substring after NFKC normalisation).
+    pub name_contains: Option<String>,
+}
+
+impl SocialWorkerFilter {
+    pub fn parse(f: Option<SocialWorkerFilter>) -> ApiResult<store::social_worker::SocialWorkerFilter> {
+        let f = f.unwrap_or_default();
+        Ok(store::social_worker::SocialWorkerFilter {
+            region: division("filter.region", f.region.as_deref())?,
+            certificate_levels: f.certificate_levels.into_iter().map(Into::into).collect(),
+            name_contains: f.name_contains,
+        })
+    }
+}
+
+#[Object]
+impl SocialWorker {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeType::SocialWorker, self.0.id)
+    }
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Gender.
+    async fn gender(&self) -> Gender {
+        self.0.gender.into()
+    }
+    /// Phone, masked (`138****5678`).
+    async fn phone(&self) -> Option<String> {
+        self.0.phone.as_deref().map(masking::phone)
+    }
+    /// Citizen ID number (GB 11643), masked (`5223**********123X`).
+    async fn id_number(&self) -> Option<String> {
+        self.0.id_number.as_deref().map(masking::id_number)
+    }
+    /// Professional qualification level.
+    async fn certificate_level(&self) -> CertificateLevel {
+        self.0.certificate_level.into()
+    }
+    /// Whether the worker holds a qualification (level other than NONE).
+    async fn certified(&self) -> bool {
+        self.0.certificate_level != entity::social_worker::CertificateLevel::None
+    }
+    /// Certificate number.
+    async fn certificate_number(&self) -> Option<&str> {
+        self.0.certificate_number.as_deref()
+    }
+    /// Year the certificate was obtained.
+    async fn certificate_year(&self) -> Option<i32> {
+        self.0.certificate_year
+    }
+    /// Pay post, 1-3, of the "3 posts, 12 grades" scale (3岗12级).
+    async fn pay_post(&self) -> Option<i32> {
+        self.0.pay_post
+    }
+    /// Pay grade, 1-12, within the post.
+    async fn pay_grade(&self) -> Option<i32> {
+        self.0.pay_grade
+    }
+    /// The owning system's reference, when synchronised from another system.
+    async fn external_reference(&self) -> Option<ExternalReference> {
+        ExternalReference::of(&self.0.source, &self.0.external_id)
+    }
+    /// Record keeping: created, updated (UTC) and version.
+    async fn record(&self) -> RecordInfo {
+        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+    }
+    /// The division the worker serves in.
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
+    }
+    /// The employing organisation.
+    async fn employer(&self, ctx: &Context<'_>) -> ApiResult<Option<Organization>> {
+        by_key::<entity::organization::Entity, _>(ctx, self.0.employer_id).await
+    }
+    /// Assignments to stations, current and past, newest first.
+    async fn assignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<StationAssignment>> {
+        let data = RequestData::of(ctx)?;
+        let rows = data.loader.load_one(AssignmentsOf(self.0.id)).await.map_err(ApiError::from)?;
+        Ok(rows.unwrap_or_default().into_iter().map(StationAssignment).collect())
+    }
+    /// Projects the worker takes part in.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProjectFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<Project>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = ProjectFilter::parse(filter)?;
+        related::<ParticipantProjects<SocialWorkerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
+    /// Services the worker delivered.
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ServiceRecordFilter>,
+        order_by: Option<ServiceRecordOrder>,
+    ) -> ApiResult<Conn<ServiceRecord>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = ServiceRecordFilter::parse(filter)?;
+        let order = ServiceRecordOrder::sort(order_by);
+        related::<store::service_record::WorkerRecords, _>(ctx, self.0.id, filter, order, args).await
+    }
+}
+
+/// A social worker's assignment to a station, with a role, over a period.
+pub struct StationAssignment(pub station_assignment::Model);
+
+#[Object]
+impl StationAssignment {
+    /// The station.
+    async fn station(&self, ctx: &Context<'_>) -> ApiResult<Option<Station>> {
+        by_key::<entity::station::Entity, _>(ctx, Some(self.0.station_id)).await
+    }
+    /// Role at the station.
+    async fn role(&self) -> AssignmentRole {
+        self.0.role.into()
+    }
+    /// First day of the assignment.
+    async fn started_on(&self) -> Date {
+        Date(self.0.started_on)
+    }
+    /// Last day of the assignment; null while it is current.
+    async fn ended_on(&self) -> Option<Date> {
+        self.0.ended_on.map(Date)
+    }
+    /// Whether the assignment is current.
+    async fn current(&self) -> bool {
+        self.0.ended_on.is_none()
+    }
+}
+
+/// Root fields for social workers.
+#[derive(Default)]
+pub struct SocialWorkerQuery;
+
+#[Object]
+impl SocialWorkerQuery {
+    /// A social worker by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
+    async fn social_worker(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<SocialWorker>> {
+        let key = GlobalId::decode_uuid(&id, NodeType::SocialWorker)?;
+        must_find::<m::Entity, _>(ctx, key, format!("social worker with id `{}`", id.as_str())).await
+    }
+    /// Social workers, filtered and ordered.
+    async fn social_workers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<SocialWorkerFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<SocialWorker>> {
+        let args = PageArgs { first, after, last, before };
+        root::<m::Entity, _>(ctx, SocialWorkerFilter::parse(filter)?, order_by.into(), args).await
+    }
+}

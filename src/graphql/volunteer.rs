@@ -1,0 +1,165 @@
+//! `Volunteer` (志愿者): object type, root fields.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::volunteer as m;
+
+use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
+use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
+use super::context::RequestData;
+use super::enums::{Gender, IdDocumentType};
+use super::error::{ApiError, ApiResult};
+use super::id::{GlobalId, NodeType};
+use super::loaders::LedgerTotalsOf;
+use super::project::{Project, ProjectFilter};
+use super::region::Region;
+use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
+use crate::domain::masking;
+use crate::store;
+use crate::store::project::{ParticipantProjects, VolunteerParty};
+
+/// 志愿者 A volunteer. Phone and ID number are personal data and come masked.
+pub struct Volunteer(pub m::Model);
+
+impl From<m::Model> for Volunteer {
+    fn from(m: m::Model) -> Self {
+        Volunteer(m)
+    }
+}
+
+/// Filter of volunteer lists.
+#[derive(InputObject, Default)]
+pub struct VolunteerFilter {
+    /// Only volunteers registered in this division's subtree.
+    pub region: Option<String>,
+    /// Name contains this text (exact substring after NFKC normalisation).
+    pub name_contains: Option<String>,
+}
+
+impl VolunteerFilter {
+    pub fn parse(f: Option<VolunteerFilter>) -> ApiResult<store::volunteer::VolunteerFilter> {
+        let f = f.unwrap_or_default();
+        Ok(store::volunteer::VolunteerFilter {
+            region: division("filter.region", f.region.as_deref())?,
+            name_contains: f.name_contains,
+        })
+    }
+}
+
+#[Object]
+impl Volunteer {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeType::Volunteer, self.0.id)
+    }
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Gender.
+    async fn gender(&self) -> Gender {
+        self.0.gender.into()
+    }
+    /// Phone, masked (`138****5678`).
+    async fn phone(&self) -> Option<String> {
+        self.0.phone.as_deref().map(masking::phone)
+    }
+    /// Type of identity document.
+    async fn id_document_type(&self) -> IdDocumentType {
+        self.0.id_document_type.into()
+    }
+    /// Identity document number, masked (`5223**********123X`).
+    async fn id_number(&self) -> Option<String> {
+        self.0.id_number.as_deref().map(masking::id_number)
+    }
+    /// Number on the national volunteer service system (全国志愿服务信息系统).
+    async fn volunteer_number(&self) -> Option<&str> {
+        self.0.volunteer_number.as_deref()
+    }
+    /// Skills.
+    async fn skills(&self) -> Vec<&str> {
+        self.0.skills.as_deref().map(|s| s.split(';').map(str::trim).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+    }
+    /// Total service hours recorded in the volunteer's ledger (hours, two decimals).
+    async fn service_hours(&self, ctx: &Context<'_>) -> ApiResult<f64> {
+        let (minutes, _) = ledger(ctx, self.0.id).await?;
+        Ok((minutes as f64 / 60.0 * 100.0).round() / 100.0)
+    }
+    /// Balance of volunteer points (志愿积分): earned minus redeemed.
+    async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(ledger(ctx, self.0.id).await?.1)
+    }
+    /// The owning system's reference, when synchronised from another system.
+    async fn external_reference(&self) -> Option<ExternalReference> {
+        ExternalReference::of(&self.0.source, &self.0.external_id)
+    }
+    /// Record keeping: created, updated (UTC) and version.
+    async fn record(&self) -> RecordInfo {
+        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+    }
+    /// The division the volunteer is registered in.
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
+    }
+    /// Teams the volunteer currently belongs to.
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<VolunteerTeamFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<VolunteerTeam>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = VolunteerTeamFilter::parse(filter)?;
+        related::<store::volunteer_team::VolunteerMemberships, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
+    /// Projects the volunteer takes part in individually.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProjectFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<Project>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = ProjectFilter::parse(filter)?;
+        related::<ParticipantProjects<VolunteerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
+}
+
+async fn ledger(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<(i64, i64)> {
+    let data = RequestData::of(ctx)?;
+    Ok(data.loader.load_one(LedgerTotalsOf(id)).await.map_err(ApiError::from)?.unwrap_or((0, 0)))
+}
+
+/// Root fields for volunteers.
+#[derive(Default)]
+pub struct VolunteerQuery;
+
+#[Object]
+impl VolunteerQuery {
+    /// A volunteer by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
+    async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Volunteer>> {
+        let key = GlobalId::decode_uuid(&id, NodeType::Volunteer)?;
+        must_find::<m::Entity, _>(ctx, key, format!("volunteer with id `{}`", id.as_str())).await
+    }
+    /// Volunteers, filtered and ordered.
+    async fn volunteers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<VolunteerFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<Volunteer>> {
+        let args = PageArgs { first, after, last, before };
+        root::<m::Entity, _>(ctx, VolunteerFilter::parse(filter)?, order_by.into(), args).await
+    }
+}

@@ -1,0 +1,138 @@
+//! `VolunteerTeam` (志愿服务队): object type, root fields.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::volunteer_team as m;
+
+use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
+use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
+use super::error::ApiResult;
+use super::id::{GlobalId, NodeType};
+use super::organization::Organization;
+use super::project::{Project, ProjectFilter};
+use super::region::Region;
+use super::scalars::Date;
+use super::station::Station;
+use super::volunteer::{Volunteer, VolunteerFilter};
+use crate::store;
+use crate::store::project::{ParticipantProjects, VolunteerTeamParty};
+
+/// 志愿服务队 A volunteer team.
+pub struct VolunteerTeam(pub m::Model);
+
+impl From<m::Model> for VolunteerTeam {
+    fn from(m: m::Model) -> Self {
+        VolunteerTeam(m)
+    }
+}
+
+/// Filter of volunteer-team lists.
+#[derive(InputObject, Default)]
+pub struct VolunteerTeamFilter {
+    /// Only teams in this division's subtree.
+    pub region: Option<String>,
+    /// Name contains this text (exact substring after NFKC normalisation).
+    pub name_contains: Option<String>,
+}
+
+impl VolunteerTeamFilter {
+    pub fn parse(f: Option<VolunteerTeamFilter>) -> ApiResult<store::volunteer_team::VolunteerTeamFilter> {
+        let f = f.unwrap_or_default();
+        Ok(store::volunteer_team::VolunteerTeamFilter {
+            region: division("filter.region", f.region.as_deref())?,
+            name_contains: f.name_contains,
+        })
+    }
+}
+
+#[Object]
+impl VolunteerTeam {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeType::VolunteerTeam, self.0.id)
+    }
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Day the team was founded.
+    async fn founded_on(&self) -> Option<Date> {
+        self.0.founded_on.map(Date)
+    }
+    /// The owning system's reference, when synchronised from another system.
+    async fn external_reference(&self) -> Option<ExternalReference> {
+        ExternalReference::of(&self.0.source, &self.0.external_id)
+    }
+    /// Record keeping: created, updated (UTC) and version.
+    async fn record(&self) -> RecordInfo {
+        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+    }
+    /// The division the team is based in.
+    async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
+        by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
+    }
+    /// The station the team works with.
+    async fn station(&self, ctx: &Context<'_>) -> ApiResult<Option<Station>> {
+        by_key::<entity::station::Entity, _>(ctx, self.0.station_id).await
+    }
+    /// The organisation the team belongs to.
+    async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Option<Organization>> {
+        by_key::<entity::organization::Entity, _>(ctx, self.0.organization_id).await
+    }
+    /// Current members.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<VolunteerFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<Volunteer>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = VolunteerFilter::parse(filter)?;
+        related::<store::volunteer::TeamMembers, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
+    /// Projects the team takes part in.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProjectFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<Project>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = ProjectFilter::parse(filter)?;
+        related::<ParticipantProjects<VolunteerTeamParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
+}
+
+/// Root fields for volunteer teams.
+#[derive(Default)]
+pub struct VolunteerTeamQuery;
+
+#[Object]
+impl VolunteerTeamQuery {
+    /// A volunteer team by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
+    async fn volunteer_team(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<VolunteerTeam>> {
+        let key = GlobalId::decode_uuid(&id, NodeType::VolunteerTeam)?;
+        must_find::<m::Entity, _>(ctx, key, format!("volunteer team with id `{}`", id.as_str())).await
+    }
+    /// Volunteer teams, filtered and ordered.
+    async fn volunteer_teams(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<VolunteerTeamFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<VolunteerTeam>> {
+        let args = PageArgs { first, after, last, before };
+        root::<m::Entity, _>(ctx, VolunteerTeamFilter::parse(filter)?, order_by.into(), args).await
+    }
+}

@@ -1,0 +1,140 @@
+//! Regions (the division tree) and the subtree restriction every region-scoped relation uses.
+//!
+//! Division rows are public statistical facts: scope does not hide them, it hides what is
+//! located in them.
+
+use std::collections::HashMap;
+
+use entity::region::{self, RegionLevel};
+use entity::station::{self, StationLevel, StationStatus};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
+
+use super::page::Ordering;
+use super::relations::{Listed, ToMany, by_column};
+use super::{KeyValue, Scope, Sort, StoreError, text, within};
+use crate::domain::DivisionCode;
+
+/// Filter of region lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct RegionFilter {
+    pub level: Option<RegionLevel>,
+    /// Only divisions in this division's subtree (itself included).
+    pub within: Option<DivisionCode>,
+    pub name_contains: Option<String>,
+}
+
+/// Sort fields of region lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RegionOrderField {
+    #[default]
+    Code,
+    Name,
+}
+
+impl Listed for region::Entity {
+    type Key = String;
+    type Filter = RegionFilter;
+    type OrderBy = Sort<RegionOrderField>;
+
+    fn key_column() -> region::Column {
+        region::Column::Code
+    }
+    fn key(model: &region::Model) -> String {
+        model.code.clone()
+    }
+    fn visible(_scope: &Scope) -> Select<Self> {
+        region::Entity::find().filter(region::Column::DeletedAt.is_null())
+    }
+    fn filter(backend: DbBackend, select: Select<Self>, f: &RegionFilter) -> Select<Self> {
+        let mut s = select.filter(within(region::Column::Code, &f.within));
+        if let Some(level) = f.level {
+            s = s.filter(region::Column::Level.eq(level));
+        }
+        if let Some(q) = &f.name_contains {
+            s = s.filter(text::contains(backend, region::Column::Name, q));
+        }
+        s
+    }
+    fn ordering(order: Self::OrderBy) -> Ordering<Self> {
+        let (name, columns, key): (&'static str, Vec<region::Column>, fn(&region::Model) -> Vec<KeyValue>) =
+            match order.field {
+                RegionOrderField::Code => ("code", vec![region::Column::Code], |r| vec![KeyValue::Text(r.code.clone())]),
+                RegionOrderField::Name => ("name", vec![region::Column::Name, region::Column::Code], |r| {
+                    vec![KeyValue::Text(r.name.clone()), KeyValue::Text(r.code.clone())]
+                }),
+            };
+        Ordering { name, columns, direction: order.direction, key }
+    }
+}
+
+/// Restricts `select` to rows whose `column` (a 12-digit code) lies in the subtree of one of
+/// `prefixes` (significant code prefixes, all of one length), and names the row's subtree by
+/// `substr(column, 1, len)`.
+pub fn in_subtrees<E: EntityTrait>(select: Select<E>, column: E::Column, prefixes: &[String]) -> (Select<E>, Expr) {
+    let len = prefixes.first().map_or(12, String::len);
+    let mut any = Condition::any();
+    for p in prefixes {
+        any = any.add(column.between(format!("{p:0<12}"), format!("{p:9<12}")));
+    }
+    // Constants inline, not bound: PostgreSQL matches GROUP BY expressions textually, and two
+    // copies of one expression with different parameter numbers would not match.
+    let expr = Func::cust("substr").arg(Expr::col((E::default(), column))).arg(Expr::cust("1")).arg(Expr::cust(len.to_string()));
+    let expr = Expr::from(expr);
+    (select.filter(any), expr)
+}
+
+/// The direct children of a region (by `parent_code`).
+pub struct ChildRegions;
+
+impl ToMany for ChildRegions {
+    type Child = region::Entity;
+    type Parent = String;
+    fn restrict(select: Select<region::Entity>, parents: &[String]) -> (Select<region::Entity>, Expr) {
+        by_column(select, region::Column::ParentCode, parents)
+    }
+}
+
+/// Township coverage of regions' subtrees (DOMAIN.md: 黔西南州 101 of 140 = 72 %): per
+/// significant code prefix, `(townships, townships with an operating TOWNSHIP_STATION)`, one
+/// statement per prefix length. Stations outside `scope` do not count.
+pub async fn coverage<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    prefixes: &[String],
+) -> Result<HashMap<String, (u64, u64)>, StoreError> {
+    let mut by_len: HashMap<usize, Vec<String>> = HashMap::new();
+    for p in prefixes {
+        by_len.entry(p.len()).or_default().push(p.clone());
+    }
+    let mut out = HashMap::new();
+    for batch in by_len.into_values() {
+        let operating_station = Query::select()
+            .expr(Expr::val(1))
+            .from(station::Entity)
+            .and_where(Expr::col((station::Entity, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)))
+            .and_where(station::Column::Level.eq(StationLevel::TownshipStation))
+            .and_where(station::Column::Status.eq(StationStatus::Operating))
+            .and_where(station::Column::DeletedAt.is_null())
+            .cond_where(scope.region_condition(station::Column::RegionCode))
+            .to_owned();
+        let townships = region::Entity::find()
+            .filter(region::Column::DeletedAt.is_null())
+            .filter(region::Column::Level.eq(RegionLevel::Township));
+        let (select, parent) = in_subtrees(townships, region::Column::Code, &batch);
+        let stmt = select
+            .select_only()
+            .expr_as(parent.clone(), "prefix")
+            .expr_as(Expr::cust("COUNT(*)"), "townships")
+            .expr_as(Func::sum(Expr::case(Expr::exists(operating_station), 1).finally(0)), "covered")
+            .group_by(parent)
+            .into_query();
+        for row in db.query_all(&stmt).await? {
+            let prefix: String = row.try_get("", "prefix")?;
+            let townships: i64 = row.try_get("", "townships")?;
+            let covered: Option<i64> = row.try_get("", "covered")?;
+            out.insert(prefix, (u64::try_from(townships).unwrap_or(0), u64::try_from(covered.unwrap_or(0)).unwrap_or(0)));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,178 @@
+//! The generic shape of every list and relation, so each entity module states only its filter,
+//! its orderings and how a relation joins; paging, counting and batching are written once here.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Select,
+    TryGetable, Value,
+};
+
+use super::page::{self, Ordering, Page, PageRequest};
+use super::{Scope, StoreError};
+
+/// An entity that can be listed: scoped, filtered, ordered and looked up by key.
+pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + Default {
+    /// The primary key's Rust type (`Uuid`, or the 12-digit code for regions).
+    type Key: Clone + Eq + Hash + Send + Sync + Into<Value> + TryGetable + 'static;
+    /// Typed filter of the entity's lists.
+    type Filter: Clone + Eq + Hash + Default + Send + Sync + 'static;
+    /// Orderings a list can ask for.
+    type OrderBy: Copy + Eq + Hash + Default + Send + Sync + 'static;
+
+    fn key_column() -> Self::Column;
+    fn key(model: &Self::Model) -> Self::Key;
+    /// Rows the scope may see, soft-deleted rows excluded.
+    fn visible(scope: &Scope) -> Select<Self>;
+    /// Applies a filter.
+    fn filter(backend: DbBackend, select: Select<Self>, filter: &Self::Filter) -> Select<Self>;
+    fn ordering(order: Self::OrderBy) -> Ordering<Self>;
+}
+
+/// A one-to-many (or many-to-many) relation from a parent key to children of `Child`.
+pub trait ToMany: Send + Sync + 'static {
+    type Child: Listed;
+    /// Value identifying the parent, as read back from the partition expression.
+    type Parent: Clone + Eq + Hash + Send + Sync + TryGetable + 'static;
+
+    /// Restricts `select` to the children of `parents` and returns the expression that names a
+    /// child's parent. All `parents` given share one [`ToMany::batch`].
+    fn restrict(select: Select<Self::Child>, parents: &[Self::Parent]) -> (Select<Self::Child>, Expr);
+
+    /// Parents that can share one statement. Subtree relations batch by the parents' level,
+    /// since the partition expression depends on it.
+    fn batch(_parent: &Self::Parent) -> u8 {
+        0
+    }
+}
+
+fn listed<E: Listed>(backend: DbBackend, scope: &Scope, filter: &E::Filter) -> Select<E> {
+    E::filter(backend, E::visible(scope), filter)
+}
+
+/// One page of a root list.
+pub async fn list<E: Listed, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    filter: &E::Filter,
+    order: E::OrderBy,
+    req: &PageRequest,
+) -> Result<Page<E::Model>, StoreError> {
+    page::fetch_page(db, listed::<E>(db.get_database_backend(), scope, filter), &E::ordering(order), req).await
+}
+
+/// Number of rows of a root list (`totalCount`).
+pub async fn count<E: Listed, C: ConnectionTrait>(db: &C, scope: &Scope, filter: &E::Filter) -> Result<u64, StoreError> {
+    Ok(listed::<E>(db.get_database_backend(), scope, filter).count(db).await?)
+}
+
+/// Rows by key, within scope. Missing or out-of-scope keys are simply absent.
+pub async fn by_keys<E: Listed, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    keys: &[E::Key],
+) -> Result<HashMap<E::Key, E::Model>, StoreError> {
+    let rows = E::visible(scope).filter(E::key_column().is_in(keys.iter().cloned())).all(db).await?;
+    Ok(rows.into_iter().map(|m| (E::key(&m), m)).collect())
+}
+
+/// A page of children for each parent, one statement per batch of parents.
+pub async fn pages<R: ToMany, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    parents: &[R::Parent],
+    filter: &<R::Child as Listed>::Filter,
+    order: <R::Child as Listed>::OrderBy,
+    req: &PageRequest,
+) -> Result<HashMap<R::Parent, Page<<R::Child as EntityTrait>::Model>>, StoreError> {
+    let mut out = HashMap::new();
+    for batch in batches::<R>(parents) {
+        let (select, parent) = R::restrict(listed::<R::Child>(db.get_database_backend(), scope, filter), &batch);
+        out.extend(page::fetch_pages_by_parent(db, select, parent, &R::Child::ordering(order), req).await?);
+    }
+    Ok(out)
+}
+
+/// Number of children per parent.
+pub async fn counts<R: ToMany, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    parents: &[R::Parent],
+    filter: &<R::Child as Listed>::Filter,
+) -> Result<HashMap<R::Parent, u64>, StoreError> {
+    let mut out = HashMap::new();
+    for batch in batches::<R>(parents) {
+        let (select, parent) = R::restrict(listed::<R::Child>(db.get_database_backend(), scope, filter), &batch);
+        out.extend(page::count_by_parent(db, select, parent).await?);
+    }
+    Ok(out)
+}
+
+fn batches<R: ToMany>(parents: &[R::Parent]) -> Vec<Vec<R::Parent>> {
+    let mut by: HashMap<u8, Vec<R::Parent>> = HashMap::new();
+    for p in parents {
+        by.entry(R::batch(p)).or_default().push(p.clone());
+    }
+    by.into_values().collect()
+}
+
+/// Restriction helper for the common case: the child has a column holding the parent's id.
+pub fn by_column<E: EntityTrait, P: Clone + Into<Value>>(
+    select: Select<E>,
+    column: E::Column,
+    parents: &[P],
+) -> (Select<E>, Expr) {
+    (select.filter(column.is_in(parents.iter().cloned())), Expr::col((E::default(), column)))
+}
+
+/// An entity located in a region by a 12-digit code column.
+pub trait Located: Listed {
+    fn region_column() -> Self::Column;
+}
+
+/// Rows of `E` located in a region's subtree; the parent is the region's significant code
+/// prefix (e.g. `5223` for 黔西南州).
+pub struct InRegion<E>(std::marker::PhantomData<fn() -> E>);
+
+impl<E: Located + 'static> ToMany for InRegion<E> {
+    type Child = E;
+    type Parent = String;
+    fn restrict(select: Select<E>, parents: &[String]) -> (Select<E>, Expr) {
+        super::region::in_subtrees(select, E::region_column(), parents)
+    }
+    fn batch(parent: &String) -> u8 {
+        parent.len() as u8
+    }
+}
+
+/// Restriction through a link table: children of `E` whose key equals `link_child` of a live
+/// row of the link table whose `link_parent` is one of `parents` (and, when given, whose
+/// `kind` column equals a value). The parent is read from `link_parent`.
+pub fn through<E, L, P>(
+    mut select: Select<E>,
+    link: L,
+    link_child: L::Column,
+    link_parent: L::Column,
+    link_deleted: L::Column,
+    kind: Option<(L::Column, Value)>,
+    parents: &[P],
+) -> (Select<E>, Expr)
+where
+    E: Listed,
+    L: EntityTrait,
+    P: Clone + Into<Value>,
+{
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::ExprTrait;
+    let mut on = Expr::col((link, link_child))
+        .equals((E::default(), E::key_column()))
+        .and(Expr::col((link, link_deleted)).is_null())
+        .and(Expr::col((link, link_parent)).is_in(parents.iter().cloned().map(Into::into)));
+    if let Some((col, v)) = kind {
+        on = on.and(Expr::col((link, col)).eq(v));
+    }
+    QueryTrait::query(&mut select).inner_join(link, on);
+    (select, Expr::col((link, link_parent)))
+}

@@ -1,0 +1,98 @@
+//! Volunteers: filters, orderings and relations whose children are volunteers.
+
+use std::collections::HashMap;
+
+use entity::project_participant::{self as pp, Party};
+use entity::volunteer;
+use entity::volunteer_ledger_entry as ledger;
+use entity::volunteer_team_membership as membership;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
+use uuid::Uuid;
+
+use super::relations::{Listed, Located, ToMany, through};
+use super::{RecordOrderField, Sort, StoreError, text, within};
+use crate::domain::DivisionCode;
+
+/// Filter of volunteer lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct VolunteerFilter {
+    pub region: Option<DivisionCode>,
+    pub name_contains: Option<String>,
+}
+
+impl Listed for volunteer::Entity {
+    crate::uuid_keyed!(volunteer);
+    type Filter = VolunteerFilter;
+    type OrderBy = Sort<RecordOrderField>;
+
+    fn filter(backend: DbBackend, select: Select<Self>, f: &VolunteerFilter) -> Select<Self> {
+        let mut s = select.filter(within(volunteer::Column::RegionCode, &f.region));
+        if let Some(q) = &f.name_contains {
+            s = s.filter(text::contains(backend, volunteer::Column::Name, q));
+        }
+        s
+    }
+    fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
+        crate::record_ordering!(order, volunteer)
+    }
+}
+
+impl Located for volunteer::Entity {
+    fn region_column() -> volunteer::Column {
+        volunteer::Column::RegionCode
+    }
+}
+
+/// Current members of a volunteer team (membership not ended).
+pub struct TeamMembers;
+
+impl ToMany for TeamMembers {
+    type Child = volunteer::Entity;
+    type Parent = Uuid;
+    fn restrict(select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+        let (select, parent) = through(
+            select,
+            membership::Entity,
+            membership::Column::VolunteerId,
+            membership::Column::VolunteerTeamId,
+            membership::Column::DeletedAt,
+            None,
+            parents,
+        );
+        (select.filter(membership::Column::LeftOn.is_null()), parent)
+    }
+}
+
+/// Volunteers taking part in a project individually (五社联动 party VOLUNTEER).
+pub struct ProjectVolunteers;
+
+impl ToMany for ProjectVolunteers {
+    type Child = volunteer::Entity;
+    type Parent = Uuid;
+    fn restrict(select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+        let kind = Some((pp::Column::Party, Party::Volunteer.into()));
+        through(select, pp::Entity, pp::Column::VolunteerId, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
+    }
+}
+
+/// Ledger totals of each volunteer: `(service minutes, points)` summed over all live entries.
+pub async fn ledger_totals<C: ConnectionTrait>(db: &C, volunteers: &[Uuid]) -> Result<HashMap<Uuid, (i64, i64)>, StoreError> {
+    let stmt = ledger::Entity::find()
+        .select_only()
+        .column(ledger::Column::VolunteerId)
+        .expr_as(Expr::cust("COALESCE(SUM(service_minutes), 0)"), "minutes")
+        .expr_as(Expr::cust("COALESCE(SUM(points), 0)"), "points")
+        .filter(ledger::Column::DeletedAt.is_null())
+        .filter(ledger::Column::VolunteerId.is_in(volunteers.iter().copied()))
+        .group_by(ledger::Column::VolunteerId)
+        .into_query();
+    let mut out = HashMap::new();
+    for row in db.query_all(&stmt).await? {
+        let id: Uuid = row.try_get("", "volunteer_id")?;
+        let minutes: i64 = row.try_get("", "minutes")?;
+        let points: i64 = row.try_get("", "points")?;
+        out.insert(id, (minutes, points));
+    }
+    Ok(out)
+}
