@@ -81,8 +81,8 @@ async fn execute(
             return respond(StatusCode::BAD_REQUEST, modern, body.to_string());
         }
     };
-    let data = RequestData::new(state.db.clone(), Scope::all());
-    let response = state.schema.execute(request.data(data)).await;
+    let (data, loads) = RequestData::new(state.db.clone(), Scope::all());
+    let response = loads.run(state.schema.execute(request.data(data))).await;
     // A request error (parse or validation) has errors without a path and no data.
     let request_error =
         response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty());

@@ -1,25 +1,101 @@
-//! What a request carries into resolvers: the database, the caller's scope and the loader.
+//! What a request carries into resolvers: the database, the caller's scope and the loader;
+//! and the executor wrapper that makes DataLoader batching deterministic.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Wake, Waker};
+use std::time::Duration;
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
+use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
 use super::error::ApiError;
 use super::loaders::StoreLoader;
 use crate::store::Scope;
 
-/// Per-request data, inserted by the HTTP handler (or by tests executing the schema).
+/// Per-request data, inserted by the HTTP handler.
 pub struct RequestData {
     pub db: DatabaseConnection,
     pub scope: Scope,
     pub loader: DataLoader<StoreLoader>,
 }
 
+/// Batch loads the DataLoader wants to start, held back until the request is idle.
+///
+/// async-graphql's DataLoader starts a batch a fixed delay after its first key. Under load, or
+/// in a debug build, resolving 50 siblings can take longer than that delay, and the batch then
+/// splits into several statements. Instead, batches are queued here and started only when the
+/// request's future returns `Pending`, i.e. when every resolver that could run has run and
+/// registered its keys. A batch then holds every key of its level, whatever the page size, and
+/// the number of statements depends on the query's shape alone.
+#[derive(Clone, Default)]
+pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
+
+impl LoadQueue {
+    fn push(&self, f: BoxFuture<'static, ()>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+    }
+
+    fn start_all(&self) {
+        let queued = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for f in queued {
+            tokio::spawn(f);
+        }
+    }
+
+    /// Drives `request` (a schema execution), starting queued batches whenever it is idle.
+    ///
+    /// "Idle" means the request returned `Pending` without waking itself: a list of more
+    /// than 30 items is resolved by `FuturesUnordered`, which yields (wakes itself and returns
+    /// `Pending`) part-way through its items, and those items have not registered their keys.
+    pub async fn run<F: Future>(&self, request: F) -> F::Output {
+        let mut request = std::pin::pin!(request);
+        std::future::poll_fn(|cx| {
+            let woken = Arc::new(WakeFlag { woken: AtomicBool::new(false), waker: cx.waker().clone() });
+            let waker = Waker::from(woken.clone());
+            match request.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
+                Poll::Ready(v) => Poll::Ready(v),
+                Poll::Pending => {
+                    if !woken.woken.load(Ordering::SeqCst) {
+                        self.start_all();
+                    }
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// A waker that remembers being woken, then passes the wake on.
+struct WakeFlag {
+    woken: AtomicBool,
+    waker: Waker,
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.waker.wake_by_ref();
+    }
+}
+
 impl RequestData {
-    /// Builds the request data and its DataLoader (batches run on the tokio runtime).
-    pub fn new(db: DatabaseConnection, scope: Scope) -> Self {
-        let loader = DataLoader::new(StoreLoader { db: db.clone(), scope: scope.clone() }, tokio::spawn);
-        Self { db, scope, loader }
+    /// Builds the request data and its DataLoader, whose batches go through the returned
+    /// queue: execute the request with [`LoadQueue::run`].
+    pub fn new(db: DatabaseConnection, scope: Scope) -> (Self, LoadQueue) {
+        let queue = LoadQueue::default();
+        let spawner = queue.clone();
+        let loader = DataLoader::new(StoreLoader { db: db.clone(), scope: scope.clone() }, move |f| spawner.push(f))
+            .delay(Duration::ZERO);
+        (Self { db, scope, loader }, queue)
     }
 
     pub fn of<'a>(ctx: &'a Context<'_>) -> Result<&'a RequestData, ApiError> {

@@ -1,0 +1,232 @@
+//! TestApp: the real router on port 0 over a fresh database (a SQLite file or a PostgreSQL
+//! database), with the shipped division codes and the demo data loaded, plus typed helpers to
+//! post GraphQL over HTTP.
+//!
+//! Loading 47,801 regions and the demo set per test would dominate the suite, so each test
+//! process builds one template per backend (migrated, regions, demo) and every test gets its
+//! own copy: a file copy for SQLite, `CREATE DATABASE … TEMPLATE` for PostgreSQL. Each test's
+//! database is dropped when its `TestApp` is dropped.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+/// The PostgreSQL server tests use (trust auth), without a database name.
+pub fn pg_server() -> String {
+    std::env::var("CIVLINK_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Emits `mod $name { sqlite, postgres }` tests running one body on both databases.
+#[macro_export]
+macro_rules! both {
+    ($(#[$m:meta])* $name:ident, |$app:ident| $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: $crate::common::TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::common::TestApp::spawn($crate::common::Backend::Postgres).await).await
+            }
+        }
+    };
+}
+
+/// What a test database is: where it lives, and how to remove it.
+enum Store {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { name: String },
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub addr: std::net::SocketAddr,
+    pub db: DatabaseConnection,
+    pub url: String,
+    statements: Arc<AtomicU64>,
+    client: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+    store: Store,
+}
+
+static SQLITE_TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+static PG_TEMPLATE: OnceLock<String> = OnceLock::new();
+
+/// Runs `f` to completion on a runtime of its own (templates outlive each test's runtime).
+fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime").block_on(f)
+    })
+    .join()
+    .expect("template builder panicked")
+}
+
+async fn fill(db: &DatabaseConnection) {
+    civlink::db::migrate(db).await.expect("migrate");
+    civlink::import::regions::import_shipped_regions(db, &civlink::import::NoProgress).await.expect("regions");
+    civlink::seed::demo::seed_demo(db).await.expect("demo seed");
+}
+
+fn sqlite_template() -> PathBuf {
+    SQLITE_TEMPLATE
+        .get_or_init(|| {
+            block_on(async {
+                let dir = std::env::temp_dir().join(format!("civlink-template-{}", std::process::id()));
+                std::fs::create_dir_all(&dir).expect("template dir");
+                let path = dir.join("template.db");
+                let _ = std::fs::remove_file(&path);
+                let db = civlink::db::connect(&format!("sqlite://{}?mode=rwc", path.display()), &Default::default())
+                    .await
+                    .expect("sqlite template");
+                fill(&db).await;
+                db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.expect("checkpoint");
+                db.close().await.expect("close");
+                path
+            })
+        })
+        .clone()
+}
+
+async fn pg_admin() -> DatabaseConnection {
+    Database::connect(format!("{}/postgres", pg_server())).await.expect("PostgreSQL at CIVLINK_TEST_PG must be reachable")
+}
+
+fn pg_template() -> String {
+    PG_TEMPLATE
+        .get_or_init(|| {
+            block_on(async {
+                let admin = pg_admin().await;
+                // Leftovers of earlier runs: dropping fails harmlessly for any still in use.
+                let stale = admin
+                    .query_all_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'civlink_tpl_%' OR datname LIKE 'civlink_t_%'",
+                    ))
+                    .await
+                    .unwrap_or_default();
+                for row in stale {
+                    if let Ok(name) = row.try_get::<String>("", "datname") {
+                        let _ = admin.execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}""#)).await;
+                    }
+                }
+                let name = format!("civlink_tpl_{}_{}", std::process::id(), uuid::Uuid::now_v7().simple());
+                admin.execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#)).await.expect("create template");
+                let db = civlink::db::connect(&format!("{}/{name}", pg_server()), &Default::default()).await.expect("connect");
+                fill(&db).await;
+                db.close().await.expect("close");
+                name
+            })
+        })
+        .clone()
+}
+
+impl TestApp {
+    /// A fresh database with regions and demo data, and the router serving it on port 0.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (url, store) = match backend {
+            Backend::Sqlite => {
+                let template = tokio::task::spawn_blocking(sqlite_template).await.expect("template");
+                let dir = tempfile::tempdir().expect("tempdir");
+                let path = dir.path().join("civlink.db");
+                std::fs::copy(&template, &path).expect("copy template");
+                (format!("sqlite://{}?mode=rwc", path.display()), Store::Sqlite { _dir: dir })
+            }
+            Backend::Postgres => {
+                let template = tokio::task::spawn_blocking(pg_template).await.expect("template");
+                let name = format!("civlink_t_{}", uuid::Uuid::now_v7().simple());
+                let admin = pg_admin().await;
+                admin
+                    .execute_unprepared(&format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                (format!("{}/{name}", pg_server()), Store::Postgres { name })
+            }
+        };
+        let mut db = civlink::db::connect(&url, &Default::default()).await.expect("connect test database");
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let schema = civlink::graphql::build_schema(&Default::default());
+        let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone() });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("server");
+        });
+        TestApp { backend, addr, db, url, statements, client: reqwest::Client::new(), server, store }
+    }
+
+    pub fn graphql_url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    /// POSTs a query with variables; returns the whole JSON response (data and errors).
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let resp = self
+            .client
+            .post(self.graphql_url())
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        assert!(resp.status().is_success(), "HTTP {}", resp.status());
+        resp.json().await.expect("json body")
+    }
+
+    /// POSTs a query that must succeed; returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// POSTs a query that must fail; returns the `extensions.code` of the first error.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let body = self.post(query, variables).await;
+        let code = &body["errors"][0]["extensions"]["code"];
+        assert!(code.is_string(), "expected an error with extensions.code, got {body:#}");
+        code.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// SQL statements executed since the last call.
+    pub fn take_statements(&self) -> u64 {
+        self.statements.swap(0, Ordering::SeqCst)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Store::Postgres { name } = &self.store {
+            let name = name.clone();
+            let db = self.db.clone();
+            block_on(async move {
+                db.close().await.ok();
+                let admin = pg_admin().await;
+                let _ = admin.execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)).await;
+            });
+        }
+    }
+}

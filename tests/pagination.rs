@@ -1,0 +1,141 @@
+//! Relay cursor connections: first/last/after/before at both ends, page-size bounds, cursor
+//! validation, orderings, and totalCount that ignores paging.
+
+mod common;
+
+use serde_json::{Value, json};
+
+/// Stations of 西陵区 (74 of them), walked with a page size.
+const PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String, $o: RecordOrder) {
+  stations(first: $first, after: $after, last: $last, before: $before, orderBy: $o, filter: { region: "420502" }) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id name } }
+    nodes { id }
+  }
+}"#;
+
+fn ids(conn: &Value) -> Vec<String> {
+    conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect()
+}
+
+both!(forward_and_backward_paging_visit_every_row_once_in_order, |app| {
+    for order in [json!({ "field": "ID" }), json!({ "field": "NAME" }), json!({ "field": "NAME", "direction": "DESC" })] {
+        let all = app.data(PAGE, json!({ "first": 100, "o": order })).await;
+        let expected = ids(&all["stations"]);
+        assert_eq!(expected.len(), 74);
+        assert_eq!(all["stations"]["totalCount"], 74);
+        assert_eq!(all["stations"]["pageInfo"]["hasNextPage"], false);
+        // nodes is the same list as edges.
+        let nodes: Vec<&str> = all["stations"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+        assert_eq!(nodes, expected.iter().map(String::as_str).collect::<Vec<_>>());
+
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let d = app.data(PAGE, json!({ "first": 10, "after": after, "o": order })).await;
+            let c = &d["stations"];
+            assert_eq!(c["totalCount"], 74, "totalCount ignores paging");
+            seen.extend(ids(c));
+            assert_eq!(c["pageInfo"]["hasPreviousPage"], !after.is_null());
+            if c["pageInfo"]["hasNextPage"] == false {
+                break;
+            }
+            after = c["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, expected, "forward pages of {order}");
+
+        let mut seen_back = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let d = app.data(PAGE, json!({ "last": 10, "before": before, "o": order })).await;
+            let c = &d["stations"];
+            let mut page = ids(c);
+            page.extend(seen_back);
+            seen_back = page;
+            assert_eq!(c["pageInfo"]["hasNextPage"], !before.is_null());
+            if c["pageInfo"]["hasPreviousPage"] == false {
+                break;
+            }
+            before = c["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(seen_back, expected, "backward pages of {order}");
+    }
+});
+
+both!(edges_at_both_ends_and_between_cursors, |app| {
+    let all = ids(&app.data(PAGE, json!({ "first": 100 })).await["stations"]);
+    let edges = app.data(PAGE, json!({ "first": 100 })).await["stations"]["edges"].clone();
+    let cursor = |i: usize| edges[i]["cursor"].clone();
+    // after the last row: empty page, no next page.
+    let d = app.data(PAGE, json!({ "first": 5, "after": cursor(73) })).await;
+    assert!(ids(&d["stations"]).is_empty());
+    assert_eq!(d["stations"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(d["stations"]["pageInfo"]["startCursor"], Value::Null);
+    // before the first row: empty page, no previous page.
+    let d = app.data(PAGE, json!({ "last": 5, "before": cursor(0) })).await;
+    assert!(ids(&d["stations"]).is_empty());
+    assert_eq!(d["stations"]["pageInfo"]["hasPreviousPage"], false);
+    // last without before: the final rows.
+    let d = app.data(PAGE, json!({ "last": 3 })).await;
+    assert_eq!(ids(&d["stations"]), all[71..].to_vec());
+    assert_eq!(d["stations"]["pageInfo"]["hasPreviousPage"], true);
+    // both after and before: the rows strictly between.
+    let d = app.data(PAGE, json!({ "first": 100, "after": cursor(10), "before": cursor(15) })).await;
+    assert_eq!(ids(&d["stations"]), all[11..15].to_vec());
+    // first: 0 is a valid, empty page.
+    let d = app.data(PAGE, json!({ "first": 0 })).await;
+    assert!(ids(&d["stations"]).is_empty());
+    assert_eq!(d["stations"]["pageInfo"]["hasNextPage"], true);
+    // Default page size is 20.
+    let d = app.data(PAGE, json!({})).await;
+    assert_eq!(ids(&d["stations"]).len(), 20);
+});
+
+both!(page_size_and_cursor_mistakes_get_specific_errors, |app| {
+    assert_eq!(app.data(PAGE, json!({ "first": 100 })).await["stations"]["edges"].as_array().unwrap().len(), 74);
+    assert_eq!(app.error_code(PAGE, json!({ "first": 101 })).await, "PAGE_SIZE_EXCEEDED");
+    assert_eq!(app.error_code(PAGE, json!({ "last": 101 })).await, "PAGE_SIZE_EXCEEDED");
+    assert_eq!(app.error_code(PAGE, json!({ "first": -1 })).await, "INVALID_ARGUMENT");
+    assert_eq!(app.error_code(PAGE, json!({ "first": 1, "last": 1 })).await, "INVALID_ARGUMENT");
+    assert_eq!(app.error_code(PAGE, json!({ "after": "not-a-cursor" })).await, "INVALID_CURSOR");
+    assert_eq!(app.error_code(PAGE, json!({ "after": "eyJ4IjoxfQ" })).await, "INVALID_CURSOR");
+    // A cursor of one ordering is refused by another.
+    let by_name = app.data(PAGE, json!({ "first": 1, "o": { "field": "NAME" } })).await;
+    let cursor = by_name["stations"]["pageInfo"]["endCursor"].clone();
+    assert_eq!(app.error_code(PAGE, json!({ "first": 1, "after": cursor })).await, "INVALID_CURSOR");
+    // Nested connections check their arguments the same way.
+    let nested = r#"{ region(code: "420502") { stations(first: 1000) { totalCount } } }"#;
+    assert_eq!(app.error_code(nested, json!({})).await, "PAGE_SIZE_EXCEEDED");
+});
+
+both!(nested_connections_page_per_parent, |app| {
+    // Each county's stations are paged separately: first 2 per county, then the next 2 of one.
+    let q = r#"query($after: String) { region(code: "522300") { children(first: 8) { nodes { code
+        stations(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id region { code } } } } } } }"#;
+    let d = app.data(q, json!({})).await;
+    let counties = d["region"]["children"]["nodes"].as_array().unwrap().clone();
+    for c in &counties {
+        let code = c["code"].as_str().unwrap();
+        let nodes = c["stations"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 2.min(c["stations"]["totalCount"].as_u64().unwrap() as usize));
+        for n in nodes {
+            assert!(n["region"]["code"].as_str().unwrap().starts_with(&code[..6]), "{code}: {n}");
+        }
+    }
+    let first = &counties[0];
+    let full = app
+        .data(r#"query($c: String!) { region(code: $c) { stations(first: 4) { nodes { id } } } }"#, json!({ "c": first["code"] }))
+        .await;
+    let all: Vec<&str> =
+        full["region"]["stations"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let after = first["stations"]["pageInfo"]["endCursor"].clone();
+    let d = app.data(q, json!({ "after": after })).await;
+    let next: Vec<&str> = d["region"]["children"]["nodes"][0]["stations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(next, all[2..4].to_vec());
+});
