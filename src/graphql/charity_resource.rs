@@ -51,18 +51,24 @@ impl CharityResourceFilter {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 #[graphql(remote = "store::charity_resource::CharityResourceOrderField")]
 pub enum CharityResourceOrderField {
+    /// Creation order (ids are UUIDv7).
     #[default]
     Id,
+    /// Date received; ties by id.
     ReceivedOn,
+    /// Creation time; ties by id.
     CreatedAt,
+    /// Time of the last change; ties by id.
     UpdatedAt,
 }
 
 /// Ordering of charity-resource lists.
 #[derive(InputObject, Clone, Copy, Default)]
 pub struct CharityResourceOrder {
+    /// Field to order by.
     #[graphql(default)]
     pub field: CharityResourceOrderField,
+    /// Direction.
     #[graphql(default)]
     pub direction: SortDirection,
 }
@@ -74,6 +80,7 @@ impl CharityResourceOrder {
     }
 }
 
+/// 慈善资源 A charity resource: a donation in money or kind, or matched funds (配捐).
 #[Object]
 impl CharityResource {
     /// Global id.

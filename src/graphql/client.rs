@@ -62,17 +62,22 @@ impl ClientFilter {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 #[graphql(remote = "store::client::ClientOrderField")]
 pub enum ClientOrderField {
+    /// Creation order (ids are UUIDv7).
     #[default]
     Id,
+    /// Creation time; ties by id.
     CreatedAt,
+    /// Time of the last change; ties by id.
     UpdatedAt,
 }
 
 /// Ordering of client lists.
 #[derive(InputObject, Clone, Copy, Default)]
 pub struct ClientOrder {
+    /// Field to order by.
     #[graphql(default)]
     pub field: ClientOrderField,
+    /// Direction.
     #[graphql(default)]
     pub direction: SortDirection,
 }
@@ -84,6 +89,8 @@ impl ClientOrder {
     }
 }
 
+/// 服务对象 A person served by a station. Sensitive personal information (PIPL): identity
+/// fields are always masked here.
 #[Object]
 impl Client {
     /// Global id.
@@ -166,6 +173,7 @@ impl Client {
 /// 一人一档 A client's case file: casework stage (MZ/T 094-2017) and deep-case flag.
 pub struct CaseFile(pub case_file::Model);
 
+/// 一人一档 A client's case file: casework stage (MZ/T 094-2017) and deep-case flag.
 #[Object]
 impl CaseFile {
     /// Current casework stage.

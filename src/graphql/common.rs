@@ -13,8 +13,10 @@ use crate::store;
 /// Ordering of a list: a field and a direction. Ties are broken by id.
 #[derive(InputObject, Clone, Copy, Default)]
 pub struct RecordOrder {
+    /// Field to order by.
     #[graphql(default)]
     pub field: RecordOrderField,
+    /// Direction.
     #[graphql(default)]
     pub direction: SortDirection,
 }

@@ -89,8 +89,11 @@ pub enum OrganizationKind {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::Gender")]
 pub enum Gender {
+    /// 男 male.
     Male,
+    /// 女 female.
     Female,
+    /// Not recorded.
     Unknown,
 }
 
@@ -213,9 +216,13 @@ pub enum FundingMode {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::project::ProjectStatus")]
 pub enum ProjectStatus {
+    /// Approved, not started.
     Planned,
+    /// Running.
     Active,
+    /// Finished.
     Completed,
+    /// Stopped before completion.
     Cancelled,
 }
 
@@ -271,9 +278,13 @@ pub enum CharityKind {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::charity_resource::MatchingLevel")]
 pub enum MatchingLevel {
+    /// Matched by the province.
     Province,
+    /// Matched by the prefecture (city).
     Prefecture,
+    /// Matched by the county (district).
     County,
+    /// Matched by a foundation.
     Foundation,
 }
 
@@ -281,8 +292,10 @@ pub enum MatchingLevel {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 #[graphql(remote = "crate::store::Direction")]
 pub enum SortDirection {
+    /// Ascending.
     #[default]
     Asc,
+    /// Descending.
     Desc,
 }
 
@@ -290,9 +303,13 @@ pub enum SortDirection {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 #[graphql(remote = "crate::store::RecordOrderField")]
 pub enum RecordOrderField {
+    /// Creation order (ids are UUIDv7).
     #[default]
     Id,
+    /// Name, in code-point order; ties by id.
     Name,
+    /// Creation time; ties by id.
     CreatedAt,
+    /// Time of the last change; ties by id.
     UpdatedAt,
 }

@@ -50,6 +50,8 @@ impl OrganizationFilter {
     }
 }
 
+/// 社会组织 A social organisation: agency, community organisation, social group,
+/// foundation, charity or government department.
 #[Object]
 impl Organization {
     /// Global id.

@@ -59,6 +59,8 @@ impl ProjectFilter {
     }
 }
 
+/// 项目 A funded project linking the five societies (五社联动): communities, social
+/// organisations, social workers, volunteers and charity resources.
 #[Object]
 impl Project {
     /// Global id.

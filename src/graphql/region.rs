@@ -80,8 +80,10 @@ pub enum RegionOrderField {
 /// Ordering of region lists.
 #[derive(InputObject, Clone, Copy, Default)]
 pub struct RegionOrder {
+    /// Field to order by.
     #[graphql(default)]
     pub field: RegionOrderField,
+    /// Direction.
     #[graphql(default)]
     pub direction: SortDirection,
 }
@@ -105,6 +107,8 @@ pub struct Coverage {
     pub rate: Option<f64>,
 }
 
+/// 行政区划 An administrative division of the NBS statistical code list (统计用区划代码,
+/// edition of `editionYear`).
 #[Object]
 impl Region {
     /// Global id.

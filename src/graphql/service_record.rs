@@ -57,18 +57,24 @@ impl ServiceRecordFilter {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 #[graphql(remote = "store::service_record::ServiceRecordOrderField")]
 pub enum ServiceRecordOrderField {
+    /// Creation order (ids are UUIDv7).
     #[default]
     Id,
+    /// Service date; ties by id.
     ServedOn,
+    /// Creation time; ties by id.
     CreatedAt,
+    /// Time of the last change; ties by id.
     UpdatedAt,
 }
 
 /// Ordering of service-record lists.
 #[derive(InputObject, Clone, Copy, Default)]
 pub struct ServiceRecordOrder {
+    /// Field to order by.
     #[graphql(default)]
     pub field: ServiceRecordOrderField,
+    /// Direction.
     #[graphql(default)]
     pub direction: SortDirection,
 }
@@ -80,6 +86,8 @@ impl ServiceRecordOrder {
     }
 }
 
+/// 服务记录 One service delivered by a station: casework with a client, or a group or
+/// community activity.
 #[Object]
 impl ServiceRecord {
     /// Global id.

@@ -53,6 +53,7 @@ impl SocialWorkerFilter {
     }
 }
 
+/// 社会工作者 A social worker. Phone and ID number are personal data and come masked.
 #[Object]
 impl SocialWorker {
     /// Global id.
@@ -157,6 +158,7 @@ impl SocialWorker {
 /// A social worker's assignment to a station, with a role, over a period.
 pub struct StationAssignment(pub station_assignment::Model);
 
+/// A social worker's assignment to a station, with a role, over a period.
 #[Object]
 impl StationAssignment {
     /// The station.

@@ -60,6 +60,8 @@ impl StationFilter {
     }
 }
 
+/// 社工站 A social-work station: a guidance centre, county general station, township or
+/// street station, village or community room, or neighbourhood point.
 #[Object]
 impl Station {
     /// Global id.

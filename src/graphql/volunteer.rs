@@ -45,6 +45,7 @@ impl VolunteerFilter {
     }
 }
 
+/// 志愿者 A volunteer. Phone and ID number are personal data and come masked.
 #[Object]
 impl Volunteer {
     /// Global id.

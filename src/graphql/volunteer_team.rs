@@ -44,6 +44,7 @@ impl VolunteerTeamFilter {
     }
 }
 
+/// 志愿服务队 A volunteer team.
 #[Object]
 impl VolunteerTeam {
     /// Global id.

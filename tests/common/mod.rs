@@ -115,7 +115,7 @@ fn pg_template() -> String {
                 let stale = admin
                     .query_all_raw(Statement::from_string(
                         admin.get_database_backend(),
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'civlink_tpl_%' OR datname LIKE 'civlink_t_%'",
+                        r"SELECT datname FROM pg_database WHERE datname LIKE 'civlink\_tpl\_%' OR datname LIKE 'civlink\_t\_%'",
                     ))
                     .await
                     .unwrap_or_default();

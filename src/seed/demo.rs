@@ -1,0 +1,387 @@
+//! Deterministic demo data for the four places of the source article, reproducing their
+//! published figures (DOMAIN.md, "Every prefecture reports the same kind of figures").
+//!
+//! Determinism: every random choice comes from fixed-seed ChaCha8 streams, ids are UUIDv7s
+//! built from a fixed base instant and that stream, and every timestamp is [`CREATED_AT`];
+//! the division codes are read in code order. Two runs on fresh databases with the same
+//! shipped regions write identical rows.
+//!
+//! Idempotence: if demo records exist (`source = "demo"`), [`seed_demo`] writes nothing and
+//! reports [`SeedOutcome::AlreadyPresent`].
+//!
+//! Everything is written in one transaction with multi-row inserts; the whole seed takes a
+//! few seconds on SQLite.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    case_file, charity_resource, client, client_category, organization, project, project_participant, project_station,
+    service_record, social_worker, station, station_assignment, volunteer, volunteer_ledger_entry, volunteer_team,
+    volunteer_team_membership,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, Iterable,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+
+use super::SeedError;
+use super::atlas::Atlas;
+use super::build::{Area, Rows, World};
+use super::places;
+use super::synth::Synth;
+
+/// `source` of every demo record that has one (external ids are `<place>-<kind>-<n>`).
+pub const SOURCE: &str = super::build::SOURCE;
+
+/// The figures the four places published (DOMAIN.md, table "Every prefecture reports the
+/// same kind of figures", from the source article), which the demo data reproduce exactly.
+/// Tests of the read API and of statistics assert against these constants.
+///
+/// Counts are `u64` (what `count` queries return); money is integer fen (`i64`); division
+/// codes are 12-digit statistical codes.
+pub mod figures {
+    /// 黔西南布依族苗族自治州 (5223): "1 prefecture guidance centre, 8 county general
+    /// stations, 101 township stations, 4 village rooms; 101 of 140 townships = 72 %
+    /// coverage (Dec 2023); 册亨县, 兴义市, 晴隆县 fully covered; 14.88 M yuan invested since
+    /// 2020".
+    pub mod qianxinan {
+        /// The prefecture; its guidance centre has this region.
+        pub const PREFECTURE: &str = "522300000000";
+        /// Township-level units (乡镇/街道) in the 2023 division codes.
+        pub const TOWNSHIPS: u64 = 140;
+        /// `GUIDANCE_CENTER` stations.
+        pub const GUIDANCE_CENTERS: u64 = 1;
+        /// `COUNTY_STATION` stations, one per county.
+        pub const COUNTY_STATIONS: u64 = 8;
+        /// `TOWNSHIP_STATION` stations, all `OPERATING`, at this many distinct townships.
+        pub const TOWNSHIP_STATIONS: u64 = 101;
+        /// `VILLAGE_ROOM` stations.
+        pub const VILLAGE_ROOMS: u64 = 4;
+        /// Counties with an operating township station in every township: 册亨县, 兴义市,
+        /// 晴隆县.
+        pub const FULLY_COVERED_COUNTIES: [&str; 3] = ["522327000000", "522301000000", "522324000000"];
+        /// Sum of `investment_fen` over the prefecture's stations: 14.88 M yuan.
+        pub const INVESTMENT_FEN: i64 = 1_488_000_000;
+    }
+
+    /// 齐齐哈尔市 (2302): "164 stations built, 145 in full service, all 7 urban districts
+    /// covered; 42,000 person-times served; 82 volunteer teams, 12,934 person-times of
+    /// volunteer service; 51 social-work agencies (100 % agency coverage); 6,000 sets of
+    /// thermal clothing worth 180,000 yuan donated for left-behind children".
+    pub mod qiqihar {
+        /// The prefecture.
+        pub const PREFECTURE: &str = "230200000000";
+        /// Stations of every level (1 guidance centre, 16 county stations, 147 township
+        /// stations), all `OPERATING`.
+        pub const STATIONS: u64 = 164;
+        /// Stations with `in_full_service`.
+        pub const IN_FULL_SERVICE: u64 = 145;
+        /// The 7 urban districts (市辖区); every township of each has an operating township
+        /// station.
+        pub const URBAN_DISTRICTS: [&str; 7] = [
+            "230202000000",
+            "230203000000",
+            "230204000000",
+            "230205000000",
+            "230206000000",
+            "230207000000",
+            "230208000000",
+        ];
+        /// Sum of `person_times` of the service records of the prefecture's stations.
+        pub const SERVICE_PERSON_TIMES: i64 = 42_000;
+        /// Volunteer teams with a region in the prefecture.
+        pub const VOLUNTEER_TEAMS: u64 = 82;
+        /// Volunteer ledger entries with `service_minutes > 0` of the prefecture's volunteers
+        /// (one entry per person-time of volunteer service; point redemptions have 0 minutes).
+        pub const VOLUNTEER_SERVICE_TIMES: u64 = 12_934;
+        /// `SOCIAL_WORK_AGENCY` organisations with a region in the prefecture.
+        pub const SOCIAL_WORK_AGENCIES: u64 = 51;
+        /// Description of the `IN_KIND` charity resource for left-behind children.
+        pub const THERMAL_CLOTHING_DESCRIPTION: &str = "为留守儿童捐赠保暖衣物6000套";
+        /// Sets of thermal clothing donated.
+        pub const THERMAL_CLOTHING_SETS: u32 = 6_000;
+        /// Its value: 180,000 yuan.
+        pub const THERMAL_CLOTHING_FEN: i64 = 18_000_000;
+    }
+
+    /// 宜昌市西陵区 (420502): "1+7+66: 1 district guidance centre, 7 street stations, 66
+    /// community rooms; 70 % of community workers certified; 1.89 M yuan project funding;
+    /// 1,434 volunteers; 97,100 yuan charity funds linked; 200 mutual-aid projects raising
+    /// 865,700 yuan, matched 95,900 (province) + 184,900 (city); 1,144 one-person-one-file
+    /// records, 678 deep cases".
+    pub mod xiling {
+        /// The district; its guidance centre has this region.
+        pub const DISTRICT: &str = "420502000000";
+        /// `GUIDANCE_CENTER` stations (the "1").
+        pub const GUIDANCE_CENTERS: u64 = 1;
+        /// `TOWNSHIP_STATION` stations, at streets (the "7").
+        pub const STREET_STATIONS: u64 = 7;
+        /// The streets with a station.
+        pub const STATION_STREETS: [&str; 7] = [
+            "420502001000",
+            "420502002000",
+            "420502003000",
+            "420502004000",
+            "420502005000",
+            "420502006000",
+            "420502010000",
+        ];
+        /// `VILLAGE_ROOM` stations in communities (the "66").
+        pub const COMMUNITY_ROOMS: u64 = 66;
+        /// Volunteers with a region in the district.
+        pub const VOLUNTEERS: u64 = 1_434;
+        /// Social workers with a region in the district (the plan's choice) …
+        pub const SOCIAL_WORKERS: u64 = 100;
+        /// … of whom 70 % hold a certificate (level other than `NONE`).
+        pub const CERTIFIED_SOCIAL_WORKERS: u64 = 70;
+        /// Sum of `budget_fen` of the district's projects other than `MUTUAL_AID`: 1.89 M yuan.
+        pub const PROJECT_FUNDING_FEN: i64 = 189_000_000;
+        /// `MUTUAL_AID` projects with a region in the district.
+        pub const MUTUAL_AID_PROJECTS: u64 = 200;
+        /// Sum of their `funds_raised_fen`: 865,700 yuan.
+        pub const MUTUAL_AID_RAISED_FEN: i64 = 86_570_000;
+        /// `MATCHED_DONATION` resources at `PROVINCE` level: 95,900 yuan.
+        pub const MATCHED_PROVINCE_FEN: i64 = 9_590_000;
+        /// `MATCHED_DONATION` resources at `PREFECTURE` level: 184,900 yuan.
+        pub const MATCHED_PREFECTURE_FEN: i64 = 18_490_000;
+        /// `MONEY` charity resources in the district: 97,100 yuan.
+        pub const CHARITY_FUNDS_FEN: i64 = 9_710_000;
+        /// Clients with a case file (一人一档); every client of the district has one.
+        pub const CASE_FILES: u64 = 1_144;
+        /// Case files with `is_deep_case`.
+        pub const DEEP_CASES: u64 = 678;
+    }
+
+    /// 雅安市雨城区 (511802): "173 certified social workers; 24 incubated organisations;
+    /// four-level network: general station + township stations + village rooms + N
+    /// neighbourhood points; pay scale 3 posts, 12 grades (3岗12级)".
+    pub mod yucheng {
+        /// The district; its county station has this region.
+        pub const DISTRICT: &str = "511802000000";
+        /// Social workers with a certificate (level other than `NONE`); every worker of the
+        /// district has a pay post and grade.
+        pub const CERTIFIED_SOCIAL_WORKERS: u64 = 173;
+        /// `COMMUNITY_SOCIAL_ORG` organisations (incubated by the district's incubation
+        /// centre).
+        pub const INCUBATED_ORGANIZATIONS: u64 = 24;
+        /// Pay posts 1..=3.
+        pub const PAY_POSTS: i32 = 3;
+        /// Pay grades 1..=12 within a post.
+        pub const PAY_GRADES: i32 = 12;
+    }
+}
+
+/// Seed of the random streams. Changing it (or the plans) changes every demo row.
+const SEED: u64 = 0x5EED_C1F1_2023_1231;
+
+/// `created_at` / `updated_at` of every demo row: 2025-01-01 00:00 China Standard Time.
+pub const CREATED_AT: DateTime<Utc> = match DateTime::<Utc>::from_timestamp(1_735_660_800, 0) {
+    Some(t) => t,
+    None => panic!("invalid timestamp constant"),
+};
+
+/// Millisecond timestamp of the first demo id; each further id adds one millisecond.
+const ID_BASE_MS: u64 = 1_735_660_800_000;
+
+/// Largest number of bind parameters per insert statement: SQLite allows 32,766, PostgreSQL
+/// 65,535.
+const MAX_BIND_PARAMETERS: usize = 30_000;
+
+/// What [`seed_demo`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedOutcome {
+    /// The demo data were written.
+    Created,
+    /// Demo data were already present; nothing was written.
+    AlreadyPresent,
+}
+
+/// Rows written per table (all zero when the data were already present).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub outcome: SeedOutcome,
+    pub organizations: usize,
+    pub stations: usize,
+    pub social_workers: usize,
+    pub station_assignments: usize,
+    pub volunteer_teams: usize,
+    pub volunteers: usize,
+    pub volunteer_team_memberships: usize,
+    pub volunteer_ledger_entries: usize,
+    pub clients: usize,
+    pub client_categories: usize,
+    pub case_files: usize,
+    pub projects: usize,
+    pub project_stations: usize,
+    pub project_participants: usize,
+    pub charity_resources: usize,
+    pub service_records: usize,
+}
+
+impl DemoSummary {
+    fn already_present() -> Self {
+        Self::counted(SeedOutcome::AlreadyPresent, &Rows::default())
+    }
+
+    fn counted(outcome: SeedOutcome, rows: &Rows) -> Self {
+        Self {
+            outcome,
+            organizations: rows.organizations.len(),
+            stations: rows.stations.len(),
+            social_workers: rows.social_workers.len(),
+            station_assignments: rows.station_assignments.len(),
+            volunteer_teams: rows.volunteer_teams.len(),
+            volunteers: rows.volunteers.len(),
+            volunteer_team_memberships: rows.volunteer_team_memberships.len(),
+            volunteer_ledger_entries: rows.volunteer_ledger_entries.len(),
+            clients: rows.clients.len(),
+            client_categories: rows.client_categories.len(),
+            case_files: rows.case_files.len(),
+            projects: rows.projects.len(),
+            project_stations: rows.project_stations.len(),
+            project_participants: rows.project_participants.len(),
+            charity_resources: rows.charity_resources.len(),
+            service_records: rows.service_records.len(),
+        }
+    }
+
+    /// (table, rows written), in insertion order.
+    pub fn tables(&self) -> [(&'static str, usize); 16] {
+        [
+            ("organizations", self.organizations),
+            ("stations", self.stations),
+            ("social_workers", self.social_workers),
+            ("station_assignments", self.station_assignments),
+            ("volunteer_teams", self.volunteer_teams),
+            ("volunteers", self.volunteers),
+            ("volunteer_team_memberships", self.volunteer_team_memberships),
+            ("clients", self.clients),
+            ("client_categories", self.client_categories),
+            ("case_files", self.case_files),
+            ("projects", self.projects),
+            ("project_stations", self.project_stations),
+            ("charity_resources", self.charity_resources),
+            ("project_participants", self.project_participants),
+            ("service_records", self.service_records),
+            ("volunteer_ledger_entries", self.volunteer_ledger_entries),
+        ]
+    }
+
+    /// Rows written in all tables.
+    pub fn total(&self) -> usize {
+        self.tables().iter().map(|(_, n)| n).sum()
+    }
+}
+
+impl fmt::Display for DemoSummary {
+    /// One line per table for the CLI, or one line saying nothing was done.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.outcome == SeedOutcome::AlreadyPresent {
+            return write!(f, "demo data already present (source = \"{SOURCE}\"); nothing written");
+        }
+        writeln!(f, "demo data written:")?;
+        for (table, n) in self.tables() {
+            writeln!(f, "  {table:<28}{n:>8}")?;
+        }
+        write!(f, "  {:<28}{:>8}", "total", self.total())
+    }
+}
+
+/// Writes the demo data unless demo data are already present.
+///
+/// Needs a migrated database whose `regions` hold the shipped division codes (villages of
+/// the four places included). Everything is written in one transaction: on error nothing is
+/// written.
+///
+/// # Errors
+/// [`SeedError::MissingRegion`] when the division codes have not been imported,
+/// [`SeedError::Plan`] when they cannot carry the published figures, [`SeedError::Db`] when
+/// the database fails.
+pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, SeedError> {
+    let txn = db.begin().await?;
+    if demo_present(&txn).await? {
+        txn.rollback().await?;
+        return Ok(DemoSummary::already_present());
+    }
+    let atlas = Atlas::load(
+        &txn,
+        &[
+            figures::qianxinan::PREFECTURE,
+            figures::qiqihar::PREFECTURE,
+            figures::xiling::DISTRICT,
+            figures::yucheng::DISTRICT,
+        ],
+    )
+    .await?;
+    let rows = build(&atlas)?;
+    let summary = DemoSummary::counted(SeedOutcome::Created, &rows);
+    insert_rows(&txn, rows).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Whether any demo record exists.
+async fn demo_present<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    let stations = station::Entity::find().filter(station::Column::Source.eq(SOURCE)).count(db).await?;
+    let organizations = organization::Entity::find().filter(organization::Column::Source.eq(SOURCE)).count(db).await?;
+    Ok(stations + organizations > 0)
+}
+
+type Plan = for<'w, 'a> fn(&'w mut World<'a>, &'w mut Area) -> Result<(), SeedError>;
+
+/// Runs the four plans, each on its own random stream.
+fn build(atlas: &Atlas) -> Result<Rows, SeedError> {
+    let mut world = World::new(atlas, Synth::new(SEED, ID_BASE_MS), CREATED_AT);
+    let plans: [(u64, Area, Plan); 4] = [
+        (1, Area::new("qxn", figures::qianxinan::PREFECTURE, (25.09, 104.90), 0.45), places::qianxinan),
+        (2, Area::new("qqhr", figures::qiqihar::PREFECTURE, (47.35, 123.92), 0.8), places::qiqihar),
+        (3, Area::new("xl", figures::xiling::DISTRICT, (30.705, 111.29), 0.03), places::xiling),
+        (4, Area::new("yc", figures::yucheng::DISTRICT, (29.98, 103.0), 0.12), places::yucheng),
+    ];
+    for (stream, mut area, plan) in plans {
+        world.s.reseed(stream);
+        plan(&mut world, &mut area)?;
+    }
+    Ok(world.into_rows())
+}
+
+async fn insert_rows<C: ConnectionTrait>(db: &C, rows: Rows) -> Result<(), DbErr> {
+    insert::<organization::Entity, _>(db, rows.organizations).await?;
+    insert::<station::Entity, _>(db, rows.stations).await?;
+    insert::<social_worker::Entity, _>(db, rows.social_workers).await?;
+    insert::<station_assignment::Entity, _>(db, rows.station_assignments).await?;
+    insert::<volunteer_team::Entity, _>(db, rows.volunteer_teams).await?;
+    insert::<volunteer::Entity, _>(db, rows.volunteers).await?;
+    insert::<volunteer_team_membership::Entity, _>(db, rows.volunteer_team_memberships).await?;
+    insert::<client::Entity, _>(db, rows.clients).await?;
+    insert::<client_category::Entity, _>(db, rows.client_categories).await?;
+    insert::<case_file::Entity, _>(db, rows.case_files).await?;
+    insert::<project::Entity, _>(db, rows.projects).await?;
+    insert::<project_station::Entity, _>(db, rows.project_stations).await?;
+    insert::<charity_resource::Entity, _>(db, rows.charity_resources).await?;
+    insert::<project_participant::Entity, _>(db, rows.project_participants).await?;
+    insert::<service_record::Entity, _>(db, rows.service_records).await?;
+    insert::<volunteer_ledger_entry::Entity, _>(db, rows.volunteer_ledger_entries).await?;
+    Ok(())
+}
+
+/// Inserts `rows` in multi-row statements of at most [`MAX_BIND_PARAMETERS`] values. Parents
+/// precede children in `rows` (stations), so every chunk's foreign keys are already there.
+async fn insert<E, C>(db: &C, rows: Vec<E::Model>) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+{
+    let columns = E::Column::iter().count().max(1);
+    let per_statement = (MAX_BIND_PARAMETERS / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<E::ActiveModel> =
+            rows.by_ref().take(per_statement).map(IntoActiveModel::into_active_model).collect();
+        E::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! GraphQL over HTTP: POST and GET, media types and status codes, GraphiQL for browsers,
+//! health and readiness, and the committed schema file.
+
+mod common;
+
+use serde_json::{Value, json};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+both!(post_and_get_answer_the_same_query, |app| {
+    let query = r#"{ region(code: "522300") { name } }"#;
+    let post = app.data(query, json!({})).await;
+    let resp = app.client().get(app.graphql_url()).query(&[("query", query)]).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let get: Value = resp.json().await.unwrap();
+    assert_eq!(get["data"], post);
+    assert_eq!(post["region"]["name"], "黔西南布依族苗族自治州");
+});
+
+both!(media_types_and_status_codes_follow_graphql_over_http, |app| {
+    let bad = json!({ "query": "{ region(code: " });
+    // Legacy clients (application/json): 200 with errors.
+    let resp = app.client().post(app.graphql_url()).header("accept", "application/json").json(&bad).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["errors"][0]["message"].is_string());
+    // application/graphql-response+json: a request error is a 400 without `data`.
+    let resp = app.client().post(app.graphql_url()).header("accept", GRAPHQL_RESPONSE).json(&bad).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.headers()["content-type"], GRAPHQL_RESPONSE);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    // Validation errors (unknown field) are request errors too.
+    let unknown = json!({ "query": "{ nope }" });
+    let resp = app.client().post(app.graphql_url()).header("accept", GRAPHQL_RESPONSE).json(&unknown).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    // A field error is not: 200 with data.
+    let field_error = json!({ "query": r#"{ region(code: "1") { name } }"# });
+    let resp =
+        app.client().post(app.graphql_url()).header("accept", GRAPHQL_RESPONSE).json(&field_error).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["region"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_DIVISION_CODE");
+    // A body that is not a GraphQL request at all.
+    let resp = app
+        .client()
+        .post(app.graphql_url())
+        .header("content-type", "application/json")
+        .header("accept", GRAPHQL_RESPONSE)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+});
+
+both!(browsers_get_graphiql_and_probes_report_health, |app| {
+    let resp = app.client().get(app.graphql_url()).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("graphiql"), "{}", &html[..html.len().min(300)]);
+    for (path, body) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let resp = app.client().get(format!("http://{}{path}", app.addr)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.text().await.unwrap(), body);
+    }
+});
+
+both!(database_errors_are_opaque_and_carry_a_code, |app| {
+    // Drop a table under the running server: the failure reaches the client as INTERNAL,
+    // without the database's own message.
+    use sea_orm::ConnectionTrait;
+    app.db.execute_unprepared("DROP TABLE volunteer_ledger_entries").await.unwrap();
+    let body = app.post(r#"{ volunteers(first: 1) { nodes { points } } }"#, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL");
+    let text = body.to_string();
+    assert!(!text.contains("volunteer_ledger_entries") && !text.to_lowercase().contains("no such table"), "{text}");
+});
+
+#[test]
+fn schema_file_is_up_to_date() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert!(
+        committed == civlink::graphql::sdl(),
+        "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and review the diff"
+    );
+}
+
+#[test]
+fn every_type_field_and_enum_value_has_a_description() {
+    let schema = civlink::graphql::build_schema(&Default::default());
+    let sdl = schema.sdl();
+    // In SDL, a description is a string block right before the definition it documents.
+    let mut missing = Vec::new();
+    let lines: Vec<&str> = sdl.lines().collect();
+    let mut in_input_or_type = false;
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        let prev = if i > 0 { lines[i - 1].trim() } else { "" };
+        if t.starts_with("type ") || t.starts_with("enum ") || t.starts_with("input ") || t.starts_with("interface ") {
+            in_input_or_type = true;
+            // Connection and edge types are generated by async-graphql.
+            let name = t.split_whitespace().nth(1).unwrap_or_default();
+            let builtin = name.ends_with("Connection") || name.ends_with("Edge") || name == "PageInfo" || name == "Query";
+            if !prev.ends_with("\"\"\"") && !builtin {
+                missing.push(t.to_owned());
+            }
+        } else if t == "}" {
+            in_input_or_type = false;
+        } else if in_input_or_type && !t.is_empty() && !t.starts_with("\"\"\"") && !prev.ends_with("\"\"\"") && !t.starts_with('#') {
+            // Field or enum value without a description (skip lines inside description blocks).
+            let inside_description = lines[..i].iter().rev().take_while(|l| !l.trim().is_empty()).filter(|l| l.trim() == "\"\"\"").count() % 2 == 1;
+            if !inside_description {
+                missing.push(format!("{t} (line {})", i + 1));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{} undocumented: {missing:#?}", missing.len());
+}
