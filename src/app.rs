@@ -11,16 +11,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
+use serde_json::json;
 
+use crate::auth::identity::Identity;
+use crate::auth::jwt::{self, Verifier};
 use crate::graphql::{CivlinkSchema, RequestData};
-use crate::store::Scope;
 
-/// Shared state of the router: the schema and the pool. Nothing per-client is kept here, so
-/// any number of replicas can serve behind one database.
+/// Shared state of the router: the schema, the pool and the token verifier. Nothing
+/// per-client is kept here, so any number of replicas can serve behind one database.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: CivlinkSchema,
     pub db: DatabaseConnection,
+    /// `None` when no secret or key is configured: every request is then PUBLIC, and a
+    /// request that presents a token is refused.
+    pub verifier: Option<Verifier>,
 }
 
 /// The media type of GraphQL-over-HTTP responses.
@@ -77,22 +82,69 @@ async fn execute(
         Ok(r) => r.into_inner(),
         Err(rejection) => {
             let message = format!("malformed GraphQL request: {}", rejection.0);
-            let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+            let body = json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
             return respond(StatusCode::BAD_REQUEST, modern, body.to_string());
         }
     };
-    let (data, loads) = RequestData::new(state.db.clone(), Scope::all());
+    let request_id = request_id(&headers);
+    let identity = match authenticate(&state, &headers) {
+        Ok(identity) => identity,
+        Err(reason) => {
+            tracing::info!(request_id, reason, "request refused: bad credentials");
+            let body =
+                json!({ "errors": [{ "message": jwt::CLIENT_MESSAGE, "extensions": { "code": jwt::ERROR_CODE } }] });
+            let mut response = respond(StatusCode::UNAUTHORIZED, modern, body.to_string());
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(jwt::WWW_AUTHENTICATE));
+            return with_request_id(response, &request_id);
+        }
+    };
+    let (data, loads) = RequestData::new(state.db.clone(), identity, request_id.clone());
     let response = loads.run(state.schema.execute(request.data(data))).await;
     // A request error (parse or validation) has errors without a path and no data.
-    let request_error =
-        response.data == async_graphql::Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     let mut body = serde_json::to_value(&response).unwrap_or_default();
     if request_error && let Some(obj) = body.as_object_mut() {
         obj.remove("data");
     }
     let status = if request_error && modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    respond(status, modern, body.to_string())
+    with_request_id(respond(status, modern, body.to_string()), &request_id)
 }
+
+/// The caller of a request: PUBLIC without an `Authorization` header, else the verified
+/// token's identity. Errors carry a reason for the server log only; the client always gets
+/// the same 401.
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity, &'static str> {
+    let header = match headers.get(header::AUTHORIZATION) {
+        None => return Ok(Identity::public()),
+        Some(v) => v.to_str().map_err(|_| "non-ASCII authorization header")?,
+    };
+    let verifier = state.verifier.as_ref().ok_or("a token was sent but no key is configured")?;
+    let claims = verifier.verify_header(Some(header)).map_err(|e| e.reason())?.ok_or("empty authorization header")?;
+    Identity::from_claims(&claims).map_err(|_| "claims do not make an identity")
+}
+
+/// The client's `x-request-id` when it is a sane token (1-64 characters of `[A-Za-z0-9._-]`),
+/// else a fresh UUIDv7.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+fn with_request_id(mut response: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        response.headers_mut().insert(REQUEST_ID, v);
+    }
+    response
+}
+
+const REQUEST_ID: &str = "x-request-id";
 
 fn respond(status: StatusCode, modern: bool, body: String) -> Response {
     let media = if modern { GRAPHQL_RESPONSE } else { "application/json" };

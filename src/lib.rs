@@ -3,6 +3,7 @@
 //! administrative-division tree.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -4,12 +4,18 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use civlink::auth::jwt::{self, JwtConfigError, JwtSettings, Verifier};
 use civlink::config::{DatabaseConfig, ServeConfig};
+use civlink::domain::DivisionCode;
 use civlink::import::{BarProgress, NoProgress};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "civlink", version, about = "GraphQL API joining social-work stations, workers, volunteers, organisations, clients and projects (五社联动)")]
+#[command(
+    name = "civlink",
+    version,
+    about = "GraphQL API joining social-work stations, workers, volunteers, organisations, clients and projects (五社联动)"
+)]
 struct Cli {
     #[command(flatten)]
     db: DatabaseConfig,
@@ -31,6 +37,30 @@ enum Command {
     /// Create data sets.
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// Mint a development token (HS256) from CIVLINK_JWT_SECRET and print it.
+    Token(TokenArgs),
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// Subject: who the token is for.
+    #[arg(long)]
+    sub: String,
+    /// Role: PORTAL, CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT or ADMIN.
+    #[arg(long)]
+    role: String,
+    /// Division code of a CIVIL_AFFAIRS token's scope (e.g. 522301).
+    #[arg(long)]
+    region: Option<String>,
+    /// Station (UUID or global id) of a STATION_STAFF token.
+    #[arg(long)]
+    station: Option<String>,
+    /// Source system of a SYNC_CLIENT token.
+    #[arg(long)]
+    source: Option<String>,
+    /// Lifetime, e.g. 15m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    ttl: String,
 }
 
 #[derive(Subcommand)]
@@ -80,7 +110,14 @@ async fn main() -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Token(args) => {
+            let settings = JwtSettings::from_env()?;
+            let secret = settings.secret.clone().context("set CIVLINK_JWT_SECRET (32 bytes or more) to mint tokens")?;
+            println!("{}", token(&settings, &secret, &args)?);
+            Ok(())
+        }
         Command::Serve(serve) => {
+            let verifier = verifier(serve.demo)?;
             let db = connect_and_migrate(&cli.db).await?;
             load_regions_if_empty(&db).await?;
             if serve.demo {
@@ -88,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("demo data: {summary}");
             }
             let schema = civlink::graphql::build_schema(&serve.limits());
-            let app = civlink::app::router(civlink::app::AppState { schema, db });
+            let app = civlink::app::router(civlink::app::AppState { schema, db, verifier });
             let listener = tokio::net::TcpListener::bind(serve.addr)
                 .await
                 .with_context(|| format!("cannot listen on {} (CIVLINK_ADDR)", serve.addr))?;
@@ -99,6 +136,56 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The token verifier of `serve`. Without any configured key, tokens are refused and only the
+/// public surface is served; with `--demo`, a random secret is made for this process and an
+/// ADMIN token printed, so the demo can be explored at once.
+fn verifier(demo: bool) -> anyhow::Result<Option<Verifier>> {
+    let mut settings = JwtSettings::from_env()?;
+    match Verifier::new(&settings) {
+        Ok(v) => Ok(Some(v)),
+        Err(JwtConfigError::NoKeys) if demo => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a demo secret: {e}"))?;
+            let secret = bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+            settings.secret = Some(secret.clone());
+            let verifier = Verifier::new(&settings)?;
+            let args = TokenArgs {
+                sub: "demo-admin".into(),
+                role: "ADMIN".into(),
+                region: None,
+                station: None,
+                source: None,
+                ttl: "12h".into(),
+            };
+            println!("No CIVLINK_JWT_SECRET set: made a secret for this process only.");
+            println!("Demo ADMIN token (12 h); in GraphiQL add the header {{\"Authorization\": \"Bearer <token>\"}}:");
+            println!("{}", token(&settings, &secret, &args)?);
+            Ok(Some(verifier))
+        }
+        Err(JwtConfigError::NoKeys) => {
+            tracing::warn!("no CIVLINK_JWT_SECRET or CIVLINK_JWT_KEYS: serving the public surface only");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn token(settings: &JwtSettings, secret: &str, args: &TokenArgs) -> anyhow::Result<String> {
+    let ttl = jwt::parse_ttl(&args.ttl).map_err(anyhow::Error::msg)?;
+    let role = civlink::auth::identity::Role::parse(&args.role).with_context(|| {
+        format!("unknown role {:?}: use PORTAL, CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT or ADMIN", args.role)
+    })?;
+    let region = match &args.region {
+        Some(r) => Some(DivisionCode::parse(r).map_err(|e| anyhow::anyhow!("--region: {e}"))?.as_str().to_owned()),
+        None => None,
+    };
+    let mut claims = jwt::dev_claims(&args.sub, role.as_str(), region, ttl, &settings.issuer, &settings.audience);
+    claims.station = args.station.clone();
+    claims.source = args.source.clone();
+    civlink::auth::identity::Identity::from_claims(&claims).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(jwt::mint(secret, &claims)?)
 }
 
 async fn connect(db: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {

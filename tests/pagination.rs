@@ -20,14 +20,16 @@ fn ids(conn: &Value) -> Vec<String> {
 }
 
 both!(forward_and_backward_paging_visit_every_row_once_in_order, |app| {
-    for order in [json!({ "field": "ID" }), json!({ "field": "NAME" }), json!({ "field": "NAME", "direction": "DESC" })] {
+    for order in [json!({ "field": "ID" }), json!({ "field": "NAME" }), json!({ "field": "NAME", "direction": "DESC" })]
+    {
         let all = app.data(PAGE, json!({ "first": 100, "o": order })).await;
         let expected = ids(&all["stations"]);
         assert_eq!(expected.len(), 74);
         assert_eq!(all["stations"]["totalCount"], 74);
         assert_eq!(all["stations"]["pageInfo"]["hasNextPage"], false);
         // nodes is the same list as edges.
-        let nodes: Vec<&str> = all["stations"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+        let nodes: Vec<&str> =
+            all["stations"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
         assert_eq!(nodes, expected.iter().map(String::as_str).collect::<Vec<_>>());
 
         let mut seen = Vec::new();
@@ -125,7 +127,10 @@ both!(nested_connections_page_per_parent, |app| {
     }
     let first = &counties[0];
     let full = app
-        .data(r#"query($c: String!) { region(code: $c) { stations(first: 4) { nodes { id } } } }"#, json!({ "c": first["code"] }))
+        .data(
+            r#"query($c: String!) { region(code: $c) { stations(first: 4) { nodes { id } } } }"#,
+            json!({ "c": first["code"] }),
+        )
         .await;
     let all: Vec<&str> =
         full["region"]["stations"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();

@@ -115,7 +115,8 @@ both!(regions_lists_filter_by_level_subtree_and_name, |app| {
     assert_eq!(d["regions"]["totalCount"], 10);
     // Name search: exact substring; full-width input is normalised (NFKC).
     let d = app.data(q, json!({ "f": { "nameContains": "西陵", "level": "COUNTY" } })).await;
-    let names: Vec<&str> = d["regions"]["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        d["regions"]["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"西陵区"), "{names:?}");
     let d = app.data(q, json!({ "f": { "nameContains": "％" } })).await;
     assert_eq!(d["regions"]["totalCount"], 0, "% is literal, not a wildcard");
@@ -142,7 +143,8 @@ both!(region_relations_reach_every_kind_of_record_in_the_subtree, |app| {
     assert_eq!(r["volunteers"]["totalCount"], figures::xiling::VOLUNTEERS);
     assert!(r["clients"]["totalCount"].as_u64().unwrap() >= figures::xiling::CASE_FILES);
     assert_eq!(r["deep"]["totalCount"], figures::xiling::DEEP_CASES);
-    for field in ["socialWorkers", "volunteerTeams", "organizations", "projects", "serviceRecords", "charityResources"] {
+    for field in ["socialWorkers", "volunteerTeams", "organizations", "projects", "serviceRecords", "charityResources"]
+    {
         assert!(r[field]["totalCount"].as_u64().unwrap() > 0, "{field}");
     }
     // A village inside the district sees a subset.

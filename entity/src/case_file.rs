@@ -43,7 +43,11 @@ pub enum CaseStage {
 pub enum Relation {
     #[sea_orm(belongs_to = "super::client::Entity", from = "Column::ClientId", to = "super::client::Column::Id")]
     Client,
-    #[sea_orm(belongs_to = "super::social_worker::Entity", from = "Column::SocialWorkerId", to = "super::social_worker::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::social_worker::Entity",
+        from = "Column::SocialWorkerId",
+        to = "super::social_worker::Column::Id"
+    )]
     SocialWorker,
 }
 

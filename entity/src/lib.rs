@@ -11,10 +11,12 @@
 //!
 //! No GraphQL here: the API layer maps these models to its own types.
 
+pub mod audit_entry;
 pub mod case_file;
 pub mod charity_resource;
 pub mod client;
 pub mod client_category;
+pub mod consent_record;
 pub mod organization;
 pub mod project;
 pub mod project_participant;
@@ -31,10 +33,12 @@ pub mod volunteer_team_membership;
 
 pub mod prelude {
     //! The entities, by their domain names.
+    pub use super::audit_entry::Entity as AuditEntry;
     pub use super::case_file::Entity as CaseFile;
     pub use super::charity_resource::Entity as CharityResource;
     pub use super::client::Entity as Client;
     pub use super::client_category::Entity as ClientCategory;
+    pub use super::consent_record::Entity as ConsentRecord;
     pub use super::organization::Entity as Organization;
     pub use super::project::Entity as Project;
     pub use super::project_participant::Entity as ProjectParticipant;

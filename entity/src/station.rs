@@ -65,7 +65,11 @@ pub enum Relation {
     Region,
     #[sea_orm(belongs_to = "Entity", from = "Column::ParentStationId", to = "Column::Id")]
     ParentStation,
-    #[sea_orm(belongs_to = "super::organization::Entity", from = "Column::OperatorId", to = "super::organization::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OperatorId",
+        to = "super::organization::Column::Id"
+    )]
     Operator,
 }
 

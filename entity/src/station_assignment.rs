@@ -33,7 +33,11 @@ pub enum AssignmentRole {
 pub enum Relation {
     #[sea_orm(belongs_to = "super::station::Entity", from = "Column::StationId", to = "super::station::Column::Id")]
     Station,
-    #[sea_orm(belongs_to = "super::social_worker::Entity", from = "Column::SocialWorkerId", to = "super::social_worker::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::social_worker::Entity",
+        from = "Column::SocialWorkerId",
+        to = "super::social_worker::Column::Id"
+    )]
     SocialWorker,
 }
 

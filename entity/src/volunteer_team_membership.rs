@@ -19,9 +19,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::volunteer_team::Entity", from = "Column::VolunteerTeamId", to = "super::volunteer_team::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::volunteer_team::Entity",
+        from = "Column::VolunteerTeamId",
+        to = "super::volunteer_team::Column::Id"
+    )]
     VolunteerTeam,
-    #[sea_orm(belongs_to = "super::volunteer::Entity", from = "Column::VolunteerId", to = "super::volunteer::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::volunteer::Entity",
+        from = "Column::VolunteerId",
+        to = "super::volunteer::Column::Id"
+    )]
     Volunteer,
 }
 

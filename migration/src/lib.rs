@@ -11,6 +11,7 @@ mod m20261129_000002_create_organizations_and_stations;
 mod m20261129_000003_create_workers_and_volunteers;
 mod m20261129_000004_create_clients;
 mod m20261129_000005_create_projects_services_and_charity;
+mod m20261129_000006_create_audit_log_and_consent_records;
 
 /// Runs civlink's migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_workers_and_volunteers::Migration),
             Box::new(m20261129_000004_create_clients::Migration),
             Box::new(m20261129_000005_create_projects_services_and_charity::Migration),
+            Box::new(m20261129_000006_create_audit_log_and_consent_records::Migration),
         ]
     }
 }

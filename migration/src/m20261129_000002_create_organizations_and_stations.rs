@@ -12,7 +12,15 @@ impl MigrationTrait for Migration {
             .text("name", 200)
             .enumeration(
                 "kind",
-                &["SOCIAL_WORK_AGENCY", "COMMUNITY_SOCIAL_ORG", "SOCIAL_GROUP", "FOUNDATION", "CHARITY", "GOVERNMENT", "OTHER"],
+                &[
+                    "SOCIAL_WORK_AGENCY",
+                    "COMMUNITY_SOCIAL_ORG",
+                    "SOCIAL_GROUP",
+                    "FOUNDATION",
+                    "CHARITY",
+                    "GOVERNMENT",
+                    "OTHER",
+                ],
                 false,
             )
             .text_null("credit_code", 18)
@@ -38,13 +46,21 @@ impl MigrationTrait for Migration {
             .may_belong_to("parent_station_id", "stations")
             .may_belong_to("operator_id", "organizations")
             .col(ColumnDef::new(Alias::new("opened_on")).date().null().to_owned())
-            .col(ColumnDef::new(Alias::new("investment_fen")).big_integer().not_null().default(0).check(Expr::col(Alias::new("investment_fen")).gte(0)).to_owned())
+            .col(
+                ColumnDef::new(Alias::new("investment_fen"))
+                    .big_integer()
+                    .not_null()
+                    .default(0)
+                    .check(Expr::col(Alias::new("investment_fen")).gte(0))
+                    .to_owned(),
+            )
             .text_null("address", 300)
             .col(ColumnDef::new(Alias::new("latitude")).double().null().to_owned())
             .col(ColumnDef::new(Alias::new("longitude")).double().null().to_owned())
             .external_reference()
             .index(&["region_code", "level", "status"])
             .index(&["level", "status"])
+            .index(&["in_full_service"])
             .index(&["name"])
             .create(manager)
             .await

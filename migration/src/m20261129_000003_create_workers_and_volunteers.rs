@@ -11,7 +11,11 @@ const GENDERS: &[&str] = &["MALE", "FEMALE", "UNKNOWN"];
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let in_range = |col: &'static str, lo: i32, hi: i32| {
-            ColumnDef::new(Alias::new(col)).integer().null().check(Expr::col(Alias::new(col)).between(lo, hi)).to_owned()
+            ColumnDef::new(Alias::new(col))
+                .integer()
+                .null()
+                .check(Expr::col(Alias::new(col)).between(lo, hi))
+                .to_owned()
         };
         NewTable::with_uuid_key(manager, "social_workers")
             .text("name", 64)
@@ -43,7 +47,11 @@ impl MigrationTrait for Migration {
             .text("name", 64)
             .enumeration("gender", GENDERS, false)
             .text_null("phone", 32)
-            .enumeration("id_document_type", &["RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "OTHER"], false)
+            .enumeration(
+                "id_document_type",
+                &["RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "OTHER"],
+                false,
+            )
             .text_null("id_number", 32)
             .text_null("volunteer_number", 64)
             .text_null("skills", 500)

@@ -27,9 +27,21 @@ impl MigrationTrait for Migration {
             .enumeration(
                 "category",
                 &[
-                    "MIN_LIVING", "EXTREME_POVERTY", "NEAR_MIN_LIVING", "TEMPORARY_ASSISTANCE",
-                    "LEFT_BEHIND_ELDERLY", "EMPTY_NEST", "BEREAVED_PARENT", "ILL_OR_DISABLED", "DEPENDENT", "ADVANCED_AGE",
-                    "ORPHAN", "DE_FACTO_UNATTENDED", "LEFT_BEHIND_CHILD", "CHILD_IN_DIFFICULTY", "DISABLED",
+                    "MIN_LIVING",
+                    "EXTREME_POVERTY",
+                    "NEAR_MIN_LIVING",
+                    "TEMPORARY_ASSISTANCE",
+                    "LEFT_BEHIND_ELDERLY",
+                    "EMPTY_NEST",
+                    "BEREAVED_PARENT",
+                    "ILL_OR_DISABLED",
+                    "DEPENDENT",
+                    "ADVANCED_AGE",
+                    "ORPHAN",
+                    "DE_FACTO_UNATTENDED",
+                    "LEFT_BEHIND_CHILD",
+                    "CHILD_IN_DIFFICULTY",
+                    "DISABLED",
                 ],
                 false,
             )
@@ -46,6 +58,7 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new(Alias::new("closed_on")).date().null().to_owned())
             .unique(&["client_id"])
             .index(&["stage"])
+            .index(&["is_deep_case"])
             .create(manager)
             .await
     }

@@ -7,13 +7,22 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 fn money(col: &'static str) -> ColumnDef {
-    ColumnDef::new(Alias::new(col)).big_integer().not_null().default(0).check(Expr::col(Alias::new(col)).gte(0)).to_owned()
+    ColumnDef::new(Alias::new(col))
+        .big_integer()
+        .not_null()
+        .default(0)
+        .check(Expr::col(Alias::new(col)).gte(0))
+        .to_owned()
 }
 
 fn date(col: &'static str, nullable: bool) -> ColumnDef {
     let mut d = ColumnDef::new(Alias::new(col));
     d.date();
-    if nullable { d.null() } else { d.not_null() };
+    if nullable {
+        d.null()
+    } else {
+        d.not_null()
+    };
     d
 }
 
@@ -24,7 +33,14 @@ impl MigrationTrait for Migration {
             .text("name", 200)
             .enumeration(
                 "funding_mode",
-                &["GOVERNMENT_PROCUREMENT", "AWARD_IN_LIEU_OF_SUBSIDY", "PROVINCIAL_PROGRAM", "VENTURE_PHILANTHROPY", "MUTUAL_AID", "CHARITY"],
+                &[
+                    "GOVERNMENT_PROCUREMENT",
+                    "AWARD_IN_LIEU_OF_SUBSIDY",
+                    "PROVINCIAL_PROGRAM",
+                    "VENTURE_PHILANTHROPY",
+                    "MUTUAL_AID",
+                    "CHARITY",
+                ],
                 false,
             )
             .enumeration("status", &["PLANNED", "ACTIVE", "COMPLETED", "CANCELLED"], false)
@@ -62,10 +78,21 @@ impl MigrationTrait for Migration {
             .await?;
         // Exactly one participant column is set, the one `party` names.
         let one_of = |party: &'static str, col: &'static str| {
-            let cols = ["region_code", "organization_id", "social_worker_id", "volunteer_id", "volunteer_team_id", "charity_resource_id"];
+            let cols = [
+                "region_code",
+                "organization_id",
+                "social_worker_id",
+                "volunteer_id",
+                "volunteer_team_id",
+                "charity_resource_id",
+            ];
             let mut e = Expr::col(Alias::new("party")).eq(party);
             for c in cols {
-                e = if c == col { e.and(Expr::col(Alias::new(c)).is_not_null()) } else { e.and(Expr::col(Alias::new(c)).is_null()) };
+                e = if c == col {
+                    e.and(Expr::col(Alias::new(c)).is_not_null())
+                } else {
+                    e.and(Expr::col(Alias::new(c)).is_null())
+                };
             }
             e
         };
@@ -77,7 +104,11 @@ impl MigrationTrait for Migration {
             .or(one_of("CHARITY_RESOURCE", "charity_resource_id"));
         NewTable::with_uuid_key(manager, "project_participants")
             .belongs_to("project_id", "projects")
-            .enumeration("party", &["COMMUNITY", "ORGANIZATION", "SOCIAL_WORKER", "VOLUNTEER", "VOLUNTEER_TEAM", "CHARITY_RESOURCE"], false)
+            .enumeration(
+                "party",
+                &["COMMUNITY", "ORGANIZATION", "SOCIAL_WORKER", "VOLUNTEER", "VOLUNTEER_TEAM", "CHARITY_RESOURCE"],
+                false,
+            )
             .reference("region_code", "regions", "code", true, false)
             .may_belong_to("organization_id", "organizations")
             .may_belong_to("social_worker_id", "social_workers")
@@ -99,16 +130,31 @@ impl MigrationTrait for Migration {
             .enumeration(
                 "service_type",
                 &[
-                    "DAILY_CARE", "SPIRITUAL_COMFORT", "EMOTIONAL_COUNSELING", "CRISIS_INTERVENTION", "RELATIONSHIP_ADJUSTMENT",
-                    "SOCIAL_PARTICIPATION", "TUTORING", "RIGHTS_PROTECTION", "CAPACITY_BUILDING",
+                    "DAILY_CARE",
+                    "SPIRITUAL_COMFORT",
+                    "EMOTIONAL_COUNSELING",
+                    "CRISIS_INTERVENTION",
+                    "RELATIONSHIP_ADJUSTMENT",
+                    "SOCIAL_PARTICIPATION",
+                    "TUTORING",
+                    "RIGHTS_PROTECTION",
+                    "CAPACITY_BUILDING",
                 ],
                 false,
             )
             .enumeration("method", &["CASEWORK", "GROUPWORK", "COMMUNITY"], false)
-            .col(ColumnDef::new(Alias::new("person_times")).integer().not_null().check(Expr::col(Alias::new("person_times")).gte(0)).to_owned())
+            .col(
+                ColumnDef::new(Alias::new("person_times"))
+                    .integer()
+                    .not_null()
+                    .check(Expr::col(Alias::new("person_times")).gte(0))
+                    .to_owned(),
+            )
             .index(&["station_id", "served_on"])
             .index(&["region_code", "served_on"])
             .index(&["served_on"])
+            .index(&["service_type"])
+            .index(&["method"])
             .create(manager)
             .await?;
         NewTable::with_uuid_key(manager, "volunteer_ledger_entries")
@@ -116,7 +162,13 @@ impl MigrationTrait for Migration {
             .may_belong_to("volunteer_team_id", "volunteer_teams")
             .may_belong_to("project_id", "projects")
             .col(date("served_on", false))
-            .col(ColumnDef::new(Alias::new("service_minutes")).integer().not_null().check(Expr::col(Alias::new("service_minutes")).gte(0)).to_owned())
+            .col(
+                ColumnDef::new(Alias::new("service_minutes"))
+                    .integer()
+                    .not_null()
+                    .check(Expr::col(Alias::new("service_minutes")).gte(0))
+                    .to_owned(),
+            )
             .col(ColumnDef::new(Alias::new("points")).integer().not_null().default(0).to_owned())
             .text_null("description", 300)
             .index(&["served_on"])
@@ -127,7 +179,14 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(
             manager,
-            &["volunteer_ledger_entries", "service_records", "project_participants", "charity_resources", "project_stations", "projects"],
+            &[
+                "volunteer_ledger_entries",
+                "service_records",
+                "project_participants",
+                "charity_resources",
+                "project_stations",
+                "projects",
+            ],
         )
         .await
     }

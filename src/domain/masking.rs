@@ -154,3 +154,20 @@ mod tests {
         }
     }
 }
+
+/// Whether a client category reveals assistance or disability status, which PIPL art. 28
+/// counts as sensitive: such categories are left out of a client's categories unless revealed
+/// (`identity(reason:)`), like the identity fields.
+pub fn is_sensitive_category(c: entity::client_category::ClientCategoryKind) -> bool {
+    use entity::client_category::ClientCategoryKind as K;
+    matches!(
+        c,
+        K::MinLiving
+            | K::ExtremePoverty
+            | K::NearMinLiving
+            | K::TemporaryAssistance
+            | K::IllOrDisabled
+            | K::Dependent
+            | K::Disabled
+    )
+}

@@ -1,10 +1,11 @@
 //! `Client` (服务对象) and `CaseFile`: object types, root fields. Every identity field is
 //! masked: name `张*`, ID number `5223**********123X`, phone `138****5678`.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use entity::case_file;
 use entity::client as m;
 
+use super::audit;
 use super::common::{ExternalReference, RecordInfo, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::context::RequestData;
@@ -125,11 +126,43 @@ impl Client {
     async fn guardian_name(&self) -> Option<String> {
         self.0.guardian_name.as_deref().map(masking::name)
     }
-    /// Categories the client belongs to.
+    /// Categories the client belongs to, except those revealing assistance or disability
+    /// status (sensitive; listed only by `identity`).
     async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<ClientCategory>> {
         let data = RequestData::of(ctx)?;
         let cats = data.loader.load_one(CategoriesOf(self.0.id)).await.map_err(ApiError::from)?;
-        Ok(cats.unwrap_or_default().into_iter().map(Into::into).collect())
+        Ok(cats
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| !masking::is_sensitive_category(*c))
+            .map(Into::into)
+            .collect())
+    }
+    /// The client's identity in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
+    /// STATION_STAFF and ADMIN; each call writes one audit row (actor, role, client, fields
+    /// selected, reason, time, request id) in the same transaction as the read, and returns
+    /// nothing if that write fails. A child under 14 needs a guardian consent in force.
+    /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (empty reason), `CONSENT_REQUIRED`.
+    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<ClientIdentity>> {
+        let data = RequestData::of(ctx)?;
+        audit::may_reveal(data.identity.may_reveal_clients())?;
+        let reason = audit::reason(&reason)?;
+        let fields = audit::selected_fields(ctx);
+        let today = crate::domain::time::today_cst();
+        let (c, categories) =
+            store::audit::reveal_client(&data.db, &data.scope, &data.actor(), self.0.id, &fields, &reason, today)
+                .await
+                .map_err(ApiError::from)?;
+        Ok(Some(ClientIdentity {
+            name: c.name,
+            id_number: c.id_number,
+            birth_date: c.birth_date.map(Date),
+            phone: c.phone,
+            address: c.address,
+            guardian_name: c.guardian_name,
+            guardian_phone: c.guardian_phone,
+            categories: categories.into_iter().map(Into::into).collect(),
+        }))
     }
     /// The client's case file (一人一档), if one is open or was kept.
     async fn case_file(&self, ctx: &Context<'_>) -> ApiResult<Option<CaseFile>> {
@@ -168,6 +201,27 @@ impl Client {
         let order = ServiceRecordOrder::sort(order_by);
         related::<store::service_record::ClientRecords, _>(ctx, self.0.id, filter, order, args).await
     }
+}
+
+/// A client's identity in clear (sensitive personal information; every read is audited).
+#[derive(SimpleObject)]
+pub struct ClientIdentity {
+    /// Full name.
+    pub name: String,
+    /// Citizen ID number (GB 11643).
+    pub id_number: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<Date>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Guardian's name.
+    pub guardian_name: Option<String>,
+    /// Guardian's phone.
+    pub guardian_phone: Option<String>,
+    /// All categories, sensitive ones included.
+    pub categories: Vec<ClientCategory>,
 }
 
 /// 一人一档 A client's case file: casework stage (MZ/T 094-2017) and deep-case flag.

@@ -45,7 +45,10 @@ impl DateRange {
         if let (Some(f), Some(t)) = (r.from, r.to)
             && t.0 <= f.0
         {
-            return Err(ApiError::invalid(argument, format!("{argument}: `to` ({}) must be after `from` ({})", t.0, f.0)));
+            return Err(ApiError::invalid(
+                argument,
+                format!("{argument}: `to` ({}) must be after `from` ({})", t.0, f.0),
+            ));
         }
         Ok(store::DateRange { from: r.from.map(|d| d.0), to: r.to.map(|d| d.0) })
     }

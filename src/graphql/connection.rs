@@ -61,7 +61,9 @@ enum Counter {
     /// A root list: one `COUNT(*)` of the filtered, scoped rows.
     Root(Box<dyn Fn(&RequestData) -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync>),
     /// A relation: batched through the DataLoader with the siblings' counts.
-    Relation(Box<dyn Fn(&DataLoader<StoreLoader>) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>),
+    Relation(
+        Box<dyn Fn(&DataLoader<StoreLoader>) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>,
+    ),
 }
 
 /// The connection's extra field `totalCount`.
@@ -79,6 +81,22 @@ impl TotalCount {
     }
 }
 
+/// A caller who sees only counts (PUBLIC) may ask a connection for `totalCount`, never for
+/// its rows.
+fn rows_allowed<E: Listed>(ctx: &Context<'_>, data: &RequestData) -> Result<(), ApiError> {
+    if E::PUBLIC || data.scope.returns_rows() {
+        return Ok(());
+    }
+    let look = ctx.look_ahead();
+    if look.field("edges").exists() || look.field("nodes").exists() {
+        return Err(ApiError::Forbidden(
+            "without a token only published aggregates are available (totalCount, coverage); sign in to list records"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 fn into_connection<M, N: OutputType + From<M>>(page: Page<M>, total: TotalCount) -> Conn<N> {
     let mut conn = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
     conn.edges.extend(page.items.into_iter().map(|(c, m)| Edge::new(c.encode(), N::from(m))));
@@ -93,6 +111,7 @@ where
 {
     let data = RequestData::of(ctx)?;
     let req = args.request()?;
+    rows_allowed::<E>(ctx, data)?;
     let page = relations::list::<E, _>(&data.db, &data.scope, &filter, order, &req).await.map_err(ApiError::from)?;
     let total = TotalCount(Counter::Root(Box::new(move |data: &RequestData| {
         let (db, scope, filter) = (data.db.clone(), data.scope.clone(), filter.clone());
@@ -114,6 +133,7 @@ where
     N: OutputType + From<<R::Child as EntityTrait>::Model>,
 {
     let data = RequestData::of(ctx)?;
+    rows_allowed::<R::Child>(ctx, data)?;
     let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()? };
     let page = data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default();
     let total = TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {

@@ -14,12 +14,19 @@ use sea_orm::DatabaseConnection;
 
 use super::error::ApiError;
 use super::loaders::StoreLoader;
+use crate::auth::identity::Identity;
 use crate::store::Scope;
+use crate::store::audit::Actor;
 
 /// Per-request data, inserted by the HTTP handler.
 pub struct RequestData {
     pub db: DatabaseConnection,
+    /// Who is asking.
+    pub identity: Identity,
+    /// The rows the caller may read (the identity's scope).
     pub scope: Scope,
+    /// The request's id: the client's `x-request-id`, or one generated for it.
+    pub request_id: String,
     pub loader: DataLoader<StoreLoader>,
 }
 
@@ -90,12 +97,22 @@ impl Wake for WakeFlag {
 impl RequestData {
     /// Builds the request data and its DataLoader, whose batches go through the returned
     /// queue: execute the request with [`LoadQueue::run`].
-    pub fn new(db: DatabaseConnection, scope: Scope) -> (Self, LoadQueue) {
+    pub fn new(db: DatabaseConnection, identity: Identity, request_id: String) -> (Self, LoadQueue) {
+        let scope = identity.scope.clone();
         let queue = LoadQueue::default();
         let spawner = queue.clone();
         let loader = DataLoader::new(StoreLoader { db: db.clone(), scope: scope.clone() }, move |f| spawner.push(f))
             .delay(Duration::ZERO);
-        (Self { db, scope, loader }, queue)
+        (Self { db, identity, scope, request_id, loader }, queue)
+    }
+
+    /// The caller as named in audit rows.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            subject: self.identity.subject.clone().unwrap_or_else(|| "anonymous".to_owned()),
+            role: self.identity.role.as_str(),
+            request_id: self.request_id.clone(),
+        }
     }
 
     pub fn of<'a>(ctx: &'a Context<'_>) -> Result<&'a RequestData, ApiError> {

@@ -15,6 +15,11 @@ use crate::store::StoreError;
 pub enum ApiError {
     /// No object with this id or key, or one outside the caller's scope (the two look the same).
     NotFound(String),
+    /// The caller's role may not do this (e.g. list records without a token, reveal personal
+    /// data as PORTAL, read the audit log without ADMIN).
+    Forbidden(String),
+    /// A child's data asked for in clear without a guardian's consent in force (PIPL art. 31).
+    ConsentRequired(String),
     /// A global id that this API did not issue, or of another type than the field expects.
     InvalidId(String),
     /// A pagination cursor that this API did not issue for this list and ordering.
@@ -34,6 +39,8 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::NotFound(m)
+            | ApiError::Forbidden(m)
+            | ApiError::ConsentRequired(m)
             | ApiError::InvalidId(m)
             | ApiError::InvalidCursor(m)
             | ApiError::PageSizeExceeded(m)
@@ -47,6 +54,8 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::ConsentRequired(_) => "CONSENT_REQUIRED",
             ApiError::InvalidId(_) => "INVALID_ID",
             ApiError::InvalidCursor(_) => "INVALID_CURSOR",
             ApiError::PageSizeExceeded(_) => "PAGE_SIZE_EXCEEDED",

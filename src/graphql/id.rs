@@ -80,7 +80,11 @@ impl GlobalId {
     pub fn decode_uuid(id: &str, expected: NodeType) -> Result<Uuid, ApiError> {
         let g = Self::decode(id)?;
         if g.node_type != expected {
-            return Err(ApiError::InvalidId(format!("`{id}` is a {} id, not a {} id", g.node_type.name(), expected.name())));
+            return Err(ApiError::InvalidId(format!(
+                "`{id}` is a {} id, not a {} id",
+                g.node_type.name(),
+                expected.name()
+            )));
         }
         g.uuid()
     }

@@ -4,6 +4,7 @@
 //! Resolvers are thin: they parse arguments into store types, call one store function (or a
 //! DataLoader), and wrap the rows. Building the schema touches no database.
 
+pub mod audit;
 pub mod charity_resource;
 pub mod client;
 pub mod common;
@@ -42,6 +43,7 @@ pub struct Query(
     project::ProjectQuery,
     service_record::ServiceRecordQuery,
     charity_resource::CharityResourceQuery,
+    audit::AuditQuery,
 );
 
 /// The civlink schema type.

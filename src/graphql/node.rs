@@ -34,8 +34,17 @@ pub enum Node {
 
 async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
     Ok(match id.node_type {
-        NodeType::Region => by_key::<entity::region::Entity, Region>(ctx, Some(id.key.clone())).await?.map(Node::Region),
-        NodeType::Station => by_key::<entity::station::Entity, Station>(ctx, Some(id.uuid()?)).await?.map(Node::Station),
+        NodeType::Region => {
+            // Region keys are canonical 12-digit codes; anything else was not issued here.
+            let code = crate::domain::DivisionCode::parse(&id.key)
+                .ok()
+                .filter(|c| c.as_str() == id.key)
+                .ok_or_else(|| ApiError::InvalidId("malformed global id".into()))?;
+            by_key::<entity::region::Entity, Region>(ctx, Some(code.as_str().to_owned())).await?.map(Node::Region)
+        }
+        NodeType::Station => {
+            by_key::<entity::station::Entity, Station>(ctx, Some(id.uuid()?)).await?.map(Node::Station)
+        }
         NodeType::Organization => {
             by_key::<entity::organization::Entity, Organization>(ctx, Some(id.uuid()?)).await?.map(Node::Organization)
         }
@@ -45,14 +54,16 @@ async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
         NodeType::Volunteer => {
             by_key::<entity::volunteer::Entity, Volunteer>(ctx, Some(id.uuid()?)).await?.map(Node::Volunteer)
         }
-        NodeType::VolunteerTeam => {
-            by_key::<entity::volunteer_team::Entity, VolunteerTeam>(ctx, Some(id.uuid()?)).await?.map(Node::VolunteerTeam)
-        }
+        NodeType::VolunteerTeam => by_key::<entity::volunteer_team::Entity, VolunteerTeam>(ctx, Some(id.uuid()?))
+            .await?
+            .map(Node::VolunteerTeam),
         NodeType::Client => by_key::<entity::client::Entity, Client>(ctx, Some(id.uuid()?)).await?.map(Node::Client),
-        NodeType::Project => by_key::<entity::project::Entity, Project>(ctx, Some(id.uuid()?)).await?.map(Node::Project),
-        NodeType::ServiceRecord => {
-            by_key::<entity::service_record::Entity, ServiceRecord>(ctx, Some(id.uuid()?)).await?.map(Node::ServiceRecord)
+        NodeType::Project => {
+            by_key::<entity::project::Entity, Project>(ctx, Some(id.uuid()?)).await?.map(Node::Project)
         }
+        NodeType::ServiceRecord => by_key::<entity::service_record::Entity, ServiceRecord>(ctx, Some(id.uuid()?))
+            .await?
+            .map(Node::ServiceRecord),
         NodeType::CharityResource => by_key::<entity::charity_resource::Entity, CharityResource>(ctx, Some(id.uuid()?))
             .await?
             .map(Node::CharityResource),

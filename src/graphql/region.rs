@@ -299,7 +299,8 @@ impl Region {
     ) -> ApiResult<Conn<Client>> {
         let args = PageArgs { first, after, last, before };
         let filter = ClientFilter::parse(filter)?;
-        related::<InRegion<entity::client::Entity>, _>(ctx, self.prefix(), filter, ClientOrder::sort(order_by), args).await
+        related::<InRegion<entity::client::Entity>, _>(ctx, self.prefix(), filter, ClientOrder::sort(order_by), args)
+            .await
     }
     /// Services delivered in this division's subtree.
     async fn service_records(
@@ -364,4 +365,3 @@ impl RegionQuery {
         root::<m::Entity, _>(ctx, RegionFilter::parse(filter)?, order_by.into(), args).await
     }
 }
-

@@ -12,7 +12,9 @@ pub struct Yuan(pub crate::domain::Yuan);
 impl ScalarType for Yuan {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {
-            Value::String(s) => crate::domain::Yuan::parse(&s).map(Yuan).map_err(|e| InputValueError::custom(e.to_string())),
+            Value::String(s) => {
+                crate::domain::Yuan::parse(&s).map(Yuan).map_err(|e| InputValueError::custom(e.to_string()))
+            }
             other => Err(InputValueError::expected_type(other)),
         }
     }

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use entity::social_worker as m;
 use entity::station_assignment;
 
+use super::audit::{self, PersonIdentity, contact};
 use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::context::RequestData;
@@ -68,13 +69,26 @@ impl SocialWorker {
     async fn gender(&self) -> Gender {
         self.0.gender.into()
     }
-    /// Phone, masked (`138****5678`).
-    async fn phone(&self) -> Option<String> {
-        self.0.phone.as_deref().map(masking::phone)
+    /// Phone, masked (`138****5678`); null for PORTAL and PUBLIC callers.
+    async fn phone(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(contact(ctx, self.0.phone.as_deref(), masking::phone)?)
     }
     /// Citizen ID number (GB 11643), masked (`5223**********123X`).
-    async fn id_number(&self) -> Option<String> {
-        self.0.id_number.as_deref().map(masking::id_number)
+    async fn id_number(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(contact(ctx, self.0.id_number.as_deref(), masking::id_number)?)
+    }
+    /// Phone and ID number in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
+    /// STATION_STAFF, SYNC_CLIENT (own source) and ADMIN; each call writes one audit row.
+    /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (empty reason).
+    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<PersonIdentity>> {
+        let data = RequestData::of(ctx)?;
+        audit::may_reveal(data.identity.may_reveal_people())?;
+        let reason = audit::reason(&reason)?;
+        let fields = audit::selected_fields(ctx);
+        let row = store::audit::reveal_social_worker(&data.db, &data.scope, &data.actor(), self.0.id, &fields, &reason)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Some(PersonIdentity { phone: row.phone, id_number: row.id_number }))
     }
     /// Professional qualification level.
     async fn certificate_level(&self) -> CertificateLevel {

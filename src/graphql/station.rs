@@ -137,7 +137,14 @@ impl Station {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Station>> {
         let args = PageArgs { first, after, last, before };
-        related::<store::station::ChildStations, _>(ctx, self.0.id, StationFilter::parse(filter)?, order_by.into(), args).await
+        related::<store::station::ChildStations, _>(
+            ctx,
+            self.0.id,
+            StationFilter::parse(filter)?,
+            order_by.into(),
+            args,
+        )
+        .await
     }
     /// Social workers currently assigned to the station.
     async fn social_workers(

@@ -346,7 +346,8 @@ fn build(atlas: &Atlas) -> Result<Rows, SeedError> {
     Ok(world.into_rows())
 }
 
-async fn insert_rows<C: ConnectionTrait>(db: &C, rows: Rows) -> Result<(), DbErr> {
+async fn insert_rows<C: ConnectionTrait>(db: &C, mut rows: Rows) -> Result<(), DbErr> {
+    normalize_names(&mut rows);
     insert::<organization::Entity, _>(db, rows.organizations).await?;
     insert::<station::Entity, _>(db, rows.stations).await?;
     insert::<social_worker::Entity, _>(db, rows.social_workers).await?;
@@ -364,6 +365,19 @@ async fn insert_rows<C: ConnectionTrait>(db: &C, rows: Rows) -> Result<(), DbErr
     insert::<service_record::Entity, _>(db, rows.service_records).await?;
     insert::<volunteer_ledger_entry::Entity, _>(db, rows.volunteer_ledger_entries).await?;
     Ok(())
+}
+
+/// Stored names are NFKC-normalised, the one text-matching rule of `store::text` (full-width
+/// `（街道）` is stored as `(街道)`), so name filters find every record by its own name.
+fn normalize_names(rows: &mut Rows) {
+    use crate::store::text::normalize;
+    rows.organizations.iter_mut().for_each(|r| r.name = normalize(&r.name));
+    rows.stations.iter_mut().for_each(|r| r.name = normalize(&r.name));
+    rows.social_workers.iter_mut().for_each(|r| r.name = normalize(&r.name));
+    rows.volunteer_teams.iter_mut().for_each(|r| r.name = normalize(&r.name));
+    rows.volunteers.iter_mut().for_each(|r| r.name = normalize(&r.name));
+    rows.clients.iter_mut().for_each(|r| r.name = normalize(&r.name));
+    rows.projects.iter_mut().for_each(|r| r.name = normalize(&r.name));
 }
 
 /// Inserts `rows` in multi-row statements of at most [`MAX_BIND_PARAMETERS`] values. Parents

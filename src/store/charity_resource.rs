@@ -31,7 +31,7 @@ pub enum CharityResourceOrderField {
 }
 
 impl Listed for charity_resource::Entity {
-    crate::uuid_keyed!(charity_resource);
+    crate::uuid_keyed!(charity_resource, charity_resources);
     type Filter = CharityResourceFilter;
     type OrderBy = Sort<CharityResourceOrderField>;
 
@@ -73,7 +73,10 @@ pub struct StationCharity;
 impl ToMany for StationCharity {
     type Child = charity_resource::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<charity_resource::Entity>, parents: &[Uuid]) -> (Select<charity_resource::Entity>, Expr) {
+    fn restrict(
+        select: Select<charity_resource::Entity>,
+        parents: &[Uuid],
+    ) -> (Select<charity_resource::Entity>, Expr) {
         by_column(select, charity_resource::Column::StationId, parents)
     }
 }
@@ -84,8 +87,19 @@ pub struct ProjectCharity;
 impl ToMany for ProjectCharity {
     type Child = charity_resource::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<charity_resource::Entity>, parents: &[Uuid]) -> (Select<charity_resource::Entity>, Expr) {
+    fn restrict(
+        select: Select<charity_resource::Entity>,
+        parents: &[Uuid],
+    ) -> (Select<charity_resource::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::CharityResource.into()));
-        through(select, pp::Entity, pp::Column::CharityResourceId, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
+        through(
+            select,
+            pp::Entity,
+            pp::Column::CharityResourceId,
+            pp::Column::ProjectId,
+            pp::Column::DeletedAt,
+            kind,
+            parents,
+        )
     }
 }

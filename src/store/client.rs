@@ -9,12 +9,12 @@ use entity::case_file::{self, CaseStage};
 use entity::client;
 use entity::client_category::{self, ClientCategoryKind};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::page::Ordering;
 use super::relations::{Listed, Located, ToMany, by_column};
-use super::{KeyValue, StoreError, Sort, within};
+use super::{KeyValue, Sort, StoreError, within};
 use crate::domain::DivisionCode;
 
 /// Filter of client lists. There is no name search: clients are found by place, category and
@@ -39,7 +39,7 @@ pub enum ClientOrderField {
 }
 
 impl Listed for client::Entity {
-    crate::uuid_keyed!(client);
+    crate::uuid_keyed!(client, clients);
     type Filter = ClientFilter;
     type OrderBy = Sort<ClientOrderField>;
 
@@ -56,7 +56,10 @@ impl Listed for client::Entity {
         }
         if !f.stages.is_empty() || f.deep_case.is_some() {
             let mut files = Query::select();
-            files.column(case_file::Column::ClientId).from(case_file::Entity).and_where(case_file::Column::DeletedAt.is_null());
+            files
+                .column(case_file::Column::ClientId)
+                .from(case_file::Entity)
+                .and_where(case_file::Column::DeletedAt.is_null());
             if !f.stages.is_empty() {
                 files.and_where(case_file::Column::Stage.is_in(f.stages.iter().copied()));
             }
@@ -69,16 +72,17 @@ impl Listed for client::Entity {
     }
 
     fn ordering(order: Self::OrderBy) -> Ordering<Self> {
-        let (name, columns, key): (&'static str, Vec<client::Column>, fn(&client::Model) -> Vec<KeyValue>) =
-            match order.field {
-                ClientOrderField::Id => ("id", vec![client::Column::Id], |r| vec![KeyValue::Id(r.id)]),
-                ClientOrderField::CreatedAt => ("createdAt", vec![client::Column::CreatedAt, client::Column::Id], |r| {
-                    vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)]
-                }),
-                ClientOrderField::UpdatedAt => ("updatedAt", vec![client::Column::UpdatedAt, client::Column::Id], |r| {
-                    vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)]
-                }),
-            };
+        let (name, columns, key): (&'static str, Vec<client::Column>, fn(&client::Model) -> Vec<KeyValue>) = match order
+            .field
+        {
+            ClientOrderField::Id => ("id", vec![client::Column::Id], |r| vec![KeyValue::Id(r.id)]),
+            ClientOrderField::CreatedAt => ("createdAt", vec![client::Column::CreatedAt, client::Column::Id], |r| {
+                vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)]
+            }),
+            ClientOrderField::UpdatedAt => ("updatedAt", vec![client::Column::UpdatedAt, client::Column::Id], |r| {
+                vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)]
+            }),
+        };
         Ordering { name, columns, direction: order.direction, key }
     }
 }
@@ -108,13 +112,14 @@ pub async fn categories_by_client<C: ConnectionTrait>(
     let rows = client_category::Entity::find()
         .filter(client_category::Column::DeletedAt.is_null())
         .filter(client_category::Column::ClientId.is_in(clients.iter().copied()))
-        .order_by_asc(client_category::Column::Category)
         .all(db)
         .await?;
     let mut out: HashMap<Uuid, Vec<ClientCategoryKind>> = HashMap::new();
     for r in rows {
         out.entry(r.client_id).or_default().push(r.category);
     }
+    // Enum order, not the text order SQL would give.
+    out.values_mut().for_each(|c| c.sort_by_key(|k| *k as u8));
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 //! and nested relations all see the same rows. Soft-deleted rows (`deleted_at` set) are never
 //! returned. Nothing here knows GraphQL.
 
+pub mod audit;
 pub mod page;
 pub mod relations;
 pub mod scope;
@@ -106,9 +107,9 @@ macro_rules! record_ordering {
         let sort = $sort;
         let (name, columns, key): (&'static str, Vec<m::Column>, fn(&m::Model) -> Vec<KeyValue>) = match sort.field {
             RecordOrderField::Id => ("id", vec![m::Column::Id], |r| vec![KeyValue::Id(r.id)]),
-            RecordOrderField::Name => {
-                ("name", vec![m::Column::Name, m::Column::Id], |r| vec![KeyValue::Text(r.name.clone()), KeyValue::Id(r.id)])
-            }
+            RecordOrderField::Name => ("name", vec![m::Column::Name, m::Column::Id], |r| {
+                vec![KeyValue::Text(r.name.clone()), KeyValue::Id(r.id)]
+            }),
             RecordOrderField::CreatedAt => ("createdAt", vec![m::Column::CreatedAt, m::Column::Id], |r| {
                 vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)]
             }),
@@ -121,10 +122,10 @@ macro_rules! record_ordering {
 }
 
 /// Implements the key and visibility parts of [`relations::Listed`] for an entity keyed by
-/// `id: Uuid` with a `region_code` column and a `deleted_at` column.
+/// `id: Uuid` with a `deleted_at` column, whose scope condition is `Scope::$scope`.
 #[macro_export]
 macro_rules! uuid_keyed {
-    ($m:ident) => {
+    ($m:ident, $scope:ident) => {
         type Key = uuid::Uuid;
         fn key_column() -> Self::Column {
             $m::Column::Id
@@ -134,9 +135,7 @@ macro_rules! uuid_keyed {
         }
         fn visible(scope: &$crate::store::Scope) -> sea_orm::Select<Self> {
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            $m::Entity::find()
-                .filter($m::Column::DeletedAt.is_null())
-                .filter(scope.region_condition($m::Column::RegionCode))
+            $m::Entity::find().filter($m::Column::DeletedAt.is_null()).filter(scope.$scope())
         }
     };
 }

@@ -19,7 +19,7 @@ pub struct OrganizationFilter {
 }
 
 impl Listed for organization::Entity {
-    crate::uuid_keyed!(organization);
+    crate::uuid_keyed!(organization, organizations);
     type Filter = OrganizationFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -51,6 +51,14 @@ impl ToMany for ProjectOrganizations {
     type Parent = Uuid;
     fn restrict(select: Select<organization::Entity>, parents: &[Uuid]) -> (Select<organization::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::Organization.into()));
-        through(select, pp::Entity, pp::Column::OrganizationId, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
+        through(
+            select,
+            pp::Entity,
+            pp::Column::OrganizationId,
+            pp::Column::ProjectId,
+            pp::Column::DeletedAt,
+            kind,
+            parents,
+        )
     }
 }

@@ -24,7 +24,7 @@ pub struct ProjectFilter {
 }
 
 impl Listed for project::Entity {
-    crate::uuid_keyed!(project);
+    crate::uuid_keyed!(project, projects);
     type Filter = ProjectFilter;
     type OrderBy = Sort<RecordOrderField>;
 

@@ -36,6 +36,7 @@ impl Listed for region::Entity {
     type Key = String;
     type Filter = RegionFilter;
     type OrderBy = Sort<RegionOrderField>;
+    const PUBLIC: bool = true;
 
     fn key_column() -> region::Column {
         region::Column::Code
@@ -57,13 +58,14 @@ impl Listed for region::Entity {
         s
     }
     fn ordering(order: Self::OrderBy) -> Ordering<Self> {
-        let (name, columns, key): (&'static str, Vec<region::Column>, fn(&region::Model) -> Vec<KeyValue>) =
-            match order.field {
-                RegionOrderField::Code => ("code", vec![region::Column::Code], |r| vec![KeyValue::Text(r.code.clone())]),
-                RegionOrderField::Name => ("name", vec![region::Column::Name, region::Column::Code], |r| {
-                    vec![KeyValue::Text(r.name.clone()), KeyValue::Text(r.code.clone())]
-                }),
-            };
+        let (name, columns, key): (&'static str, Vec<region::Column>, fn(&region::Model) -> Vec<KeyValue>) = match order
+            .field
+        {
+            RegionOrderField::Code => ("code", vec![region::Column::Code], |r| vec![KeyValue::Text(r.code.clone())]),
+            RegionOrderField::Name => ("name", vec![region::Column::Name, region::Column::Code], |r| {
+                vec![KeyValue::Text(r.name.clone()), KeyValue::Text(r.code.clone())]
+            }),
+        };
         Ordering { name, columns, direction: order.direction, key }
     }
 }
@@ -79,7 +81,10 @@ pub fn in_subtrees<E: EntityTrait>(select: Select<E>, column: E::Column, prefixe
     }
     // Constants inline, not bound: PostgreSQL matches GROUP BY expressions textually, and two
     // copies of one expression with different parameter numbers would not match.
-    let expr = Func::cust("substr").arg(Expr::col((E::default(), column))).arg(Expr::cust("1")).arg(Expr::cust(len.to_string()));
+    let expr = Func::cust("substr")
+        .arg(Expr::col((E::default(), column)))
+        .arg(Expr::cust("1"))
+        .arg(Expr::cust(len.to_string()));
     let expr = Expr::from(expr);
     (select.filter(any), expr)
 }
@@ -112,11 +117,14 @@ pub async fn coverage<C: sea_orm::ConnectionTrait>(
         let operating_station = Query::select()
             .expr(Expr::val(1))
             .from(station::Entity)
-            .and_where(Expr::col((station::Entity, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)))
+            .and_where(
+                Expr::col((station::Entity, station::Column::RegionCode))
+                    .equals((region::Entity, region::Column::Code)),
+            )
             .and_where(station::Column::Level.eq(StationLevel::TownshipStation))
             .and_where(station::Column::Status.eq(StationStatus::Operating))
             .and_where(station::Column::DeletedAt.is_null())
-            .cond_where(scope.region_condition(station::Column::RegionCode))
+            .cond_where(scope.stations())
             .to_owned();
         let townships = region::Entity::find()
             .filter(region::Column::DeletedAt.is_null())
@@ -133,7 +141,10 @@ pub async fn coverage<C: sea_orm::ConnectionTrait>(
             let prefix: String = row.try_get("", "prefix")?;
             let townships: i64 = row.try_get("", "townships")?;
             let covered: Option<i64> = row.try_get("", "covered")?;
-            out.insert(prefix, (u64::try_from(townships).unwrap_or(0), u64::try_from(covered.unwrap_or(0)).unwrap_or(0)));
+            out.insert(
+                prefix,
+                (u64::try_from(townships).unwrap_or(0), u64::try_from(covered.unwrap_or(0)).unwrap_or(0)),
+            );
         }
     }
     Ok(out)

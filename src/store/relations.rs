@@ -22,6 +22,9 @@ pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + De
     /// Orderings a list can ask for.
     type OrderBy: Copy + Eq + Hash + Default + Send + Sync + 'static;
 
+    /// Whether rows are public facts, returned even to callers who see only counts.
+    const PUBLIC: bool = false;
+
     fn key_column() -> Self::Column;
     fn key(model: &Self::Model) -> Self::Key;
     /// Rows the scope may see, soft-deleted rows excluded.
@@ -60,11 +63,18 @@ pub async fn list<E: Listed, C: ConnectionTrait>(
     order: E::OrderBy,
     req: &PageRequest,
 ) -> Result<Page<E::Model>, StoreError> {
+    if !E::PUBLIC && !scope.returns_rows() {
+        return Ok(Page::default());
+    }
     page::fetch_page(db, listed::<E>(db.get_database_backend(), scope, filter), &E::ordering(order), req).await
 }
 
 /// Number of rows of a root list (`totalCount`).
-pub async fn count<E: Listed, C: ConnectionTrait>(db: &C, scope: &Scope, filter: &E::Filter) -> Result<u64, StoreError> {
+pub async fn count<E: Listed, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    filter: &E::Filter,
+) -> Result<u64, StoreError> {
     Ok(listed::<E>(db.get_database_backend(), scope, filter).count(db).await?)
 }
 
@@ -74,6 +84,9 @@ pub async fn by_keys<E: Listed, C: ConnectionTrait>(
     scope: &Scope,
     keys: &[E::Key],
 ) -> Result<HashMap<E::Key, E::Model>, StoreError> {
+    if !E::PUBLIC && !scope.returns_rows() {
+        return Ok(HashMap::new());
+    }
     let rows = E::visible(scope).filter(E::key_column().is_in(keys.iter().cloned())).all(db).await?;
     Ok(rows.into_iter().map(|m| (E::key(&m), m)).collect())
 }
@@ -88,6 +101,9 @@ pub async fn pages<R: ToMany, C: ConnectionTrait>(
     req: &PageRequest,
 ) -> Result<HashMap<R::Parent, Page<<R::Child as EntityTrait>::Model>>, StoreError> {
     let mut out = HashMap::new();
+    if !R::Child::PUBLIC && !scope.returns_rows() {
+        return Ok(out);
+    }
     for batch in batches::<R>(parents) {
         let (select, parent) = R::restrict(listed::<R::Child>(db.get_database_backend(), scope, filter), &batch);
         out.extend(page::fetch_pages_by_parent(db, select, parent, &R::Child::ordering(order), req).await?);

@@ -1,31 +1,196 @@
-//! The rows an identity may read, as SQL conditions.
+//! What an identity may read, as SQL conditions: the role × entity permission table of
+//! civlink, written once. Every store query takes a [`Scope`]; lists, `totalCount`, lookups by
+//! id, nested relations and aggregates all apply the same condition, so a row outside scope
+//! is indistinguishable from a row that does not exist.
+//!
+//! | entity | PUBLIC | PORTAL | CIVIL_AFFAIRS | STATION_STAFF | SYNC_CLIENT | ADMIN |
+//! |---|---|---|---|---|---|---|
+//! | region | all | all | all | all | all | all |
+//! | station | counts | all | subtree | own station and its child stations | – | all |
+//! | organization | – | all | subtree | the station's operator | own source | all |
+//! | social worker | counts | all | subtree | assigned to the station | own source | all |
+//! | volunteer | counts | all | subtree | members of the station's teams | own source | all |
+//! | volunteer team | – | all | subtree | the station's teams | own source | all |
+//! | client | – | – | subtree | served by the station | – | all |
+//! | project | – | all | subtree | run by the station | – | all |
+//! | service record | – | – | subtree | delivered by the station | – | all |
+//! | charity resource | – | all | subtree | received by the station | – | all |
+//!
+//! "counts": the rows count in `totalCount` and aggregates, but are never returned.
+//! Division rows are public statistical facts and visible to all.
 
+use entity::{
+    charity_resource, client, organization, project, project_station, service_record, social_worker, station,
+    station_assignment, volunteer, volunteer_team, volunteer_team_membership,
+};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};
+use uuid::Uuid;
 
 use crate::domain::DivisionCode;
 
-/// What a caller may see. Every store function takes one and turns it into SQL conditions,
-/// so that a row outside scope is indistinguishable from a row that does not exist.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Scope {
-    /// Only rows located in this division's subtree; `None` for the whole country.
-    pub region: Option<DivisionCode>,
+/// The rows a caller may read; see the module table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// ADMIN: every row.
+    All,
+    /// PUBLIC (no token): stations, workers and volunteers count in aggregates; no row is
+    /// ever returned.
+    CountsOnly,
+    /// PORTAL: public-facing records anywhere; no clients, service records or charity.
+    Portal,
+    /// CIVIL_AFFAIRS: everything located in this division's subtree.
+    Region(DivisionCode),
+    /// STATION_STAFF: one station, its clients, records and people.
+    Station(Uuid),
+    /// SYNC_CLIENT: the rosters (workers, volunteers, teams, organisations) of one source.
+    Source(String),
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope::All
+    }
+}
+
+fn none() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
+}
+
+fn within(column: impl ColumnTrait, code: &DivisionCode) -> Condition {
+    let (lo, hi) = code.subtree_bounds();
+    Condition::all().add(column.between(lo, hi))
 }
 
 impl Scope {
-    /// The whole country: every row.
+    /// Every row.
     pub fn all() -> Self {
-        Self::default()
+        Scope::All
     }
 
-    /// Restricts a region-code column (12-digit text) to the scope's subtree.
-    pub fn region_condition(&self, column: impl ColumnTrait) -> Condition {
-        match &self.region {
-            None => Condition::all(),
-            Some(code) => {
-                let (lo, hi) = code.subtree_bounds();
-                Condition::all().add(column.between(lo, hi))
+    /// Whether rows may be returned at all (false for PUBLIC, which sees only counts).
+    pub fn returns_rows(&self) -> bool {
+        *self != Scope::CountsOnly
+    }
+
+    pub fn stations(&self) -> Condition {
+        match self {
+            Scope::All | Scope::CountsOnly | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(station::Column::RegionCode, code),
+            Scope::Station(id) => {
+                Condition::any().add(station::Column::Id.eq(*id)).add(station::Column::ParentStationId.eq(*id))
             }
+            Scope::Source(_) => none(),
+        }
+    }
+
+    pub fn organizations(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(organization::Column::RegionCode, code),
+            Scope::Station(id) => {
+                let operator = Query::select()
+                    .column(station::Column::OperatorId)
+                    .from(station::Entity)
+                    .and_where(station::Column::Id.eq(*id))
+                    .to_owned();
+                Condition::all().add(organization::Column::Id.in_subquery(operator))
+            }
+            Scope::Source(source) => Condition::all().add(organization::Column::Source.eq(source.as_str())),
+            Scope::CountsOnly => none(),
+        }
+    }
+
+    pub fn social_workers(&self) -> Condition {
+        match self {
+            Scope::All | Scope::CountsOnly | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(social_worker::Column::RegionCode, code),
+            Scope::Station(id) => {
+                let assigned = Query::select()
+                    .column(station_assignment::Column::SocialWorkerId)
+                    .from(station_assignment::Entity)
+                    .and_where(station_assignment::Column::StationId.eq(*id))
+                    .and_where(station_assignment::Column::DeletedAt.is_null())
+                    .to_owned();
+                Condition::all().add(social_worker::Column::Id.in_subquery(assigned))
+            }
+            Scope::Source(source) => Condition::all().add(social_worker::Column::Source.eq(source.as_str())),
+        }
+    }
+
+    pub fn volunteers(&self) -> Condition {
+        match self {
+            Scope::All | Scope::CountsOnly | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(volunteer::Column::RegionCode, code),
+            Scope::Station(id) => {
+                let teams = Query::select()
+                    .column(volunteer_team::Column::Id)
+                    .from(volunteer_team::Entity)
+                    .and_where(volunteer_team::Column::StationId.eq(*id))
+                    .to_owned();
+                let members = Query::select()
+                    .column(volunteer_team_membership::Column::VolunteerId)
+                    .from(volunteer_team_membership::Entity)
+                    .and_where(volunteer_team_membership::Column::VolunteerTeamId.in_subquery(teams))
+                    .and_where(volunteer_team_membership::Column::DeletedAt.is_null())
+                    .to_owned();
+                Condition::all().add(volunteer::Column::Id.in_subquery(members))
+            }
+            Scope::Source(source) => Condition::all().add(volunteer::Column::Source.eq(source.as_str())),
+        }
+    }
+
+    pub fn volunteer_teams(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(volunteer_team::Column::RegionCode, code),
+            Scope::Station(id) => Condition::all().add(volunteer_team::Column::StationId.eq(*id)),
+            Scope::Source(source) => Condition::all().add(volunteer_team::Column::Source.eq(source.as_str())),
+            Scope::CountsOnly => none(),
+        }
+    }
+
+    pub fn clients(&self) -> Condition {
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Region(code) => within(client::Column::RegionCode, code),
+            Scope::Station(id) => Condition::all().add(client::Column::StationId.eq(*id)),
+            Scope::CountsOnly | Scope::Portal | Scope::Source(_) => none(),
+        }
+    }
+
+    pub fn projects(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(project::Column::RegionCode, code),
+            Scope::Station(id) => {
+                let run = Query::select()
+                    .column(project_station::Column::ProjectId)
+                    .from(project_station::Entity)
+                    .and_where(project_station::Column::StationId.eq(*id))
+                    .and_where(project_station::Column::DeletedAt.is_null())
+                    .to_owned();
+                Condition::all().add(project::Column::Id.in_subquery(run))
+            }
+            Scope::CountsOnly | Scope::Source(_) => none(),
+        }
+    }
+
+    pub fn service_records(&self) -> Condition {
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Region(code) => within(service_record::Column::RegionCode, code),
+            Scope::Station(id) => Condition::all().add(service_record::Column::StationId.eq(*id)),
+            Scope::CountsOnly | Scope::Portal | Scope::Source(_) => none(),
+        }
+    }
+
+    pub fn charity_resources(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(charity_resource::Column::RegionCode, code),
+            Scope::Station(id) => Condition::all().add(charity_resource::Column::StationId.eq(*id)),
+            Scope::CountsOnly | Scope::Source(_) => none(),
         }
     }
 }

@@ -31,7 +31,7 @@ pub enum ServiceRecordOrderField {
 }
 
 impl Listed for service_record::Entity {
-    crate::uuid_keyed!(service_record);
+    crate::uuid_keyed!(service_record, service_records);
     type Filter = ServiceRecordFilter;
     type OrderBy = Sort<ServiceRecordOrderField>;
 
@@ -45,19 +45,19 @@ impl Listed for service_record::Entity {
 
     fn ordering(order: Self::OrderBy) -> Ordering<Self> {
         use service_record::Column as C;
-        let (name, columns, key): (&'static str, Vec<C>, fn(&service_record::Model) -> Vec<KeyValue>) = match order.field
-        {
-            ServiceRecordOrderField::Id => ("id", vec![C::Id], |r| vec![KeyValue::Id(r.id)]),
-            ServiceRecordOrderField::ServedOn => {
-                ("servedOn", vec![C::ServedOn, C::Id], |r| vec![KeyValue::Date(r.served_on), KeyValue::Id(r.id)])
-            }
-            ServiceRecordOrderField::CreatedAt => {
-                ("createdAt", vec![C::CreatedAt, C::Id], |r| vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)])
-            }
-            ServiceRecordOrderField::UpdatedAt => {
-                ("updatedAt", vec![C::UpdatedAt, C::Id], |r| vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)])
-            }
-        };
+        let (name, columns, key): (&'static str, Vec<C>, fn(&service_record::Model) -> Vec<KeyValue>) =
+            match order.field {
+                ServiceRecordOrderField::Id => ("id", vec![C::Id], |r| vec![KeyValue::Id(r.id)]),
+                ServiceRecordOrderField::ServedOn => {
+                    ("servedOn", vec![C::ServedOn, C::Id], |r| vec![KeyValue::Date(r.served_on), KeyValue::Id(r.id)])
+                }
+                ServiceRecordOrderField::CreatedAt => {
+                    ("createdAt", vec![C::CreatedAt, C::Id], |r| vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)])
+                }
+                ServiceRecordOrderField::UpdatedAt => {
+                    ("updatedAt", vec![C::UpdatedAt, C::Id], |r| vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)])
+                }
+            };
         Ordering { name, columns, direction: order.direction, key }
     }
 }

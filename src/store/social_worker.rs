@@ -6,7 +6,9 @@ use entity::project_participant::{self as pp, Party};
 use entity::social_worker::{self, CertificateLevel};
 use entity::station_assignment as sa;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+};
 use uuid::Uuid;
 
 use super::relations::{Listed, Located, ToMany, by_column, through};
@@ -22,7 +24,7 @@ pub struct SocialWorkerFilter {
 }
 
 impl Listed for social_worker::Entity {
-    crate::uuid_keyed!(social_worker);
+    crate::uuid_keyed!(social_worker, social_workers);
     type Filter = SocialWorkerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -53,8 +55,15 @@ impl ToMany for StationWorkers {
     type Child = social_worker::Entity;
     type Parent = Uuid;
     fn restrict(select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
-        let (select, parent) =
-            through(select, sa::Entity, sa::Column::SocialWorkerId, sa::Column::StationId, sa::Column::DeletedAt, None, parents);
+        let (select, parent) = through(
+            select,
+            sa::Entity,
+            sa::Column::SocialWorkerId,
+            sa::Column::StationId,
+            sa::Column::DeletedAt,
+            None,
+            parents,
+        );
         (select.filter(sa::Column::EndedOn.is_null()), parent)
     }
 }
@@ -78,7 +87,15 @@ impl ToMany for ProjectWorkers {
     type Parent = Uuid;
     fn restrict(select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::SocialWorker.into()));
-        through(select, pp::Entity, pp::Column::SocialWorkerId, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
+        through(
+            select,
+            pp::Entity,
+            pp::Column::SocialWorkerId,
+            pp::Column::ProjectId,
+            pp::Column::DeletedAt,
+            kind,
+            parents,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! Stations: filters, orderings and the relations whose children are stations.
 
-use entity::station::{self, StationLevel, StationStatus};
 use entity::project_station;
+use entity::station::{self, StationLevel, StationStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbBackend, JoinType, QueryFilter, QuerySelect, RelationTrait, Select};
 use uuid::Uuid;
@@ -22,7 +22,7 @@ pub struct StationFilter {
 }
 
 impl Listed for station::Entity {
-    crate::uuid_keyed!(station);
+    crate::uuid_keyed!(station, stations);
     type Filter = StationFilter;
     type OrderBy = Sort<RecordOrderField>;
 

@@ -22,7 +22,7 @@ pub struct VolunteerFilter {
 }
 
 impl Listed for volunteer::Entity {
-    crate::uuid_keyed!(volunteer);
+    crate::uuid_keyed!(volunteer, volunteers);
     type Filter = VolunteerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -72,12 +72,23 @@ impl ToMany for ProjectVolunteers {
     type Parent = Uuid;
     fn restrict(select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::Volunteer.into()));
-        through(select, pp::Entity, pp::Column::VolunteerId, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
+        through(
+            select,
+            pp::Entity,
+            pp::Column::VolunteerId,
+            pp::Column::ProjectId,
+            pp::Column::DeletedAt,
+            kind,
+            parents,
+        )
     }
 }
 
 /// Ledger totals of each volunteer: `(service minutes, points)` summed over all live entries.
-pub async fn ledger_totals<C: ConnectionTrait>(db: &C, volunteers: &[Uuid]) -> Result<HashMap<Uuid, (i64, i64)>, StoreError> {
+pub async fn ledger_totals<C: ConnectionTrait>(
+    db: &C,
+    volunteers: &[Uuid],
+) -> Result<HashMap<Uuid, (i64, i64)>, StoreError> {
     let stmt = ledger::Entity::find()
         .select_only()
         .column(ledger::Column::VolunteerId)

@@ -19,7 +19,7 @@ pub struct VolunteerTeamFilter {
 }
 
 impl Listed for volunteer_team::Entity {
-    crate::uuid_keyed!(volunteer_team);
+    crate::uuid_keyed!(volunteer_team, volunteer_teams);
     type Filter = VolunteerTeamFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -91,6 +91,14 @@ impl ToMany for ProjectTeams {
     type Parent = Uuid;
     fn restrict(select: Select<volunteer_team::Entity>, parents: &[Uuid]) -> (Select<volunteer_team::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::VolunteerTeam.into()));
-        through(select, pp::Entity, pp::Column::VolunteerTeamId, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
+        through(
+            select,
+            pp::Entity,
+            pp::Column::VolunteerTeamId,
+            pp::Column::ProjectId,
+            pp::Column::DeletedAt,
+            kind,
+            parents,
+        )
     }
 }

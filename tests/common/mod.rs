@@ -15,6 +15,30 @@ use std::sync::{Arc, OnceLock};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
+/// HS256 secret of every test app.
+pub const TEST_SECRET: &str = "civlink-test-secret-of-at-least-32-bytes";
+pub const TEST_ISSUER: &str = "civlink";
+pub const TEST_AUDIENCE: &str = "civlink-api";
+
+/// A token for `role` signed with the test secret; `f` may adjust the claims.
+pub fn token_with(role: &str, f: impl FnOnce(&mut civlink::auth::jwt::Claims)) -> String {
+    let mut claims = civlink::auth::jwt::dev_claims(
+        &format!("test-{}", role.to_lowercase()),
+        role,
+        None,
+        std::time::Duration::from_secs(3600),
+        TEST_ISSUER,
+        TEST_AUDIENCE,
+    );
+    f(&mut claims);
+    civlink::auth::jwt::mint(TEST_SECRET, &claims).expect("mint")
+}
+
+/// An ADMIN token: what `TestApp::post` sends unless told otherwise.
+pub fn admin_token() -> String {
+    token_with("ADMIN", |_| {})
+}
+
 /// The PostgreSQL server tests use (trust auth), without a database name.
 pub fn pg_server() -> String {
     std::env::var("CIVLINK_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
@@ -103,7 +127,9 @@ fn sqlite_template() -> PathBuf {
 }
 
 async fn pg_admin() -> DatabaseConnection {
-    Database::connect(format!("{}/postgres", pg_server())).await.expect("PostgreSQL at CIVLINK_TEST_PG must be reachable")
+    Database::connect(format!("{}/postgres", pg_server()))
+        .await
+        .expect("PostgreSQL at CIVLINK_TEST_PG must be reachable")
 }
 
 fn pg_template() -> String {
@@ -165,7 +191,15 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let schema = civlink::graphql::build_schema(&Default::default());
-        let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone() });
+        let settings = civlink::auth::jwt::JwtSettings {
+            secret: Some(TEST_SECRET.to_owned()),
+            keys_file: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt/keys.pem"))),
+            issuer: TEST_ISSUER.to_owned(),
+            audience: TEST_AUDIENCE.to_owned(),
+            leeway_secs: 60,
+        };
+        let verifier = civlink::auth::jwt::Verifier::new(&settings).expect("verifier");
+        let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), verifier: Some(verifier) });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = tokio::spawn(async move {
@@ -178,17 +212,35 @@ impl TestApp {
         format!("http://{}/graphql", self.addr)
     }
 
-    /// POSTs a query with variables; returns the whole JSON response (data and errors).
+    /// POSTs a query with variables as ADMIN; returns the whole JSON response.
     pub async fn post(&self, query: &str, variables: Value) -> Value {
-        let resp = self
-            .client
-            .post(self.graphql_url())
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request");
+        self.post_as(Some(&admin_token()), query, variables).await
+    }
+
+    /// POSTs a query with `token` (`None`: no Authorization header, i.e. PUBLIC).
+    pub async fn post_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.client.post(self.graphql_url()).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
         assert!(resp.status().is_success(), "HTTP {}", resp.status());
         resp.json().await.expect("json body")
+    }
+
+    /// Like [`TestApp::data`] with `token`.
+    pub async fn data_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.post_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Like [`TestApp::error_code`] with `token`.
+    pub async fn error_code_as(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let body = self.post_as(token, query, variables).await;
+        let code = &body["errors"][0]["extensions"]["code"];
+        assert!(code.is_string(), "expected an error with extensions.code, got {body:#}");
+        code.as_str().unwrap_or_default().to_owned()
     }
 
     /// POSTs a query that must succeed; returns `data`.

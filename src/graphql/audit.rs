@@ -1,0 +1,196 @@
+//! Reveals of personal data (the `identity(reason:)` fields) and the `auditLog` (ADMIN).
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::audit_entry as m;
+
+use super::connection::{Conn, PageArgs, root};
+use super::context::RequestData;
+use super::enums::SortDirection;
+use super::error::{ApiError, ApiResult};
+use crate::store;
+use crate::store::audit::RevealError;
+
+/// Longest reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The reason given for a reveal: trimmed, non-empty, at most 500 characters.
+pub fn reason(reason: &str) -> Result<String, ApiError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(ApiError::invalid("reason", "a reveal needs a reason, e.g. \"home visit follow-up\""));
+    }
+    if r.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::invalid("reason", format!("the reason is longer than {MAX_REASON_CHARS} characters")));
+    }
+    Ok(r.to_owned())
+}
+
+/// The subfields selected under the current field: what the audit row says was revealed.
+pub fn selected_fields(ctx: &Context<'_>) -> Vec<String> {
+    let mut fields: Vec<String> =
+        ctx.field().selection_set().map(|f| f.name().to_owned()).filter(|n| !n.starts_with("__")).collect();
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
+/// A worker's or volunteer's contact or ID field as the caller may see it: masked, or not at
+/// all for PORTAL and PUBLIC callers.
+pub fn contact(ctx: &Context<'_>, value: Option<&str>, mask: fn(&str) -> String) -> Result<Option<String>, ApiError> {
+    let data = RequestData::of(ctx)?;
+    Ok(if data.identity.sees_contact_fields() { value.map(mask) } else { None })
+}
+
+/// Checks that the caller may reveal, or says why not.
+pub fn may_reveal(allowed: bool) -> Result<(), ApiError> {
+    if allowed { Ok(()) } else { Err(ApiError::Forbidden("your role may not see personal data in clear".into())) }
+}
+
+impl From<RevealError> for ApiError {
+    fn from(e: RevealError) -> Self {
+        match e {
+            RevealError::NotFound => ApiError::NotFound("no such record".into()),
+            RevealError::ConsentRequired => ApiError::ConsentRequired(
+                "this client is under 14: a guardian's consent (GUARDIAN_CONSENT) in force is required".into(),
+            ),
+            RevealError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// One entry of the audit log.
+pub struct AuditEntry(pub m::Model);
+
+impl From<m::Model> for AuditEntry {
+    fn from(m: m::Model) -> Self {
+        AuditEntry(m)
+    }
+}
+
+/// One entry of the audit log: who read or changed which record, when and why.
+#[Object]
+impl AuditEntry {
+    /// Id of the entry.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// When it happened (UTC).
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The token subject who acted.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    /// The role acted in.
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+    /// What was done: `REVEAL` (personal data shown in clear), `CREATE`, `UPDATE`, `DELETE`.
+    async fn action(&self) -> &str {
+        match self.0.action {
+            m::AuditAction::Reveal => "REVEAL",
+            m::AuditAction::Create => "CREATE",
+            m::AuditAction::Update => "UPDATE",
+            m::AuditAction::Delete => "DELETE",
+        }
+    }
+    /// GraphQL type of the record, e.g. `Client`.
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+    /// Global id of the record.
+    async fn entity_id(&self) -> ID {
+        match self.0.entity.as_str() {
+            "Client" | "SocialWorker" | "Volunteer" => {
+                let t = match self.0.entity.as_str() {
+                    "Client" => super::id::NodeType::Client,
+                    "SocialWorker" => super::id::NodeType::SocialWorker,
+                    _ => super::id::NodeType::Volunteer,
+                };
+                super::id::GlobalId::encode(t, &self.0.entity_id)
+            }
+            _ => ID(self.0.entity_id.clone()),
+        }
+    }
+    /// The fields read or changed.
+    async fn fields(&self) -> Vec<&str> {
+        self.0.fields.split(',').filter(|f| !f.is_empty()).collect()
+    }
+    /// The reason given.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// The request's `x-request-id`.
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+}
+
+/// Filter of the audit log.
+#[derive(InputObject, Default)]
+pub struct AuditLogFilter {
+    /// Only entries of this actor (token subject).
+    pub actor: Option<String>,
+    /// Only entries on this type of record, e.g. `Client`.
+    pub entity: Option<String>,
+    /// Only entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Only entries before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Ordering of the audit log (by time; ties by id).
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct AuditLogOrder {
+    /// Direction.
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+/// A person's contact and identity data in clear.
+#[derive(SimpleObject)]
+pub struct PersonIdentity {
+    /// Phone in clear.
+    pub phone: Option<String>,
+    /// ID document number in clear.
+    pub id_number: Option<String>,
+}
+
+/// Root field `auditLog`.
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The audit log: every reveal of personal data. ADMIN only; others get `FORBIDDEN`.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AuditLogFilter>,
+        order_by: Option<AuditLogOrder>,
+    ) -> ApiResult<Conn<AuditEntry>> {
+        let data = RequestData::of(ctx)?;
+        if data.identity.role != crate::auth::identity::Role::Admin {
+            return Err(ApiError::Forbidden("the audit log is for ADMIN only".into()).into());
+        }
+        let f = filter.unwrap_or_default();
+        let filter = store::audit::AuditFilter {
+            actor: f.actor,
+            entity: f.entity,
+            entity_id: None,
+            since: f.since,
+            until: f.until,
+        };
+        let order = store::Sort {
+            field: store::audit::AuditOrderField::OccurredAt,
+            direction: order_by.unwrap_or_default().direction.into(),
+        };
+        root::<m::Entity, _>(ctx, filter, order, PageArgs { first, after, last, before }).await
+    }
+}
