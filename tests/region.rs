@@ -118,6 +118,12 @@ both!(regions_lists_filter_by_level_subtree_and_name, |app| {
     let names: Vec<&str> =
         d["regions"]["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"西陵区"), "{names:?}");
+    // Names are stored NFKC-normalised, so a division with full-width brackets in the NBS list
+    // is found by its name typed either way.
+    for typed in ["三星镇（叠石桥家纺产业园区）", "三星镇(叠石桥家纺产业园区)"] {
+        let d = app.data(q, json!({ "f": { "nameContains": typed } })).await;
+        assert_eq!(d["regions"]["totalCount"], 1, "{typed}");
+    }
     let d = app.data(q, json!({ "f": { "nameContains": "％" } })).await;
     assert_eq!(d["regions"]["totalCount"], 0, "% is literal, not a wildcard");
     // Ordering by name is code-point order on both databases.

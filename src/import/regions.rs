@@ -741,7 +741,10 @@ fn parse_row(
             expected: parent.as_ref().map_or_else(String::new, |p| p.as_str().to_owned()),
         });
     }
-    let name = record.get(name_at).unwrap_or_default();
+    // Stored names are NFKC-normalised, the one text-matching rule (store::text):
+    // 三星镇（叠石桥家纺产业园区） is stored as 三星镇(叠石桥家纺产业园区).
+    let name = crate::store::text::normalize(record.get(name_at).unwrap_or_default());
+    let name = name.as_str();
     if name.is_empty() {
         return Err(RowProblem::EmptyName { code: code_str() });
     }
