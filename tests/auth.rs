@@ -480,3 +480,113 @@ async fn exec_uuid_aware(app: &common::TestApp, sql: &str) {
     };
     app.db.execute_unprepared(&sql).await.unwrap();
 }
+
+const ALL_COUNTS: &str = r#"{
+  stations { totalCount } organizations { totalCount } socialWorkers { totalCount } volunteers { totalCount }
+  volunteerTeams { totalCount } clients { totalCount } projects { totalCount } serviceRecords { totalCount }
+  charityResources { totalCount }
+}"#;
+
+/// Counts with a station id bound as `$1` (`?` on SQLite).
+async fn count_for_station(app: &common::TestApp, sql: &str, station: uuid::Uuid) -> u64 {
+    let backend = app.db.get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace("$1", "?") } else { sql.to_owned() };
+    let n = sql.matches('?').count().max(sql.matches("$1").count());
+    let values: Vec<sea_orm::Value> = (0..n.max(1)).map(|_| station.into()).collect();
+    let values = if backend == sea_orm::DbBackend::Sqlite { values } else { vec![station.into()] };
+    let row = app.db.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap() as u64
+}
+
+both!(every_role_counts_exactly_the_rows_its_scope_allows, |app| {
+    let live = |t: &str| format!("SELECT COUNT(*) AS n FROM {t} WHERE deleted_at IS NULL");
+    // ADMIN and PORTAL and PUBLIC: whole tables or nothing.
+    let all: Vec<u64> = {
+        let mut v = Vec::new();
+        for (_, table) in TABLES {
+            v.push(sql_count(&app, &live(table)).await);
+        }
+        v
+    };
+    let expect = |role: &str, visible: &[&str]| -> Vec<(String, u64)> {
+        TABLES
+            .iter()
+            .zip(&all)
+            .map(|((f, _), n)| (format!("{role}.{f}"), if visible.contains(f) { *n } else { 0 }))
+            .collect()
+    };
+    let cases = [
+        (Some(common::admin_token()), expect("ADMIN", &TABLES.map(|t| t.0))),
+        (
+            Some(token_with("PORTAL", |_| {})),
+            expect(
+                "PORTAL",
+                &[
+                    "stations",
+                    "organizations",
+                    "socialWorkers",
+                    "volunteers",
+                    "volunteerTeams",
+                    "projects",
+                    "charityResources",
+                ],
+            ),
+        ),
+        (None, expect("PUBLIC", &["stations", "socialWorkers", "volunteers"])),
+    ];
+    for (token, expected) in cases {
+        let d = app.data_as(token.as_deref(), ALL_COUNTS, json!({})).await;
+        for ((label, n), (field, _)) in expected.iter().zip(TABLES) {
+            assert_eq!(d[field]["totalCount"], *n, "{label}");
+        }
+    }
+    // SYNC_CLIENT: the rosters of its own source.
+    let sync = token_with("SYNC_CLIENT", |c| c.source = Some("demo".into()));
+    let d = app.data_as(Some(&sync), ALL_COUNTS, json!({})).await;
+    for (field, table) in TABLES {
+        let roster = ["organizations", "socialWorkers", "volunteers", "volunteerTeams"].contains(&field);
+        let n = if roster { sql_count(&app, &format!("{} AND source = 'demo'", live(table))).await } else { 0 };
+        assert_eq!(d[field]["totalCount"], n, "SYNC_CLIENT.{field}");
+    }
+    // STATION_STAFF: the station's own rows, by the rules of docs/ACCESS.md written as SQL.
+    let station = sql_first(&app, "SELECT s.id, s.name, s.name AS id_number FROM stations s WHERE s.level = 'TOWNSHIP_STATION' AND EXISTS (SELECT 1 FROM volunteer_teams t WHERE t.station_id = s.id) ORDER BY s.id LIMIT 1").await;
+    let sid = uuid::Uuid::parse_str(&station.0).unwrap();
+    let staff = token_with("STATION_STAFF", |c| c.station = Some(station.0.clone()));
+    let d = app.data_as(Some(&staff), ALL_COUNTS, json!({})).await;
+    let rules = [
+        (
+            "stations",
+            "SELECT COUNT(*) AS n FROM stations WHERE deleted_at IS NULL AND (id = $1 OR parent_station_id = $1)",
+        ),
+        (
+            "organizations",
+            "SELECT COUNT(*) AS n FROM organizations WHERE deleted_at IS NULL AND id IN (SELECT operator_id FROM stations WHERE id = $1)",
+        ),
+        (
+            "socialWorkers",
+            "SELECT COUNT(*) AS n FROM social_workers WHERE deleted_at IS NULL AND id IN (SELECT social_worker_id FROM station_assignments WHERE station_id = $1 AND deleted_at IS NULL)",
+        ),
+        (
+            "volunteers",
+            "SELECT COUNT(*) AS n FROM volunteers WHERE deleted_at IS NULL AND id IN (SELECT volunteer_id FROM volunteer_team_memberships WHERE deleted_at IS NULL AND volunteer_team_id IN (SELECT id FROM volunteer_teams WHERE station_id = $1))",
+        ),
+        ("volunteerTeams", "SELECT COUNT(*) AS n FROM volunteer_teams WHERE deleted_at IS NULL AND station_id = $1"),
+        ("clients", "SELECT COUNT(*) AS n FROM clients WHERE deleted_at IS NULL AND station_id = $1"),
+        (
+            "projects",
+            "SELECT COUNT(*) AS n FROM projects WHERE deleted_at IS NULL AND id IN (SELECT project_id FROM project_stations WHERE station_id = $1 AND deleted_at IS NULL)",
+        ),
+        ("serviceRecords", "SELECT COUNT(*) AS n FROM service_records WHERE deleted_at IS NULL AND station_id = $1"),
+        (
+            "charityResources",
+            "SELECT COUNT(*) AS n FROM charity_resources WHERE deleted_at IS NULL AND station_id = $1",
+        ),
+    ];
+    let mut nonzero = 0;
+    for (field, sql) in rules {
+        let n = count_for_station(&app, sql, sid).await;
+        nonzero += usize::from(n > 0);
+        assert_eq!(d[field]["totalCount"], n, "STATION_STAFF.{field}");
+    }
+    assert!(nonzero >= 5, "the chosen station has rows of most kinds");
+});
