@@ -31,12 +31,16 @@ pub struct AppState {
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
+/// Largest request body accepted (413 above it): 1 MiB, far above any real query.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(Arc::new(state))
 }
 
@@ -78,15 +82,16 @@ async fn execute(
     // Without `Accept: application/graphql-response+json` a client gets the legacy
     // `application/json` behaviour, as the spec asks of servers during its transition.
     let modern = accepts(&headers, GRAPHQL_RESPONSE);
+    let request_id = request_id(&headers);
     let request = match request {
         Ok(r) => r.into_inner(),
         Err(rejection) => {
-            let message = format!("malformed GraphQL request: {}", rejection.0);
+            tracing::info!(request_id, error = %rejection.0, "malformed GraphQL request");
+            let message = "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
             let body = json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
-            return respond(StatusCode::BAD_REQUEST, modern, body.to_string());
+            return with_request_id(respond(StatusCode::BAD_REQUEST, modern, body.to_string()), &request_id);
         }
     };
-    let request_id = request_id(&headers);
     let identity = match authenticate(&state, &headers) {
         Ok(identity) => identity,
         Err(reason) => {
@@ -105,11 +110,29 @@ async fn execute(
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let mut body = serde_json::to_value(&response).unwrap_or_default();
+    add_missing_codes(&mut body, request_error);
     if request_error && let Some(obj) = body.as_object_mut() {
         obj.remove("data");
     }
     let status = if request_error && modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     with_request_id(respond(status, modern, body.to_string()), &request_id)
+}
+
+/// Gives every error an `extensions.code`: async-graphql's own errors have none. Request errors
+/// (syntax, validation) become `GRAPHQL_VALIDATION_FAILED`; errors inside execution (a variable
+/// or argument that fails its scalar's parsing) become `BAD_USER_INPUT`.
+fn add_missing_codes(body: &mut serde_json::Value, request_error: bool) {
+    let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) else { return };
+    for e in errors {
+        let Some(obj) = e.as_object_mut() else { continue };
+        let ext = obj.entry("extensions").or_insert_with(|| json!({}));
+        if let Some(ext) = ext.as_object_mut()
+            && !ext.contains_key("code")
+        {
+            let code = if request_error { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" };
+            ext.insert("code".into(), json!(code));
+        }
+    }
 }
 
 /// The caller of a request: PUBLIC without an `Authorization` header, else the verified

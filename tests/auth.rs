@@ -590,3 +590,17 @@ both!(every_role_counts_exactly_the_rows_its_scope_allows, |app| {
     }
     assert!(nonzero >= 5, "the chosen station has rows of most kinds");
 });
+
+both!(the_public_cannot_probe_people_by_name_and_reasons_are_plain_text, |app| {
+    let q = r#"query($n: String) { region(code: "522301") { socialWorkers(filter: { nameContains: $n }) { totalCount } } }"#;
+    assert_eq!(app.error_code_as(None, q, json!({ "n": "魏" })).await, "FORBIDDEN");
+    let q = r#"query($n: String) { volunteers(filter: { nameContains: $n }) { totalCount } }"#;
+    assert_eq!(app.error_code_as(None, q, json!({ "n": "李" })).await, "FORBIDDEN");
+    // Signed-in callers may search.
+    assert!(app.data(q, json!({ "n": "李" })).await["volunteers"]["totalCount"].as_u64().unwrap() > 0);
+    let token = civil_affairs("522301");
+    let adult = sql_first(&app, "SELECT id, name, id_number FROM clients WHERE region_code LIKE '522301%' AND birth_date < '1990-01-01' ORDER BY id LIMIT 1").await;
+    let body =
+        app.post_as(Some(&token), REVEAL, json!({ "id": global("Client", &adult.0), "reason": "visit\u{0}" })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT");
+});

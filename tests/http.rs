@@ -138,3 +138,44 @@ fn every_type_field_and_enum_value_has_a_description() {
     }
     assert!(missing.is_empty(), "{} undocumented: {missing:#?}", missing.len());
 }
+
+both!(hostile_inputs_get_specific_errors_never_internal, |app| {
+    // Bodies over 1 MiB are refused before parsing.
+    let big = json!({ "query": "{ __typename }", "variables": { "x": "a".repeat(2 * 1024 * 1024) } });
+    let resp = app.client().post(app.graphql_url()).json(&big).send().await.unwrap();
+    assert_eq!(resp.status(), 413);
+    // A body that is not a GraphQL request: 400, a request id, no parser internals.
+    let resp = app
+        .client()
+        .post(app.graphql_url())
+        .header("content-type", "application/json")
+        .header("x-request-id", "bad-body-1")
+        .body("[1, 2]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.headers()["x-request-id"], "bad-body-1");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert!(!body.to_string().contains("untagged"), "{body}");
+    // Every error has a code: validation errors and scalar parse errors included.
+    assert_eq!(app.error_code("{ nope }", json!({})).await, "GRAPHQL_VALIDATION_FAILED");
+    let bad_date = r#"{ serviceRecords(filter: { served: { from: "-9999-01-01" } }) { totalCount } }"#;
+    let code = app.error_code(bad_date, json!({})).await;
+    assert!(code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED", "{code}");
+    let q = "query($d: Date) { serviceRecords(filter: { served: { from: $d } }) { totalCount } }";
+    for d in ["-9999-01-01", "0999-12-31", "99999-01-01", "2024-02-30"] {
+        let code = app.error_code(q, json!({ "d": d })).await;
+        assert_ne!(code, "INTERNAL", "{d}");
+    }
+    // Text no database can store (U+0000) matches nothing rather than failing.
+    let d = app
+        .data(r#"query($q: String) { regions(filter: { nameContains: $q }) { totalCount } }"#, json!({ "q": "a\u{0}" }))
+        .await;
+    assert_eq!(d["regions"]["totalCount"], 0);
+    let d = app
+        .data(r#"query($q: String) { stations(filter: { nameContains: $q }) { totalCount } }"#, json!({ "q": "\u{0}" }))
+        .await;
+    assert_eq!(d["stations"]["totalCount"], 0);
+});

@@ -144,3 +144,19 @@ both!(nested_connections_page_per_parent, |app| {
         .collect();
     assert_eq!(next, all[2..4].to_vec());
 });
+
+both!(forged_cursors_of_the_right_ordering_but_wrong_types_are_refused, |app| {
+    use base64::Engine;
+    let forge = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    for key in
+        [json!([{ "t": "Text", "v": "x" }]), json!([{ "t": "Int", "v": 5 }]), json!([{ "t": "Id", "v": "not-a-uuid" }])]
+    {
+        let cursor = forge(json!({ "o": "id:asc", "k": key }));
+        assert_eq!(app.error_code(PAGE, json!({ "first": 1, "after": cursor })).await, "INVALID_CURSOR", "{key}");
+    }
+    let cursor = forge(json!({ "o": "name:asc", "k": [{ "t": "Int", "v": 1 }, { "t": "Text", "v": "x" }] }));
+    assert_eq!(
+        app.error_code(PAGE, json!({ "first": 1, "after": cursor, "o": { "field": "NAME" } })).await,
+        "INVALID_CURSOR"
+    );
+});

@@ -20,6 +20,9 @@ pub fn reason(reason: &str) -> Result<String, ApiError> {
     if r.is_empty() {
         return Err(ApiError::invalid("reason", "a reveal needs a reason, e.g. \"home visit follow-up\""));
     }
+    if r.chars().any(char::is_control) {
+        return Err(ApiError::invalid("reason", "the reason may not contain control characters"));
+    }
     if r.chars().count() > MAX_REASON_CHARS {
         return Err(ApiError::invalid("reason", format!("the reason is longer than {MAX_REASON_CHARS} characters")));
     }
@@ -180,6 +183,12 @@ impl AuditQuery {
             return Err(ApiError::Forbidden("the audit log is for ADMIN only".into()).into());
         }
         let f = filter.unwrap_or_default();
+        for (name, t) in [("filter.since", f.since), ("filter.until", f.until)] {
+            use chrono::Datelike;
+            if t.is_some_and(|t| !(1000..=9999).contains(&t.year())) {
+                return Err(ApiError::invalid(name, format!("{name}: years 1000-9999 only")).into());
+            }
+        }
         let filter = store::audit::AuditFilter {
             actor: f.actor,
             entity: f.entity,

@@ -97,6 +97,15 @@ fn rows_allowed<E: Listed>(ctx: &Context<'_>, data: &RequestData) -> Result<(), 
     Ok(())
 }
 
+/// A caller who sees only counts may not filter people by name: the count would confirm that
+/// a named person works in a place.
+fn counts_allowed<E: Listed>(data: &RequestData, filter: &E::Filter) -> Result<(), ApiError> {
+    if !data.scope.returns_rows() && E::identifying(filter) {
+        return Err(ApiError::Forbidden("sign in to search people by name".into()));
+    }
+    Ok(())
+}
+
 fn into_connection<M, N: OutputType + From<M>>(page: Page<M>, total: TotalCount) -> Conn<N> {
     let mut conn = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
     conn.edges.extend(page.items.into_iter().map(|(c, m)| Edge::new(c.encode(), N::from(m))));
@@ -112,6 +121,7 @@ where
     let data = RequestData::of(ctx)?;
     let req = args.request()?;
     rows_allowed::<E>(ctx, data)?;
+    counts_allowed::<E>(data, &filter)?;
     let page = relations::list::<E, _>(&data.db, &data.scope, &filter, order, &req).await.map_err(ApiError::from)?;
     let total = TotalCount(Counter::Root(Box::new(move |data: &RequestData| {
         let (db, scope, filter) = (data.db.clone(), data.scope.clone(), filter.clone());
@@ -134,6 +144,7 @@ where
 {
     let data = RequestData::of(ctx)?;
     rows_allowed::<R::Child>(ctx, data)?;
+    counts_allowed::<R::Child>(data, &filter)?;
     let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()? };
     let page = data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default();
     let total = TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {

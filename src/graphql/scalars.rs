@@ -39,9 +39,15 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
+            // Four-digit years only (1000-9999): both databases store them, and no record of
+            // this domain lies outside.
             Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|_| s.len() == 10 && s.as_bytes()[0].is_ascii_digit() && s.as_bytes()[0] != b'0')
                 .map(Date)
-                .map_err(|_| InputValueError::custom(format!("`{s}` is not a date of the form YYYY-MM-DD"))),
+                .ok_or_else(|| {
+                    InputValueError::custom(format!("`{s}` is not a date of the form YYYY-MM-DD (years 1000-9999)"))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -141,9 +141,12 @@ impl<E: EntityTrait> Ordering<E> {
     }
 
     fn check(&self, cursor: &Cursor) -> Result<(), StoreError> {
-        if cursor.ordering != self.tag() || cursor.key.len() != self.columns.len() {
+        let fits = cursor.ordering == self.tag()
+            && cursor.key.len() == self.columns.len()
+            && self.columns.iter().zip(&cursor.key).all(|(c, v)| fits_column(c, v));
+        if !fits {
             return Err(StoreError::InvalidCursor(format!(
-                "the cursor belongs to another ordering than {}",
+                "the cursor does not belong to the ordering {}",
                 self.tag()
             )));
         }
@@ -185,6 +188,20 @@ impl<E: EntityTrait> Ordering<E> {
             (Direction::Asc, false) | (Direction::Desc, true) => Order::Asc,
             _ => Order::Desc,
         }
+    }
+}
+
+/// Whether a cursor value has the type of its column (a forged cursor could otherwise bind a
+/// text where PostgreSQL expects a uuid).
+fn fits_column(column: &impl ColumnTrait, value: &KeyValue) -> bool {
+    use sea_orm::sea_query::ColumnType as T;
+    match (column.def().get_column_type(), value) {
+        (T::String(_) | T::Text | T::Char(_), KeyValue::Text(_)) => true,
+        (T::Integer | T::BigInteger | T::SmallInteger, KeyValue::Int(_)) => true,
+        (T::TimestampWithTimeZone | T::Timestamp | T::DateTime, KeyValue::Time(_)) => true,
+        (T::Date, KeyValue::Date(_)) => true,
+        (T::Uuid, KeyValue::Id(_)) => true,
+        _ => false,
     }
 }
 

@@ -25,6 +25,12 @@ pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + De
     /// Whether rows are public facts, returned even to callers who see only counts.
     const PUBLIC: bool = false;
 
+    /// Whether a filter could single out a person (a name search on people): callers who see
+    /// only counts may not use one, or counts would confirm who works where.
+    fn identifying(_filter: &Self::Filter) -> bool {
+        false
+    }
+
     fn key_column() -> Self::Column;
     fn key(model: &Self::Model) -> Self::Key;
     /// Rows the scope may see, soft-deleted rows excluded.

@@ -40,6 +40,9 @@ impl Listed for social_worker::Entity {
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
         crate::record_ordering!(order, social_worker)
     }
+    fn identifying(f: &SocialWorkerFilter) -> bool {
+        f.name_contains.is_some()
+    }
 }
 
 impl Located for social_worker::Entity {

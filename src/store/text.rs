@@ -17,7 +17,13 @@ pub fn normalize(s: &str) -> String {
 }
 
 /// `column` contains `query` (normalised) as a substring, on either backend.
+///
+/// No stored name contains U+0000 (PostgreSQL text cannot hold it), so a query with one
+/// matches nothing.
 pub fn contains(backend: DbBackend, column: impl ColumnTrait, query: &str) -> Expr {
+    if query.contains('\0') {
+        return Expr::cust("1 = 0");
+    }
     let func = match backend {
         DbBackend::Postgres => "strpos",
         _ => "instr",

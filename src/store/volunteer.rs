@@ -36,6 +36,9 @@ impl Listed for volunteer::Entity {
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
         crate::record_ordering!(order, volunteer)
     }
+    fn identifying(f: &VolunteerFilter) -> bool {
+        f.name_contains.is_some()
+    }
 }
 
 impl Located for volunteer::Entity {
