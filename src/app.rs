@@ -139,9 +139,11 @@ fn add_missing_codes(body: &mut serde_json::Value, request_error: bool) {
 /// token's identity. Errors carry a reason for the server log only; the client always gets
 /// the same 401.
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity, &'static str> {
-    let header = match headers.get(header::AUTHORIZATION) {
-        None => return Ok(Identity::public()),
-        Some(v) => v.to_str().map_err(|_| "non-ASCII authorization header")?,
+    let mut all = headers.get_all(header::AUTHORIZATION).iter();
+    let header = match (all.next(), all.next()) {
+        (None, _) => return Ok(Identity::public()),
+        (Some(_), Some(_)) => return Err("more than one authorization header"),
+        (Some(v), None) => v.to_str().map_err(|_| "non-ASCII authorization header")?,
     };
     let verifier = state.verifier.as_ref().ok_or("a token was sent but no key is configured")?;
     let claims = verifier.verify_header(Some(header)).map_err(|e| e.reason())?.ok_or("empty authorization header")?;

@@ -99,6 +99,17 @@ both!(every_bad_token_gets_the_same_401, |app| {
         assert_eq!(body["errors"][0]["message"], "invalid or missing credentials", "{case}: no detail for attackers");
         assert!(body.get("data").is_none(), "{case}");
     }
+    // Two Authorization headers are ambiguous, even if one is good.
+    let resp = app
+        .client()
+        .post(app.graphql_url())
+        .header("authorization", format!("Bearer {}", hs256(&claims(), TEST_SECRET.as_bytes())))
+        .header("authorization", "Bearer garbage")
+        .json(&json!({ "query": "{ stations(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
     // The good ones pass: HS256 from the secret, RS256 by kid, lower-case scheme.
     for (case, header) in [
         ("HS256", format!("Bearer {}", hs256(&claims(), TEST_SECRET.as_bytes()))),

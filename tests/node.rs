@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::{decode, gid};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::TestApp;
@@ -12,17 +14,6 @@ use uuid::Uuid;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-fn gid(ty: &str, key: impl std::fmt::Display) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{ty}:{key}"))
-}
-
-/// The type name and key inside a global id.
-fn decode(id: &str) -> (String, String) {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id).expect("base64url id")).expect("utf-8 id");
-    let (ty, key) = text.split_once(':').expect("Type:key");
-    (ty.to_owned(), key.to_owned())
-}
 
 const TYPES: [&str; 10] = [
     "Region",

@@ -4,57 +4,19 @@
 
 mod common;
 
+use common::{gid, id_set, is_masked_citizen_id, is_masked_mobile, nodes, scalar, total, uuid_of};
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use civlink::seed::demo::figures;
 use common::TestApp;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value as SqlValue};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// `SELECT COUNT(*) AS n …` (or any single `n` column), with `$1`-style parameters on both backends.
-async fn scalar(app: &TestApp, sql: &str, params: Vec<SqlValue>) -> i64 {
-    let backend = app.db.get_database_backend();
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-    let row = app.db.query_one_raw(Statement::from_sql_and_values(backend, sql, params)).await.unwrap().unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
-/// The type name and key inside a global id.
-fn decode(id: &str) -> (String, String) {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id).expect("base64url id")).expect("utf-8 id");
-    let (ty, key) = text.split_once(':').expect("Type:key");
-    (ty.to_owned(), key.to_owned())
-}
-
-/// The UUID inside a global id of type `ty`.
-fn uuid_of(id: &Value, ty: &str) -> Uuid {
-    let (t, key) = decode(id.as_str().expect("id string"));
-    assert_eq!(t, ty, "{id}");
-    Uuid::parse_str(&key).expect("uuid key")
-}
-
-fn gid(ty: &str, key: impl std::fmt::Display) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{ty}:{key}"))
-}
-
-fn nodes(conn: &Value) -> &Vec<Value> {
-    conn["nodes"].as_array().expect("nodes")
-}
-
-fn id_set(conn: &Value) -> BTreeSet<String> {
-    nodes(conn).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
-}
-
-fn total(conn: &Value) -> i64 {
-    conn["totalCount"].as_i64().expect("totalCount")
-}
 
 /// Every node of the root connection `field`, walking pages of `$after`, with the raw
 /// response body each node came in.
@@ -90,25 +52,6 @@ async fn walk_bodies(app: &TestApp, query: &str, field: &str, mut vars: Value) -
 async fn walk(app: &TestApp, query: &str, field: &str, vars: Value) -> (i64, Vec<Value>) {
     let (n, rows, _) = walk_bodies(app, query, field, vars).await;
     (n, rows)
-}
-
-/// A masked mobile number: `138****5678`.
-fn is_masked_mobile(s: &str) -> bool {
-    let c: Vec<char> = s.chars().collect();
-    c.len() == 11
-        && c[0] == '1'
-        && c[1..3].iter().all(char::is_ascii_digit)
-        && c[3..7].iter().all(|&x| x == '*')
-        && c[7..].iter().all(char::is_ascii_digit)
-}
-
-/// A masked citizen ID number: `^\d{4}\*{10}[\dX]{4}$`.
-fn is_masked_citizen_id(s: &str) -> bool {
-    let c: Vec<char> = s.chars().collect();
-    c.len() == 18
-        && c[..4].iter().all(char::is_ascii_digit)
-        && c[4..14].iter().all(|&x| x == '*')
-        && c[14..].iter().all(|&x| x.is_ascii_digit() || x == 'X')
 }
 
 const LIST: &str = r#"query($f: VolunteerFilter, $o: RecordOrder, $after: String) {

@@ -3,10 +3,10 @@
 
 mod common;
 
+use common::{gid, id_set, nodes, scalar, total, uuid_of};
+
 use std::collections::BTreeSet;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use civlink::seed::demo::figures;
 use common::TestApp;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, Value as SqlValue};
@@ -16,48 +16,10 @@ use uuid::Uuid;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// `SELECT COUNT(*) AS n …` (or any single `n` column), with `$1`-style parameters on both backends.
-async fn scalar(app: &TestApp, sql: &str, params: Vec<SqlValue>) -> i64 {
-    let backend = app.db.get_database_backend();
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-    let row = app.db.query_one_raw(Statement::from_sql_and_values(backend, sql, params)).await.unwrap().unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
 async fn execute(app: &TestApp, sql: &str, params: Vec<SqlValue>) {
     let backend = app.db.get_database_backend();
     let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
     app.db.execute_raw(Statement::from_sql_and_values(backend, sql, params)).await.unwrap();
-}
-
-/// The type name and key inside a global id.
-fn decode(id: &str) -> (String, String) {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id).expect("base64url id")).expect("utf-8 id");
-    let (ty, key) = text.split_once(':').expect("Type:key");
-    (ty.to_owned(), key.to_owned())
-}
-
-/// The UUID inside a global id of type `ty`.
-fn uuid_of(id: &Value, ty: &str) -> Uuid {
-    let (t, key) = decode(id.as_str().expect("id string"));
-    assert_eq!(t, ty, "{id}");
-    Uuid::parse_str(&key).expect("uuid key")
-}
-
-fn gid(ty: &str, key: impl std::fmt::Display) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{ty}:{key}"))
-}
-
-fn nodes(conn: &Value) -> &Vec<Value> {
-    conn["nodes"].as_array().expect("nodes")
-}
-
-fn id_set(conn: &Value) -> BTreeSet<String> {
-    nodes(conn).iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
-}
-
-fn total(conn: &Value) -> i64 {
-    conn["totalCount"].as_i64().expect("totalCount")
 }
 
 /// Every node of the root connection `field`, walking pages with `$after`.
