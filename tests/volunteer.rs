@@ -4,55 +4,17 @@
 
 mod common;
 
-use common::{gid, id_set, is_masked_citizen_id, is_masked_mobile, nodes, scalar, total, uuid_of};
+use common::{gid, id_set, is_masked_citizen_id, is_masked_mobile, nodes, scalar, total, uuid_of, walk, walk_bodies};
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 use civlink::seed::demo::figures;
-use common::TestApp;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// Every node of the root connection `field`, walking pages of `$after`, with the raw
-/// response body each node came in.
-async fn walk_bodies(app: &TestApp, query: &str, field: &str, mut vars: Value) -> (i64, Vec<Value>, Vec<Arc<String>>) {
-    let mut out = Vec::new();
-    let mut bodies = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        vars["after"] = after.clone();
-        let resp = app
-            .client()
-            .post(app.graphql_url())
-            .bearer_auth(common::admin_token())
-            .json(&json!({ "query": query, "variables": vars }))
-            .send()
-            .await
-            .expect("request");
-        assert!(resp.status().is_success());
-        let text = resp.text().await.expect("body");
-        let body: Value = serde_json::from_str(&text).expect("json");
-        assert!(body.get("errors").is_none(), "{body:#}");
-        let conn = &body["data"][field];
-        out.extend(nodes(conn).iter().cloned());
-        let page = Arc::new(text);
-        bodies.extend(nodes(conn).iter().map(|_| page.clone()));
-        if conn["pageInfo"]["hasNextPage"] != true {
-            return (total(conn), out, bodies);
-        }
-        after = conn["pageInfo"]["endCursor"].clone();
-    }
-}
-
-async fn walk(app: &TestApp, query: &str, field: &str, vars: Value) -> (i64, Vec<Value>) {
-    let (n, rows, _) = walk_bodies(app, query, field, vars).await;
-    (n, rows)
-}
 
 const LIST: &str = r#"query($f: VolunteerFilter, $o: RecordOrder, $after: String) {
   volunteers(first: 100, after: $after, filter: $f, orderBy: $o) {

@@ -347,3 +347,44 @@ pub fn is_masked_citizen_id(s: &str) -> bool {
         && c[4..14].iter().all(|&x| x == '*')
         && c[14..].iter().all(|&x| x.is_ascii_digit() || x == 'X')
 }
+
+/// Every node of the root connection `field`, walking pages of `$after`, with the raw
+/// response body each node came in.
+pub async fn walk_bodies(
+    app: &TestApp,
+    query: &str,
+    field: &str,
+    mut vars: Value,
+) -> (i64, Vec<Value>, Vec<Arc<String>>) {
+    let mut out = Vec::new();
+    let mut bodies = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        vars["after"] = after.clone();
+        let resp = app
+            .client()
+            .post(app.graphql_url())
+            .bearer_auth(admin_token())
+            .json(&json!({ "query": query, "variables": vars }))
+            .send()
+            .await
+            .expect("request");
+        assert!(resp.status().is_success());
+        let text = resp.text().await.expect("body");
+        let body: Value = serde_json::from_str(&text).expect("json");
+        assert!(body.get("errors").is_none(), "{body:#}");
+        let conn = &body["data"][field];
+        out.extend(nodes(conn).iter().cloned());
+        let page = Arc::new(text);
+        bodies.extend(nodes(conn).iter().map(|_| page.clone()));
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return (total(conn), out, bodies);
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+}
+
+pub async fn walk(app: &TestApp, query: &str, field: &str, vars: Value) -> (i64, Vec<Value>) {
+    let (n, rows, _) = walk_bodies(app, query, field, vars).await;
+    (n, rows)
+}
