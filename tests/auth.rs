@@ -186,7 +186,11 @@ both!(a_county_official_sees_only_their_county, |app| {
     for (field, _) in TABLES {
         assert_eq!(d["region"][field]["totalCount"], 0, "{field}");
     }
-    assert_eq!(d["region"]["coverage"]["townshipsWithStation"], 0);
+    // Coverage is a published figure: the same for every caller, the public included.
+    let public =
+        app.data_as(None, r#"{ region(code: "522302") { coverage { townshipsWithStation } } }"#, json!({})).await;
+    assert_eq!(d["region"]["coverage"], public["region"]["coverage"]);
+    assert!(public["region"]["coverage"]["townshipsWithStation"].as_u64().unwrap() > 0);
     assert_eq!(d["filtered"]["totalCount"], 0);
     // Ids of the neighbour's rows look like ids that do not exist.
     let admin = app

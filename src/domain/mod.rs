@@ -12,7 +12,10 @@
 //! - [`Yuan`]: money as integer fen (分).
 //! - [`masking`]: PIPL (个人信息保护法) masking, one rule per kind of value.
 //! - [`time`]: UTC instants and China Standard Time calendar dates.
+//! - [`disclosure`]: statistical disclosure control of aggregates (small cells, published
+//!   figures).
 
+pub mod disclosure;
 pub mod division;
 pub mod identity;
 pub mod masking;

@@ -16,6 +16,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 use crate::store::relations::{self, Listed, ToMany};
+use crate::store::statistics::{Figures, Period};
 use crate::store::{Page, PageRequest, Scope, StoreError};
 
 /// The per-request loader: the database and the caller's scope.
@@ -122,21 +123,6 @@ impl<E: Listed> Loader<ByKey<E>> for StoreLoader {
     }
 }
 
-/// Township coverage of a region's subtree, by significant code prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CoverageKey(pub String);
-
-impl Loader<CoverageKey> for StoreLoader {
-    type Value = (u64, u64);
-    type Error = Arc<StoreError>;
-
-    async fn load(&self, keys: &[CoverageKey]) -> LoadResult<CoverageKey, (u64, u64)> {
-        let prefixes: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = crate::store::region::coverage(&self.db, &self.scope, &prefixes).await?;
-        Ok(found.into_iter().map(|(k, v)| (CoverageKey(k), v)).collect())
-    }
-}
-
 /// Categories of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CategoriesOf(pub Uuid);
@@ -194,5 +180,45 @@ impl Loader<LedgerTotalsOf> for StoreLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = crate::store::volunteer::ledger_totals(&self.db, &ids).await?;
         Ok(found.into_iter().map(|(k, v)| (LedgerTotalsOf(k), v)).collect())
+    }
+}
+
+/// A group of statistics figures of one subtree (significant code prefix) and period.
+pub struct FigureKey<F: Figures> {
+    pub prefix: String,
+    pub period: Period,
+    _figures: std::marker::PhantomData<fn() -> F>,
+}
+
+impl<F: Figures> FigureKey<F> {
+    /// The key of `F` for a subtree and period (the period is dropped for stock figures).
+    pub fn new(prefix: String, period: Period) -> Self {
+        let period = if F::STOCK { Period::STOCK } else { period };
+        FigureKey { prefix, period, _figures: std::marker::PhantomData }
+    }
+}
+
+key_impls!(FigureKey<F: Figures>, prefix, period, _figures);
+
+impl<F: Figures> Loader<FigureKey<F>> for StoreLoader {
+    type Value = F::Value;
+    type Error = Arc<StoreError>;
+
+    /// One computation per (period, prefix length): the prefixes of a `regionStatistics` over
+    /// all counties of a prefecture share one statement.
+    async fn load(&self, keys: &[FigureKey<F>]) -> LoadResult<FigureKey<F>, F::Value> {
+        let mut groups: HashMap<(Period, usize), Vec<String>> = HashMap::new();
+        for k in keys {
+            groups.entry((k.period, k.prefix.len())).or_default().push(k.prefix.clone());
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((period, _), prefixes) in groups {
+            let mut found = F::compute(&self.db, &prefixes, period).await?;
+            for prefix in prefixes {
+                let value = found.remove(&prefix).unwrap_or_default();
+                out.insert(FigureKey::new(prefix, period), value);
+            }
+        }
+        Ok(out)
     }
 }

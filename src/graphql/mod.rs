@@ -22,6 +22,7 @@ pub mod scalars;
 pub mod service_record;
 pub mod social_worker;
 pub mod station;
+pub mod statistics;
 pub mod volunteer;
 pub mod volunteer_team;
 
@@ -44,6 +45,7 @@ pub struct Query(
     service_record::ServiceRecordQuery,
     charity_resource::CharityResourceQuery,
     audit::AuditQuery,
+    statistics::StatisticsQuery,
 );
 
 /// The civlink schema type.

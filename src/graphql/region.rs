@@ -1,22 +1,23 @@
 //! `Region` (行政区划): object type, coverage, root fields.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::region as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
 use super::client::{Client, ClientFilter, ClientOrder};
-use super::common::{RecordOrder, division};
+use super::common::{DateRange, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::context::RequestData;
 use super::enums::{RegionLevel, SortDirection, TownshipKind};
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
-use super::loaders::{ByKey, CoverageKey};
+use super::loaders::ByKey;
 use super::organization::{Organization, OrganizationFilter};
 use super::project::{Project, ProjectFilter};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
+use super::statistics::{Coverage, RegionStatistics, parse_period};
 use super::volunteer::{Volunteer, VolunteerFilter};
 use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
 use crate::domain::DivisionCode;
@@ -53,6 +54,9 @@ pub struct RegionFilter {
     pub within: Option<String>,
     /// Name contains this text (exact substring after NFKC normalisation).
     pub name_contains: Option<String>,
+    /// Only divisions with (true) or without (false) an OPERATING TOWNSHIP_STATION located
+    /// in them (coverage; every station counts, whoever asks).
+    pub has_operating_station: Option<bool>,
 }
 
 impl RegionFilter {
@@ -62,6 +66,7 @@ impl RegionFilter {
             level: f.level.map(Into::into),
             within: division("filter.within", f.within.as_deref())?,
             name_contains: f.name_contains,
+            has_operating_station: f.has_operating_station,
         })
     }
 }
@@ -93,18 +98,6 @@ impl From<Option<RegionOrder>> for store::Sort<store::region::RegionOrderField> 
         let o = o.unwrap_or_default();
         store::Sort { field: o.field.into(), direction: o.direction.into() }
     }
-}
-
-/// Township coverage of a division's subtree: how many township-level units have an
-/// operating township station (乡镇(街道)社工站覆盖率).
-#[derive(SimpleObject)]
-pub struct Coverage {
-    /// Township-level units (towns, townships, streets) in the subtree.
-    pub townships: u64,
-    /// Of those, units with an OPERATING TOWNSHIP_STATION located in them.
-    pub townships_with_station: u64,
-    /// `townshipsWithStation / townships`, from 0 to 1; null when there are no townships.
-    pub rate: Option<f64>,
 }
 
 /// 行政区划 An administrative division of the NBS statistical code list (统计用区划代码,
@@ -175,11 +168,15 @@ impl Region {
     }
     /// Township coverage of this division's subtree.
     async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Coverage> {
+        Coverage::load(ctx, self.prefix()).await
+    }
+    /// The statistics of this division's subtree for `period`, a half-open range
+    /// `[from, to)` of China Standard Time dates (both ends required, at most 20 years).
+    /// Errors: `INVALID_ARGUMENT` for a bad period.
+    async fn statistics(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<RegionStatistics> {
+        let period = parse_period(period, "period")?;
         let data = RequestData::of(ctx)?;
-        let (townships, with) =
-            data.loader.load_one(CoverageKey(self.prefix())).await.map_err(ApiError::from)?.unwrap_or((0, 0));
-        let rate = (townships > 0).then(|| with as f64 / townships as f64);
-        Ok(Coverage { townships, townships_with_station: with, rate })
+        Ok(RegionStatistics::new(Region(self.0.clone()), period, &data.scope))
     }
     /// All stations located in this division's subtree.
     async fn stations(

@@ -18,6 +18,7 @@ pub mod region;
 pub mod service_record;
 pub mod social_worker;
 pub mod station;
+pub mod statistics;
 pub mod volunteer;
 pub mod volunteer_team;
 

@@ -22,6 +22,9 @@ pub struct RegionFilter {
     /// Only divisions in this division's subtree (itself included).
     pub within: Option<DivisionCode>,
     pub name_contains: Option<String>,
+    /// Only divisions with (true) or without (false) an operating township station located in
+    /// them (any caller's scope: coverage is a published figure).
+    pub has_operating_station: Option<bool>,
 }
 
 /// Sort fields of region lists.
@@ -54,6 +57,10 @@ impl Listed for region::Entity {
         }
         if let Some(q) = &f.name_contains {
             s = s.filter(text::contains(backend, region::Column::Name, q));
+        }
+        if let Some(has) = f.has_operating_station {
+            let exists = Expr::exists(operating_township_station(&Scope::All));
+            s = s.filter(if has { exists } else { exists.not() });
         }
         s
     }
@@ -100,6 +107,22 @@ impl ToMany for ChildRegions {
     }
 }
 
+/// `SELECT 1 FROM station WHERE` the station is an operating township station located in
+/// the outer query's region row (and in `scope`).
+fn operating_township_station(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(station::Entity)
+        .and_where(
+            Expr::col((station::Entity, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)),
+        )
+        .and_where(station::Column::Level.eq(StationLevel::TownshipStation))
+        .and_where(station::Column::Status.eq(StationStatus::Operating))
+        .and_where(station::Column::DeletedAt.is_null())
+        .cond_where(scope.stations())
+        .to_owned()
+}
+
 /// Township coverage of regions' subtrees (DOMAIN.md: 黔西南州 101 of 140 = 72 %): per
 /// significant code prefix, `(townships, townships with an operating TOWNSHIP_STATION)`, one
 /// statement per prefix length. Stations outside `scope` do not count.
@@ -114,18 +137,7 @@ pub async fn coverage<C: sea_orm::ConnectionTrait>(
     }
     let mut out = HashMap::new();
     for batch in by_len.into_values() {
-        let operating_station = Query::select()
-            .expr(Expr::val(1))
-            .from(station::Entity)
-            .and_where(
-                Expr::col((station::Entity, station::Column::RegionCode))
-                    .equals((region::Entity, region::Column::Code)),
-            )
-            .and_where(station::Column::Level.eq(StationLevel::TownshipStation))
-            .and_where(station::Column::Status.eq(StationStatus::Operating))
-            .and_where(station::Column::DeletedAt.is_null())
-            .cond_where(scope.stations())
-            .to_owned();
+        let operating_station = operating_township_station(scope);
         let townships = region::Entity::find()
             .filter(region::Column::DeletedAt.is_null())
             .filter(region::Column::Level.eq(RegionLevel::Township));

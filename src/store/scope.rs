@@ -28,6 +28,7 @@ use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use crate::domain::DivisionCode;
+use crate::domain::disclosure::StatisticsAccess;
 
 /// The rows a caller may read; see the module table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -66,6 +67,17 @@ impl Scope {
     /// Every row.
     pub fn all() -> Self {
         Scope::All
+    }
+
+    /// What the caller sees of the statistics of `region`: everything when it may read every
+    /// record located there (ADMIN; CIVIL_AFFAIRS of the region or one above it), else the
+    /// published figures with small cells withheld (see [`crate::domain::disclosure`]).
+    pub fn statistics_access(&self, region: &DivisionCode) -> StatisticsAccess {
+        match self {
+            Scope::All => StatisticsAccess::Full,
+            Scope::Region(own) if own.contains(region) => StatisticsAccess::Full,
+            _ => StatisticsAccess::Published,
+        }
     }
 
     /// Whether rows may be returned at all (false for PUBLIC, which sees only counts).

@@ -137,12 +137,24 @@ async fn pg_admin() -> DatabaseConnection {
         .expect("PostgreSQL at CIVLINK_TEST_PG must be reachable")
 }
 
+/// Whether the test process named in a database name (`civlink_tpl_<pid>_…`,
+/// `civlink_t_<pid>_…`) has ended. Unknown (no `/proc`, say): assume it runs.
+fn owner_has_ended(database: &str) -> bool {
+    let pid = database.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+    let proc = std::path::Path::new("/proc");
+    match pid {
+        Some(pid) if proc.is_dir() => !proc.join(pid.to_string()).exists(),
+        _ => false,
+    }
+}
+
 fn pg_template() -> String {
     PG_TEMPLATE
         .get_or_init(|| {
             block_on(async {
                 let admin = pg_admin().await;
-                // Leftovers of earlier runs: dropping fails harmlessly for any still in use.
+                // Leftovers of earlier runs, by the process id in their names: only those of
+                // processes that have ended (test runs of other checkouts may be going on).
                 let stale = admin
                     .query_all_raw(Statement::from_string(
                         admin.get_database_backend(),
@@ -151,7 +163,9 @@ fn pg_template() -> String {
                     .await
                     .unwrap_or_default();
                 for row in stale {
-                    if let Ok(name) = row.try_get::<String>("", "datname") {
+                    if let Ok(name) = row.try_get::<String>("", "datname")
+                        && owner_has_ended(&name)
+                    {
                         let _ = admin.execute_unprepared(&format!(r#"DROP DATABASE IF EXISTS "{name}""#)).await;
                     }
                 }
@@ -179,7 +193,7 @@ impl TestApp {
             }
             Backend::Postgres => {
                 let template = tokio::task::spawn_blocking(pg_template).await.expect("template");
-                let name = format!("civlink_t_{}", uuid::Uuid::now_v7().simple());
+                let name = format!("civlink_t_{}_{}", std::process::id(), uuid::Uuid::now_v7().simple());
                 let admin = pg_admin().await;
                 admin
                     .execute_unprepared(&format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#))

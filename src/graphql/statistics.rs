@@ -1,0 +1,772 @@
+//! `RegionStatistics`: the figures of civil-affairs reports for a region and a period
+//! (`Region.statistics`, `regionStatistics`). Figures come from [`crate::store::statistics`]
+//! (SQL, batched over regions by DataLoader); what a caller sees of them is decided by
+//! [`crate::domain::disclosure`].
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use entity::case_file::CaseStage as StageM;
+use entity::charity_resource::{CharityKind as KindM, MatchingLevel as LevelM};
+use entity::client_category::ClientCategoryKind as CategoryM;
+use entity::project::FundingMode as FundingM;
+use entity::service_record::{ServiceMethod as MethodM, ServiceType as TypeM};
+use entity::social_worker::CertificateLevel as CertificateM;
+use entity::station::{StationLevel as LevelS, StationStatus as StatusS};
+use sea_orm::Iterable;
+
+use super::common::DateRange;
+use super::connection::{Conn, PageArgs, root};
+use super::context::RequestData;
+use super::enums::{
+    CaseStage, CertificateLevel, CharityKind, ClientCategory, FundingMode, MatchingLevel, ServiceMethod, ServiceType,
+    StationLevel, StationStatus,
+};
+use super::error::{ApiError, ApiResult};
+use super::loaders::FigureKey;
+use super::region::Region;
+use super::scalars::{Date, Yuan};
+use crate::domain::DivisionCode;
+use crate::domain::disclosure::{Publication, StatisticsAccess, Withheld};
+use crate::store::statistics::{self as figures, Cell, Figures, Period};
+
+/// Longest period accepted: 20 years (a monthly series of at most 240 entries).
+pub const MAX_PERIOD_MONTHS: i64 = 240;
+
+/// Parses a statistics period: both ends required, `to` after `from`, at most
+/// [`MAX_PERIOD_MONTHS`] months. Errors: `INVALID_ARGUMENT` naming `argument`.
+pub fn parse_period(range: DateRange, argument: &str) -> ApiResult<Period> {
+    let (Some(from), Some(to)) = (range.from, range.to) else {
+        return Err(ApiError::invalid(argument, format!("{argument}: both `from` and `to` are required")).into());
+    };
+    if to.0 <= from.0 {
+        let msg = format!("{argument}: `to` ({}) must be after `from` ({})", to.0, from.0);
+        return Err(ApiError::invalid(argument, msg).into());
+    }
+    if months(from.0, to.0).count() as i64 > MAX_PERIOD_MONTHS {
+        let msg = format!("{argument}: a period may span at most {MAX_PERIOD_MONTHS} months");
+        return Err(ApiError::invalid(argument, msg).into());
+    }
+    Ok(Period { from: from.0, to: to.0 })
+}
+
+/// The calendar months (`YYYY-MM`) a half-open date range touches.
+fn months(from: chrono::NaiveDate, to: chrono::NaiveDate) -> impl Iterator<Item = String> {
+    use chrono::Datelike;
+    let last = to.pred_opt().unwrap_or(to);
+    let (mut y, mut m) = (from.year(), from.month());
+    std::iter::from_fn(move || {
+        if (y, m) > (last.year(), last.month()) {
+            return None;
+        }
+        let out = format!("{y:04}-{m:02}");
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        Some(out)
+    })
+}
+
+/// Why a figure is withheld.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::disclosure::Withheld")]
+pub enum WithholdingReason {
+    /// Computed from 1 to 4 distinct clients: shown, it could single out a person (cells of
+    /// fewer than 5 clients are suppressed for callers who may not read the records).
+    SmallCell,
+    /// An internal figure; the caller sees only published figures.
+    NotPublished,
+}
+
+/// A figure that may be withheld to protect clients: `value`, or `withheld` saying why not.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct ProtectedFigure {
+    /// The figure; null when withheld.
+    pub value: Option<i64>,
+    /// Why the figure is withheld; null when it is given.
+    pub withheld: Option<WithholdingReason>,
+}
+
+impl From<Result<i64, Withheld>> for ProtectedFigure {
+    fn from(r: Result<i64, Withheld>) -> Self {
+        match r {
+            Ok(v) => ProtectedFigure { value: Some(v), withheld: None },
+            Err(w) => ProtectedFigure { value: None, withheld: Some(w.into()) },
+        }
+    }
+}
+
+/// What a section of the statistics is about: a subtree, a period, and what the caller sees.
+#[derive(Clone)]
+struct Subject {
+    /// Significant code prefix of the region (`5223`).
+    prefix: String,
+    period: Period,
+    access: StatisticsAccess,
+}
+
+impl Subject {
+    async fn load<F: Figures>(&self, ctx: &Context<'_>) -> ApiResult<F::Value> {
+        let data = RequestData::of(ctx)?;
+        let key = FigureKey::<F>::new(self.prefix.clone(), self.period);
+        Ok(data.loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or_default())
+    }
+
+    /// A published cell computed from `clients` distinct clients.
+    fn cell(&self, c: Cell) -> ProtectedFigure {
+        self.access.cell(Publication::Published, c.value, c.clients).into()
+    }
+
+    /// A cell that is a count of distinct clients.
+    fn clients(&self, publication: Publication, n: i64) -> ProtectedFigure {
+        self.access.cell(publication, n, n).into()
+    }
+}
+
+/// The statistics of one division's subtree (the division and everything below it) for one
+/// period. *Stock* figures (stations, coverage, social workers, volunteers and teams, clients
+/// on file) describe the current records; *flow* figures (service, volunteer hours, projects,
+/// charity, linkage) count what happened in the period, a half-open range `[from, to)` of
+/// China Standard Time dates. Figures about clients follow statistical disclosure control:
+/// see `ProtectedFigure`.
+pub struct RegionStatistics {
+    region: Region,
+    subject: Subject,
+}
+
+impl RegionStatistics {
+    pub fn new(region: Region, period: Period, scope: &crate::store::Scope) -> Self {
+        let code = DivisionCode::parse(&region.0.code).ok();
+        let prefix = code.as_ref().map_or_else(|| region.0.code.clone(), |c| c.significant().to_owned());
+        let access = code.map_or(StatisticsAccess::Published, |c| scope.statistics_access(&c));
+        RegionStatistics { region, subject: Subject { prefix, period, access } }
+    }
+}
+
+/// Stations of one level.
+#[derive(SimpleObject)]
+pub struct StationLevelCount {
+    /// The level.
+    pub level: StationLevel,
+    /// Stations of the level.
+    pub count: i64,
+}
+
+/// Stations of one status.
+#[derive(SimpleObject)]
+pub struct StationStatusCount {
+    /// The status.
+    pub status: StationStatus,
+    /// Stations of the status.
+    pub count: i64,
+}
+
+/// The period of statistics: `[from, to)`, China Standard Time dates.
+#[derive(SimpleObject)]
+pub struct StatisticsPeriod {
+    /// First day included.
+    pub from: Date,
+    /// First day excluded.
+    pub to: Date,
+}
+
+/// The statistics of one division's subtree (the division and everything below it) for one
+/// period. *Stock* figures (stations, coverage, social workers, volunteers and teams, clients
+/// on file) describe the current records; *flow* figures (service, volunteer hours, projects,
+/// charity, linkage) count what happened in the period, a half-open range `[from, to)` of
+/// China Standard Time dates. Figures about clients follow statistical disclosure control:
+/// see `ProtectedFigure`.
+#[Object]
+impl RegionStatistics {
+    /// The division.
+    async fn region(&self) -> &Region {
+        &self.region
+    }
+    /// The period of the flow figures.
+    async fn period(&self) -> StatisticsPeriod {
+        StatisticsPeriod { from: Date(self.subject.period.from), to: Date(self.subject.period.to) }
+    }
+    /// Whether figures about clients below 5 and internal figures are withheld from this
+    /// caller (`PUBLISHED`) or every figure is exact (`FULL`: ADMIN, and CIVIL_AFFAIRS
+    /// callers of this division or one above it).
+    async fn access(&self) -> StatisticsAccessLevel {
+        self.subject.access.into()
+    }
+    /// Stations of every level and status (stock).
+    async fn station_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let s = self.subject.load::<figures::StationCounts>(ctx).await?;
+        Ok(s.0.values().map(|(n, _)| n).sum())
+    }
+    /// Stations by level, every level present (zeros included) (stock).
+    async fn stations_by_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<StationLevelCount>> {
+        let s = self.subject.load::<figures::StationCounts>(ctx).await?;
+        Ok(LevelS::iter()
+            .map(|level| StationLevelCount {
+                level: level.into(),
+                count: s.0.iter().filter(|((l, _), _)| *l == level).map(|(_, (n, _))| n).sum(),
+            })
+            .collect())
+    }
+    /// Stations by status, every status present (zeros included) (stock).
+    async fn stations_by_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<StationStatusCount>> {
+        let s = self.subject.load::<figures::StationCounts>(ctx).await?;
+        Ok(StatusS::iter()
+            .map(|status| StationStatusCount {
+                status: status.into(),
+                count: s.0.iter().filter(|((_, st), _)| *st == status).map(|(_, (n, _))| n).sum(),
+            })
+            .collect())
+    }
+    /// Stations in full service (全面运行), of any level and status (stock).
+    async fn stations_in_full_service(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let s = self.subject.load::<figures::StationCounts>(ctx).await?;
+        Ok(s.0.values().map(|(_, full)| full).sum())
+    }
+    /// Township coverage by operating township stations (stock).
+    async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Coverage> {
+        Coverage::load(ctx, self.subject.prefix.clone()).await
+    }
+    /// Social workers serving in the subtree (stock).
+    async fn social_workers(&self) -> SocialWorkerStatistics {
+        SocialWorkerStatistics(self.subject.clone())
+    }
+    /// Volunteers and teams (stock) and volunteer service in the period (flow).
+    async fn volunteers(&self) -> VolunteerStatistics {
+        VolunteerStatistics(self.subject.clone())
+    }
+    /// Service delivered in the period (flow).
+    async fn service(&self) -> ServiceStatistics {
+        ServiceStatistics(self.subject.clone())
+    }
+    /// Clients on file living in the subtree (stock): aggregates only, never individuals.
+    async fn clients(&self) -> ClientStatistics {
+        ClientStatistics(self.subject.clone())
+    }
+    /// Projects located in the subtree running in the period (flow).
+    async fn projects(&self) -> ProjectStatistics {
+        ProjectStatistics(self.subject.clone())
+    }
+    /// Charity resources received in the subtree in the period (flow).
+    async fn charity(&self) -> CharityStatistics {
+        CharityStatistics(self.subject.clone())
+    }
+    /// Five-society linkage (五社联动) in the period (flow).
+    async fn linkage(&self, ctx: &Context<'_>) -> ApiResult<LinkageStatistics> {
+        let l = self.subject.load::<figures::Linkage>(ctx).await?;
+        Ok(LinkageStatistics {
+            communities: l.communities,
+            organizations: l.organizations,
+            social_workers: l.social_workers,
+            volunteers: l.volunteers,
+            charity_resources: l.charity_resources,
+        })
+    }
+}
+
+/// What a caller sees of a region's statistics.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::disclosure::StatisticsAccess")]
+pub enum StatisticsAccessLevel {
+    /// Every figure, exact.
+    Full,
+    /// Published figures only; cells computed from fewer than 5 clients withheld.
+    Published,
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Township coverage of a division's subtree: how many township-level units have an
+/// operating township station (乡镇(街道)社工站覆盖率). Counts every station whoever asks: it
+/// is a published figure.
+pub struct Coverage {
+    prefix: String,
+    counts: figures::CoverageCounts,
+}
+
+impl Coverage {
+    pub async fn load(ctx: &Context<'_>, prefix: String) -> ApiResult<Coverage> {
+        let data = RequestData::of(ctx)?;
+        let key = FigureKey::<figures::CoverageCounts>::new(prefix.clone(), Period::STOCK);
+        let counts = data.loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or_default();
+        Ok(Coverage { prefix, counts })
+    }
+}
+
+/// Township coverage of a division's subtree: how many township-level units have an
+/// operating township station (乡镇(街道)社工站覆盖率). Counts every station whoever asks: it
+/// is a published figure.
+#[Object]
+impl Coverage {
+    /// Township-level units (towns, townships, streets) in the subtree.
+    async fn townships(&self) -> u64 {
+        self.counts.0
+    }
+    /// Of those, units with an OPERATING TOWNSHIP_STATION located in them.
+    async fn townships_with_station(&self) -> u64 {
+        self.counts.1
+    }
+    /// `townshipsWithStation / townships`, from 0 to 1; null when there are no townships.
+    async fn rate(&self) -> Option<f64> {
+        (self.counts.0 > 0).then(|| self.counts.1 as f64 / self.counts.0 as f64)
+    }
+    /// The township-level units without an operating township station, by code.
+    async fn uncovered_townships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Conn<Region>> {
+        let args = PageArgs { first, after, last, before };
+        let filter = crate::store::region::RegionFilter {
+            level: Some(entity::region::RegionLevel::Township),
+            within: DivisionCode::parse(&format!("{:0<12}", self.prefix)).ok(),
+            has_operating_station: Some(false),
+            ..Default::default()
+        };
+        root::<entity::region::Entity, _>(ctx, filter, Default::default(), args).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Social workers of one certificate level.
+#[derive(SimpleObject)]
+pub struct CertificateLevelCount {
+    /// The certificate level.
+    pub level: CertificateLevel,
+    /// Workers holding it (as their highest).
+    pub count: i64,
+}
+
+/// Social workers on one step of the "3 posts, 12 grades" pay scale (3岗12级).
+#[derive(SimpleObject)]
+pub struct PayGradeCount {
+    /// Pay post, 1-3.
+    pub post: i32,
+    /// Pay grade within the post, 1-12.
+    pub grade: i32,
+    /// Workers on this step (an internal figure).
+    pub count: ProtectedFigure,
+}
+
+/// Social workers serving in the subtree (stock).
+pub struct SocialWorkerStatistics(Subject);
+
+/// Social workers serving in the subtree (stock).
+#[Object]
+impl SocialWorkerStatistics {
+    /// Social workers.
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
+        Ok(w.0.iter().map(|r| r.3).sum())
+    }
+    /// Workers holding a certificate (any level other than NONE).
+    async fn certified(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
+        Ok(w.0.iter().filter(|r| r.0 != CertificateM::None).map(|r| r.3).sum())
+    }
+    /// `certified / total`, from 0 to 1; null without workers.
+    async fn certification_rate(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
+        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
+        let total: i64 = w.0.iter().map(|r| r.3).sum();
+        let certified: i64 = w.0.iter().filter(|r| r.0 != CertificateM::None).map(|r| r.3).sum();
+        Ok((total > 0).then(|| certified as f64 / total as f64))
+    }
+    /// Workers by certificate level, every level present.
+    async fn by_certificate_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<CertificateLevelCount>> {
+        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
+        Ok(CertificateM::iter()
+            .map(|level| CertificateLevelCount {
+                level: level.into(),
+                count: w.0.iter().filter(|r| r.0 == level).map(|r| r.3).sum(),
+            })
+            .collect())
+    }
+    /// Workers on each of the 36 steps of the pay scale, post by post (internal figures).
+    async fn by_pay_grade(&self, ctx: &Context<'_>) -> ApiResult<Vec<PayGradeCount>> {
+        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
+        let mut out = Vec::with_capacity(36);
+        for post in 1..=3 {
+            for grade in 1..=12 {
+                let n = w.0.iter().filter(|r| r.1 == Some(post) && r.2 == Some(grade)).map(|r| r.3).sum();
+                let count = self.0.access.cell(Publication::Internal, n, 0).into();
+                out.push(PayGradeCount { post, grade, count });
+            }
+        }
+        Ok(out)
+    }
+    /// Workers not on the pay scale (no post or grade recorded) (an internal figure).
+    async fn not_on_pay_scale(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
+        let n = w.0.iter().filter(|r| r.1.is_none() || r.2.is_none()).map(|r| r.3).sum();
+        Ok(self.0.access.cell(Publication::Internal, n, 0).into())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Volunteers and teams of the subtree (stock) and their service in the period (flow).
+pub struct VolunteerStatistics(Subject);
+
+/// Volunteers and teams of the subtree (stock) and their service in the period (flow).
+#[Object]
+impl VolunteerStatistics {
+    /// Volunteers registered in the subtree.
+    async fn volunteers(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.volunteers)
+    }
+    /// Volunteer teams registered in the subtree.
+    async fn teams(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.teams)
+    }
+    /// Hours of service the subtree's volunteers logged in the period (ledger minutes / 60).
+    async fn service_hours(&self, ctx: &Context<'_>) -> ApiResult<f64> {
+        Ok(self.0.load::<figures::LedgerTotals>(ctx).await?.minutes as f64 / 60.0)
+    }
+    /// Person-times of volunteer service (志愿服务人次) in the period: ledger entries with
+    /// service time.
+    async fn service_person_times(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::LedgerTotals>(ctx).await?.person_times)
+    }
+    /// Points (志愿积分) earned minus points redeemed in the period.
+    async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::LedgerTotals>(ctx).await?.points)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Service of one type in the period.
+#[derive(SimpleObject)]
+pub struct ServiceTypeFigures {
+    /// The service type.
+    pub service_type: ServiceType,
+    /// Person-times (服务人次).
+    pub person_times: ProtectedFigure,
+    /// Distinct clients served.
+    pub clients_served: ProtectedFigure,
+}
+
+/// Service by one method in the period.
+#[derive(SimpleObject)]
+pub struct ServiceMethodFigures {
+    /// The method.
+    pub method: ServiceMethod,
+    /// Person-times (服务人次).
+    pub person_times: ProtectedFigure,
+    /// Distinct clients served.
+    pub clients_served: ProtectedFigure,
+}
+
+/// Service in one calendar month.
+#[derive(SimpleObject)]
+pub struct ServiceMonthFigures {
+    /// The month, `YYYY-MM` (China Standard Time).
+    pub month: String,
+    /// Person-times (服务人次).
+    pub person_times: ProtectedFigure,
+    /// Distinct clients served.
+    pub clients_served: ProtectedFigure,
+}
+
+/// Service delivered in the subtree in the period (flow). Each cell is withheld from
+/// published views when computed from 1 to 4 distinct clients.
+pub struct ServiceStatistics(Subject);
+
+impl ServiceStatistics {
+    fn figures(&self, c: Cell) -> (ProtectedFigure, ProtectedFigure) {
+        (self.0.cell(c), self.0.cell(Cell { value: c.clients, clients: c.clients }))
+    }
+}
+
+/// Service delivered in the subtree in the period (flow). Each cell is withheld from
+/// published views when computed from 1 to 4 distinct clients.
+#[Object]
+impl ServiceStatistics {
+    /// Person-times served (服务人次), the sum over service records.
+    async fn person_times(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        Ok(self.0.cell(self.0.load::<figures::ServiceTotals>(ctx).await?.person_times))
+    }
+    /// Distinct clients served (casework records).
+    async fn clients_served(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let t = self.0.load::<figures::ServiceTotals>(ctx).await?;
+        Ok(self.figures(t.person_times).1)
+    }
+    /// Service records.
+    async fn records(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let t = self.0.load::<figures::ServiceTotals>(ctx).await?;
+        Ok(self.0.cell(Cell { value: t.records, clients: t.person_times.clients }))
+    }
+    /// By service type, every type present.
+    async fn by_service_type(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceTypeFigures>> {
+        let by = self.0.load::<figures::ServiceByType>(ctx).await?;
+        Ok(TypeM::iter()
+            .map(|t| {
+                let (person_times, clients_served) = self.figures(by.0.get(&t).copied().unwrap_or_default());
+                ServiceTypeFigures { service_type: t.into(), person_times, clients_served }
+            })
+            .collect())
+    }
+    /// By method, every method present.
+    async fn by_method(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMethodFigures>> {
+        let by = self.0.load::<figures::ServiceByMethod>(ctx).await?;
+        Ok(MethodM::iter()
+            .map(|m| {
+                let (person_times, clients_served) = self.figures(by.0.get(&m).copied().unwrap_or_default());
+                ServiceMethodFigures { method: m.into(), person_times, clients_served }
+            })
+            .collect())
+    }
+    /// By calendar month, every month the period touches present (zeros included).
+    async fn by_month(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMonthFigures>> {
+        let by = self.0.load::<figures::ServiceByMonth>(ctx).await?;
+        Ok(months(self.0.period.from, self.0.period.to)
+            .map(|month| {
+                let (person_times, clients_served) = self.figures(by.0.get(&month).copied().unwrap_or_default());
+                ServiceMonthFigures { month, person_times, clients_served }
+            })
+            .collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Clients of one category.
+#[derive(SimpleObject)]
+pub struct ClientCategoryFigure {
+    /// The category.
+    pub category: ClientCategory,
+    /// Clients in the category.
+    pub clients: ProtectedFigure,
+}
+
+/// Case files at one casework stage.
+#[derive(SimpleObject)]
+pub struct CaseStageFigure {
+    /// The casework stage.
+    pub stage: CaseStage,
+    /// Case files at the stage (an internal figure).
+    pub case_files: ProtectedFigure,
+}
+
+/// Clients on file living in the subtree (stock). Aggregates only; every cell is a count of
+/// distinct clients and is withheld from published views when 1 to 4.
+pub struct ClientStatistics(Subject);
+
+/// Clients on file living in the subtree (stock). Aggregates only; every cell is a count of
+/// distinct clients and is withheld from published views when 1 to 4.
+#[Object]
+impl ClientStatistics {
+    /// Clients on file (the data ledger, 数据台账).
+    async fn on_file(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let c = self.0.load::<figures::ClientCounts>(ctx).await?;
+        Ok(self.0.clients(Publication::Published, c.on_file))
+    }
+    /// Clients by category, every category present. A client may be in several.
+    async fn by_category(&self, ctx: &Context<'_>) -> ApiResult<Vec<ClientCategoryFigure>> {
+        let c = self.0.load::<figures::ClientCounts>(ctx).await?;
+        Ok(CategoryM::iter()
+            .map(|k| ClientCategoryFigure {
+                category: k.into(),
+                clients: self.0.clients(Publication::Published, c.by_category.get(&k).copied().unwrap_or(0)),
+            })
+            .collect())
+    }
+    /// Case files (一人一档, one per client).
+    async fn case_files(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let c = self.0.load::<figures::ClientCounts>(ctx).await?;
+        Ok(self.0.clients(Publication::Published, c.by_stage.values().map(|(n, _)| n).sum()))
+    }
+    /// Case files by casework stage (MZ/T 094-2017), every stage present (internal figures).
+    async fn by_case_stage(&self, ctx: &Context<'_>) -> ApiResult<Vec<CaseStageFigure>> {
+        let c = self.0.load::<figures::ClientCounts>(ctx).await?;
+        Ok(StageM::iter()
+            .map(|s| CaseStageFigure {
+                stage: s.into(),
+                case_files: self.0.clients(Publication::Internal, c.by_stage.get(&s).map_or(0, |(n, _)| *n)),
+            })
+            .collect())
+    }
+    /// Deep cases (深度个案).
+    async fn deep_cases(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let c = self.0.load::<figures::ClientCounts>(ctx).await?;
+        Ok(self.0.clients(Publication::Published, c.by_stage.values().map(|(_, d)| d).sum()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Projects of one funding mode.
+#[derive(SimpleObject)]
+pub struct FundingModeFigures {
+    /// The funding mode.
+    pub funding_mode: FundingMode,
+    /// Projects funded so.
+    pub projects: i64,
+    /// Budget, yuan.
+    pub budget: Yuan,
+    /// Funds raised, yuan.
+    pub funds_raised: Yuan,
+}
+
+/// Projects located in the subtree running in the period: started before its end and not
+/// ended (`endsOn`, the last day) before its start (flow).
+pub struct ProjectStatistics(Subject);
+
+/// Projects located in the subtree running in the period: started before its end and not
+/// ended (`endsOn`, the last day) before its start (flow).
+#[Object]
+impl ProjectStatistics {
+    /// Projects.
+    async fn projects(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::ProjectTotals>(ctx).await?.0.values().map(|v| v.0).sum())
+    }
+    /// Their budgets, yuan.
+    async fn budget(&self, ctx: &Context<'_>) -> ApiResult<Yuan> {
+        Ok(Yuan::from_fen(self.0.load::<figures::ProjectTotals>(ctx).await?.0.values().map(|v| v.1).sum()))
+    }
+    /// Funds they raised, yuan.
+    async fn funds_raised(&self, ctx: &Context<'_>) -> ApiResult<Yuan> {
+        Ok(Yuan::from_fen(self.0.load::<figures::ProjectTotals>(ctx).await?.0.values().map(|v| v.2).sum()))
+    }
+    /// By funding mode, every mode present.
+    async fn by_funding_mode(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingModeFigures>> {
+        let p = self.0.load::<figures::ProjectTotals>(ctx).await?;
+        Ok(FundingM::iter()
+            .map(|m| {
+                let (projects, budget, raised) = p.0.get(&m).copied().unwrap_or_default();
+                FundingModeFigures {
+                    funding_mode: m.into(),
+                    projects,
+                    budget: Yuan::from_fen(budget),
+                    funds_raised: Yuan::from_fen(raised),
+                }
+            })
+            .collect())
+    }
+}
+
+/// Charity resources of one kind.
+#[derive(SimpleObject)]
+pub struct CharityKindFigures {
+    /// The kind.
+    pub kind: CharityKind,
+    /// Resources of the kind.
+    pub resources: i64,
+    /// Value, yuan.
+    pub value: Yuan,
+}
+
+/// Matched donations (配捐) of one level.
+#[derive(SimpleObject)]
+pub struct MatchingLevelFigures {
+    /// Who matched.
+    pub level: MatchingLevel,
+    /// Matched donations of the level.
+    pub resources: i64,
+    /// Value, yuan.
+    pub value: Yuan,
+}
+
+/// Charity resources received in the subtree in the period (flow).
+pub struct CharityStatistics(Subject);
+
+/// Charity resources received in the subtree in the period (flow).
+#[Object]
+impl CharityStatistics {
+    /// Resources received.
+    async fn resources(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::CharityTotals>(ctx).await?.0.values().map(|v| v.0).sum())
+    }
+    /// Their value, yuan.
+    async fn value(&self, ctx: &Context<'_>) -> ApiResult<Yuan> {
+        Ok(Yuan::from_fen(self.0.load::<figures::CharityTotals>(ctx).await?.0.values().map(|v| v.1).sum()))
+    }
+    /// Value that went into community charity funds (社区慈善基金), yuan.
+    async fn community_fund_value(&self, ctx: &Context<'_>) -> ApiResult<Yuan> {
+        Ok(Yuan::from_fen(self.0.load::<figures::CharityTotals>(ctx).await?.0.values().map(|v| v.2).sum()))
+    }
+    /// By kind, every kind present.
+    async fn by_kind(&self, ctx: &Context<'_>) -> ApiResult<Vec<CharityKindFigures>> {
+        let c = self.0.load::<figures::CharityTotals>(ctx).await?;
+        Ok(KindM::iter()
+            .map(|k| {
+                let rows = c.0.iter().filter(|((kind, _), _)| *kind == k);
+                let (n, v) = rows.fold((0, 0), |(n, v), (_, r)| (n + r.0, v + r.1));
+                CharityKindFigures { kind: k.into(), resources: n, value: Yuan::from_fen(v) }
+            })
+            .collect())
+    }
+    /// Matched donations (kind MATCHED_DONATION) by matching level, every level present.
+    async fn matched_by_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<MatchingLevelFigures>> {
+        let c = self.0.load::<figures::CharityTotals>(ctx).await?;
+        Ok(LevelM::iter()
+            .map(|l| {
+                let (n, v, _) = c.0.get(&(KindM::MatchedDonation, Some(l))).copied().unwrap_or_default();
+                MatchingLevelFigures { level: l.into(), resources: n, value: Yuan::from_fen(v) }
+            })
+            .collect())
+    }
+}
+
+/// Five-society linkage (五社联动): distinct participants of each party active in the
+/// subtree in the period, through its running projects or its service.
+#[derive(SimpleObject)]
+pub struct LinkageStatistics {
+    /// Villages and communities (村/社区) taking part in projects, or where service took place.
+    pub communities: i64,
+    /// Social organisations taking part in projects.
+    pub organizations: i64,
+    /// Social workers taking part in projects or delivering service.
+    pub social_workers: i64,
+    /// Volunteers taking part in projects or logging service time.
+    pub volunteers: i64,
+    /// Charity resources taking part in projects or received.
+    pub charity_resources: i64,
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Largest number of divisions one `regionStatistics` call compares.
+pub const MAX_REGIONS: usize = 500;
+
+/// Root field for side-by-side statistics.
+#[derive(Default)]
+pub struct StatisticsQuery;
+
+/// Root field for side-by-side statistics.
+#[Object]
+impl StatisticsQuery {
+    /// The statistics of many divisions for one period, one per code in the order given (any
+    /// code form `region(code:)` accepts; at most 500), e.g. every county of a prefecture.
+    /// Each figure is one statement for all divisions of a level.
+    /// Errors: `INVALID_DIVISION_CODE` or `NOT_FOUND` naming the code, `INVALID_ARGUMENT`
+    /// for a bad period or too many codes.
+    async fn region_statistics(
+        &self,
+        ctx: &Context<'_>,
+        codes: Vec<String>,
+        period: DateRange,
+    ) -> ApiResult<Vec<RegionStatistics>> {
+        if codes.len() > MAX_REGIONS {
+            return Err(ApiError::invalid("codes", format!("codes: at most {MAX_REGIONS} divisions per call")).into());
+        }
+        let period = parse_period(period, "period")?;
+        let data = RequestData::of(ctx)?;
+        let mut parsed = Vec::with_capacity(codes.len());
+        for (i, code) in codes.iter().enumerate() {
+            let c = DivisionCode::parse(code).map_err(|e| ApiError::domain(&format!("codes[{i}]"), e))?;
+            parsed.push(c.as_str().to_owned());
+        }
+        let keys = parsed.iter().map(|c| super::loaders::ByKey::<entity::region::Entity>(c.clone()));
+        let found = data.loader.load_many(keys).await.map_err(ApiError::from)?;
+        let mut out = Vec::with_capacity(parsed.len());
+        for (code, given) in parsed.iter().zip(&codes) {
+            let key = super::loaders::ByKey::<entity::region::Entity>(code.clone());
+            let row = found.get(&key).cloned();
+            let Some(row) = row else {
+                return Err(ApiError::NotFound(format!("no division with code `{given}`")).into());
+            };
+            out.push(RegionStatistics::new(Region(row), period, &data.scope));
+        }
+        Ok(out)
+    }
+}

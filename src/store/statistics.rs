@@ -1,0 +1,804 @@
+//! Statistics of region subtrees: the figures of every civil-affairs report (DOMAIN.md),
+//! computed by the database.
+//!
+//! Each figure group is one `GROUP BY` statement over many subtrees at once: the subtree of a
+//! region is a range of 12-digit codes (`prefix` padded with 0s to `prefix` padded with 9s, on
+//! the indexed `region_code` columns), and rows are grouped by `substr(region_code, 1, len)`.
+//! Rust only reshapes the grouped rows (a few dozen per subtree); it never visits records.
+//!
+//! Figures are of two kinds:
+//! - *stock* figures describe the current state (stations, coverage, workers, volunteers,
+//!   teams, clients on file) and ignore the period;
+//! - *flow* figures count what happened in a [`Period`] (service, volunteer hours, projects
+//!   running, charity received, linkage).
+//!
+//! Statistics count every live (not soft-deleted) row of the subtree whoever asks: they are
+//! the figures a department publishes. What a caller may see of them (published or internal
+//! figures, small cells suppressed) is decided in [`crate::domain::disclosure`].
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use chrono::NaiveDate;
+use entity::case_file::CaseStage;
+use entity::charity_resource::{CharityKind, MatchingLevel};
+use entity::client_category::ClientCategoryKind;
+use entity::project::FundingMode;
+use entity::project_participant::Party;
+use entity::service_record::{ServiceMethod, ServiceType};
+use entity::social_worker::CertificateLevel;
+use entity::station::{StationLevel, StationStatus};
+use entity::{
+    case_file, charity_resource, client, client_category, project, project_participant, service_record, social_worker,
+    station, volunteer, volunteer_ledger_entry, volunteer_team,
+};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement, UnionType};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult};
+
+use super::StoreError;
+
+/// A half-open period `[from, to)` of China Standard Time calendar dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Period {
+    /// First day included.
+    pub from: NaiveDate,
+    /// First day excluded.
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// The period of stock figures, which ignore it: keys of stock figures carry this one,
+    /// so requests for different periods share them.
+    pub const STOCK: Period = Period { from: NaiveDate::MIN, to: NaiveDate::MIN };
+
+    /// `column` (a date) lies in the period.
+    fn contains(&self, column: Expr) -> Condition {
+        Condition::all().add(column.clone().gte(self.from)).add(column.lt(self.to))
+    }
+}
+
+/// A group of figures computed together, for many subtrees in one statement (or a few).
+///
+/// `prefixes` are significant code prefixes of one length (`5223` for 黔西南州); the result
+/// maps each prefix with any rows to its value (absent prefixes have no rows).
+pub trait Figures: Send + Sync + 'static {
+    type Value: Clone + Default + Send + Sync + 'static;
+    /// Stock figures describe the current records and ignore the period.
+    const STOCK: bool = false;
+    fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> impl Future<Output = Result<HashMap<String, Self::Value>, StoreError>> + Send;
+}
+
+/// A count and the number of distinct clients it is computed from (the basis of small-cell
+/// suppression; 0 when no client record contributes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    pub value: i64,
+    pub clients: i64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/// The subtree restriction of `column` (a 12-digit code) to `prefixes`, and the expression
+/// naming a row's subtree, `substr(column, 1, len)`.
+fn subtree(column: Expr, prefixes: &[String]) -> (Condition, Expr) {
+    let len = prefixes.first().map_or(12, String::len);
+    let mut any = Condition::any();
+    for p in prefixes {
+        any = any.add(column.clone().between(format!("{p:0<12}"), format!("{p:9<12}")));
+    }
+    // Constants inline, not bound: PostgreSQL matches GROUP BY expressions textually.
+    let prefix = Func::cust("substr").arg(column).arg(Expr::cust("1")).arg(Expr::cust(len.to_string()));
+    (any, Expr::from(prefix))
+}
+
+fn col<T: IntoColumnRef>(c: T) -> Expr {
+    Expr::col(c)
+}
+
+/// `CAST(COALESCE(SUM(expr), 0) AS BIGINT)`: the same integer type on both databases
+/// (PostgreSQL sums `bigint` into `numeric`).
+fn sum(expr: Expr) -> Expr {
+    Func::cast_as(Func::coalesce([Func::sum(expr).into(), Expr::val(0)]), Alias::new("BIGINT")).into()
+}
+
+fn count_all() -> Expr {
+    Expr::cust("COUNT(*)")
+}
+
+fn count_distinct(expr: Expr) -> Expr {
+    Func::count_distinct(expr).into()
+}
+
+/// 1 when `cond` holds, else 0.
+fn flag(cond: Expr) -> Expr {
+    Expr::case(cond, 1).finally(0).into()
+}
+
+fn live<T: IntoColumnRef>(deleted_at: T) -> Expr {
+    Expr::col(deleted_at).is_null()
+}
+
+fn get_i64(row: &QueryResult, name: &str) -> Result<i64, StoreError> {
+    Ok(row.try_get::<Option<i64>>("", name)?.unwrap_or(0))
+}
+
+fn get_text(row: &QueryResult, name: &str) -> Result<String, StoreError> {
+    Ok(row.try_get::<String>("", name)?)
+}
+
+/// An enum column's value; an unknown value (impossible under the CHECK constraints) is a
+/// database error.
+fn get_enum<E: ActiveEnum<Value = String>>(row: &QueryResult, name: &str) -> Result<E, StoreError> {
+    let raw: String = row.try_get("", name)?;
+    E::try_from_value(&raw).map_err(StoreError::Db)
+}
+
+fn get_opt_enum<E: ActiveEnum<Value = String>>(row: &QueryResult, name: &str) -> Result<Option<E>, StoreError> {
+    let raw: Option<String> = row.try_get("", name)?;
+    raw.map(|r| E::try_from_value(&r).map_err(StoreError::Db)).transpose()
+}
+
+/// Runs `stmt` and folds each row into the value of its `prefix`.
+async fn fold<C, V, F>(db: &C, stmt: &SelectStatement, mut f: F) -> Result<HashMap<String, V>, StoreError>
+where
+    C: ConnectionTrait,
+    V: Default,
+    F: FnMut(&mut V, &QueryResult) -> Result<(), StoreError>,
+{
+    let mut out: HashMap<String, V> = HashMap::new();
+    for row in db.query_all(stmt).await? {
+        let prefix = get_text(&row, "prefix")?;
+        f(out.entry(prefix).or_default(), &row)?;
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stations and coverage (stock)
+
+/// Stations by level and status: `(level, status) → (stations, of which in full service)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationCounts(pub HashMap<(StationLevel, StationStatus), (i64, i64)>);
+
+impl Figures for StationCounts {
+    type Value = Self;
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        _period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        let (within, prefix) = subtree(col(station::Column::RegionCode), prefixes);
+        let stmt = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .column(station::Column::Level)
+            .column(station::Column::Status)
+            .expr_as(count_all(), "n")
+            .expr_as(sum(flag(col(station::Column::InFullService))), "full")
+            .from(station::Entity)
+            .and_where(live(station::Column::DeletedAt))
+            .cond_where(within)
+            .add_group_by([prefix, col(station::Column::Level), col(station::Column::Status)])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            let key = (get_enum(row, "level")?, get_enum(row, "status")?);
+            v.0.insert(key, (get_i64(row, "n")?, get_i64(row, "full")?));
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Township coverage: `(townships, townships with an operating TOWNSHIP_STATION)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoverageCounts(pub u64, pub u64);
+
+impl Figures for CoverageCounts {
+    type Value = Self;
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        _period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        let found = super::region::coverage(db, &super::Scope::All, prefixes).await?;
+        Ok(found.into_iter().map(|(k, (t, w))| (k, CoverageCounts(t, w))).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Social workers (stock)
+
+/// Social workers by certificate level and pay post/grade (`None` when not on the scale).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerCounts(pub Vec<(CertificateLevel, Option<i32>, Option<i32>, i64)>);
+
+impl Figures for WorkerCounts {
+    type Value = Self;
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        _period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use social_worker::Column as W;
+        let (within, prefix) = subtree(col(W::RegionCode), prefixes);
+        let stmt = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .column(W::CertificateLevel)
+            .column(W::PayPost)
+            .column(W::PayGrade)
+            .expr_as(count_all(), "n")
+            .from(social_worker::Entity)
+            .and_where(live(W::DeletedAt))
+            .cond_where(within)
+            .add_group_by([prefix, col(W::CertificateLevel), col(W::PayPost), col(W::PayGrade)])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            let post: Option<i32> = row.try_get("", "pay_post")?;
+            let grade: Option<i32> = row.try_get("", "pay_grade")?;
+            v.0.push((get_enum(row, "certificate_level")?, post, grade, get_i64(row, "n")?));
+            Ok(())
+        })
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Volunteers (stock counts, flow ledger)
+
+/// Volunteers and volunteer teams located in the subtree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VolunteerCounts {
+    pub volunteers: i64,
+    pub teams: i64,
+}
+
+impl Figures for VolunteerCounts {
+    type Value = Self;
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        _period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        let (within, prefix) = subtree(col(volunteer::Column::RegionCode), prefixes);
+        let people = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(count_all(), "n")
+            .from(volunteer::Entity)
+            .and_where(live(volunteer::Column::DeletedAt))
+            .cond_where(within)
+            .add_group_by([prefix])
+            .to_owned();
+        let mut out = fold(db, &people, |v: &mut Self, row| {
+            v.volunteers = get_i64(row, "n")?;
+            Ok(())
+        })
+        .await?;
+        let (within, prefix) = subtree(col(volunteer_team::Column::RegionCode), prefixes);
+        let teams = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(count_all(), "n")
+            .from(volunteer_team::Entity)
+            .and_where(live(volunteer_team::Column::DeletedAt))
+            .cond_where(within)
+            .add_group_by([prefix])
+            .to_owned();
+        for (k, t) in fold(db, &teams, |v: &mut i64, row| {
+            *v = get_i64(row, "n")?;
+            Ok(())
+        })
+        .await?
+        {
+            out.entry(k).or_default().teams = t;
+        }
+        Ok(out)
+    }
+}
+
+/// Volunteer ledger entries of the subtree's volunteers served in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerTotals {
+    /// Service time in minutes.
+    pub minutes: i64,
+    /// Points earned minus points redeemed.
+    pub points: i64,
+    /// Entries with service time (志愿服务人次: one person-time each).
+    pub person_times: i64,
+}
+
+impl Figures for LedgerTotals {
+    type Value = Self;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use volunteer_ledger_entry::Column as L;
+        let (within, prefix) = subtree(col((volunteer::Entity, volunteer::Column::RegionCode)), prefixes);
+        let stmt = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(sum(col((volunteer_ledger_entry::Entity, L::ServiceMinutes))), "minutes")
+            .expr_as(sum(col((volunteer_ledger_entry::Entity, L::Points))), "points")
+            .expr_as(sum(flag(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))), "person_times")
+            .from(volunteer_ledger_entry::Entity)
+            .inner_join(
+                volunteer::Entity,
+                col((volunteer::Entity, volunteer::Column::Id))
+                    .equals((volunteer_ledger_entry::Entity, L::VolunteerId)),
+            )
+            .and_where(live((volunteer_ledger_entry::Entity, L::DeletedAt)))
+            .and_where(live((volunteer::Entity, volunteer::Column::DeletedAt)))
+            .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
+            .cond_where(within)
+            .add_group_by([prefix])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            *v = LedgerTotals {
+                minutes: get_i64(row, "minutes")?,
+                points: get_i64(row, "points")?,
+                person_times: get_i64(row, "person_times")?,
+            };
+            Ok(())
+        })
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service (flow)
+
+/// Service records of the subtree in the period, grouped by `dimension` (or not at all).
+async fn service_cells<C: ConnectionTrait>(
+    db: &C,
+    prefixes: &[String],
+    period: Period,
+    dimension: Option<Expr>,
+) -> Result<Vec<(String, Option<String>, Cell, i64)>, StoreError> {
+    use service_record::Column as S;
+    let (within, prefix) = subtree(col(S::RegionCode), prefixes);
+    let mut stmt = Query::select();
+    stmt.expr_as(prefix.clone(), "prefix")
+        .expr_as(sum(col(S::PersonTimes)), "person_times")
+        .expr_as(count_distinct(col(S::ClientId)), "clients")
+        .expr_as(count_all(), "records")
+        .from(service_record::Entity)
+        .and_where(live(S::DeletedAt))
+        .cond_where(period.contains(col(S::ServedOn)))
+        .cond_where(within)
+        .add_group_by([prefix]);
+    if let Some(d) = &dimension {
+        stmt.expr_as(d.clone(), "dimension").add_group_by([d.clone()]);
+    }
+    let mut out = Vec::new();
+    for row in db.query_all(&stmt).await? {
+        let dim = if dimension.is_some() { Some(get_text(&row, "dimension")?) } else { None };
+        let cell = Cell { value: get_i64(&row, "person_times")?, clients: get_i64(&row, "clients")? };
+        out.push((get_text(&row, "prefix")?, dim, cell, get_i64(&row, "records")?));
+    }
+    Ok(out)
+}
+
+/// Service totals: person-times (服务人次), distinct clients served, records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServiceTotals {
+    pub person_times: Cell,
+    pub records: i64,
+}
+
+impl Figures for ServiceTotals {
+    type Value = Self;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        let rows = service_cells(db, prefixes, period, None).await?;
+        Ok(rows.into_iter().map(|(p, _, cell, records)| (p, ServiceTotals { person_times: cell, records })).collect())
+    }
+}
+
+macro_rules! service_breakdown {
+    ($(#[$m:meta])* $name:ident, $key:ty, $dimension:expr, $parse:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct $name(pub HashMap<$key, Cell>);
+
+        impl Figures for $name {
+            type Value = Self;
+            async fn compute<C: ConnectionTrait>(
+                db: &C,
+                prefixes: &[String],
+                period: Period,
+            ) -> Result<HashMap<String, Self>, StoreError> {
+                let dimension: Expr = $dimension(db.get_database_backend());
+                let parse: fn(&str) -> Result<$key, StoreError> = $parse;
+                let mut out: HashMap<String, Self> = HashMap::new();
+                for (prefix, dim, cell, _) in service_cells(db, prefixes, period, Some(dimension)).await? {
+                    let key = parse(dim.as_deref().unwrap_or_default())?;
+                    out.entry(prefix).or_default().0.insert(key, cell);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+fn parse_enum<E: ActiveEnum<Value = String>>(raw: &str) -> Result<E, StoreError> {
+    E::try_from_value(&raw.to_owned()).map_err(StoreError::Db)
+}
+
+service_breakdown!(
+    /// Service by type: person-times and distinct clients per `ServiceType`.
+    ServiceByType,
+    ServiceType,
+    |_| col(service_record::Column::ServiceType),
+    parse_enum::<ServiceType>
+);
+service_breakdown!(
+    /// Service by method: person-times and distinct clients per `ServiceMethod`.
+    ServiceByMethod,
+    ServiceMethod,
+    |_| col(service_record::Column::Method),
+    parse_enum::<ServiceMethod>
+);
+service_breakdown!(
+    /// Service by calendar month (`YYYY-MM`, China Standard Time dates).
+    ServiceByMonth,
+    String,
+    |backend| month_of(backend, col(service_record::Column::ServedOn)),
+    |s| Ok(s.to_owned())
+);
+
+/// `YYYY-MM` of a date column: SQLite stores dates as ISO text, PostgreSQL as `date`.
+fn month_of(backend: DbBackend, date: Expr) -> Expr {
+    match backend {
+        DbBackend::Postgres => Func::cust("to_char").arg(date).arg(Expr::cust("'YYYY-MM'")).into(),
+        _ => Expr::from(Func::cust("substr").arg(date).arg(Expr::cust("1")).arg(Expr::cust("7"))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients on file (stock)
+
+/// Clients living in the subtree: on file, by category, case files by stage, deep cases.
+/// Every count is a count of distinct clients.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientCounts {
+    pub on_file: i64,
+    pub by_category: HashMap<ClientCategoryKind, i64>,
+    /// Case files by stage: `(files, of which deep cases)`.
+    pub by_stage: HashMap<CaseStage, (i64, i64)>,
+}
+
+impl Figures for ClientCounts {
+    type Value = Self;
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        _period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        let region = col((client::Entity, client::Column::RegionCode));
+        let (within, prefix) = subtree(region, prefixes);
+        let client_live = live((client::Entity, client::Column::DeletedAt));
+
+        let on_file = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(count_all(), "n")
+            .from(client::Entity)
+            .and_where(client_live.clone())
+            .cond_where(within.clone())
+            .add_group_by([prefix.clone()])
+            .to_owned();
+        let mut out = fold(db, &on_file, |v: &mut Self, row| {
+            v.on_file = get_i64(row, "n")?;
+            Ok(())
+        })
+        .await?;
+
+        use client_category::Column as K;
+        let categories = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .column((client_category::Entity, K::Category))
+            .expr_as(count_distinct(col((client::Entity, client::Column::Id))), "n")
+            .from(client_category::Entity)
+            .inner_join(
+                client::Entity,
+                col((client::Entity, client::Column::Id)).equals((client_category::Entity, K::ClientId)),
+            )
+            .and_where(live((client_category::Entity, K::DeletedAt)))
+            .and_where(client_live.clone())
+            .cond_where(within.clone())
+            .add_group_by([prefix.clone(), col((client_category::Entity, K::Category))])
+            .to_owned();
+        for row in db.query_all(&categories).await? {
+            let v = out.entry(get_text(&row, "prefix")?).or_default();
+            v.by_category.insert(get_enum(&row, "category")?, get_i64(&row, "n")?);
+        }
+
+        use case_file::Column as F;
+        let stages = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .column((case_file::Entity, F::Stage))
+            .expr_as(count_all(), "n")
+            .expr_as(sum(flag(col((case_file::Entity, F::IsDeepCase)))), "deep")
+            .from(case_file::Entity)
+            .inner_join(
+                client::Entity,
+                col((client::Entity, client::Column::Id)).equals((case_file::Entity, F::ClientId)),
+            )
+            .and_where(live((case_file::Entity, F::DeletedAt)))
+            .and_where(client_live)
+            .cond_where(within)
+            .add_group_by([prefix, col((case_file::Entity, F::Stage))])
+            .to_owned();
+        for row in db.query_all(&stages).await? {
+            let v = out.entry(get_text(&row, "prefix")?).or_default();
+            v.by_stage.insert(get_enum(&row, "stage")?, (get_i64(&row, "n")?, get_i64(&row, "deep")?));
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects and charity (flow)
+
+/// Projects of the subtree running in the period (started before its end, not ended before
+/// its start), by funding mode: `(projects, budget fen, funds raised fen)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectTotals(pub HashMap<FundingMode, (i64, i64, i64)>);
+
+/// Projects located in the subtree and running in the period: `starts_on < to` and
+/// (`ends_on` unset or `ends_on >= from`; `ends_on` is the last day).
+fn running_projects(period: Period, region: Condition) -> SelectStatement {
+    use project::Column as P;
+    Query::select()
+        .from(project::Entity)
+        .and_where(live((project::Entity, P::DeletedAt)))
+        .and_where(col((project::Entity, P::StartsOn)).lt(period.to))
+        .cond_where(
+            Condition::any()
+                .add(col((project::Entity, P::EndsOn)).is_null())
+                .add(col((project::Entity, P::EndsOn)).gte(period.from)),
+        )
+        .cond_where(region)
+        .to_owned()
+}
+
+impl Figures for ProjectTotals {
+    type Value = Self;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use project::Column as P;
+        let (within, prefix) = subtree(col((project::Entity, P::RegionCode)), prefixes);
+        let stmt = running_projects(period, within)
+            .expr_as(prefix.clone(), "prefix")
+            .column((project::Entity, P::FundingMode))
+            .expr_as(count_all(), "n")
+            .expr_as(sum(col((project::Entity, P::BudgetFen))), "budget")
+            .expr_as(sum(col((project::Entity, P::FundsRaisedFen))), "raised")
+            .add_group_by([prefix, col((project::Entity, P::FundingMode))])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            let mode = get_enum(row, "funding_mode")?;
+            v.0.insert(mode, (get_i64(row, "n")?, get_i64(row, "budget")?, get_i64(row, "raised")?));
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Charity resources received in the subtree in the period, by kind and matching level:
+/// `(resources, value fen, value fen into community charity funds)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CharityTotals(pub HashMap<(CharityKind, Option<MatchingLevel>), (i64, i64, i64)>);
+
+impl Figures for CharityTotals {
+    type Value = Self;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use charity_resource::Column as R;
+        let (within, prefix) = subtree(col(R::RegionCode), prefixes);
+        let fund_value = Expr::case(col(R::IsCommunityFund), col(R::ValueFen)).finally(0);
+        let stmt = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .column(R::Kind)
+            .column(R::MatchingLevel)
+            .expr_as(count_all(), "n")
+            .expr_as(sum(col(R::ValueFen)), "value")
+            .expr_as(sum(fund_value.into()), "fund")
+            .from(charity_resource::Entity)
+            .and_where(live(R::DeletedAt))
+            .cond_where(period.contains(col(R::ReceivedOn)))
+            .cond_where(within)
+            .add_group_by([prefix, col(R::Kind), col(R::MatchingLevel)])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            let key = (get_enum(row, "kind")?, get_opt_enum(row, "matching_level")?);
+            v.0.insert(key, (get_i64(row, "n")?, get_i64(row, "value")?, get_i64(row, "fund")?));
+            Ok(())
+        })
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Five-society linkage (flow)
+
+/// 五社联动: distinct participants of each party active in the subtree in the period.
+///
+/// - communities: villages/communities taking part in the subtree's running projects, or
+///   where a service record of the period took place (village-level codes only);
+/// - organisations: organisations taking part in those projects;
+/// - social workers: workers taking part in those projects or delivering service in the period;
+/// - volunteers: volunteers taking part in those projects or logging service time (ledger
+///   entries with minutes) in the period;
+/// - charity resources: resources taking part in those projects or received in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Linkage {
+    pub communities: i64,
+    pub organizations: i64,
+    pub social_workers: i64,
+    pub volunteers: i64,
+    pub charity_resources: i64,
+}
+
+/// `SELECT prefix, participant FROM running projects' participants of `party``.
+fn participants(
+    prefixes: &[String],
+    period: Period,
+    party: Party,
+    column: project_participant::Column,
+) -> SelectStatement {
+    use project_participant::Column as PP;
+    let (within, prefix) = subtree(col((project::Entity, project::Column::RegionCode)), prefixes);
+    running_projects(period, within)
+        .expr_as(prefix, "prefix")
+        .expr_as(col((project_participant::Entity, column)), "participant")
+        .inner_join(
+            project_participant::Entity,
+            col((project_participant::Entity, PP::ProjectId)).equals((project::Entity, project::Column::Id)),
+        )
+        .and_where(live((project_participant::Entity, PP::DeletedAt)))
+        .and_where(col((project_participant::Entity, PP::Party)).eq(party.to_value()))
+        .and_where(col((project_participant::Entity, column)).is_not_null())
+        .to_owned()
+}
+
+/// Counts distinct `participant`s per `prefix` over the union of `parts`.
+async fn distinct_participants<C: ConnectionTrait>(
+    db: &C,
+    mut parts: Vec<SelectStatement>,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut union = parts.remove(0);
+    for p in parts {
+        union.union(UnionType::All, p);
+    }
+    let t = Alias::new("t");
+    let stmt = Query::select()
+        .expr_as(col((t.clone(), Alias::new("prefix"))), "prefix")
+        .expr_as(count_distinct(col((t.clone(), Alias::new("participant")))), "n")
+        .from_subquery(union, t.clone())
+        .add_group_by([col((t, Alias::new("prefix")))])
+        .to_owned();
+    fold(db, &stmt, |v: &mut i64, row| {
+        *v = get_i64(row, "n")?;
+        Ok(())
+    })
+    .await
+}
+
+impl Figures for Linkage {
+    type Value = Self;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use project_participant::Column as PP;
+        use service_record::Column as S;
+
+        // Communities: participants, and village-level places of service.
+        let (within, prefix) = subtree(col(S::RegionCode), prefixes);
+        let places = Query::select()
+            .expr_as(prefix, "prefix")
+            .expr_as(col(S::RegionCode), "participant")
+            .from(service_record::Entity)
+            .and_where(live(S::DeletedAt))
+            .and_where(
+                Expr::from(Func::cust("substr").arg(col(S::RegionCode)).arg(Expr::cust("10")).arg(Expr::cust("3")))
+                    .ne("000"),
+            )
+            .cond_where(period.contains(col(S::ServedOn)))
+            .cond_where(within)
+            .to_owned();
+        let communities =
+            distinct_participants(db, vec![participants(prefixes, period, Party::Community, PP::RegionCode), places])
+                .await?;
+
+        let organizations =
+            distinct_participants(db, vec![participants(prefixes, period, Party::Organization, PP::OrganizationId)])
+                .await?;
+
+        let (within, prefix) = subtree(col(S::RegionCode), prefixes);
+        let serving = Query::select()
+            .expr_as(prefix, "prefix")
+            .expr_as(col(S::SocialWorkerId), "participant")
+            .from(service_record::Entity)
+            .and_where(live(S::DeletedAt))
+            .and_where(col(S::SocialWorkerId).is_not_null())
+            .cond_where(period.contains(col(S::ServedOn)))
+            .cond_where(within)
+            .to_owned();
+        let workers = distinct_participants(
+            db,
+            vec![participants(prefixes, period, Party::SocialWorker, PP::SocialWorkerId), serving],
+        )
+        .await?;
+
+        use volunteer_ledger_entry::Column as L;
+        let (within, prefix) = subtree(col((volunteer::Entity, volunteer::Column::RegionCode)), prefixes);
+        let logging = Query::select()
+            .expr_as(prefix, "prefix")
+            .expr_as(col((volunteer_ledger_entry::Entity, L::VolunteerId)), "participant")
+            .from(volunteer_ledger_entry::Entity)
+            .inner_join(
+                volunteer::Entity,
+                col((volunteer::Entity, volunteer::Column::Id))
+                    .equals((volunteer_ledger_entry::Entity, L::VolunteerId)),
+            )
+            .and_where(live((volunteer_ledger_entry::Entity, L::DeletedAt)))
+            .and_where(live((volunteer::Entity, volunteer::Column::DeletedAt)))
+            .and_where(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))
+            .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
+            .cond_where(within)
+            .to_owned();
+        let volunteers =
+            distinct_participants(db, vec![participants(prefixes, period, Party::Volunteer, PP::VolunteerId), logging])
+                .await?;
+
+        use charity_resource::Column as R;
+        let (within, prefix) = subtree(col(R::RegionCode), prefixes);
+        let received = Query::select()
+            .expr_as(prefix, "prefix")
+            .expr_as(col(R::Id), "participant")
+            .from(charity_resource::Entity)
+            .and_where(live(R::DeletedAt))
+            .cond_where(period.contains(col(R::ReceivedOn)))
+            .cond_where(within)
+            .to_owned();
+        let charity = distinct_participants(
+            db,
+            vec![participants(prefixes, period, Party::CharityResource, PP::CharityResourceId), received],
+        )
+        .await?;
+
+        let mut out: HashMap<String, Self> = HashMap::new();
+        let parts: [(HashMap<String, i64>, fn(&mut Self) -> &mut i64); 5] = [
+            (communities, |l| &mut l.communities),
+            (organizations, |l| &mut l.organizations),
+            (workers, |l| &mut l.social_workers),
+            (volunteers, |l| &mut l.volunteers),
+            (charity, |l| &mut l.charity_resources),
+        ];
+        for (counts, field) in parts {
+            for (prefix, n) in counts {
+                *field(out.entry(prefix).or_default()) = n;
+            }
+        }
+        Ok(out)
+    }
+}
