@@ -17,7 +17,7 @@ use entity::{
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, IntoActiveModel, Iterable, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -879,4 +879,80 @@ both!(every_figure_matches_a_plain_rust_count_of_random_records, |app| {
             assert_eq!(got, expected, "seed {seed}, region {code}, period [{from}, {to})");
         }
     }
+});
+
+both!(station_worker_and_team_figures_are_batched_and_agree_with_the_records, |app| {
+    let q = r#"query($first: Int!) { region(code: "2302") {
+        stations(first: $first) { nodes { id personTimes(period: { from: "2023-01-01", to: "2025-01-01" }) { value withheld } } }
+        socialWorkers(first: $first) { nodes { id personTimes(period: { from: "2023-01-01", to: "2025-01-01" }) { value } } }
+        volunteerTeams(first: $first) { nodes { id memberCount members { totalCount } serviceHours(period: { from: "2023-01-01", to: "2025-01-01" }) } }
+    } }"#;
+    app.take_statements();
+    app.data(q, json!({ "first": 3 })).await;
+    let few = app.take_statements();
+    let d = app.data(q, json!({ "first": 60 })).await;
+    assert_eq!(app.take_statements(), few, "one statement per figure, whatever the page size");
+
+    let r = &d["region"];
+    for s in r["stations"]["nodes"].as_array().unwrap() {
+        let id = common::uuid_of(&s["id"], "Station");
+        let n = common::scalar(
+            &app,
+            "SELECT CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS n FROM service_records WHERE station_id = $1 AND deleted_at IS NULL",
+            vec![id.into()],
+        )
+        .await;
+        assert_eq!(s["personTimes"], json!({ "value": n, "withheld": null }));
+    }
+    for w in r["socialWorkers"]["nodes"].as_array().unwrap() {
+        let id = common::uuid_of(&w["id"], "SocialWorker");
+        let n = common::scalar(
+            &app,
+            "SELECT CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS n FROM service_records WHERE social_worker_id = $1 AND deleted_at IS NULL",
+            vec![id.into()],
+        )
+        .await;
+        assert_eq!(w["personTimes"]["value"], n);
+    }
+    let mut hours = 0.0;
+    for t in r["volunteerTeams"]["nodes"].as_array().unwrap() {
+        assert_eq!(t["memberCount"], t["members"]["totalCount"]);
+        let id = common::uuid_of(&t["id"], "VolunteerTeam");
+        let minutes = common::scalar(
+            &app,
+            "SELECT CAST(COALESCE(SUM(service_minutes), 0) AS BIGINT) AS n FROM volunteer_ledger_entries WHERE volunteer_team_id = $1 AND deleted_at IS NULL",
+            vec![id.into()],
+        )
+        .await;
+        assert_eq!(t["serviceHours"], minutes as f64 / 60.0);
+        hours += minutes as f64;
+    }
+    assert!(hours > 0.0, "the demo teams log service");
+
+    // A station with service to 1 to 4 clients: exact for ADMIN and its own staff, withheld
+    // from a portal.
+    let small = common::scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM (SELECT station_id FROM service_records WHERE deleted_at IS NULL AND served_on >= '2023-01-01' AND served_on < '2025-01-01' GROUP BY station_id HAVING COUNT(DISTINCT client_id) BETWEEN 1 AND 4) t",
+        vec![],
+    )
+    .await;
+    assert!(small > 0, "the demo data have stations serving 1 to 4 clients");
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT station_id FROM service_records WHERE deleted_at IS NULL AND served_on >= '2023-01-01' AND served_on < '2025-01-01' GROUP BY station_id HAVING COUNT(DISTINCT client_id) BETWEEN 1 AND 4 ORDER BY station_id LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let station: Uuid = row.try_get("", "station_id").unwrap();
+    let q = r#"query($id: ID!) { station(id: $id) { personTimes(period: { from: "2023-01-01", to: "2025-01-01" }) { value withheld } } }"#;
+    let id = common::gid("Station", station);
+    let portal = app.data_as(Some(&token_with("PORTAL", |_| {})), q, json!({ "id": id })).await;
+    assert_eq!(portal["station"]["personTimes"], json!({ "value": null, "withheld": "SMALL_CELL" }));
+    let staff = token_with("STATION_STAFF", |c| c.station = Some(station.to_string()));
+    let own = app.data_as(Some(&staff), q, json!({ "id": id })).await;
+    assert!(own["station"]["personTimes"]["value"].as_i64().is_some(), "{own}");
 });

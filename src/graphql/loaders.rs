@@ -183,40 +183,41 @@ impl Loader<LedgerTotalsOf> for StoreLoader {
     }
 }
 
-/// A group of statistics figures of one subtree (significant code prefix) and period.
+/// A group of statistics figures of one subtree (significant code prefix) or record, and
+/// period.
 pub struct FigureKey<F: Figures> {
-    pub prefix: String,
+    pub key: F::Key,
     pub period: Period,
     _figures: std::marker::PhantomData<fn() -> F>,
 }
 
 impl<F: Figures> FigureKey<F> {
     /// The key of `F` for a subtree and period (the period is dropped for stock figures).
-    pub fn new(prefix: String, period: Period) -> Self {
+    pub fn new(key: F::Key, period: Period) -> Self {
         let period = if F::STOCK { Period::STOCK } else { period };
-        FigureKey { prefix, period, _figures: std::marker::PhantomData }
+        FigureKey { key, period, _figures: std::marker::PhantomData }
     }
 }
 
-key_impls!(FigureKey<F: Figures>, prefix, period, _figures);
+key_impls!(FigureKey<F: Figures>, key, period, _figures);
 
 impl<F: Figures> Loader<FigureKey<F>> for StoreLoader {
     type Value = F::Value;
     type Error = Arc<StoreError>;
 
-    /// One computation per (period, prefix length): the prefixes of a `regionStatistics` over
-    /// all counties of a prefecture share one statement.
+    /// One computation per (period, class): the prefixes of a `regionStatistics` over all
+    /// counties of a prefecture share one statement, as do the stations of a page.
     async fn load(&self, keys: &[FigureKey<F>]) -> LoadResult<FigureKey<F>, F::Value> {
-        let mut groups: HashMap<(Period, usize), Vec<String>> = HashMap::new();
+        let mut groups: HashMap<(Period, usize), Vec<F::Key>> = HashMap::new();
         for k in keys {
-            groups.entry((k.period, k.prefix.len())).or_default().push(k.prefix.clone());
+            groups.entry((k.period, F::class(&k.key))).or_default().push(k.key.clone());
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for ((period, _), prefixes) in groups {
-            let mut found = F::compute(&self.db, &prefixes, period).await?;
-            for prefix in prefixes {
-                let value = found.remove(&prefix).unwrap_or_default();
-                out.insert(FigureKey::new(prefix, period), value);
+        for ((period, _), batch) in groups {
+            let mut found = F::compute(&self.db, &batch, period).await?;
+            for key in batch {
+                let value = found.remove(&key).unwrap_or_default();
+                out.insert(FigureKey::new(key, period), value);
             }
         }
         Ok(out)

@@ -5,7 +5,7 @@ use entity::social_worker as m;
 use entity::station_assignment;
 
 use super::audit::{self, PersonIdentity, contact};
-use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
+use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::context::RequestData;
 use super::enums::{AssignmentRole, CertificateLevel, Gender};
@@ -18,9 +18,11 @@ use super::region::Region;
 use super::scalars::Date;
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::station::Station;
+use super::statistics::{self, ProtectedFigure};
 use crate::domain::masking;
 use crate::store;
 use crate::store::project::{ParticipantProjects, SocialWorkerParty};
+use crate::store::statistics as figures;
 
 /// 社会工作者 A social worker. Phone and ID number are personal data and come masked.
 pub struct SocialWorker(pub m::Model);
@@ -150,6 +152,14 @@ impl SocialWorker {
         let args = PageArgs { first, after, last, before };
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<SocialWorkerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
+    /// Person-times served (服务人次) by this worker in `period`, a half-open range
+    /// `[from, to)` of China Standard Time dates (both ends required). Withheld
+    /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
+    /// records of the worker's region. Errors: `INVALID_ARGUMENT` for a bad period.
+    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
+        let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, None);
+        statistics::person_times::<figures::WorkerService>(ctx, self.0.id, period, access).await
     }
     /// Services the worker delivered.
     async fn service_records(

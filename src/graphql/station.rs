@@ -6,8 +6,9 @@ use uuid::Uuid;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
 use super::client::{Client, ClientFilter, ClientOrder};
-use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
+use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
+use super::context::RequestData;
 use super::enums::{StationLevel, StationStatus};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
@@ -17,8 +18,10 @@ use super::region::Region;
 use super::scalars::{Date, Yuan};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
+use super::statistics::{self, ProtectedFigure};
 use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
 use crate::store;
+use crate::store::statistics as figures;
 
 /// 社工站 A social-work station: a guidance centre, county general station, township or
 /// street station, village or community room, or neighbourhood point.
@@ -205,6 +208,14 @@ impl Station {
         let args = PageArgs { first, after, last, before };
         let filter = ClientFilter::parse(filter)?;
         related::<store::client::StationClients, _>(ctx, self.0.id, filter, ClientOrder::sort(order_by), args).await
+    }
+    /// Person-times served (服务人次) by this station in `period`, a half-open range
+    /// `[from, to)` of China Standard Time dates (both ends required). Withheld
+    /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
+    /// station's service records. Errors: `INVALID_ARGUMENT` for a bad period.
+    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
+        let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, Some(self.0.id));
+        statistics::person_times::<figures::StationService>(ctx, self.0.id, period, access).await
     }
     /// Services the station delivered.
     async fn service_records(

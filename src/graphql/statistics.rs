@@ -102,7 +102,7 @@ struct Subject {
 }
 
 impl Subject {
-    async fn load<F: Figures>(&self, ctx: &Context<'_>) -> ApiResult<F::Value> {
+    async fn load<F: Figures<Key = String>>(&self, ctx: &Context<'_>) -> ApiResult<F::Value> {
         let data = RequestData::of(ctx)?;
         let key = FigureKey::<F>::new(self.prefix.clone(), self.period);
         Ok(data.loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or_default())
@@ -721,6 +721,33 @@ pub struct LinkageStatistics {
     pub volunteers: i64,
     /// Charity resources taking part in projects or received.
     pub charity_resources: i64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures of single records
+
+/// A figure of one record (station, worker, team) for `period`, batched over the records of
+/// a page.
+pub async fn record_figure<F: Figures<Key = uuid::Uuid>>(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+    period: Period,
+) -> ApiResult<F::Value> {
+    let data = RequestData::of(ctx)?;
+    Ok(data.loader.load_one(FigureKey::<F>::new(id, period)).await.map_err(ApiError::from)?.unwrap_or_default())
+}
+
+/// Person-times (服务人次) of one record's service in `period`, withheld when computed from 1
+/// to 4 clients and `access` is `Published`.
+pub async fn person_times<F: Figures<Key = uuid::Uuid, Value = Cell>>(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+    period: DateRange,
+    access: StatisticsAccess,
+) -> ApiResult<ProtectedFigure> {
+    let period = parse_period(period, "period")?;
+    let c = record_figure::<F>(ctx, id, period).await?;
+    Ok(access.cell(Publication::Published, c.value, c.clients).into())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::volunteer_team as m;
 
-use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
+use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
@@ -12,9 +12,11 @@ use super::project::{Project, ProjectFilter};
 use super::region::Region;
 use super::scalars::Date;
 use super::station::Station;
+use super::statistics;
 use super::volunteer::{Volunteer, VolunteerFilter};
 use crate::store;
 use crate::store::project::{ParticipantProjects, VolunteerTeamParty};
+use crate::store::statistics::{self as figures, Period};
 
 /// 志愿服务队 A volunteer team.
 pub struct VolunteerTeam(pub m::Model);
@@ -78,6 +80,18 @@ impl VolunteerTeam {
     /// The organisation the team belongs to.
     async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Option<Organization>> {
         by_key::<entity::organization::Entity, _>(ctx, self.0.organization_id).await
+    }
+    /// Current members: volunteers with a membership not ended.
+    async fn member_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        statistics::record_figure::<figures::TeamMembers>(ctx, self.0.id, Period::STOCK).await
+    }
+    /// Hours of volunteer service logged for this team in `period`, a half-open range
+    /// `[from, to)` of China Standard Time dates (both ends required; ledger minutes / 60).
+    /// Errors: `INVALID_ARGUMENT` for a bad period.
+    async fn service_hours(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<f64> {
+        let period = statistics::parse_period(period, "period")?;
+        let minutes = statistics::record_figure::<figures::TeamServiceMinutes>(ctx, self.0.id, period).await?;
+        Ok(minutes as f64 / 60.0)
     }
     /// Current members.
     async fn members(

@@ -80,6 +80,17 @@ impl Scope {
         }
     }
 
+    /// What the caller sees of figures computed from the records of one row located in
+    /// `region` (a 12-digit code): as [`Self::statistics_access`], and everything for the
+    /// staff of `station` when the row is that station.
+    pub fn record_statistics_access(&self, region: &str, station: Option<Uuid>) -> StatisticsAccess {
+        match (self, DivisionCode::parse(region)) {
+            (Scope::Station(own), _) if Some(*own) == station => StatisticsAccess::Full,
+            (_, Ok(code)) => self.statistics_access(&code),
+            (_, Err(_)) => StatisticsAccess::Published,
+        }
+    }
+
     /// Whether rows may be returned at all (false for PUBLIC, which sees only counts).
     pub fn returns_rows(&self) -> bool {
         *self != Scope::CountsOnly

@@ -30,10 +30,12 @@ use entity::social_worker::CertificateLevel;
 use entity::station::{StationLevel, StationStatus};
 use entity::{
     case_file, charity_resource, client, client_category, project, project_participant, service_record, social_worker,
-    station, volunteer, volunteer_ledger_entry, volunteer_team,
+    station, volunteer, volunteer_ledger_entry, volunteer_team, volunteer_team_membership,
 };
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement, UnionType};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult};
+
+use uuid::Uuid;
 
 use super::StoreError;
 
@@ -57,19 +59,26 @@ impl Period {
     }
 }
 
-/// A group of figures computed together, for many subtrees in one statement (or a few).
+/// A group of figures computed together, for many subtrees (or records) in one statement (or
+/// a few).
 ///
-/// `prefixes` are significant code prefixes of one length (`5223` for 黔西南州); the result
-/// maps each prefix with any rows to its value (absent prefixes have no rows).
+/// Region figures take significant code prefixes of one length (`5223` for 黔西南州); the
+/// result maps each key with any rows to its value (absent keys have no rows).
 pub trait Figures: Send + Sync + 'static {
+    /// What the figures are of: a subtree's significant code prefix, or a record's id.
+    type Key: Clone + Eq + std::hash::Hash + Send + Sync + 'static;
     type Value: Clone + Default + Send + Sync + 'static;
     /// Stock figures describe the current records and ignore the period.
     const STOCK: bool = false;
+    /// Keys computed together must share this class (prefixes: their length).
+    fn class(_key: &Self::Key) -> usize {
+        0
+    }
     fn compute<C: ConnectionTrait>(
         db: &C,
-        prefixes: &[String],
+        keys: &[Self::Key],
         period: Period,
-    ) -> impl Future<Output = Result<HashMap<String, Self::Value>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>, StoreError>> + Send;
 }
 
 /// A count and the number of distinct clients it is computed from (the basis of small-cell
@@ -167,6 +176,10 @@ pub struct StationCounts(pub HashMap<(StationLevel, StationStatus), (i64, i64)>)
 
 impl Figures for StationCounts {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     const STOCK: bool = true;
     async fn compute<C: ConnectionTrait>(
         db: &C,
@@ -200,6 +213,10 @@ pub struct CoverageCounts(pub u64, pub u64);
 
 impl Figures for CoverageCounts {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     const STOCK: bool = true;
     async fn compute<C: ConnectionTrait>(
         db: &C,
@@ -220,6 +237,10 @@ pub struct WorkerCounts(pub Vec<(CertificateLevel, Option<i32>, Option<i32>, i64
 
 impl Figures for WorkerCounts {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     const STOCK: bool = true;
     async fn compute<C: ConnectionTrait>(
         db: &C,
@@ -261,6 +282,10 @@ pub struct VolunteerCounts {
 
 impl Figures for VolunteerCounts {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     const STOCK: bool = true;
     async fn compute<C: ConnectionTrait>(
         db: &C,
@@ -315,6 +340,10 @@ pub struct LedgerTotals {
 
 impl Figures for LedgerTotals {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
@@ -394,6 +423,10 @@ pub struct ServiceTotals {
 
 impl Figures for ServiceTotals {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
@@ -411,7 +444,11 @@ macro_rules! service_breakdown {
         pub struct $name(pub HashMap<$key, Cell>);
 
         impl Figures for $name {
+            type Key = String;
             type Value = Self;
+            fn class(prefix: &String) -> usize {
+                prefix.len()
+            }
             async fn compute<C: ConnectionTrait>(
                 db: &C,
                 prefixes: &[String],
@@ -479,6 +516,10 @@ pub struct ClientCounts {
 
 impl Figures for ClientCounts {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     const STOCK: bool = true;
     async fn compute<C: ConnectionTrait>(
         db: &C,
@@ -574,6 +615,10 @@ fn running_projects(period: Period, region: Condition) -> SelectStatement {
 
 impl Figures for ProjectTotals {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
@@ -605,6 +650,10 @@ pub struct CharityTotals(pub HashMap<(CharityKind, Option<MatchingLevel>), (i64,
 
 impl Figures for CharityTotals {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
@@ -703,6 +752,10 @@ async fn distinct_participants<C: ConnectionTrait>(
 
 impl Figures for Linkage {
     type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
@@ -798,6 +851,132 @@ impl Figures for Linkage {
             for (prefix, n) in counts {
                 *field(out.entry(prefix).or_default()) = n;
             }
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures of single records (stations, workers, teams), batched over the records of a page
+
+/// Service records of the period whose `column` (a record id) is one of `ids`: per id,
+/// person-times and the distinct clients they are computed from.
+async fn service_by<C: ConnectionTrait>(
+    db: &C,
+    column: service_record::Column,
+    ids: &[Uuid],
+    period: Period,
+) -> Result<HashMap<Uuid, Cell>, StoreError> {
+    use service_record::Column as S;
+    let stmt = Query::select()
+        .expr_as(col(column), "owner")
+        .expr_as(sum(col(S::PersonTimes)), "person_times")
+        .expr_as(count_distinct(col(S::ClientId)), "clients")
+        .from(service_record::Entity)
+        .and_where(live(S::DeletedAt))
+        .and_where(col(column).is_in(ids.iter().copied()))
+        .cond_where(period.contains(col(S::ServedOn)))
+        .add_group_by([col(column)])
+        .to_owned();
+    let mut out = HashMap::new();
+    for row in db.query_all(&stmt).await? {
+        let owner: Uuid = row.try_get("", "owner")?;
+        out.insert(owner, Cell { value: get_i64(&row, "person_times")?, clients: get_i64(&row, "clients")? });
+    }
+    Ok(out)
+}
+
+/// Service delivered at each station in the period (服务人次 and distinct clients).
+pub struct StationService;
+
+impl Figures for StationService {
+    type Key = Uuid;
+    type Value = Cell;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+        period: Period,
+    ) -> Result<HashMap<Uuid, Cell>, StoreError> {
+        service_by(db, service_record::Column::StationId, ids, period).await
+    }
+}
+
+/// Service delivered by each social worker in the period (服务人次 and distinct clients).
+pub struct WorkerService;
+
+impl Figures for WorkerService {
+    type Key = Uuid;
+    type Value = Cell;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+        period: Period,
+    ) -> Result<HashMap<Uuid, Cell>, StoreError> {
+        service_by(db, service_record::Column::SocialWorkerId, ids, period).await
+    }
+}
+
+/// Current members of each volunteer team: live memberships not left, of live volunteers.
+pub struct TeamMembers;
+
+impl Figures for TeamMembers {
+    type Key = Uuid;
+    type Value = i64;
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+        _period: Period,
+    ) -> Result<HashMap<Uuid, i64>, StoreError> {
+        use volunteer_team_membership::Column as M;
+        let team = col((volunteer_team_membership::Entity, M::VolunteerTeamId));
+        let stmt = Query::select()
+            .expr_as(team.clone(), "owner")
+            .expr_as(count_distinct(col((volunteer_team_membership::Entity, M::VolunteerId))), "n")
+            .from(volunteer_team_membership::Entity)
+            .inner_join(
+                volunteer::Entity,
+                col((volunteer::Entity, volunteer::Column::Id))
+                    .equals((volunteer_team_membership::Entity, M::VolunteerId)),
+            )
+            .and_where(live((volunteer_team_membership::Entity, M::DeletedAt)))
+            .and_where(col((volunteer_team_membership::Entity, M::LeftOn)).is_null())
+            .and_where(live((volunteer::Entity, volunteer::Column::DeletedAt)))
+            .and_where(team.clone().is_in(ids.iter().copied()))
+            .add_group_by([team])
+            .to_owned();
+        let mut out = HashMap::new();
+        for row in db.query_all(&stmt).await? {
+            out.insert(row.try_get::<Uuid>("", "owner")?, get_i64(&row, "n")?);
+        }
+        Ok(out)
+    }
+}
+
+/// Volunteer service minutes logged for each team in the period (ledger entries naming it).
+pub struct TeamServiceMinutes;
+
+impl Figures for TeamServiceMinutes {
+    type Key = Uuid;
+    type Value = i64;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        ids: &[Uuid],
+        period: Period,
+    ) -> Result<HashMap<Uuid, i64>, StoreError> {
+        use volunteer_ledger_entry::Column as L;
+        let stmt = Query::select()
+            .expr_as(col(L::VolunteerTeamId), "owner")
+            .expr_as(sum(col(L::ServiceMinutes)), "minutes")
+            .from(volunteer_ledger_entry::Entity)
+            .and_where(live(L::DeletedAt))
+            .and_where(col(L::VolunteerTeamId).is_in(ids.iter().copied()))
+            .cond_where(period.contains(col(L::ServedOn)))
+            .add_group_by([col(L::VolunteerTeamId)])
+            .to_owned();
+        let mut out = HashMap::new();
+        for row in db.query_all(&stmt).await? {
+            out.insert(row.try_get::<Uuid>("", "owner")?, get_i64(&row, "minutes")?);
         }
         Ok(out)
     }
