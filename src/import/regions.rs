@@ -306,7 +306,9 @@ pub async fn import_regions_dir_with(
     options: &ImportOptions,
 ) -> Result<ImportCounts, ImportError> {
     let sources = sources_in(dir)?;
-    import_sources(db, &sources, progress, options).await
+    let counts = import_sources(db, &sources, progress, options).await?;
+    crate::db::analyze(db).await;
+    Ok(counts)
 }
 
 /// Imports the 2023 code list compiled into the binary (`data/regions/`: all provinces,
@@ -337,7 +339,9 @@ pub async fn import_shipped_regions_with(
             gzip: false,
         })
         .collect();
-    import_sources(db, &sources, progress, options).await
+    let counts = import_sources(db, &sources, progress, options).await?;
+    crate::db::analyze(db).await;
+    Ok(counts)
 }
 
 /// Whether `regions` has no row at all (soft-deleted rows count as rows). `serve` loads the

@@ -318,6 +318,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, SeedError
     let summary = DemoSummary::counted(SeedOutcome::Created, &rows);
     insert_rows(&txn, rows).await?;
     txn.commit().await?;
+    crate::db::analyze(db).await;
     Ok(summary)
 }
 
