@@ -24,6 +24,9 @@ pub struct Model {
     pub reason: Option<String>,
     /// The request's `x-request-id`.
     pub request_id: Option<String>,
+    /// For writes: a JSON object `{"field": {"old": …, "new": …}}` of the changed fields,
+    /// sensitive values masked; `None` for reveals.
+    pub changes: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -12,6 +12,8 @@
 //! - [`Yuan`]: money as integer fen (分).
 //! - [`masking`]: PIPL (个人信息保护法) masking, one rule per kind of value.
 //! - [`time`]: UTC instants and China Standard Time calendar dates.
+//! - [`roster`]: roster records from other systems (volunteers, workers, teams,
+//!   organisations), parsed once for sync and import.
 //! - [`disclosure`]: statistical disclosure control of aggregates (small cells, published
 //!   figures).
 
@@ -20,6 +22,7 @@ pub mod division;
 pub mod identity;
 pub mod masking;
 pub mod money;
+pub mod roster;
 pub mod time;
 
 mod error;

@@ -23,10 +23,11 @@ pub mod service_record;
 pub mod social_worker;
 pub mod station;
 pub mod statistics;
+pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use context::RequestData;
 
@@ -49,7 +50,7 @@ pub struct Query(
 );
 
 /// The civlink schema type.
-pub type CivlinkSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type CivlinkSchema = Schema<Query, sync::Mutation, EmptySubscription>;
 
 /// Limits applied to every request before it runs.
 #[derive(Debug, Clone)]
@@ -68,7 +69,7 @@ impl Default for Limits {
 
 /// Builds the schema. Per-request data ([`RequestData`]) is attached by the caller.
 pub fn build_schema(limits: &Limits) -> CivlinkSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), sync::Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()

@@ -21,8 +21,7 @@ use entity::{
     volunteer_team_membership,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, Iterable,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use super::SeedError;
@@ -30,6 +29,7 @@ use super::atlas::Atlas;
 use super::build::{Area, Rows, World};
 use super::places;
 use super::synth::Synth;
+use crate::store::write::insert_chunked;
 
 /// `source` of every demo record that has one (external ids are `<place>-<kind>-<n>`).
 pub const SOURCE: &str = super::build::SOURCE;
@@ -183,10 +183,6 @@ pub const CREATED_AT: DateTime<Utc> = match DateTime::<Utc>::from_timestamp(1_73
 
 /// Millisecond timestamp of the first demo id; each further id adds one millisecond.
 const ID_BASE_MS: u64 = 1_735_660_800_000;
-
-/// Largest number of bind parameters per insert statement: SQLite allows 32,766, PostgreSQL
-/// 65,535.
-const MAX_BIND_PARAMETERS: usize = 30_000;
 
 /// What [`seed_demo`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,22 +345,22 @@ fn build(atlas: &Atlas) -> Result<Rows, SeedError> {
 
 async fn insert_rows<C: ConnectionTrait>(db: &C, mut rows: Rows) -> Result<(), DbErr> {
     normalize_names(&mut rows);
-    insert::<organization::Entity, _>(db, rows.organizations).await?;
-    insert::<station::Entity, _>(db, rows.stations).await?;
-    insert::<social_worker::Entity, _>(db, rows.social_workers).await?;
-    insert::<station_assignment::Entity, _>(db, rows.station_assignments).await?;
-    insert::<volunteer_team::Entity, _>(db, rows.volunteer_teams).await?;
-    insert::<volunteer::Entity, _>(db, rows.volunteers).await?;
-    insert::<volunteer_team_membership::Entity, _>(db, rows.volunteer_team_memberships).await?;
-    insert::<client::Entity, _>(db, rows.clients).await?;
-    insert::<client_category::Entity, _>(db, rows.client_categories).await?;
-    insert::<case_file::Entity, _>(db, rows.case_files).await?;
-    insert::<project::Entity, _>(db, rows.projects).await?;
-    insert::<project_station::Entity, _>(db, rows.project_stations).await?;
-    insert::<charity_resource::Entity, _>(db, rows.charity_resources).await?;
-    insert::<project_participant::Entity, _>(db, rows.project_participants).await?;
-    insert::<service_record::Entity, _>(db, rows.service_records).await?;
-    insert::<volunteer_ledger_entry::Entity, _>(db, rows.volunteer_ledger_entries).await?;
+    insert_chunked::<organization::Entity, _>(db, rows.organizations).await?;
+    insert_chunked::<station::Entity, _>(db, rows.stations).await?;
+    insert_chunked::<social_worker::Entity, _>(db, rows.social_workers).await?;
+    insert_chunked::<station_assignment::Entity, _>(db, rows.station_assignments).await?;
+    insert_chunked::<volunteer_team::Entity, _>(db, rows.volunteer_teams).await?;
+    insert_chunked::<volunteer::Entity, _>(db, rows.volunteers).await?;
+    insert_chunked::<volunteer_team_membership::Entity, _>(db, rows.volunteer_team_memberships).await?;
+    insert_chunked::<client::Entity, _>(db, rows.clients).await?;
+    insert_chunked::<client_category::Entity, _>(db, rows.client_categories).await?;
+    insert_chunked::<case_file::Entity, _>(db, rows.case_files).await?;
+    insert_chunked::<project::Entity, _>(db, rows.projects).await?;
+    insert_chunked::<project_station::Entity, _>(db, rows.project_stations).await?;
+    insert_chunked::<charity_resource::Entity, _>(db, rows.charity_resources).await?;
+    insert_chunked::<project_participant::Entity, _>(db, rows.project_participants).await?;
+    insert_chunked::<service_record::Entity, _>(db, rows.service_records).await?;
+    insert_chunked::<volunteer_ledger_entry::Entity, _>(db, rows.volunteer_ledger_entries).await?;
     Ok(())
 }
 
@@ -379,24 +375,4 @@ fn normalize_names(rows: &mut Rows) {
     rows.volunteers.iter_mut().for_each(|r| r.name = normalize(&r.name));
     rows.clients.iter_mut().for_each(|r| r.name = normalize(&r.name));
     rows.projects.iter_mut().for_each(|r| r.name = normalize(&r.name));
-}
-
-/// Inserts `rows` in multi-row statements of at most [`MAX_BIND_PARAMETERS`] values. Parents
-/// precede children in `rows` (stations), so every chunk's foreign keys are already there.
-async fn insert<E, C>(db: &C, rows: Vec<E::Model>) -> Result<(), DbErr>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-    E::ActiveModel: ActiveModelTrait<Entity = E>,
-    E::Model: IntoActiveModel<E::ActiveModel>,
-{
-    let columns = E::Column::iter().count().max(1);
-    let per_statement = (MAX_BIND_PARAMETERS / columns).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<E::ActiveModel> =
-            rows.by_ref().take(per_statement).map(IntoActiveModel::into_active_model).collect();
-        E::insert_many(chunk).exec_without_returning(db).await?;
-    }
-    Ok(())
 }

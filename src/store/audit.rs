@@ -92,6 +92,7 @@ where
         fields: Set(fields.join(",")),
         reason: Set(Some(reason.to_owned())),
         request_id: Set(Some(actor.request_id.clone())),
+        changes: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),

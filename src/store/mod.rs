@@ -9,6 +9,7 @@ pub mod page;
 pub mod relations;
 pub mod scope;
 pub mod text;
+pub mod write;
 
 pub mod charity_resource;
 pub mod client;
@@ -19,6 +20,7 @@ pub mod service_record;
 pub mod social_worker;
 pub mod station;
 pub mod statistics;
+pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
 

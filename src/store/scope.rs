@@ -91,6 +91,21 @@ impl Scope {
         }
     }
 
+    /// Whether the caller may sync rosters of `source`, and the division its records must
+    /// lie in (`None`: anywhere). ADMIN: any source; SYNC_CLIENT: its own source only;
+    /// CIVIL_AFFAIRS: any source, records in its region. Errors: why not (for `FORBIDDEN`).
+    pub fn sync_region(&self, source: &str) -> Result<Option<DivisionCode>, &'static str> {
+        match self {
+            Scope::All => Ok(None),
+            Scope::Source(own) if own == source => Ok(None),
+            Scope::Source(_) => Err("a SYNC_CLIENT token may write only the source named in its `source` claim"),
+            Scope::Region(code) => Ok(Some(code.clone())),
+            Scope::CountsOnly | Scope::Portal | Scope::Station(_) => {
+                Err("roster sync needs an ADMIN, SYNC_CLIENT or CIVIL_AFFAIRS token")
+            }
+        }
+    }
+
     /// Whether rows may be returned at all (false for PUBLIC, which sees only counts).
     pub fn returns_rows(&self) -> bool {
         *self != Scope::CountsOnly

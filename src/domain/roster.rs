@@ -1,0 +1,594 @@
+//! Roster records from other systems (the national volunteer system, county HR sheets,
+//! agency systems): one parse per kind, shared by the GraphQL sync mutations and the
+//! spreadsheet importer, so a value is accepted or refused the same way on every path.
+//!
+//! A raw record holds what the caller sent (trimmed strings, optional fields); `parse` turns it
+//! into a typed record or the list of every problem found, each naming its field. Parsing is
+//! pure: whether a division code exists or a team external id is known is checked by the
+//! store, against the database.
+
+use chrono::{Datelike, NaiveDate};
+use entity::Gender;
+use entity::organization::OrganizationKind;
+use entity::social_worker::CertificateLevel;
+use entity::volunteer::IdDocumentType;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{CitizenId, CreditCode, DivisionCode, DomainError, Phone};
+
+/// Longest external id accepted, in characters.
+pub const MAX_EXTERNAL_ID: usize = 64;
+/// Longest name accepted, in characters.
+pub const MAX_NAME: usize = 100;
+/// Longest other free text (numbers, skills, contact names), in characters.
+pub const MAX_TEXT: usize = 200;
+
+/// A problem with one field of one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field, e.g. `["records", "3", "idNumber"]` once placed in a batch.
+    pub field: Vec<String>,
+    pub message: String,
+    /// Stable code: `REQUIRED`, `TOO_LONG`, `OUT_OF_RANGE`, `INVALID_CITIZEN_ID`, …
+    pub code: &'static str,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        FieldError { field: vec![field.to_owned()], message: message.into(), code }
+    }
+
+    fn domain(field: &str, e: DomainError) -> Self {
+        FieldError::new(field, e.code(), format!("{field}: {}", e.message()))
+    }
+}
+
+/// Whether a rule that other systems break in practice is enforced or only warned about.
+/// GB 32100 credit codes of early pilots fail their check digit yet are legal (DOMAIN.md):
+/// the API rejects them, imports from other systems warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    Reject,
+    Warn,
+}
+
+/// Collects the errors of one record while parsing its fields.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        r.map_err(|e| self.add(e)).ok()
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
+        match value {
+            Some(v) if self.0.is_empty() => Ok(v),
+            _ => Err(self.0),
+        }
+    }
+}
+
+/// Trimmed, NFKC-normalised, non-empty text of at most `max` characters (names are stored
+/// NFKC-normalised, README "Text matching").
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v: String = value.trim().nfkc().collect();
+    if v.is_empty() {
+        return Err(FieldError::new(field, "REQUIRED", format!("{field}: must not be empty")));
+    }
+    if v.chars().count() > max {
+        return Err(FieldError::new(field, "TOO_LONG", format!("{field}: at most {max} characters")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "INVALID_TEXT", format!("{field}: contains control characters")));
+    }
+    Ok(v)
+}
+
+/// Like [`required_text`] for an optional field: absent or blank is `None`.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => required_text(field, v, max).map(Some),
+    }
+}
+
+fn external_id(value: &str) -> Result<String, FieldError> {
+    required_text("externalId", value, MAX_EXTERNAL_ID)
+}
+
+fn division(field: &str, value: &str) -> Result<DivisionCode, FieldError> {
+    DivisionCode::parse(value).map_err(|e| FieldError::domain(field, e))
+}
+
+fn phone(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => Phone::parse(v).map(|p| Some(p.as_str().to_owned())).map_err(|e| FieldError::domain(field, e)),
+    }
+}
+
+fn citizen_id(field: &str, value: Option<&str>, today: NaiveDate) -> Result<Option<CitizenId>, FieldError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => CitizenId::parse(v, today).map(Some).map_err(|e| FieldError::domain(field, e)),
+    }
+}
+
+/// The gender given, else the one a citizen ID number encodes (odd sequence = male), else
+/// `UNKNOWN`.
+fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Gender {
+    given.unwrap_or_else(|| match id {
+        Some(id) if id.is_male() => Gender::Male,
+        Some(_) => Gender::Female,
+        None => Gender::Unknown,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A volunteer as another system sends it.
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerInput {
+    pub external_id: String,
+    pub name: String,
+    pub gender: Option<Gender>,
+    /// Default `RESIDENT_ID` when an ID number is given.
+    pub id_document_type: Option<IdDocumentType>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub volunteer_number: Option<String>,
+    pub skills: Vec<String>,
+    pub region_code: String,
+    /// External ids (same source) of the teams the volunteer is a member of; `None` leaves
+    /// memberships as they are.
+    pub team_external_ids: Option<Vec<String>>,
+}
+
+/// A parsed volunteer record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolunteerRecord {
+    pub external_id: String,
+    pub name: String,
+    pub gender: Gender,
+    pub id_document_type: IdDocumentType,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub volunteer_number: Option<String>,
+    /// Skills joined by `;` (the stored form).
+    pub skills: Option<String>,
+    pub region_code: DivisionCode,
+    pub team_external_ids: Option<Vec<String>>,
+}
+
+impl VolunteerInput {
+    /// Errors: every problem of the record (a citizen ID is checked per GB 11643-1999 when the
+    /// document type is `RESIDENT_ID`; other documents: 1-32 letters and digits).
+    pub fn parse(&self, today: NaiveDate) -> Result<VolunteerRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let external_id = p.take(external_id(&self.external_id));
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let doc = self.id_document_type.unwrap_or(IdDocumentType::ResidentId);
+        let (id_number, citizen) = match doc {
+            IdDocumentType::ResidentId => {
+                let id = p.take(citizen_id("idNumber", self.id_number.as_deref(), today)).flatten();
+                (id.as_ref().map(|i| i.as_str().to_owned()), id)
+            }
+            _ => {
+                let v = p.take(optional_text("idNumber", self.id_number.as_deref(), 32)).flatten();
+                if let Some(v) = &v
+                    && !v.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    p.add(FieldError::new("idNumber", "INVALID_ID_NUMBER", "idNumber: letters and digits only"));
+                }
+                (v.map(|v| v.to_ascii_uppercase()), None)
+            }
+        };
+        let phone = p.take(phone("phone", self.phone.as_deref()));
+        let volunteer_number = p.take(optional_text("volunteerNumber", self.volunteer_number.as_deref(), 64));
+        let mut skills = Vec::new();
+        for s in &self.skills {
+            if let Some(Some(s)) = p.take(optional_text("skills", Some(s), 50)) {
+                if s.contains(';') {
+                    p.add(FieldError::new("skills", "INVALID_TEXT", "skills: a skill may not contain `;`"));
+                }
+                skills.push(s);
+            }
+        }
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let mut teams = None;
+        if let Some(ids) = &self.team_external_ids {
+            let mut out = Vec::new();
+            for t in ids {
+                if let Some(t) = p.take(required_text("teamExternalIds", t, MAX_EXTERNAL_ID))
+                    && !out.contains(&t)
+                {
+                    out.push(t);
+                }
+            }
+            out.sort();
+            teams = Some(out);
+        }
+        let record = (|| {
+            Some(VolunteerRecord {
+                external_id: external_id?,
+                name: name?,
+                gender: gender(self.gender, citizen.as_ref()),
+                id_document_type: doc,
+                id_number,
+                phone: phone?,
+                volunteer_number: volunteer_number?,
+                skills: (!skills.is_empty()).then(|| skills.join(";")),
+                region_code: region_code?,
+                team_external_ids: teams,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A social worker as another system sends it.
+#[derive(Debug, Clone, Default)]
+pub struct SocialWorkerInput {
+    pub external_id: String,
+    pub name: String,
+    pub gender: Option<Gender>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    /// Default `NONE`.
+    pub certificate_level: Option<CertificateLevel>,
+    pub certificate_number: Option<String>,
+    pub certificate_year: Option<i32>,
+    /// External id (same source) of the employing organisation.
+    pub employer_external_id: Option<String>,
+    pub pay_post: Option<i32>,
+    pub pay_grade: Option<i32>,
+    pub region_code: String,
+}
+
+/// A parsed social worker record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocialWorkerRecord {
+    pub external_id: String,
+    pub name: String,
+    pub gender: Gender,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub certificate_level: CertificateLevel,
+    pub certificate_number: Option<String>,
+    pub certificate_year: Option<i32>,
+    pub employer_external_id: Option<String>,
+    pub pay_post: Option<i32>,
+    pub pay_grade: Option<i32>,
+    pub region_code: DivisionCode,
+}
+
+/// First year of the national social-work certificate examination (2008).
+pub const FIRST_CERTIFICATE_YEAR: i32 = 2008;
+
+impl SocialWorkerInput {
+    /// Errors: every problem of the record. Pay post 1-3 and grade 1-12 ("3 posts, 12
+    /// grades", 3岗12级) come together or not at all; a certificate year lies between 2008 and
+    /// this year, and needs a certificate level other than `NONE`.
+    pub fn parse(&self, today: NaiveDate) -> Result<SocialWorkerRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let external_id = p.take(external_id(&self.external_id));
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let citizen = p.take(citizen_id("idNumber", self.id_number.as_deref(), today));
+        let phone = p.take(phone("phone", self.phone.as_deref()));
+        let level = self.certificate_level.unwrap_or(CertificateLevel::None);
+        let number = p.take(optional_text("certificateNumber", self.certificate_number.as_deref(), 64));
+        if let Some(year) = self.certificate_year {
+            if !(FIRST_CERTIFICATE_YEAR..=today.year()).contains(&year) {
+                let msg = format!("certificateYear: between {FIRST_CERTIFICATE_YEAR} and {}", today.year());
+                p.add(FieldError::new("certificateYear", "OUT_OF_RANGE", msg));
+            } else if level == CertificateLevel::None {
+                let msg = "certificateYear: given without a certificate level";
+                p.add(FieldError::new("certificateYear", "INCONSISTENT", msg));
+            }
+        }
+        match (self.pay_post, self.pay_grade) {
+            (None, None) => {}
+            (Some(post), Some(grade)) => {
+                if !(1..=3).contains(&post) {
+                    p.add(FieldError::new("payPost", "OUT_OF_RANGE", "payPost: 1 to 3 (3岗12级)"));
+                }
+                if !(1..=12).contains(&grade) {
+                    p.add(FieldError::new("payGrade", "OUT_OF_RANGE", "payGrade: 1 to 12 (3岗12级)"));
+                }
+            }
+            (Some(_), None) => p.add(FieldError::new("payGrade", "REQUIRED", "payGrade: required with payPost")),
+            (None, Some(_)) => p.add(FieldError::new("payPost", "REQUIRED", "payPost: required with payGrade")),
+        }
+        let employer =
+            p.take(optional_text("employerExternalId", self.employer_external_id.as_deref(), MAX_EXTERNAL_ID));
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let record = (|| {
+            let citizen = citizen?;
+            Some(SocialWorkerRecord {
+                external_id: external_id?,
+                name: name?,
+                gender: gender(self.gender, citizen.as_ref()),
+                id_number: citizen.map(|c| c.as_str().to_owned()),
+                phone: phone?,
+                certificate_level: level,
+                certificate_number: number?,
+                certificate_year: self.certificate_year,
+                employer_external_id: employer?,
+                pay_post: self.pay_post,
+                pay_grade: self.pay_grade,
+                region_code: region_code?,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A volunteer team as another system sends it.
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerTeamInput {
+    pub external_id: String,
+    pub name: String,
+    pub region_code: String,
+    pub founded_on: Option<NaiveDate>,
+}
+
+/// A parsed volunteer team record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolunteerTeamRecord {
+    pub external_id: String,
+    pub name: String,
+    pub region_code: DivisionCode,
+    pub founded_on: Option<NaiveDate>,
+}
+
+impl VolunteerTeamInput {
+    /// Errors: every problem of the record; a founding date may not lie in the future.
+    pub fn parse(&self, today: NaiveDate) -> Result<VolunteerTeamRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let external_id = p.take(external_id(&self.external_id));
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let region_code = p.take(division("regionCode", &self.region_code));
+        if self.founded_on.is_some_and(|d| d > today) {
+            p.add(FieldError::new("foundedOn", "OUT_OF_RANGE", format!("foundedOn: after today ({today})")));
+        }
+        let record = (|| {
+            Some(VolunteerTeamRecord {
+                external_id: external_id?,
+                name: name?,
+                region_code: region_code?,
+                founded_on: self.founded_on,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// An organisation as another system sends it.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationInput {
+    pub external_id: String,
+    pub name: String,
+    pub kind: Option<OrganizationKind>,
+    pub credit_code: Option<String>,
+    pub region_code: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+/// A parsed organisation record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRecord {
+    pub external_id: String,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub credit_code: Option<String>,
+    pub region_code: DivisionCode,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+impl OrganizationInput {
+    /// Errors: every problem of the record. A GB 32100-2015 credit code with a wrong check
+    /// character is refused under [`Strictness::Reject`] and becomes a warning under
+    /// [`Strictness::Warn`] (the returned list).
+    pub fn parse(&self, strictness: Strictness) -> Result<(OrganizationRecord, Vec<FieldError>), Vec<FieldError>> {
+        let mut p = Problems::default();
+        let mut warnings = Vec::new();
+        let external_id = p.take(external_id(&self.external_id));
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let kind = self.kind.or_else(|| {
+            p.add(FieldError::new("kind", "REQUIRED", "kind: required"));
+            None
+        });
+        let credit_code = match self.credit_code.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(v) => match strictness {
+                Strictness::Reject => {
+                    p.take(CreditCode::parse(v).map_err(|e| FieldError::domain("creditCode", e))).map(Some)
+                }
+                Strictness::Warn => match CreditCode::parse_lenient(v) {
+                    Ok((code, warning)) => {
+                        if let Some(w) = warning {
+                            warnings.push(FieldError::new(
+                                "creditCode",
+                                "CHECK_DIGIT_MISMATCH",
+                                format!("creditCode: {w}"),
+                            ));
+                        }
+                        Some(Some(code))
+                    }
+                    Err(e) => {
+                        p.add(FieldError::domain("creditCode", e));
+                        None
+                    }
+                },
+            },
+        };
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let contact_name = p.take(optional_text("contactName", self.contact_name.as_deref(), MAX_NAME));
+        let contact_phone = p.take(phone("contactPhone", self.contact_phone.as_deref()));
+        let record = (|| {
+            Some(OrganizationRecord {
+                external_id: external_id?,
+                name: name?,
+                kind: kind?,
+                credit_code: credit_code?.map(|c| c.as_str().to_owned()),
+                region_code: region_code?,
+                contact_name: contact_name?,
+                contact_phone: contact_phone?,
+            })
+        })();
+        p.finish(record).map(|r| (r, warnings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+    }
+
+    fn volunteer() -> VolunteerInput {
+        VolunteerInput {
+            external_id: " V-001 ".into(),
+            name: "张三".into(),
+            id_number: Some("11010519491231002X".into()),
+            phone: Some("13800138000".into()),
+            skills: vec!["急救".into(), "书法".into()],
+            region_code: "522301".into(),
+            team_external_ids: Some(vec!["T2".into(), "T1".into(), "T2".into()]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_valid_volunteer_is_normalised() {
+        let r = volunteer().parse(today()).unwrap();
+        assert_eq!(r.external_id, "V-001");
+        assert_eq!(r.gender, Gender::Female, "sequence 002 is even");
+        assert_eq!(r.region_code.as_str(), "522301000000");
+        assert_eq!(r.skills.as_deref(), Some("急救;书法"));
+        assert_eq!(r.team_external_ids, Some(vec!["T1".to_owned(), "T2".to_owned()]));
+    }
+
+    #[test]
+    fn every_problem_of_a_record_is_reported_with_its_field() {
+        for (change, field, code) in [
+            (
+                Box::new(|v: &mut VolunteerInput| v.external_id = "  ".into()) as Box<dyn Fn(&mut VolunteerInput)>,
+                "externalId",
+                "REQUIRED",
+            ),
+            (Box::new(|v| v.name = "\u{0}x".into()), "name", "INVALID_TEXT"),
+            (Box::new(|v| v.name = "名".repeat(101)), "name", "TOO_LONG"),
+            (Box::new(|v| v.id_number = Some("110105194912310021".into())), "idNumber", "INVALID_CITIZEN_ID"),
+            (Box::new(|v| v.id_number = Some("11010520991231002X".into())), "idNumber", "INVALID_CITIZEN_ID"),
+            (Box::new(|v| v.phone = Some("12345".into())), "phone", "INVALID_PHONE"),
+            (Box::new(|v| v.region_code = "52230".into()), "regionCode", "INVALID_DIVISION_CODE"),
+            (Box::new(|v| v.skills = vec!["a;b".into()]), "skills", "INVALID_TEXT"),
+        ] {
+            let mut v = volunteer();
+            change(&mut v);
+            let errors = v.parse(today()).unwrap_err();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!((errors[0].field[0].as_str(), errors[0].code), (field, code), "{errors:?}");
+        }
+        let mut v = volunteer();
+        v.name = String::new();
+        v.phone = Some("x".into());
+        assert_eq!(v.parse(today()).unwrap_err().len(), 2, "all problems at once");
+    }
+
+    #[test]
+    fn passports_are_not_citizen_ids() {
+        let mut v = volunteer();
+        v.id_document_type = Some(IdDocumentType::Passport);
+        v.id_number = Some("e1234567".into());
+        let r = v.parse(today()).unwrap();
+        assert_eq!(r.id_number.as_deref(), Some("E1234567"));
+        assert_eq!(r.gender, Gender::Unknown);
+    }
+
+    #[test]
+    fn pay_scale_and_certificates_are_checked() {
+        let base = SocialWorkerInput {
+            external_id: "W1".into(),
+            name: "李四".into(),
+            region_code: "420502".into(),
+            ..Default::default()
+        };
+        assert!(base.parse(today()).is_ok());
+        for (change, field, code) in [
+            (
+                Box::new(|w: &mut SocialWorkerInput| w.pay_post = Some(2)) as Box<dyn Fn(&mut SocialWorkerInput)>,
+                "payGrade",
+                "REQUIRED",
+            ),
+            (
+                Box::new(|w| {
+                    w.pay_post = Some(4);
+                    w.pay_grade = Some(1)
+                }),
+                "payPost",
+                "OUT_OF_RANGE",
+            ),
+            (
+                Box::new(|w| {
+                    w.pay_post = Some(1);
+                    w.pay_grade = Some(13)
+                }),
+                "payGrade",
+                "OUT_OF_RANGE",
+            ),
+            (Box::new(|w| w.certificate_year = Some(2020)), "certificateYear", "INCONSISTENT"),
+            (
+                Box::new(|w| {
+                    w.certificate_level = Some(CertificateLevel::Assistant);
+                    w.certificate_year = Some(2007)
+                }),
+                "certificateYear",
+                "OUT_OF_RANGE",
+            ),
+        ] {
+            let mut w = base.clone();
+            change(&mut w);
+            let errors = w.parse(today()).unwrap_err();
+            assert_eq!((errors[0].field[0].as_str(), errors[0].code), (field, code), "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn credit_codes_with_a_bad_check_digit_are_refused_by_the_api_and_warned_on_import() {
+        let org = |code: &str| OrganizationInput {
+            external_id: "O1".into(),
+            name: "社工机构".into(),
+            kind: Some(OrganizationKind::SocialWorkAgency),
+            credit_code: Some(code.into()),
+            region_code: "522301".into(),
+            ..Default::default()
+        };
+        let good = crate::domain::CreditCode::synthesize("52522301MJ0000001").unwrap().as_str().to_owned();
+        assert!(org(&good).parse(Strictness::Reject).is_ok());
+        let mut bad = good.clone();
+        let last = bad.pop().unwrap();
+        bad.push(if last == '0' { '1' } else { '0' });
+        let errors = org(&bad).parse(Strictness::Reject).unwrap_err();
+        assert_eq!(errors[0].code, "INVALID_CREDIT_CODE");
+        let (_, warnings) = org(&bad).parse(Strictness::Warn).unwrap();
+        assert_eq!(warnings[0].code, "CHECK_DIGIT_MISMATCH");
+        assert!(org("not a code").parse(Strictness::Warn).is_err(), "only the check digit is lenient");
+    }
+}

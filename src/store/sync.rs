@@ -1,0 +1,1089 @@
+//! Roster sync: other systems keep their rosters (volunteers, social workers, volunteer teams,
+//! organisations) in step with civlink by sending whole batches keyed by their own ids. The
+//! model is DHIS2's import API: upsert by an external id scheme, a dry run, atomic or
+//! per-record modes, an import summary with per-object errors, and deletion of what the
+//! source no longer sends.
+//!
+//! - Records are keyed by `(source, external_id)`. A record whose fields equal the stored row
+//!   is `UNCHANGED` and writes nothing: sending a batch twice writes nothing the second time.
+//! - `VALIDATE` runs exactly what `COMMIT` would, in a transaction that is rolled back.
+//! - `ALL`: one transaction; any failed record aborts the batch and nothing is written.
+//!   `PER_RECORD`: records are written in chunks of [`CHUNK`] records, one transaction each;
+//!   a chunk that fails in the database is retried record by record, so one bad record
+//!   never takes others with it. A process killed mid-batch leaves the database as before the
+//!   batch (`ALL`) or with whole records only (`PER_RECORD`): a record, its memberships and its
+//!   audit row are written in one transaction.
+//! - `delete_missing` (with `ALL` only) soft-deletes the live rows of the source that the
+//!   batch does not name (within the caller's region, if limited).
+//! - Every created, updated or deleted row gets an audit row naming the changed fields with
+//!   their old and new values, sensitive values masked.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::audit_entry::{self, AuditAction};
+use entity::{organization, region, social_worker, volunteer, volunteer_team, volunteer_team_membership};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    RelationTrait, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::Actor;
+use super::write::{Change, audit_row, insert_chunked};
+use crate::domain::DivisionCode;
+use crate::domain::masking;
+use crate::domain::roster::{FieldError, OrganizationRecord, SocialWorkerRecord, VolunteerRecord, VolunteerTeamRecord};
+
+/// Most records one batch may carry.
+pub const MAX_RECORDS: usize = 10_000;
+/// Records per transaction under `PER_RECORD`.
+pub const CHUNK: usize = 500;
+/// Values per `IN (…)` list.
+const IN_LIST: usize = 1_000;
+
+/// Dry run or write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    Validate,
+    Commit,
+}
+
+/// All or nothing, or each record on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Atomicity {
+    All,
+    PerRecord,
+}
+
+/// What happened (or, in `VALIDATE`, would happen) to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncAction {
+    Created,
+    Updated,
+    Unchanged,
+    Deleted,
+    Failed,
+}
+
+/// A batch to sync: parsed records (or their parse errors) in input order.
+pub struct SyncRequest<R> {
+    /// The sending system's name; rows are keyed by `(source, external_id)`.
+    pub source: String,
+    pub mode: SyncMode,
+    pub atomicity: Atomicity,
+    pub delete_missing: bool,
+    pub records: Vec<Result<R, Vec<FieldError>>>,
+}
+
+/// Who writes, and where they may write.
+pub struct Writer {
+    pub actor: Actor,
+    /// Records must lie in this division's subtree (CIVIL_AFFAIRS); `None`: anywhere.
+    pub region: Option<DivisionCode>,
+}
+
+/// The outcome of one record.
+#[derive(Debug, Clone)]
+pub struct RecordResult {
+    /// Position in the batch; `None` for rows deleted because the batch did not name them.
+    pub index: Option<usize>,
+    pub external_id: String,
+    pub action: SyncAction,
+    /// The row's id (none for failed records that match no row).
+    pub id: Option<Uuid>,
+    /// Changed fields (API names) for `CREATED`/`UPDATED`.
+    pub changed_fields: Vec<&'static str>,
+    /// Why the record failed, fields as paths from the batch (`["records", "3", "phone"]`).
+    pub errors: Vec<FieldError>,
+}
+
+/// The import summary.
+#[derive(Debug, Clone, Default)]
+pub struct SyncSummary {
+    /// Whether anything was written (false for `VALIDATE`, and for an aborted `ALL` batch).
+    pub committed: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    pub failed: usize,
+    /// One result per failed, created, updated or deleted record, in batch order.
+    pub results: Vec<RecordResult>,
+    /// Problems of the batch as a whole (too many records, an aborted `ALL` batch, …).
+    pub errors: Vec<FieldError>,
+}
+
+/// A synced field's value, and how the audit log shows it.
+pub struct Field {
+    pub name: &'static str,
+    pub value: Option<String>,
+    /// Masking for the audit log (sensitive values); `None`: shown as is.
+    pub mask: Option<fn(&str) -> String>,
+}
+
+fn field(name: &'static str, value: Option<impl ToString>) -> Field {
+    Field { name, value: value.map(|v| v.to_string()), mask: None }
+}
+
+fn masked(name: &'static str, value: Option<impl ToString>, mask: fn(&str) -> String) -> Field {
+    Field { name, value: value.map(|v| v.to_string()), mask: Some(mask) }
+}
+
+fn enum_field<E: sea_orm::ActiveEnum<Value = String>>(name: &'static str, e: &E) -> Field {
+    Field { name, value: Some(e.to_value()), mask: None }
+}
+
+/// A kind of roster row that can be synced.
+pub trait Roster: Send + Sync + 'static {
+    type Entity: EntityTrait<Model = Self::Model>;
+    type Model: Clone + Send + Sync + IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>;
+    type Record: Send + Sync;
+    /// What a record refers to, resolved in the database (team ids, employer id).
+    type Refs: Send + Sync;
+    /// The GraphQL type, named in the audit log.
+    const TYPE: &'static str;
+
+    fn external_id(r: &Self::Record) -> &str;
+    fn region(r: &Self::Record) -> &DivisionCode;
+
+    fn row_external_id(m: &Self::Model) -> Option<&str>;
+    fn row_id(m: &Self::Model) -> Uuid;
+    fn row_version(m: &Self::Model) -> i32;
+    fn row_deleted(m: &Self::Model) -> bool;
+    fn row_region(m: &Self::Model) -> &str;
+
+    fn id_column() -> <Self::Entity as EntityTrait>::Column;
+    fn version_column() -> <Self::Entity as EntityTrait>::Column;
+    fn source_column() -> <Self::Entity as EntityTrait>::Column;
+    fn external_id_column() -> <Self::Entity as EntityTrait>::Column;
+    fn deleted_column() -> <Self::Entity as EntityTrait>::Column;
+    fn region_column() -> <Self::Entity as EntityTrait>::Column;
+    fn updated_column() -> <Self::Entity as EntityTrait>::Column;
+
+    /// Resolves each record's references among the source's rows: per record, its refs or
+    /// the problems (unknown external ids).
+    fn resolve<C: ConnectionTrait>(
+        db: &C,
+        source: &str,
+        records: &[&Self::Record],
+    ) -> impl Future<Output = Result<Vec<Result<Self::Refs, Vec<FieldError>>>, DbErr>> + Send;
+
+    /// The row `record` asks for: `existing` with the record's values (restored if it was
+    /// deleted), or a new row.
+    fn build(
+        record: &Self::Record,
+        refs: &Self::Refs,
+        source: &str,
+        existing: Option<&Self::Model>,
+        now: DateTime<Utc>,
+    ) -> Self::Model;
+
+    /// The synced fields of a row, compared to tell `UPDATED` from `UNCHANGED`.
+    fn fields(m: &Self::Model) -> Vec<Field>;
+
+    /// Links the record asks for (volunteer → team memberships): `(target id, target external
+    /// id)`; `None` leaves links alone.
+    fn wanted_links(_record: &Self::Record, _refs: &Self::Refs) -> Option<Vec<(Uuid, String)>> {
+        None
+    }
+
+    /// Current links of rows, `row id → [(link row id, target id, target external id)]`, for
+    /// targets of `source` only.
+    fn current_links<C: ConnectionTrait>(
+        _db: &C,
+        _source: &str,
+        _rows: &[Uuid],
+    ) -> impl Future<Output = Result<HashMap<Uuid, Vec<(Uuid, Uuid, String)>>, DbErr>> + Send {
+        async { Ok(HashMap::new()) }
+    }
+
+    /// Adds links `(row id, target id)` and ends link rows, as of `today`.
+    fn write_links<C: ConnectionTrait>(
+        _db: &C,
+        _add: Vec<(Uuid, Uuid)>,
+        _end: Vec<Uuid>,
+        _today: NaiveDate,
+        _now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), DbErr>> + Send {
+        async { Ok(()) }
+    }
+
+    /// The name of the links field in changes (`teamExternalIds`).
+    const LINKS_FIELD: &'static str = "links";
+}
+
+/// Why a sync could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+fn at(index: usize, mut e: FieldError) -> FieldError {
+    let mut path = vec!["records".to_owned(), index.to_string()];
+    path.append(&mut e.field);
+    e.field = path;
+    e
+}
+
+/// Runs a batch. Errors: only the database's (a client's mistakes are in the summary).
+pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
+    db: &D,
+    writer: &Writer,
+    request: SyncRequest<R::Record>,
+) -> Result<SyncSummary, SyncError> {
+    let mut summary = SyncSummary::default();
+    if request.records.len() > MAX_RECORDS {
+        let msg =
+            format!("records: at most {MAX_RECORDS} per batch, got {}; nothing was written", request.records.len());
+        summary.errors.push(FieldError::new("records", "BATCH_TOO_LARGE", msg));
+        return Ok(summary);
+    }
+    if request.delete_missing && request.atomicity != Atomicity::All {
+        let msg = "deleteMissing: only with atomicity ALL (a partial batch would delete what failed)";
+        summary.errors.push(FieldError::new("deleteMissing", "INVALID_ARGUMENT", msg));
+        return Ok(summary);
+    }
+
+    // Parse errors, duplicates and records outside the writer's region fail before any SQL.
+    let mut failed: HashMap<usize, Vec<FieldError>> = HashMap::new();
+    let mut valid: Vec<(usize, R::Record)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut names: Vec<String> = Vec::with_capacity(request.records.len());
+    for (i, r) in request.records.into_iter().enumerate() {
+        match r {
+            Err(errors) => {
+                names.push(String::new());
+                failed.insert(i, errors.into_iter().map(|e| at(i, e)).collect());
+            }
+            Ok(record) => {
+                let ext = R::external_id(&record).to_owned();
+                names.push(ext.clone());
+                if !seen.insert(ext.clone()) {
+                    let msg = format!("externalId: `{ext}` appears more than once in the batch");
+                    failed.insert(i, vec![at(i, FieldError::new("externalId", "DUPLICATE_EXTERNAL_ID", msg))]);
+                } else if let Some(limit) = &writer.region
+                    && !limit.contains(R::region(&record))
+                {
+                    let msg = format!("regionCode: outside your region {}", limit.as_str());
+                    failed.insert(i, vec![at(i, FieldError::new("regionCode", "OUT_OF_SCOPE", msg))]);
+                } else {
+                    valid.push((i, record));
+                }
+            }
+        }
+    }
+
+    let validate = request.mode == SyncMode::Validate;
+    let ctx = Batch { source: &request.source, writer, now: crate::domain::time::now() };
+    let mut outcomes: Vec<RecordResult> = Vec::new();
+    match request.atomicity {
+        Atomicity::All => {
+            let txn = db.begin().await?;
+            let mut planned = apply::<R, _>(&txn, &ctx, &valid).await?;
+            let any_failed = !failed.is_empty() || planned.iter().any(|o| o.action == SyncAction::Failed);
+            if request.delete_missing && !any_failed {
+                planned.extend(delete_missing::<R, _>(&txn, &ctx, &seen).await?);
+            }
+            if any_failed || validate {
+                txn.rollback().await?;
+            } else {
+                txn.commit().await?;
+                summary.committed = true;
+            }
+            if any_failed {
+                planned.retain(|o| o.action == SyncAction::Failed);
+                let n = failed.len() + planned.len();
+                let msg = format!("{n} record(s) failed; nothing was written (atomicity ALL)");
+                summary.errors.push(FieldError::new("records", "BATCH_ABORTED", msg));
+            }
+            outcomes = planned;
+        }
+        Atomicity::PerRecord => {
+            let outer = if validate { Some(db.begin().await?) } else { None };
+            for chunk in valid.chunks(CHUNK) {
+                let attempt = match &outer {
+                    Some(o) => chunk_in::<R, _>(o, &ctx, chunk).await,
+                    None => chunk_in::<R, _>(db, &ctx, chunk).await,
+                };
+                match attempt {
+                    Ok(done) => outcomes.extend(done),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sync chunk failed in the database; retrying record by record");
+                        for one in chunk {
+                            let single = std::slice::from_ref(one);
+                            let attempt = match &outer {
+                                Some(o) => chunk_in::<R, _>(o, &ctx, single).await,
+                                None => chunk_in::<R, _>(db, &ctx, single).await,
+                            };
+                            match attempt {
+                                Ok(done) => outcomes.extend(done),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "sync record failed in the database");
+                                    let msg = "the database refused this record; nothing of it was written";
+                                    outcomes.push(RecordResult {
+                                        index: Some(one.0),
+                                        external_id: R::external_id(&one.1).to_owned(),
+                                        action: SyncAction::Failed,
+                                        id: None,
+                                        changed_fields: vec![],
+                                        errors: vec![at(one.0, FieldError::new("", "WRITE_FAILED", msg))],
+                                    });
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            match outer {
+                Some(o) => o.rollback().await?,
+                None => summary.committed = true,
+            }
+        }
+    }
+
+    for (i, errors) in failed {
+        outcomes.push(RecordResult {
+            index: Some(i),
+            external_id: names[i].clone(),
+            action: SyncAction::Failed,
+            id: None,
+            changed_fields: vec![],
+            errors,
+        });
+    }
+    outcomes.sort_by_key(|o| (o.index.is_none(), o.index));
+    for o in outcomes {
+        match o.action {
+            SyncAction::Created => summary.created += 1,
+            SyncAction::Updated => summary.updated += 1,
+            SyncAction::Unchanged => summary.unchanged += 1,
+            SyncAction::Deleted => summary.deleted += 1,
+            SyncAction::Failed => summary.failed += 1,
+        }
+        if o.action != SyncAction::Unchanged {
+            summary.results.push(o);
+        }
+    }
+    if summary.committed && summary.created + summary.updated + summary.deleted == 0 {
+        // Nothing changed: say so, rather than claim a commit of nothing.
+        summary.committed = false;
+    }
+    Ok(summary)
+}
+
+struct Batch<'a> {
+    source: &'a str,
+    writer: &'a Writer,
+    now: DateTime<Utc>,
+}
+
+/// Applies `records` in a transaction of its own on `db` (a savepoint when `db` is one).
+async fn chunk_in<R: Roster, D: TransactionTrait>(
+    db: &D,
+    ctx: &Batch<'_>,
+    records: &[(usize, R::Record)],
+) -> Result<Vec<RecordResult>, DbErr> {
+    let txn = db.begin().await?;
+    let outcomes = apply::<R, _>(&txn, ctx, records).await?;
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+/// Plans and writes `records` on `db`: creates, updates (version-checked), links and audit
+/// rows. Records that fail (unknown division, unknown reference, concurrent change) are
+/// returned as `FAILED` and write nothing.
+async fn apply<R: Roster, C: ConnectionTrait>(
+    db: &C,
+    ctx: &Batch<'_>,
+    records: &[(usize, R::Record)],
+) -> Result<Vec<RecordResult>, DbErr> {
+    let mut out = Vec::with_capacity(records.len());
+    if records.is_empty() {
+        return Ok(out);
+    }
+    // Divisions that exist.
+    let codes: Vec<String> =
+        records.iter().map(|(_, r)| R::region(r).as_str().to_owned()).collect::<HashSet<_>>().into_iter().collect();
+    let mut known: HashSet<String> = HashSet::new();
+    for chunk in codes.chunks(IN_LIST) {
+        let found: Vec<String> = region::Entity::find()
+            .select_only()
+            .column(region::Column::Code)
+            .filter(region::Column::Code.is_in(chunk.iter().cloned()))
+            .filter(region::Column::DeletedAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        known.extend(found);
+    }
+    let refs = R::resolve(db, ctx.source, &records.iter().map(|(_, r)| r).collect::<Vec<_>>()).await?;
+    // Stored rows of these external ids, deleted ones included (a record brings them back).
+    let ids: Vec<String> = records.iter().map(|(_, r)| R::external_id(r).to_owned()).collect();
+    let mut existing: HashMap<String, R::Model> = HashMap::new();
+    for chunk in ids.chunks(IN_LIST) {
+        let rows = R::Entity::find()
+            .filter(R::source_column().eq(ctx.source))
+            .filter(R::external_id_column().is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        for row in rows {
+            if let Some(ext) = R::row_external_id(&row) {
+                existing.insert(ext.to_owned(), row);
+            }
+        }
+    }
+    let existing_ids: Vec<Uuid> = existing.values().map(R::row_id).collect();
+    let mut links = R::current_links(db, ctx.source, &existing_ids).await?;
+
+    let today = crate::domain::time::today_cst();
+    let mut creates = Vec::new();
+    let mut audits = Vec::new();
+    let mut add_links = Vec::new();
+    let mut end_links = Vec::new();
+    for ((index, record), refs) in records.iter().zip(refs) {
+        let ext = R::external_id(record).to_owned();
+        let fail = |errors: Vec<FieldError>| RecordResult {
+            index: Some(*index),
+            external_id: ext.clone(),
+            action: SyncAction::Failed,
+            id: None,
+            changed_fields: vec![],
+            errors: errors.into_iter().map(|e| at(*index, e)).collect(),
+        };
+        let mut problems = Vec::new();
+        if !known.contains(R::region(record).as_str()) {
+            let msg = format!("regionCode: no division {} in the code list", R::region(record).as_str());
+            problems.push(FieldError::new("regionCode", "UNKNOWN_DIVISION", msg));
+        }
+        let refs = match refs {
+            Ok(r) => Some(r),
+            Err(mut e) => {
+                problems.append(&mut e);
+                None
+            }
+        };
+        let (true, Some(refs)) = (problems.is_empty(), refs) else {
+            out.push(fail(problems));
+            continue;
+        };
+        let old = existing.get(&ext);
+        if let (Some(old), Some(limit)) = (old, &ctx.writer.region)
+            && !R::row_region(old).starts_with(limit.significant())
+        {
+            let msg = format!("externalId: the stored record lies outside your region {}", limit.as_str());
+            out.push(fail(vec![FieldError::new("externalId", "OUT_OF_SCOPE", msg)]));
+            continue;
+        }
+        let new = R::build(record, &refs, ctx.source, old, ctx.now);
+        let id = R::row_id(&new);
+        let mut changes = diff(old.map(|o| R::fields(o)), R::fields(&new));
+        if old.is_some_and(R::row_deleted) {
+            changes.push(Change { field: "deletedAt", old: Some("deleted".into()), new: None });
+        }
+        // Links: wanted vs current, among the source's targets.
+        if let Some(wanted) = R::wanted_links(record, &refs) {
+            let current = links.remove(&id).unwrap_or_default();
+            let have: HashSet<Uuid> = current.iter().map(|(_, t, _)| *t).collect();
+            let want: HashSet<Uuid> = wanted.iter().map(|(t, _)| *t).collect();
+            if have != want {
+                let mut old_names: Vec<String> = current.iter().map(|(_, _, n)| n.clone()).collect();
+                let mut new_names: Vec<String> = wanted.iter().map(|(_, n)| n.clone()).collect();
+                old_names.sort();
+                new_names.sort();
+                changes.push(Change {
+                    field: R::LINKS_FIELD,
+                    old: Some(old_names.join(",")),
+                    new: Some(new_names.join(",")),
+                });
+                add_links.extend(want.difference(&have).map(|t| (id, *t)));
+                end_links.extend(current.iter().filter(|(_, t, _)| !want.contains(t)).map(|(l, _, _)| *l));
+            }
+        }
+        let action = match (old, changes.is_empty()) {
+            (None, _) => SyncAction::Created,
+            (Some(_), true) => SyncAction::Unchanged,
+            (Some(_), false) => SyncAction::Updated,
+        };
+        match action {
+            SyncAction::Created => {
+                audits.push(audit_row(&ctx.writer.actor, AuditAction::Create, R::TYPE, id, &changes, ctx.now));
+                creates.push(new);
+            }
+            SyncAction::Updated => {
+                let old = old.expect("updated rows exist");
+                let fields_only = changes.iter().any(|c| c.field != R::LINKS_FIELD);
+                if fields_only {
+                    let written = R::Entity::update_many()
+                        .set(new.clone().into_active_model().reset_all())
+                        .filter(R::id_column().eq(id))
+                        .filter(R::version_column().eq(R::row_version(old)))
+                        .exec(db)
+                        .await?;
+                    if written.rows_affected != 1 {
+                        let msg = "the record changed while this batch ran; send it again";
+                        out.push(fail(vec![FieldError::new("externalId", "VERSION_CONFLICT", msg)]));
+                        continue;
+                    }
+                } else {
+                    touch::<R, _>(db, id, ctx.now).await?;
+                }
+                audits.push(audit_row(&ctx.writer.actor, AuditAction::Update, R::TYPE, id, &changes, ctx.now));
+            }
+            _ => {}
+        }
+        out.push(RecordResult {
+            index: Some(*index),
+            external_id: ext,
+            action,
+            id: Some(id),
+            changed_fields: changes.iter().map(|c| c.field).collect(),
+            errors: vec![],
+        });
+    }
+    insert_chunked::<R::Entity, _>(db, creates).await?;
+    R::write_links(db, add_links, end_links, today, ctx.now).await?;
+    insert_chunked::<audit_entry::Entity, _>(db, audits).await?;
+    Ok(out)
+}
+
+/// Marks a row changed (`updated_at`, `version`) when only its links changed, so change feeds
+/// see it.
+async fn touch<R: Roster, C: ConnectionTrait>(db: &C, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    R::Entity::update_many()
+        .col_expr(R::updated_column(), Expr::value(now))
+        .col_expr(R::version_column(), Expr::col(R::version_column()).add(1))
+        .filter(R::id_column().eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// The changed fields between `old` (none: everything is new) and `new`, masked for the log.
+fn diff(old: Option<Vec<Field>>, new: Vec<Field>) -> Vec<Change> {
+    let show = |f: &Field| match (&f.value, f.mask) {
+        (Some(v), Some(mask)) => Some(mask(v)),
+        (v, _) => v.clone(),
+    };
+    let old: HashMap<&'static str, Field> = old.unwrap_or_default().into_iter().map(|f| (f.name, f)).collect();
+    new.into_iter()
+        .filter_map(|n| match old.get(n.name) {
+            Some(o) if o.value == n.value => None,
+            Some(o) => Some(Change { field: n.name, old: show(o), new: show(&n) }),
+            None if n.value.is_none() => None,
+            None => Some(Change { field: n.name, old: None, new: show(&n) }),
+        })
+        .collect()
+}
+
+/// Soft-deletes the live rows of the source that `named` does not contain (within the
+/// writer's region), with audit rows.
+async fn delete_missing<R: Roster, C: ConnectionTrait>(
+    db: &C,
+    ctx: &Batch<'_>,
+    named: &HashSet<String>,
+) -> Result<Vec<RecordResult>, DbErr> {
+    let mut q = R::Entity::find().filter(R::source_column().eq(ctx.source)).filter(R::deleted_column().is_null());
+    if let Some(limit) = &ctx.writer.region {
+        let (lo, hi) = limit.subtree_bounds();
+        q = q.filter(R::region_column().between(lo, hi));
+    }
+    let gone: Vec<R::Model> =
+        q.all(db).await?.into_iter().filter(|m| R::row_external_id(m).is_none_or(|e| !named.contains(e))).collect();
+    let ids: Vec<Uuid> = gone.iter().map(R::row_id).collect();
+    for chunk in ids.chunks(IN_LIST) {
+        R::Entity::update_many()
+            .col_expr(R::deleted_column(), Expr::value(ctx.now))
+            .col_expr(R::updated_column(), Expr::value(ctx.now))
+            .col_expr(R::version_column(), Expr::col(R::version_column()).add(1))
+            .filter(R::id_column().is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let change = [Change { field: "deletedAt", old: None, new: Some(ctx.now.to_rfc3339()) }];
+    let audits: Vec<audit_entry::Model> = ids
+        .iter()
+        .map(|id| audit_row(&ctx.writer.actor, AuditAction::Delete, R::TYPE, *id, &change, ctx.now))
+        .collect();
+    insert_chunked::<audit_entry::Entity, _>(db, audits).await?;
+    Ok(gone
+        .iter()
+        .map(|m| RecordResult {
+            index: None,
+            external_id: R::row_external_id(m).unwrap_or_default().to_owned(),
+            action: SyncAction::Deleted,
+            id: Some(R::row_id(m)),
+            changed_fields: vec!["deletedAt"],
+            errors: vec![],
+        })
+        .collect())
+}
+
+/// `external id → id` of the live rows of `source` among `wanted`, for references.
+async fn ids_by_external<E, C>(
+    db: &C,
+    source: &str,
+    wanted: &HashSet<&str>,
+    source_col: E::Column,
+    ext_col: E::Column,
+    id_col: E::Column,
+    deleted_col: E::Column,
+) -> Result<HashMap<String, Uuid>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let wanted: Vec<String> = wanted.iter().map(|s| (*s).to_owned()).collect();
+    let mut out = HashMap::new();
+    for chunk in wanted.chunks(IN_LIST) {
+        let rows: Vec<(String, Uuid)> = E::find()
+            .select_only()
+            .column(ext_col)
+            .column(id_col)
+            .filter(source_col.eq(source))
+            .filter(ext_col.is_in(chunk.iter().cloned()))
+            .filter(deleted_col.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+fn unknown(field: &str, ext: &str, what: &str) -> FieldError {
+    FieldError::new(field, "UNKNOWN_REFERENCE", format!("{field}: no {what} with external id `{ext}` from this source"))
+}
+
+macro_rules! columns {
+    ($m:ident) => {
+        fn row_external_id(m: &$m::Model) -> Option<&str> {
+            m.external_id.as_deref()
+        }
+        fn row_id(m: &$m::Model) -> Uuid {
+            m.id
+        }
+        fn row_version(m: &$m::Model) -> i32 {
+            m.version
+        }
+        fn row_deleted(m: &$m::Model) -> bool {
+            m.deleted_at.is_some()
+        }
+        fn row_region(m: &$m::Model) -> &str {
+            &m.region_code
+        }
+        fn id_column() -> $m::Column {
+            $m::Column::Id
+        }
+        fn version_column() -> $m::Column {
+            $m::Column::Version
+        }
+        fn source_column() -> $m::Column {
+            $m::Column::Source
+        }
+        fn external_id_column() -> $m::Column {
+            $m::Column::ExternalId
+        }
+        fn deleted_column() -> $m::Column {
+            $m::Column::DeletedAt
+        }
+        fn region_column() -> $m::Column {
+            $m::Column::RegionCode
+        }
+        fn updated_column() -> $m::Column {
+            $m::Column::UpdatedAt
+        }
+    };
+}
+
+/// `(id, created_at, version)` of a row being rebuilt from a record.
+fn lineage<T>(
+    existing: Option<&T>,
+    now: DateTime<Utc>,
+    id: impl Fn(&T) -> Uuid,
+    created: impl Fn(&T) -> DateTime<Utc>,
+    version: impl Fn(&T) -> i32,
+) -> (Uuid, DateTime<Utc>, i32) {
+    match existing {
+        Some(e) => (id(e), created(e), version(e) + 1),
+        None => (Uuid::now_v7(), now, 1),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Volunteers, with their memberships in the source's teams (`teamExternalIds`).
+pub struct Volunteers;
+
+impl Roster for Volunteers {
+    type Entity = volunteer::Entity;
+    type Model = volunteer::Model;
+    type Record = VolunteerRecord;
+    type Refs = Vec<(Uuid, String)>;
+    const TYPE: &'static str = "Volunteer";
+    const LINKS_FIELD: &'static str = "teamExternalIds";
+
+    fn external_id(r: &VolunteerRecord) -> &str {
+        &r.external_id
+    }
+    fn region(r: &VolunteerRecord) -> &DivisionCode {
+        &r.region_code
+    }
+    columns!(volunteer);
+
+    async fn resolve<C: ConnectionTrait>(
+        db: &C,
+        source: &str,
+        records: &[&VolunteerRecord],
+    ) -> Result<Vec<Result<Self::Refs, Vec<FieldError>>>, DbErr> {
+        use volunteer_team::Column as T;
+        let wanted: HashSet<&str> =
+            records.iter().flat_map(|r| r.team_external_ids.iter().flatten()).map(String::as_str).collect();
+        let teams = ids_by_external::<volunteer_team::Entity, _>(
+            db,
+            source,
+            &wanted,
+            T::Source,
+            T::ExternalId,
+            T::Id,
+            T::DeletedAt,
+        )
+        .await?;
+        Ok(records
+            .iter()
+            .map(|r| {
+                let mut refs = Vec::new();
+                let mut errors = Vec::new();
+                for t in r.team_external_ids.iter().flatten() {
+                    match teams.get(t) {
+                        Some(id) => refs.push((*id, t.clone())),
+                        None => errors.push(unknown("teamExternalIds", t, "volunteer team")),
+                    }
+                }
+                if errors.is_empty() { Ok(refs) } else { Err(errors) }
+            })
+            .collect())
+    }
+
+    fn build(
+        r: &VolunteerRecord,
+        _refs: &Self::Refs,
+        source: &str,
+        existing: Option<&volunteer::Model>,
+        now: DateTime<Utc>,
+    ) -> volunteer::Model {
+        let (id, created_at, version) = lineage(existing, now, |e| e.id, |e| e.created_at, |e| e.version);
+        volunteer::Model {
+            id,
+            name: r.name.clone(),
+            gender: r.gender,
+            phone: r.phone.clone(),
+            id_document_type: r.id_document_type,
+            id_number: r.id_number.clone(),
+            volunteer_number: r.volunteer_number.clone(),
+            skills: r.skills.clone(),
+            region_code: r.region_code.as_str().to_owned(),
+            source: Some(source.to_owned()),
+            external_id: Some(r.external_id.clone()),
+            created_at,
+            updated_at: now,
+            version,
+            deleted_at: None,
+        }
+    }
+
+    fn fields(m: &volunteer::Model) -> Vec<Field> {
+        vec![
+            field("name", Some(&m.name)),
+            enum_field("gender", &m.gender),
+            masked("phone", m.phone.as_ref(), masking::phone),
+            enum_field("idDocumentType", &m.id_document_type),
+            masked("idNumber", m.id_number.as_ref(), masking::id_number),
+            field("volunteerNumber", m.volunteer_number.as_ref()),
+            field("skills", m.skills.as_ref()),
+            field("regionCode", Some(&m.region_code)),
+        ]
+    }
+
+    fn wanted_links(r: &VolunteerRecord, refs: &Self::Refs) -> Option<Vec<(Uuid, String)>> {
+        r.team_external_ids.as_ref().map(|_| refs.clone())
+    }
+
+    async fn current_links<C: ConnectionTrait>(
+        db: &C,
+        source: &str,
+        rows: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<(Uuid, Uuid, String)>>, DbErr> {
+        use volunteer_team_membership::Column as M;
+        let mut out: HashMap<Uuid, Vec<(Uuid, Uuid, String)>> = HashMap::new();
+        for chunk in rows.chunks(IN_LIST) {
+            let found: Vec<(Uuid, Uuid, Uuid, Option<String>)> = volunteer_team_membership::Entity::find()
+                .select_only()
+                .column(M::Id)
+                .column(M::VolunteerId)
+                .column(M::VolunteerTeamId)
+                .column_as(volunteer_team::Column::ExternalId, "team_external_id")
+                .join(sea_orm::JoinType::InnerJoin, volunteer_team_membership::Relation::VolunteerTeam.def())
+                .filter(M::VolunteerId.is_in(chunk.iter().copied()))
+                .filter(M::DeletedAt.is_null())
+                .filter(M::LeftOn.is_null())
+                .filter(volunteer_team::Column::Source.eq(source))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (link, volunteer, team, ext) in found {
+                out.entry(volunteer).or_default().push((link, team, ext.unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn write_links<C: ConnectionTrait>(
+        db: &C,
+        add: Vec<(Uuid, Uuid)>,
+        end: Vec<Uuid>,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        use volunteer_team_membership::Column as M;
+        for chunk in end.chunks(IN_LIST) {
+            volunteer_team_membership::Entity::update_many()
+                .col_expr(M::LeftOn, Expr::value(today))
+                .col_expr(M::UpdatedAt, Expr::value(now))
+                .col_expr(M::Version, Expr::col(M::Version).add(1))
+                .filter(M::Id.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await?;
+        }
+        let rows = add
+            .into_iter()
+            .map(|(volunteer_id, volunteer_team_id)| volunteer_team_membership::Model {
+                id: Uuid::now_v7(),
+                volunteer_team_id,
+                volunteer_id,
+                joined_on: today,
+                left_on: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+                deleted_at: None,
+            })
+            .collect();
+        insert_chunked::<volunteer_team_membership::Entity, _>(db, rows).await
+    }
+}
+
+/// Social workers, with their employer among the source's organisations.
+pub struct SocialWorkers;
+
+impl Roster for SocialWorkers {
+    type Entity = social_worker::Entity;
+    type Model = social_worker::Model;
+    type Record = SocialWorkerRecord;
+    type Refs = Option<Uuid>;
+    const TYPE: &'static str = "SocialWorker";
+
+    fn external_id(r: &SocialWorkerRecord) -> &str {
+        &r.external_id
+    }
+    fn region(r: &SocialWorkerRecord) -> &DivisionCode {
+        &r.region_code
+    }
+    columns!(social_worker);
+
+    async fn resolve<C: ConnectionTrait>(
+        db: &C,
+        source: &str,
+        records: &[&SocialWorkerRecord],
+    ) -> Result<Vec<Result<Option<Uuid>, Vec<FieldError>>>, DbErr> {
+        use organization::Column as O;
+        let wanted: HashSet<&str> = records.iter().filter_map(|r| r.employer_external_id.as_deref()).collect();
+        let orgs = ids_by_external::<organization::Entity, _>(
+            db,
+            source,
+            &wanted,
+            O::Source,
+            O::ExternalId,
+            O::Id,
+            O::DeletedAt,
+        )
+        .await?;
+        Ok(records
+            .iter()
+            .map(|r| match &r.employer_external_id {
+                None => Ok(None),
+                Some(e) => orgs
+                    .get(e)
+                    .map(|id| Some(*id))
+                    .ok_or_else(|| vec![unknown("employerExternalId", e, "organization")]),
+            })
+            .collect())
+    }
+
+    fn build(
+        r: &SocialWorkerRecord,
+        employer: &Option<Uuid>,
+        source: &str,
+        existing: Option<&social_worker::Model>,
+        now: DateTime<Utc>,
+    ) -> social_worker::Model {
+        let (id, created_at, version) = lineage(existing, now, |e| e.id, |e| e.created_at, |e| e.version);
+        social_worker::Model {
+            id,
+            name: r.name.clone(),
+            gender: r.gender,
+            phone: r.phone.clone(),
+            id_number: r.id_number.clone(),
+            certificate_level: r.certificate_level,
+            certificate_number: r.certificate_number.clone(),
+            certificate_year: r.certificate_year,
+            employer_id: *employer,
+            pay_post: r.pay_post,
+            pay_grade: r.pay_grade,
+            region_code: r.region_code.as_str().to_owned(),
+            source: Some(source.to_owned()),
+            external_id: Some(r.external_id.clone()),
+            created_at,
+            updated_at: now,
+            version,
+            deleted_at: None,
+        }
+    }
+
+    fn fields(m: &social_worker::Model) -> Vec<Field> {
+        vec![
+            field("name", Some(&m.name)),
+            enum_field("gender", &m.gender),
+            masked("phone", m.phone.as_ref(), masking::phone),
+            masked("idNumber", m.id_number.as_ref(), masking::id_number),
+            enum_field("certificateLevel", &m.certificate_level),
+            field("certificateNumber", m.certificate_number.as_ref()),
+            field("certificateYear", m.certificate_year),
+            field("employer", m.employer_id),
+            field("payPost", m.pay_post),
+            field("payGrade", m.pay_grade),
+            field("regionCode", Some(&m.region_code)),
+        ]
+    }
+}
+
+/// Volunteer teams.
+pub struct VolunteerTeams;
+
+impl Roster for VolunteerTeams {
+    type Entity = volunteer_team::Entity;
+    type Model = volunteer_team::Model;
+    type Record = VolunteerTeamRecord;
+    type Refs = ();
+    const TYPE: &'static str = "VolunteerTeam";
+
+    fn external_id(r: &VolunteerTeamRecord) -> &str {
+        &r.external_id
+    }
+    fn region(r: &VolunteerTeamRecord) -> &DivisionCode {
+        &r.region_code
+    }
+    columns!(volunteer_team);
+
+    async fn resolve<C: ConnectionTrait>(
+        _db: &C,
+        _source: &str,
+        records: &[&VolunteerTeamRecord],
+    ) -> Result<Vec<Result<(), Vec<FieldError>>>, DbErr> {
+        Ok(records.iter().map(|_| Ok(())).collect())
+    }
+
+    fn build(
+        r: &VolunteerTeamRecord,
+        _refs: &(),
+        source: &str,
+        existing: Option<&volunteer_team::Model>,
+        now: DateTime<Utc>,
+    ) -> volunteer_team::Model {
+        let (id, created_at, version) = lineage(existing, now, |e| e.id, |e| e.created_at, |e| e.version);
+        volunteer_team::Model {
+            id,
+            name: r.name.clone(),
+            region_code: r.region_code.as_str().to_owned(),
+            station_id: existing.and_then(|e| e.station_id),
+            organization_id: existing.and_then(|e| e.organization_id),
+            founded_on: r.founded_on,
+            source: Some(source.to_owned()),
+            external_id: Some(r.external_id.clone()),
+            created_at,
+            updated_at: now,
+            version,
+            deleted_at: None,
+        }
+    }
+
+    fn fields(m: &volunteer_team::Model) -> Vec<Field> {
+        vec![field("name", Some(&m.name)), field("regionCode", Some(&m.region_code)), field("foundedOn", m.founded_on)]
+    }
+}
+
+/// Organisations.
+pub struct Organizations;
+
+impl Roster for Organizations {
+    type Entity = organization::Entity;
+    type Model = organization::Model;
+    type Record = OrganizationRecord;
+    type Refs = ();
+    const TYPE: &'static str = "Organization";
+
+    fn external_id(r: &OrganizationRecord) -> &str {
+        &r.external_id
+    }
+    fn region(r: &OrganizationRecord) -> &DivisionCode {
+        &r.region_code
+    }
+    columns!(organization);
+
+    async fn resolve<C: ConnectionTrait>(
+        _db: &C,
+        _source: &str,
+        records: &[&OrganizationRecord],
+    ) -> Result<Vec<Result<(), Vec<FieldError>>>, DbErr> {
+        Ok(records.iter().map(|_| Ok(())).collect())
+    }
+
+    fn build(
+        r: &OrganizationRecord,
+        _refs: &(),
+        source: &str,
+        existing: Option<&organization::Model>,
+        now: DateTime<Utc>,
+    ) -> organization::Model {
+        let (id, created_at, version) = lineage(existing, now, |e| e.id, |e| e.created_at, |e| e.version);
+        organization::Model {
+            id,
+            name: r.name.clone(),
+            kind: r.kind,
+            credit_code: r.credit_code.clone(),
+            region_code: r.region_code.as_str().to_owned(),
+            contact_name: r.contact_name.clone(),
+            contact_phone: r.contact_phone.clone(),
+            source: Some(source.to_owned()),
+            external_id: Some(r.external_id.clone()),
+            created_at,
+            updated_at: now,
+            version,
+            deleted_at: None,
+        }
+    }
+
+    fn fields(m: &organization::Model) -> Vec<Field> {
+        vec![
+            field("name", Some(&m.name)),
+            enum_field("kind", &m.kind),
+            field("creditCode", m.credit_code.as_ref()),
+            field("regionCode", Some(&m.region_code)),
+            field("contactName", m.contact_name.as_ref()),
+            masked("contactPhone", m.contact_phone.as_ref(), masking::phone),
+        ]
+    }
+}

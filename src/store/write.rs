@@ -1,0 +1,74 @@
+//! Writing: multi-row inserts, and the audit row every write leaves (who, when, which record,
+//! which fields changed from what to what, sensitive values masked).
+
+use entity::audit_entry::{self, AuditAction};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::audit::Actor;
+
+/// Largest number of bind parameters per insert statement: SQLite allows 32,766, PostgreSQL
+/// 65,535.
+pub const MAX_BIND_PARAMETERS: usize = 30_000;
+
+/// Inserts `rows` in multi-row statements of at most [`MAX_BIND_PARAMETERS`] values. Parents
+/// must precede children in `rows`, so every chunk's foreign keys are already there.
+pub async fn insert_chunked<E, C>(db: &C, rows: Vec<E::Model>) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+{
+    let columns = E::Column::iter().count().max(1);
+    let per_statement = (MAX_BIND_PARAMETERS / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<E::ActiveModel> =
+            rows.by_ref().take(per_statement).map(IntoActiveModel::into_active_model).collect();
+        E::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// One changed field: its API name and its old and new values as shown in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// The audit row of one write of `entity` (a GraphQL type name) `id` by `actor`.
+pub fn audit_row(
+    actor: &Actor,
+    action: AuditAction,
+    entity: &str,
+    id: Uuid,
+    changes: &[Change],
+    now: chrono::DateTime<chrono::Utc>,
+) -> audit_entry::Model {
+    let fields: Vec<&str> = changes.iter().map(|c| c.field).collect();
+    let mut map = Map::new();
+    for c in changes {
+        map.insert(c.field.to_owned(), json!({ "old": c.old, "new": c.new }));
+    }
+    audit_entry::Model {
+        id: Uuid::now_v7(),
+        occurred_at: now,
+        actor: actor.subject.clone(),
+        role: actor.role.to_owned(),
+        action,
+        entity: entity.to_owned(),
+        entity_id: id.to_string(),
+        fields: fields.join(","),
+        reason: None,
+        request_id: Some(actor.request_id.clone()),
+        changes: (!changes.is_empty()).then(|| Value::Object(map).to_string()),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        deleted_at: None,
+    }
+}
