@@ -7,7 +7,9 @@ use anyhow::Context as _;
 use civlink::auth::jwt::{self, JwtConfigError, JwtSettings, Verifier};
 use civlink::config::{DatabaseConfig, ServeConfig};
 use civlink::domain::DivisionCode;
+use civlink::import::roster::{RosterKind, RosterOptions};
 use civlink::import::{BarProgress, NoProgress};
+use civlink::store::sync::Atomicity;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -68,6 +70,34 @@ enum ImportCommand {
     /// Import NBS division-code CSV files (provinces.csv, cities.csv, areas.csv, streets.csv,
     /// villages*.csv; plain or .gz) from DIR. Idempotent.
     Regions { dir: PathBuf },
+    /// Import a volunteer roster (CSV or XLSX; headers 外部编号/志愿者编号, 姓名, 身份证号, 手机号,
+    /// 所属队伍, 行政区划代码, … see README) through the sync code.
+    Volunteers(RosterArgs),
+    /// Import a social-worker roster (编号, 姓名, 身份证号, 证书等级, 岗位, 等级, …).
+    Workers(RosterArgs),
+    /// Import volunteer teams (编号, 队伍名称, 行政区划代码, 成立日期).
+    Teams(RosterArgs),
+    /// Import organisations (编号, 机构名称, 类型, 统一社会信用代码, 行政区划代码, …).
+    Organizations(RosterArgs),
+}
+
+/// A roster file and how to import it.
+#[derive(clap::Args)]
+struct RosterArgs {
+    /// The .csv (UTF-8 or GBK) or .xlsx file.
+    file: PathBuf,
+    /// The system the file comes from; rows are keyed by (source, external id).
+    #[arg(long)]
+    source: String,
+    /// Report what would happen; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the good rows even if others fail (default: any failed row aborts its batch).
+    #[arg(long)]
+    per_record: bool,
+    /// Rows per sync batch (1-10,000).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    batch_size: u32,
 }
 
 #[derive(Subcommand)]
@@ -102,6 +132,12 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("importing regions from {}", dir.display()))?;
             println!("{counts}");
             Ok(())
+        }
+        Command::Import(ImportCommand::Volunteers(args)) => import_roster(&cli.db, RosterKind::Volunteers, args).await,
+        Command::Import(ImportCommand::Workers(args)) => import_roster(&cli.db, RosterKind::SocialWorkers, args).await,
+        Command::Import(ImportCommand::Teams(args)) => import_roster(&cli.db, RosterKind::VolunteerTeams, args).await,
+        Command::Import(ImportCommand::Organizations(args)) => {
+            import_roster(&cli.db, RosterKind::Organizations, args).await
         }
         Command::Seed(SeedCommand::Demo) => {
             let db = connect_and_migrate(&cli.db).await?;
@@ -233,4 +269,28 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// `civlink import volunteers|workers|teams|organizations`: prints the report; fails (exit
+/// status 1) when any row failed.
+async fn import_roster(db: &DatabaseConfig, kind: RosterKind, args: RosterArgs) -> anyhow::Result<()> {
+    let db = connect_and_migrate(db).await?;
+    load_regions_if_empty(&db).await?;
+    let options = RosterOptions {
+        source: args.source,
+        dry_run: args.dry_run,
+        atomicity: if args.per_record { Atomicity::PerRecord } else { Atomicity::All },
+        batch_size: args.batch_size as usize,
+    };
+    let report = civlink::import::roster::import_roster(&db, kind, &args.file, &options, &BarProgress::new())
+        .await
+        .with_context(|| format!("importing {}", args.file.display()))?;
+    print!("{report}");
+    if args.dry_run {
+        println!("dry run: nothing was written");
+    }
+    if report.failed > 0 {
+        anyhow::bail!("{} of {} rows failed", report.failed, report.rows);
+    }
+    Ok(())
 }

@@ -1,10 +1,11 @@
-//! Importers: the NBS division-code tree ([`regions`]) and, later, roster files.
+//! Importers: the NBS division-code tree ([`regions`]) and roster spreadsheets ([`roster`]).
 //!
 //! Importers are library code shared by the CLI, `serve` (which loads the shipped division
 //! codes into an empty database) and sync jobs. They report progress through [`Progress`], so
 //! the CLI can draw a bar while tests and the server stay quiet.
 
 pub mod regions;
+pub mod roster;
 
 use std::sync::Mutex;
 

@@ -1,0 +1,537 @@
+//! Roster spreadsheets (CSV or XLSX) from other systems, imported through the same sync code
+//! as the GraphQL `sync*` mutations, in batches.
+//!
+//! Columns are found by header, Chinese or English (the API's field names); the accepted
+//! headers are listed per kind in [`headers`] and in README. CSV files may be UTF-8 (with or
+//! without a byte-order mark) or GB 18030/GBK, as Chinese Excel saves them; XLSX files are read
+//! from their first sheet. Row numbers in reports are the spreadsheet's (the header is row 1).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use entity::Gender;
+use entity::organization::OrganizationKind;
+use entity::social_worker::CertificateLevel;
+use entity::volunteer::IdDocumentType;
+use sea_orm::DatabaseConnection;
+
+use super::Progress;
+use crate::domain::roster::{
+    FieldError, OrganizationInput, OrganizationRecord, SocialWorkerInput, Strictness, VolunteerInput,
+    VolunteerTeamInput,
+};
+use crate::store::audit::Actor;
+use crate::store::sync::{self as engine, Atomicity, Roster, SyncMode, SyncRequest, Writer};
+
+/// What a roster file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterKind {
+    Volunteers,
+    SocialWorkers,
+    VolunteerTeams,
+    Organizations,
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct RosterOptions {
+    /// The system the file comes from; rows are keyed by `(source, external id)`.
+    pub source: String,
+    /// Report what would happen, write nothing.
+    pub dry_run: bool,
+    pub atomicity: Atomicity,
+    /// Rows per sync batch (at most 10,000).
+    pub batch_size: usize,
+}
+
+/// A problem (or warning) at one cell or row of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowIssue {
+    /// Spreadsheet row (the header is row 1); 0 for the file as a whole.
+    pub row: u64,
+    /// The column header, when the problem is in one column.
+    pub column: Option<String>,
+    pub message: String,
+    pub code: &'static str,
+}
+
+impl std::fmt::Display for RowIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "row {}, column {c}: {} ({})", self.row, self.message, self.code),
+            None => write!(f, "row {}: {} ({})", self.row, self.message, self.code),
+        }
+    }
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// Accepted with a warning (credit codes failing their check character).
+    pub warnings: Vec<RowIssue>,
+    /// Rows not imported, and why.
+    pub errors: Vec<RowIssue>,
+}
+
+impl std::fmt::Display for RosterReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} rows: {} created, {} updated, {} unchanged, {} failed",
+            self.rows, self.created, self.updated, self.unchanged, self.failed
+        )?;
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
+        for e in &self.errors {
+            writeln!(f, "error: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a file could not be imported at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterImportError {
+    #[error("{file}: {message}")]
+    Read { file: PathBuf, message: String },
+    #[error("{file}: no column for {field} (accepted headers: {accepted})")]
+    MissingColumn { file: PathBuf, field: &'static str, accepted: String },
+    #[error("database error: {0}")]
+    Db(#[from] engine::SyncError),
+}
+
+/// Accepted headers per field of each kind: the API name first, then Chinese names.
+pub fn headers(kind: RosterKind) -> &'static [(&'static str, &'static [&'static str])] {
+    match kind {
+        RosterKind::Volunteers => &[
+            ("externalId", &["externalId", "编号", "外部编号", "志愿者编号"]),
+            ("name", &["name", "姓名"]),
+            ("gender", &["gender", "性别"]),
+            ("idDocumentType", &["idDocumentType", "证件类型"]),
+            ("idNumber", &["idNumber", "身份证号", "身份证号码", "证件号码"]),
+            ("phone", &["phone", "手机号", "手机号码", "联系电话"]),
+            ("volunteerNumber", &["volunteerNumber", "志愿者编号"]),
+            ("skills", &["skills", "技能", "专长"]),
+            ("regionCode", &["regionCode", "行政区划代码", "区划代码"]),
+            ("teamExternalIds", &["teamExternalIds", "所属队伍", "队伍编号"]),
+        ],
+        RosterKind::SocialWorkers => &[
+            ("externalId", &["externalId", "编号", "外部编号", "工号"]),
+            ("name", &["name", "姓名"]),
+            ("gender", &["gender", "性别"]),
+            ("idNumber", &["idNumber", "身份证号", "身份证号码"]),
+            ("phone", &["phone", "手机号", "手机号码", "联系电话"]),
+            ("certificateLevel", &["certificateLevel", "证书等级", "职业资格"]),
+            ("certificateNumber", &["certificateNumber", "证书编号"]),
+            ("certificateYear", &["certificateYear", "取证年份", "取得年份"]),
+            ("employerExternalId", &["employerExternalId", "用人单位编号", "所属机构编号"]),
+            ("payPost", &["payPost", "岗位", "薪酬岗位"]),
+            ("payGrade", &["payGrade", "等级", "薪酬等级"]),
+            ("regionCode", &["regionCode", "行政区划代码", "区划代码"]),
+        ],
+        RosterKind::VolunteerTeams => &[
+            ("externalId", &["externalId", "编号", "外部编号", "队伍编号"]),
+            ("name", &["name", "名称", "队伍名称"]),
+            ("regionCode", &["regionCode", "行政区划代码", "区划代码"]),
+            ("foundedOn", &["foundedOn", "成立日期"]),
+        ],
+        RosterKind::Organizations => &[
+            ("externalId", &["externalId", "编号", "外部编号"]),
+            ("name", &["name", "名称", "机构名称", "组织名称"]),
+            ("kind", &["kind", "类型", "组织类型"]),
+            ("creditCode", &["creditCode", "统一社会信用代码", "信用代码"]),
+            ("regionCode", &["regionCode", "行政区划代码", "区划代码"]),
+            ("contactName", &["contactName", "联系人"]),
+            ("contactPhone", &["contactPhone", "联系电话", "手机号"]),
+        ],
+    }
+}
+
+/// Fields a file must have a column for.
+const REQUIRED: [&str; 3] = ["externalId", "name", "regionCode"];
+
+/// A file's header and data rows (spreadsheet row number, cells as text).
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+fn read_error(path: &Path, message: impl Into<String>) -> RosterImportError {
+    RosterImportError::Read { file: path.to_owned(), message: message.into() }
+}
+
+fn read_table(path: &Path) -> Result<Table, RosterImportError> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("xlsx" | "xlsm" | "xls" | "ods") => read_sheet(path),
+        Some("csv" | "txt") => read_csv(path),
+        _ => Err(read_error(path, "expected a .csv or .xlsx file")),
+    }
+}
+
+fn read_csv(path: &Path) -> Result<Table, RosterImportError> {
+    let bytes = std::fs::read(path).map_err(|e| read_error(path, e.to_string()))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    // Excel in a Chinese locale saves CSV as GBK (a subset of GB 18030).
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0,
+    };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers =
+        reader.headers().map_err(|e| read_error(path, e.to_string()))?.iter().map(|h| h.trim().to_owned()).collect();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| read_error(path, format!("row {}: {e}", i + 2)))?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push((i as u64 + 2, record.iter().map(|c| c.trim().to_owned()).collect()));
+    }
+    Ok(Table { headers, rows })
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        // Phone numbers and codes typed as numbers: no ".0", no exponent.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_default(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_sheet(path: &Path) -> Result<Table, RosterImportError> {
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| read_error(path, e.to_string()))?;
+    let sheet = book.sheet_names().first().cloned().ok_or_else(|| read_error(path, "the workbook has no sheet"))?;
+    let range = book.worksheet_range(&sheet).map_err(|e| read_error(path, e.to_string()))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as u64);
+    let mut rows = range.rows();
+    let headers = rows.next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, row) in rows.enumerate() {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        out.push((first_row + i as u64 + 2, cells));
+    }
+    Ok(Table { headers, rows: out })
+}
+
+/// Column index of each field present in the header.
+fn columns(path: &Path, kind: RosterKind, table: &Table) -> Result<HashMap<&'static str, usize>, RosterImportError> {
+    let mut out = HashMap::new();
+    for (field, names) in headers(kind) {
+        if let Some(i) = table.headers.iter().position(|h| names.contains(&h.as_str())) {
+            // 志愿者编号 may serve as both the external id and the volunteer number.
+            out.entry(*field).or_insert(i);
+        }
+    }
+    for field in REQUIRED {
+        if !out.contains_key(field) {
+            let accepted =
+                headers(kind).iter().find(|(f, _)| *f == field).map(|(_, n)| n.join(", ")).unwrap_or_default();
+            return Err(RosterImportError::MissingColumn { file: path.to_owned(), field, accepted });
+        }
+    }
+    Ok(out)
+}
+
+/// One row's cells by field.
+struct Row<'a> {
+    cells: &'a [String],
+    columns: &'a HashMap<&'static str, usize>,
+    errors: Vec<FieldError>,
+}
+
+impl Row<'_> {
+    fn text(&self, field: &str) -> Option<String> {
+        self.columns.get(field).and_then(|i| self.cells.get(*i)).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn required(&self, field: &str) -> String {
+        self.text(field).unwrap_or_default()
+    }
+
+    fn list(&self, field: &str) -> Option<Vec<String>> {
+        self.text(field).map(|v| {
+            v.split([';', '；', ',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        })
+    }
+
+    fn parsed<T>(&mut self, field: &str, parse: impl Fn(&str) -> Option<T>, expected: &str) -> Option<T> {
+        let v = self.text(field)?;
+        let parsed = parse(&v);
+        if parsed.is_none() {
+            self.errors.push(FieldError::new(field, "INVALID_VALUE", format!("{field}: `{v}` is not {expected}")));
+        }
+        parsed
+    }
+}
+
+fn gender(v: &str) -> Option<Gender> {
+    match v {
+        "男" | "MALE" => Some(Gender::Male),
+        "女" | "FEMALE" => Some(Gender::Female),
+        "未知" | "UNKNOWN" => Some(Gender::Unknown),
+        _ => None,
+    }
+}
+
+fn document(v: &str) -> Option<IdDocumentType> {
+    match v {
+        "居民身份证" | "身份证" | "RESIDENT_ID" => Some(IdDocumentType::ResidentId),
+        "护照" | "PASSPORT" => Some(IdDocumentType::Passport),
+        "港澳居民来往内地通行证" | "港澳通行证" | "HK_MACAO_PERMIT" => {
+            Some(IdDocumentType::HkMacaoPermit)
+        }
+        "台湾居民来往大陆通行证" | "台胞证" | "TAIWAN_PERMIT" => Some(IdDocumentType::TaiwanPermit),
+        "其他" | "OTHER" => Some(IdDocumentType::Other),
+        _ => None,
+    }
+}
+
+fn certificate(v: &str) -> Option<CertificateLevel> {
+    match v {
+        "无" | "NONE" => Some(CertificateLevel::None),
+        "助理社会工作师" | "ASSISTANT" => Some(CertificateLevel::Assistant),
+        "社会工作师" | "INTERMEDIATE" => Some(CertificateLevel::Intermediate),
+        "高级社会工作师" | "SENIOR" => Some(CertificateLevel::Senior),
+        _ => None,
+    }
+}
+
+fn organization_kind(v: &str) -> Option<OrganizationKind> {
+    match v {
+        "社会工作服务机构" | "SOCIAL_WORK_AGENCY" => Some(OrganizationKind::SocialWorkAgency),
+        "社区社会组织" | "COMMUNITY_SOCIAL_ORG" => Some(OrganizationKind::CommunitySocialOrg),
+        "社会团体" | "SOCIAL_GROUP" => Some(OrganizationKind::SocialGroup),
+        "基金会" | "FOUNDATION" => Some(OrganizationKind::Foundation),
+        "慈善组织" | "CHARITY" => Some(OrganizationKind::Charity),
+        "政府部门" | "GOVERNMENT" => Some(OrganizationKind::Government),
+        "其他" | "OTHER" => Some(OrganizationKind::Other),
+        _ => None,
+    }
+}
+
+/// `2020-05-04`, `2020/5/4` or `2020年5月4日`.
+fn date(v: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"].iter().find_map(|f| NaiveDate::parse_from_str(v, f).ok())
+}
+
+fn number(v: &str) -> Option<i32> {
+    v.parse().ok()
+}
+
+/// A row as a parsed record of `R`, or its problems.
+type Parsed<R> = Result<<R as Roster>::Record, Vec<FieldError>>;
+
+fn merge<T>(row: Row<'_>, parsed: Result<T, Vec<FieldError>>) -> Result<T, Vec<FieldError>> {
+    match (parsed, row.errors) {
+        (Ok(v), e) if e.is_empty() => Ok(v),
+        (Ok(_), e) => Err(e),
+        (Err(mut p), mut e) => {
+            e.append(&mut p);
+            Err(e)
+        }
+    }
+}
+
+/// Imports a roster file. Errors: the file cannot be read or lacks a required column; the
+/// database fails. Bad rows are in the report, with their row and column.
+pub async fn import_roster(
+    db: &DatabaseConnection,
+    kind: RosterKind,
+    path: &Path,
+    options: &RosterOptions,
+    progress: &dyn Progress,
+) -> Result<RosterReport, RosterImportError> {
+    let table = read_table(path)?;
+    let columns = columns(path, kind, &table)?;
+    let today = crate::domain::time::today_cst();
+    let mut report = RosterReport { rows: table.rows.len(), ..Default::default() };
+    let header_of = |field: &str| columns.get(field).and_then(|i| table.headers.get(*i)).cloned();
+    let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    progress.start(&label, Some(table.rows.len() as u64));
+    let writer = Writer {
+        actor: Actor {
+            subject: format!("import:{}", options.source),
+            role: "ADMIN",
+            request_id: format!("import-{}", uuid::Uuid::now_v7()),
+        },
+        region: None,
+    };
+    let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
+    for batch in table.rows.chunks(batch_size) {
+        let mut warnings = Vec::new();
+        let summary = match kind {
+            RosterKind::Volunteers => {
+                let records: Vec<Parsed<engine::Volunteers>> =
+                    batch.iter().map(|(_, cells)| volunteer(cells, &columns, today)).collect();
+                run::<engine::Volunteers>(db, &writer, options, records).await?
+            }
+            RosterKind::SocialWorkers => {
+                let records: Vec<Parsed<engine::SocialWorkers>> =
+                    batch.iter().map(|(_, cells)| social_worker(cells, &columns, today)).collect();
+                run::<engine::SocialWorkers>(db, &writer, options, records).await?
+            }
+            RosterKind::VolunteerTeams => {
+                let records: Vec<Parsed<engine::VolunteerTeams>> =
+                    batch.iter().map(|(_, cells)| volunteer_team(cells, &columns, today)).collect();
+                run::<engine::VolunteerTeams>(db, &writer, options, records).await?
+            }
+            RosterKind::Organizations => {
+                let records: Vec<Parsed<engine::Organizations>> = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, cells))| {
+                        organization(cells, &columns).map(|(r, w)| {
+                            warnings.extend(w.into_iter().map(|w| (i, w)));
+                            r
+                        })
+                    })
+                    .collect();
+                run::<engine::Organizations>(db, &writer, options, records).await?
+            }
+        };
+        let issue = |i: Option<usize>, e: FieldError| {
+            let field = e.field.last().cloned().unwrap_or_default();
+            RowIssue {
+                row: i.and_then(|i| batch.get(i)).map_or(0, |(row, _)| *row),
+                column: header_of(&field),
+                message: e.message,
+                code: e.code,
+            }
+        };
+        report.warnings.extend(warnings.into_iter().map(|(i, w)| issue(Some(i), w)));
+        report.created += summary.created;
+        report.updated += summary.updated;
+        report.unchanged += summary.unchanged;
+        report.failed += summary.failed;
+        for r in summary.results {
+            for e in r.errors {
+                report.errors.push(issue(r.index, e));
+            }
+        }
+        for e in summary.errors {
+            report.errors.push(issue(None, e));
+        }
+        progress.advance(batch.len() as u64);
+    }
+    progress.finish();
+    Ok(report)
+}
+
+async fn run<R: Roster>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &RosterOptions,
+    records: Vec<Parsed<R>>,
+) -> Result<engine::SyncSummary, RosterImportError> {
+    let mode = if options.dry_run { SyncMode::Validate } else { SyncMode::Commit };
+    let request = SyncRequest {
+        source: options.source.clone(),
+        mode,
+        atomicity: options.atomicity,
+        delete_missing: false,
+        records,
+    };
+    Ok(engine::sync::<R, _>(db, writer, request).await?)
+}
+
+fn volunteer(cells: &[String], columns: &HashMap<&'static str, usize>, today: NaiveDate) -> Parsed<engine::Volunteers> {
+    let mut row = Row { cells, columns, errors: Vec::new() };
+    let input = VolunteerInput {
+        external_id: row.required("externalId"),
+        name: row.required("name"),
+        gender: row.parsed("gender", gender, "男, 女 or 未知"),
+        id_document_type: row.parsed("idDocumentType", document, "a document type (居民身份证, 护照, …)"),
+        id_number: row.text("idNumber"),
+        phone: row.text("phone"),
+        volunteer_number: row.text("volunteerNumber"),
+        skills: row.list("skills").unwrap_or_default(),
+        region_code: row.required("regionCode"),
+        team_external_ids: row.list("teamExternalIds"),
+    };
+    let parsed = input.parse(today);
+    merge(row, parsed)
+}
+
+fn social_worker(
+    cells: &[String],
+    columns: &HashMap<&'static str, usize>,
+    today: NaiveDate,
+) -> Parsed<engine::SocialWorkers> {
+    let mut row = Row { cells, columns, errors: Vec::new() };
+    let input = SocialWorkerInput {
+        external_id: row.required("externalId"),
+        name: row.required("name"),
+        gender: row.parsed("gender", gender, "男, 女 or 未知"),
+        id_number: row.text("idNumber"),
+        phone: row.text("phone"),
+        certificate_level: row.parsed(
+            "certificateLevel",
+            certificate,
+            "无, 助理社会工作师, 社会工作师 or 高级社会工作师",
+        ),
+        certificate_number: row.text("certificateNumber"),
+        certificate_year: row.parsed("certificateYear", number, "a year"),
+        employer_external_id: row.text("employerExternalId"),
+        pay_post: row.parsed("payPost", number, "a number"),
+        pay_grade: row.parsed("payGrade", number, "a number"),
+        region_code: row.required("regionCode"),
+    };
+    let parsed = input.parse(today);
+    merge(row, parsed)
+}
+
+fn volunteer_team(
+    cells: &[String],
+    columns: &HashMap<&'static str, usize>,
+    today: NaiveDate,
+) -> Parsed<engine::VolunteerTeams> {
+    let mut row = Row { cells, columns, errors: Vec::new() };
+    let input = VolunteerTeamInput {
+        external_id: row.required("externalId"),
+        name: row.required("name"),
+        region_code: row.required("regionCode"),
+        founded_on: row.parsed("foundedOn", date, "a date (2020-05-04, 2020/5/4 or 2020年5月4日)"),
+    };
+    let parsed = input.parse(today);
+    merge(row, parsed)
+}
+
+/// An organisation row; credit codes failing their check character are accepted with a
+/// warning (early pilot codes, DOMAIN.md).
+fn organization(
+    cells: &[String],
+    columns: &HashMap<&'static str, usize>,
+) -> Result<(OrganizationRecord, Vec<FieldError>), Vec<FieldError>> {
+    let mut row = Row { cells, columns, errors: Vec::new() };
+    let kind = row.parsed("kind", organization_kind, "an organisation type (社会工作服务机构, 基金会, …)");
+    let input = OrganizationInput {
+        external_id: row.required("externalId"),
+        name: row.required("name"),
+        kind,
+        credit_code: row.text("creditCode"),
+        region_code: row.required("regionCode"),
+        contact_name: row.text("contactName"),
+        contact_phone: row.text("contactPhone"),
+    };
+    let parsed = input.parse(Strictness::Warn);
+    merge(row, parsed)
+}
