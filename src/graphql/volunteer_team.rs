@@ -7,6 +7,7 @@ use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
@@ -80,6 +81,7 @@ impl VolunteerTeam {
         by_key::<entity::organization::Entity, _>(ctx, self.0.organization_id).await
     }
     /// Current members.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -95,6 +97,7 @@ impl VolunteerTeam {
         related::<store::volunteer::TeamMembers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the team takes part in.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -123,6 +126,7 @@ impl VolunteerTeamQuery {
         must_find::<m::Entity, _>(ctx, key, format!("volunteer team with id `{}`", id.as_str())).await
     }
     /// Volunteer teams, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,
