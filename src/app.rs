@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, ServerError};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
+use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -141,21 +141,47 @@ struct Caller {
     request_id: String,
 }
 
+/// The parameters of a GraphQL request over GET (GraphQL over HTTP, "GET"): `variables` and
+/// `extensions` are JSON-encoded. (async-graphql's own parser reads `operation_name`, not the
+/// spec's `operationName`.)
+#[derive(serde::Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl GetParams {
+    fn into_request(self) -> Result<async_graphql::Request, String> {
+        fn json<T: serde::de::DeserializeOwned + Default>(what: &str, v: Option<String>) -> Result<T, String> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(T::default()),
+                Some(text) => serde_json::from_str(text).map_err(|e| format!("`{what}` is not a JSON object: {e}")),
+            }
+        }
+        let mut request =
+            async_graphql::Request::new(self.query.unwrap_or_default()).variables(json("variables", self.variables)?);
+        request.operation_name = self.operation_name.filter(|n| !n.is_empty());
+        request.extensions = json("extensions", self.extensions)?;
+        Ok(request)
+    }
+}
+
 /// GET `/graphql`: GraphiQL for a browser that sent no query, else a query over GET.
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    uri: axum::http::Uri,
-    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+    params: Result<axum::extract::Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let has_query =
-        uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("query=") || p.starts_with("extensions=")));
+    let has_query = params.as_ref().is_ok_and(|p| p.query.is_some() || p.extensions.is_some());
     if !has_query && accepts(&headers, "text/html") {
         return Html(GraphiQLSource::build().endpoint("/graphql").title("civlink GraphiQL").finish()).into_response();
     }
     let caller = Caller { request_id: request_id(&headers), headers, peer: peer.map(|p| p.0.0), method: Method::GET };
-    let request = request.map(|r| BatchRequest::Single(r.into_inner())).map_err(|e| e.0.to_string());
+    let request = params.map_err(|e| e.body_text()).and_then(|p| p.0.into_request()).map(BatchRequest::Single);
     handle(state, caller, request).await
 }
 
