@@ -40,6 +40,14 @@ enum Command {
     Serve(ServeConfig),
     /// Apply pending migrations and exit.
     Migrate,
+    /// Prepare a database for serving and exit: migrate, and load the shipped division codes
+    /// if the regions table is empty (`--demo`: also the demo data). Run once before starting
+    /// several replicas, so that they do not race to do it.
+    Setup {
+        /// Also load the deterministic demo data set.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
     /// Import data files.
@@ -101,6 +109,16 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&cli.db).await?;
             civlink::db::migrate(&db).await.context("migration failed")?;
             eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Setup { demo } => {
+            let db = connect_and_migrate(&cli.db).await?;
+            load_regions_if_empty(&db).await?;
+            if demo {
+                let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
+                tracing::info!("demo data: {summary}");
+            }
+            eprintln!("database ready");
             Ok(())
         }
         Command::Import(ImportCommand::Regions { dir }) => {
