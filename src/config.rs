@@ -79,7 +79,7 @@ pub struct ServeConfig {
     pub max_depth: u32,
 
     /// Largest static query cost accepted, in cost points (see README, "Cost model").
-    #[arg(long, env = "CIVLINK_MAX_COMPLEXITY", value_name = "CIVLINK_MAX_COMPLEXITY", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "CIVLINK_MAX_COMPLEXITY", value_name = "CIVLINK_MAX_COMPLEXITY", default_value_t = 200_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_complexity: u32,
 
     /// Most aliased fields in one document.

@@ -36,12 +36,19 @@ fn stations(n: u32) -> String {
     format!("{{ stations(first: {n}) {{ nodes {{ id name }} }} }}")
 }
 
-both!(every_response_reports_its_cost_computed_from_page_sizes, |app| {
+/// The cost limit of `civlink serve` (the test default is far higher).
+fn serve_cost_limit() -> Options {
+    let mut o = Options::default();
+    o.limits.max_complexity = civlink::graphql::Limits::default().max_complexity;
+    o
+}
+
+both_with!(every_response_reports_its_cost_computed_from_page_sizes, serve_cost_limit(), |app| {
     let (_, body) = query(&app, &stations(10), json!({})).await;
     assert!(body.get("errors").is_none(), "{body:#}");
     let cost = &body["extensions"]["cost"];
     assert_eq!(cost["requested"], 31, "{cost}");
-    assert_eq!(cost["limit"], 20_000);
+    assert_eq!(cost["limit"], 200_000);
     // Actual: the fields resolved: stations, nodes, and id and name of each of 10 stations.
     assert_eq!(cost["actual"], 2 + 10 * 2, "{cost}");
     assert!(cost["actual"].as_u64() <= cost["requested"].as_u64());
@@ -54,7 +61,7 @@ both!(every_response_reports_its_cost_computed_from_page_sizes, |app| {
     assert_eq!(body["extensions"]["cost"]["requested"], 1 + 4 * (1 + (1 + 5 * (1 + 1))), "{body:#}");
     // `nodes(ids:)` costs per id.
     let (_, body) = query(&app, r#"{ nodes(ids: ["a", "b", "c"]) { id } }"#, json!({})).await;
-    assert_eq!(body["extensions"]["cost"]["requested"], 1 + 3 * 1, "{body:#}");
+    assert_eq!(body["extensions"]["cost"]["requested"], 1 + 3, "1 + 3 ids × (id: 1): {body:#}");
 });
 
 /// Limits small enough to reach with short documents.
@@ -109,6 +116,10 @@ both_with!(each_limit_accepts_just_under_and_refuses_just_over_before_any_sql, t
         assert_eq!(code(&body), expected, "{what}: {body:#}");
         assert!(body.get("data").is_none(), "{what}: a request error has no data: {body:#}");
         assert!(body["errors"][0]["extensions"]["limit"].is_number(), "{what}: {body:#}");
+        assert!(
+            body["errors"][0]["extensions"]["cost"].as_u64().unwrap_or(0) > 0,
+            "{what}: the computed cost: {body:#}"
+        );
         assert_eq!(status, 200, "{what}: legacy clients get 200");
         assert_eq!(app.take_statements(), 0, "{what}: refused before any SQL");
     }

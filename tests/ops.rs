@@ -346,13 +346,15 @@ async fn readyz(app: &TestApp) -> u16 {
 async fn while_the_database_is_down_the_server_answers_with_a_clear_error_and_readiness_recovers() {
     let proxy = Proxy::start(pg_host_port()).await;
     let (target, via) = (pg_host_port(), proxy.addr.to_string());
-    let mut options = Options::default();
-    options.pool = civlink::db::PoolSettings {
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(1),
-        statement_timeout: None,
+    let options = Options {
+        pool: civlink::db::PoolSettings {
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(1),
+            statement_timeout: None,
+        },
+        app_url: Some(Box::new(move |url: &str| url.replacen(&target, &via, 1))),
+        ..Default::default()
     };
-    options.app_url = Some(Box::new(move |url: &str| url.replacen(&target, &via, 1)));
     let app = TestApp::spawn_with(Backend::Postgres, options).await;
     let q = "{ stations { totalCount } }";
     let before = app.data(q, json!({})).await["stations"]["totalCount"].as_i64().unwrap();
@@ -379,10 +381,11 @@ async fn while_the_database_is_down_the_server_answers_with_a_clear_error_and_re
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statement_past_the_statement_timeout_is_cancelled_and_reported() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let mut options = Options::default();
-    options.pool =
-        civlink::db::PoolSettings { statement_timeout: Some(Duration::from_millis(300)), ..Default::default() };
-    options.app_url = Some(Box::new(|url: &str| url.to_owned()));
+    let options = Options {
+        pool: civlink::db::PoolSettings { statement_timeout: Some(Duration::from_millis(300)), ..Default::default() },
+        app_url: Some(Box::new(|url: &str| url.to_owned())),
+        ..Default::default()
+    };
     let app = TestApp::spawn_with(Backend::Postgres, options).await;
     // Hold a lock the query must wait for.
     let txn = app.db.begin().await.unwrap();

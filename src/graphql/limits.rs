@@ -71,7 +71,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_depth: 12,
-            max_complexity: 20_000,
+            max_complexity: 200_000,
             max_aliases: 30,
             max_directives: 20,
             max_page_size: super::connection::MAX_PAGE_SIZE as usize,
@@ -146,6 +146,7 @@ impl ExtensionFactory for CostLimits {
             rate: self.rate.clone(),
             requested: Mutex::new(None),
             actual: AtomicUsize::new(0),
+            pending: Mutex::new(None),
         })
     }
 }
@@ -155,6 +156,9 @@ struct CostExtension {
     rate: Arc<RateLimiter>,
     requested: Mutex<Option<usize>>,
     actual: AtomicUsize,
+    /// A limit the document broke, held until validation has computed its cost, so the error
+    /// can carry it.
+    pending: Mutex<Option<ServerError>>,
 }
 
 /// A request error with `extensions { code, …more }`.
@@ -217,7 +221,20 @@ impl Extension for CostExtension {
             }
         }
         let role = data.map_or(Role::Public, |d| d.identity.role);
-        check_document(&doc, variables, &self.limits, role)?;
+        let counts = count_document(&doc, variables, &self.limits);
+        if counts.introspection && !self.limits.introspection.contains(&role) {
+            return Err(request_error(
+                "INTROSPECTION_DISABLED",
+                format!(
+                    "introspection (`__schema`, `__type`) is turned off for {}; the schema is published as schema.graphql",
+                    role.as_str()
+                ),
+                &[],
+            ));
+        }
+        if let Err(e) = check_counts(&counts, &self.limits) {
+            *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+        }
         Ok(doc)
     }
 
@@ -226,12 +243,21 @@ impl Extension for CostExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let result = match next.run(ctx).await {
+            Ok(result) => result,
+            // A broken limit says more than the validation errors it may have caused.
+            Err(errors) => return Err(pending.map_or(errors, |e| vec![e])),
+        };
         let cost = result.complexity;
         *self.requested.lock().unwrap_or_else(|e| e.into_inner()) = Some(cost);
         let data = ctx.data::<RequestData>().ok();
         if let Some(data) = data {
             data.stats.set_requested(cost);
+        }
+        if let Some(mut e) = pending {
+            e.extensions.get_or_insert_with(Default::default).set("cost", cost);
+            return Err(vec![e]);
         }
         let limits = &self.limits;
         if result.depth > limits.max_depth {
@@ -315,21 +341,29 @@ fn selected_operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Op
     }
 }
 
-/// Alias, directive, page-size and introspection checks over the whole document (every
-/// operation and fragment), before validation.
-fn check_document(doc: &ExecutableDocument, variables: &Variables, limits: &Limits, role: Role) -> ServerResult<()> {
+/// Counts aliases, directives and introspection fields over the whole document (every
+/// operation and fragment), and checks page sizes (the first one over the limit is an error,
+/// held like the others until the cost is known).
+fn count_document(doc: &ExecutableDocument, variables: &Variables, limits: &Limits) -> Counts {
     let mut counts = Counts::default();
     let operations: Vec<_> = doc.operations.iter().map(|(_, op)| op).collect();
     for op in &operations {
         counts.directives += op.node.directives.len();
-        let defs = &op.node.variable_definitions;
-        walk(&op.node.selection_set, defs, variables, limits, &mut counts)?;
+        walk(&op.node.selection_set, &op.node.variable_definitions, variables, limits, &mut counts);
     }
     for fragment in doc.fragments.values() {
         counts.directives += fragment.node.directives.len();
         // Variables in fragments resolve against the operation that spreads them.
         let defs = operations.first().map(|op| &op.node.variable_definitions[..]).unwrap_or(&[]);
-        walk(&fragment.node.selection_set, defs, variables, limits, &mut counts)?;
+        walk(&fragment.node.selection_set, defs, variables, limits, &mut counts);
+    }
+    counts
+}
+
+/// The first limit the counts break.
+fn check_counts(counts: &Counts, limits: &Limits) -> ServerResult<()> {
+    if let Some(e) = &counts.page_size {
+        return Err(e.clone());
     }
     if counts.aliases > limits.max_aliases {
         return Err(limit_error(
@@ -350,16 +384,6 @@ fn check_document(doc: &ExecutableDocument, variables: &Variables, limits: &Limi
             limits.max_directives,
         ));
     }
-    if counts.introspection && !limits.introspection.contains(&role) {
-        return Err(request_error(
-            "INTROSPECTION_DISABLED",
-            format!(
-                "introspection (`__schema`, `__type`) is turned off for {}; the schema is published as schema.graphql",
-                role.as_str()
-            ),
-            &[],
-        ));
-    }
     Ok(())
 }
 
@@ -368,6 +392,8 @@ struct Counts {
     aliases: usize,
     directives: usize,
     introspection: bool,
+    /// The first `first`/`last` over the maximum page size.
+    page_size: Option<ServerError>,
 }
 
 fn walk(
@@ -376,7 +402,7 @@ fn walk(
     variables: &Variables,
     limits: &Limits,
     counts: &mut Counts,
-) -> ServerResult<()> {
+) {
     for selection in &set.node.items {
         match &selection.node {
             Selection::Field(field) => {
@@ -390,8 +416,9 @@ fn walk(
                     }
                     if let Some(n) = int_value(&value.node, defs, variables)
                         && n > limits.max_page_size as i64
+                        && counts.page_size.is_none()
                     {
-                        return Err(limit_error(
+                        counts.page_size = Some(limit_error(
                             "PAGE_SIZE_EXCEEDED",
                             format!(
                                 "`{}: {n}` on `{}` exceeds the maximum page size of {}; page with `after`/`before`",
@@ -402,16 +429,15 @@ fn walk(
                         ));
                     }
                 }
-                walk(&f.selection_set, defs, variables, limits, counts)?;
+                walk(&f.selection_set, defs, variables, limits, counts);
             }
             Selection::FragmentSpread(spread) => counts.directives += spread.node.directives.len(),
             Selection::InlineFragment(inline) => {
                 counts.directives += inline.node.directives.len();
-                walk(&inline.node.selection_set, defs, variables, limits, counts)?;
+                walk(&inline.node.selection_set, defs, variables, limits, counts);
             }
         }
     }
-    Ok(())
 }
 
 /// An argument's integer value: a literal, or a variable's value (or its default).

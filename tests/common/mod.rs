@@ -88,12 +88,18 @@ pub struct Options {
 }
 
 impl Default for Options {
-    /// The defaults of `civlink serve`, except that no role is rate-limited: tests run many
-    /// requests in a row, and the rate-limit tests set budgets of their own.
+    /// The defaults of `civlink serve`, except that no role is rate-limited and the cost
+    /// limit is far higher: the entity and scope tests run many requests in a row and walk
+    /// full pages three levels deep (costing up to a million points). The limit tests set
+    /// limits and budgets of their own.
     fn default() -> Self {
         let off = "PUBLIC=off,PORTAL=off,CIVIL_AFFAIRS=off,STATION_STAFF=off,SYNC_CLIENT=off,ADMIN=off";
         Self {
-            limits: civlink::graphql::Limits { budgets: off.parse().expect("budgets"), ..Default::default() },
+            limits: civlink::graphql::Limits {
+                budgets: off.parse().expect("budgets"),
+                max_complexity: 100_000_000,
+                ..Default::default()
+            },
             http: Default::default(),
             pool: Default::default(),
             app_url: None,
