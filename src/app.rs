@@ -231,7 +231,9 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
     let request = match request {
         Ok(r) => r,
         Err(rejection) => {
-            tracing::info!(request_id = %caller.request_id, error = %rejection, "malformed GraphQL request");
+            // The parser's message may quote the body (`invalid type: string "…"`): not logged.
+            let _ = rejection;
+            tracing::info!(request_id = %caller.request_id, "malformed GraphQL request");
             let message = "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
             record_outcome(None, "bad_request");
             return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
