@@ -105,9 +105,9 @@ impl Server {
         format!("http://{}/graphql", self.addr)
     }
 
-    fn signal(&self, sig: &str) {
-        let status = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status().unwrap();
-        assert!(status.success());
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        nix::sys::signal::kill(pid, sig).unwrap();
     }
 
     /// Waits up to `limit` for the process to exit; its exit status.
@@ -229,7 +229,7 @@ async fn sigterm_stops_accepting_finishes_requests_in_flight_and_exits_cleanly()
     .unwrap();
     conn.write_all(&body.as_bytes()[..10]).unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    server.signal("TERM");
+    server.signal(nix::sys::signal::Signal::SIGTERM);
     std::thread::sleep(Duration::from_millis(300));
     // No new connections.
     assert!(std::net::TcpStream::connect(server.addr).is_err(), "still accepting after SIGTERM");
@@ -258,7 +258,7 @@ async fn shutdown_waits_for_a_stuck_request_no_longer_than_the_grace_period() {
     .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let signalled = Instant::now();
-    server.signal("INT");
+    server.signal(nix::sys::signal::Signal::SIGINT);
     let status = server.wait(Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
     let waited = signalled.elapsed();
