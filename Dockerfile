@@ -20,8 +20,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY --from=builder /app/target/release/civlink /usr/local/bin/civlink
 USER civlink
 WORKDIR /var/lib/civlink
-ENV CIVLINK_ADDR=0.0.0.0:8000
+ENV CIVLINK_ADDR=0.0.0.0:8000 \
+    CIVLINK_LOG_FORMAT=json
 EXPOSE 8000
+# SIGTERM: stop accepting, finish requests in flight (CIVLINK_SHUTDOWN_GRACE_SECS), close the pool.
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8000/readyz || exit 1
 ENTRYPOINT ["civlink"]
 CMD ["serve"]

@@ -1,24 +1,38 @@
 //! The HTTP application: GraphQL over HTTP on `/graphql`, GraphiQL for browsers, health and
-//! readiness probes. Built from its parts and bound separately, so tests can bind port 0.
+//! readiness probes, Prometheus metrics. Built from its parts and bound separately, so tests
+//! can bind port 0.
+//!
+//! Every GraphQL request runs inside one tracing span (`request`) that ends with one log line
+//! carrying its request id, operation name, role, cost, duration and SQL statement count, and
+//! nothing a client sent as data (variables) or got back (the response body).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLRequest;
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use async_graphql::{BatchRequest, ServerError};
+use async_graphql_axum::GraphQLBatchRequest;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use sea_orm::DatabaseConnection;
-use serde_json::json;
+use serde_json::{Value, json};
+use tracing::Instrument;
 
-use crate::auth::identity::Identity;
+use crate::allowlist::AllowList;
+use crate::auth::identity::{Identity, Role};
 use crate::auth::jwt::{self, Verifier};
 use crate::graphql::{CivlinkSchema, RequestData};
+use crate::observe::{self, series};
 
-/// Shared state of the router: the schema, the pool and the token verifier. Nothing
-/// per-client is kept here, so any number of replicas can serve behind one database.
+/// Shared state of the router: the schema, the pool, the token verifier and the HTTP
+/// settings. Nothing per-client is kept here beyond the bounded, per-replica caches inside the
+/// schema (rate-limit buckets, persisted queries), so any number of replicas can serve behind
+/// one database.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: CivlinkSchema,
@@ -26,110 +40,420 @@ pub struct AppState {
     /// `None` when no secret or key is configured: every request is then PUBLIC, and a
     /// request that presents a token is refused.
     pub verifier: Option<Verifier>,
+    /// Limits and switches of the HTTP layer.
+    pub http: HttpSettings,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest request body accepted, in bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Most operations in one batched POST (a JSON array of requests).
+    pub max_batch: usize,
+    /// Longest a GraphQL request may run before it is cancelled with `TIMEOUT`.
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS (`*` for any); empty: no CORS headers, browsers on other
+    /// origins are refused by their own policy.
+    pub cors_origins: Vec<String>,
+    /// The allow-list; `None`: any document may run.
+    pub allowlist: Option<Arc<AllowList>>,
+    /// Pool size, reported as the `max` of the pool gauge.
+    pub db_max_connections: u32,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: MAX_BODY_BYTES,
+            max_batch: 10,
+            request_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
+            allowlist: None,
+            db_max_connections: crate::db::PoolSettings::default().max_connections,
+        }
+    }
 }
 
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-/// Largest request body accepted (413 above it): 1 MiB, far above any real query.
+/// Default largest request body: 1 MiB, far above any real query.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .with_state(Arc::new(state))
+        .route("/metrics", get(metrics))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(state.http.max_body_bytes))
+        .layer(tower_http::compression::CompressionLayer::new());
+    if let Some(cors) = cors(&state.http.cors_origins) {
+        router = router.layer(cors);
+    }
+    // Installs the recorder now, so the first scrape already has the series.
+    let _ = observe::metrics_handle();
+    router.with_state(Arc::new(state))
+}
+
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT, REQUEST_ID.parse().ok()?])
+            .expose_headers([REQUEST_ID.parse().ok()?, header::RETRY_AFTER])
+            .max_age(Duration::from_secs(3600)),
+    )
 }
 
 fn accepts(headers: &HeaderMap, media: &str) -> bool {
     headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains(media))
 }
 
+/// Whether the client accepts a JSON answer at all: no `Accept`, or one naming
+/// `application/graphql-response+json`, `application/json`, `application/*` or `*/*`.
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let values: Vec<&str> = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect();
+    values.is_empty()
+        || values.iter().flat_map(|v| v.split(',')).any(|m| {
+            let m = m.split(';').next().unwrap_or_default().trim();
+            matches!(m, GRAPHQL_RESPONSE | "application/json" | "application/*" | "*/*")
+        })
+}
+
+/// What the handler knows of the caller before the request runs.
+struct Caller {
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    method: Method,
+    request_id: String,
+}
+
+/// The parameters of a GraphQL request over GET (GraphQL over HTTP, "GET"): `variables` and
+/// `extensions` are JSON-encoded. (async-graphql's own parser reads `operation_name`, not the
+/// spec's `operationName`.)
+#[derive(serde::Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl GetParams {
+    fn into_request(self) -> Result<async_graphql::Request, String> {
+        fn json<T: serde::de::DeserializeOwned + Default>(what: &str, v: Option<String>) -> Result<T, String> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(T::default()),
+                Some(text) => serde_json::from_str(text).map_err(|e| format!("`{what}` is not a JSON object: {e}")),
+            }
+        }
+        let mut request =
+            async_graphql::Request::new(self.query.unwrap_or_default()).variables(json("variables", self.variables)?);
+        request.operation_name = self.operation_name.filter(|n| !n.is_empty());
+        request.extensions = json("extensions", self.extensions)?;
+        Ok(request)
+    }
+}
+
 /// GET `/graphql`: GraphiQL for a browser that sent no query, else a query over GET.
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    uri: axum::http::Uri,
-    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    params: Result<axum::extract::Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let has_query = uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
+    let has_query = params.as_ref().is_ok_and(|p| p.query.is_some() || p.extensions.is_some());
     if !has_query && accepts(&headers, "text/html") {
         return Html(GraphiQLSource::build().endpoint("/graphql").title("civlink GraphiQL").finish()).into_response();
     }
-    execute(state, headers, request).await
+    let caller = Caller { request_id: request_id(&headers), headers, peer: peer.map(|p| p.0.0), method: Method::GET };
+    let request = params.map_err(|e| e.body_text()).and_then(|p| p.0.into_request()).map(BatchRequest::Single);
+    handle(state, caller, request).await
 }
 
-/// POST `/graphql`: `application/json` bodies (GraphQL-over-HTTP).
+/// POST `/graphql`: `application/json` bodies (GraphQL-over-HTTP), one request or a batch
+/// (a JSON array).
 async fn graphql_post(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    request: Result<GraphQLBatchRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> Response {
-    execute(state, headers, request).await
+    let caller = Caller { request_id: request_id(&headers), headers, peer: peer.map(|p| p.0.0), method: Method::POST };
+    let json_body = caller
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        let modern = accepts(&caller.headers, GRAPHQL_RESPONSE);
+        let message = "send the request as `Content-Type: application/json`";
+        let body = json!({ "errors": [{ "message": message, "extensions": { "code": "UNSUPPORTED_MEDIA_TYPE" } }] });
+        return with_request_id(
+            respond(StatusCode::UNSUPPORTED_MEDIA_TYPE, modern, body.to_string()),
+            &caller.request_id,
+        );
+    }
+    let request = request.map(|r| r.into_inner()).map_err(|e| e.0.to_string());
+    handle(state, caller, request).await
 }
 
-/// Runs a request and answers per GraphQL over HTTP: clients that accept
-/// `application/graphql-response+json` get it, with status 400 for request errors (no
-/// `data`); others get `application/json` with status 200.
-async fn execute(
-    state: Arc<AppState>,
-    headers: HeaderMap,
-    request: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
-) -> Response {
+/// Checks what holds for a whole HTTP request (media types, credentials, batch size), then
+/// runs each operation.
+async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchRequest, String>) -> Response {
     // Without `Accept: application/graphql-response+json` a client gets the legacy
     // `application/json` behaviour, as the spec asks of servers during its transition.
-    let modern = accepts(&headers, GRAPHQL_RESPONSE);
-    let request_id = request_id(&headers);
+    let modern = accepts(&caller.headers, GRAPHQL_RESPONSE);
+    let id = caller.request_id.clone();
+    let refuse = |status: StatusCode, code: &str, message: &str| {
+        let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+        with_request_id(respond(status, modern, body.to_string()), &id)
+    };
+    if !accepts_json(&caller.headers) {
+        let message = "this endpoint answers application/graphql-response+json or application/json";
+        return refuse(StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE", message);
+    }
     let request = match request {
-        Ok(r) => r.into_inner(),
+        Ok(r) => r,
         Err(rejection) => {
-            tracing::info!(request_id, error = %rejection.0, "malformed GraphQL request");
+            // The parser's message may quote the body (`invalid type: string "…"`): not logged.
+            let _ = rejection;
+            tracing::info!(request_id = %caller.request_id, "malformed GraphQL request");
             let message = "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
-            let body = json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
-            return with_request_id(respond(StatusCode::BAD_REQUEST, modern, body.to_string()), &request_id);
+            record_outcome(None, "bad_request");
+            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
         }
     };
-    let identity = match authenticate(&state, &headers) {
+    let identity = match authenticate(&state, &caller.headers) {
         Ok(identity) => identity,
         Err(reason) => {
-            tracing::info!(request_id, reason, "request refused: bad credentials");
-            let body =
-                json!({ "errors": [{ "message": jwt::CLIENT_MESSAGE, "extensions": { "code": jwt::ERROR_CODE } }] });
-            let mut response = respond(StatusCode::UNAUTHORIZED, modern, body.to_string());
+            tracing::info!(request_id = %caller.request_id, reason, "request refused: bad credentials");
+            record_outcome(None, "unauthenticated");
+            let mut response = refuse(StatusCode::UNAUTHORIZED, jwt::ERROR_CODE, jwt::CLIENT_MESSAGE);
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(jwt::WWW_AUTHENTICATE));
-            return with_request_id(response, &request_id);
+            return response;
         }
     };
-    let (data, loads) = RequestData::new(state.db.clone(), identity, request_id.clone());
-    let response = loads.run(state.schema.execute(request.data(data))).await;
-    // A request error (parse or validation) has errors without a path and no data.
+    match request {
+        BatchRequest::Single(r) => {
+            let (status, body, retry) = run_one(&state, &caller, &identity, r, modern).await;
+            let mut response = with_request_id(respond(status, modern, body.to_string()), &caller.request_id);
+            set_retry_after(&mut response, retry);
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            response
+        }
+        BatchRequest::Batch(requests) => {
+            if requests.is_empty() || requests.len() > state.http.max_batch {
+                let message = format!(
+                    "a batch holds 1 to {} operations, this one {}; send more requests",
+                    state.http.max_batch,
+                    requests.len()
+                );
+                record_outcome(None, "rejected");
+                return refuse(StatusCode::BAD_REQUEST, "BATCH_LIMIT_EXCEEDED", &message);
+            }
+            let mut bodies = Vec::with_capacity(requests.len());
+            let mut retry = None;
+            for r in requests {
+                let (_, body, r_retry) = run_one(&state, &caller, &identity, r, false).await;
+                retry = retry.max(r_retry);
+                bodies.push(body);
+            }
+            let mut response =
+                with_request_id(respond(StatusCode::OK, modern, Value::Array(bodies).to_string()), &caller.request_id);
+            set_retry_after(&mut response, retry);
+            response
+        }
+    }
+}
+
+fn set_retry_after(response: &mut Response, secs: Option<u64>) {
+    if let Some(secs) = secs
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
+/// Runs one operation inside its request span; returns the status it calls for, the body,
+/// and the seconds to wait when it was rate-limited.
+async fn run_one(
+    state: &AppState,
+    caller: &Caller,
+    identity: &Identity,
+    request: async_graphql::Request,
+    modern: bool,
+) -> (StatusCode, Value, Option<u64>) {
+    let span = tracing::info_span!(
+        "request",
+        request_id = %caller.request_id,
+        method = %caller.method,
+        role = identity.role.as_str(),
+        operation = tracing::field::Empty,
+        cost = tracing::field::Empty,
+        actual_cost = tracing::field::Empty,
+        statements = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
+    run_in_span(state, caller, identity, request, modern).instrument(span).await
+}
+
+async fn run_in_span(
+    state: &AppState,
+    caller: &Caller,
+    identity: &Identity,
+    mut request: async_graphql::Request,
+    modern: bool,
+) -> (StatusCode, Value, Option<u64>) {
+    let started = Instant::now();
+    let statements = Arc::new(AtomicU64::new(0));
+    let (mut data, loads) = RequestData::new(state.db.clone(), identity.clone(), caller.request_id.clone());
+    data.operation_name = request.operation_name.clone();
+    data.via_get = caller.method == Method::GET;
+    if identity.subject.is_none() {
+        data.rate_key = match caller.peer {
+            Some(peer) => format!("PUBLIC:{}", peer.ip()),
+            None => "PUBLIC".to_owned(),
+        };
+    }
+    let stats = data.stats.clone();
+
+    if let Some(list) = &state.http.allowlist {
+        list.resolve(&mut request);
+    }
+    let allowed = match &state.http.allowlist {
+        Some(list) if identity.role != Role::Admin => list.permits(&request),
+        _ => true,
+    };
+    let response = if !allowed {
+        let message = "allow-list mode: this document is not on the list of operations this server runs".to_owned();
+        async_graphql::Response::from_errors(vec![crate::graphql::limits::request_error(
+            "OPERATION_NOT_ALLOWED",
+            message,
+            &[],
+        )])
+    } else {
+        let counter = statements.clone();
+        request = request.data(data);
+        let run = observe::count_statements(counter, loads.run(state.schema.execute(request)));
+        match tokio::time::timeout(state.http.request_timeout, run).await {
+            Ok(response) => response,
+            Err(_) => {
+                loads.abort_all();
+                let message = format!(
+                    "the request ran longer than {} ms and was cancelled; ask for smaller pages or narrower filters",
+                    state.http.request_timeout.as_millis()
+                );
+                tracing::warn!("request timed out");
+                async_graphql::Response::from_errors(vec![crate::graphql::limits::request_error(
+                    "TIMEOUT",
+                    message,
+                    &[],
+                )])
+            }
+        }
+    };
+
+    // A request error (parse, validation, limits) has errors without a path and no data.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    let first_code = response.errors.first().and_then(error_code);
     let mut body = serde_json::to_value(&response).unwrap_or_default();
     add_missing_codes(&mut body, request_error);
     if request_error && let Some(obj) = body.as_object_mut() {
         obj.remove("data");
     }
-    let status = if request_error && modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    with_request_id(respond(status, modern, body.to_string()), &request_id)
+    let first_code = first_code.or_else(|| body["errors"][0]["extensions"]["code"].as_str().map(str::to_owned));
+    let retry = if first_code.as_deref() == Some("RATE_LIMITED") {
+        body["errors"][0]["extensions"]["retryAfter"].as_u64()
+    } else {
+        None
+    };
+    let (status, outcome) = match first_code.as_deref() {
+        Some("RATE_LIMITED") => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        Some("METHOD_NOT_ALLOWED") if request_error => (StatusCode::METHOD_NOT_ALLOWED, "rejected"),
+        Some("OPERATION_NOT_ALLOWED") if request_error => (StatusCode::FORBIDDEN, "rejected"),
+        Some("TIMEOUT") if request_error => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
+        _ if request_error => (if modern { StatusCode::BAD_REQUEST } else { StatusCode::OK }, "rejected"),
+        Some(_) => (StatusCode::OK, "error"),
+        None => (StatusCode::OK, "ok"),
+    };
+
+    let elapsed = started.elapsed();
+    // The name from the parsed document: a GraphQL name, never free text.
+    let operation = stats.operation();
+    let statements = statements.load(Ordering::Relaxed);
+    let span = tracing::Span::current();
+    span.record("operation", operation.as_deref().unwrap_or("anonymous"));
+    if let Some(cost) = stats.requested() {
+        span.record("cost", cost);
+    }
+    span.record("actual_cost", stats.actual());
+    span.record("statements", statements);
+    span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+    span.record("outcome", outcome);
+    match first_code.as_deref() {
+        Some(code) => tracing::info!(code, "request finished"),
+        None => tracing::info!("request finished"),
+    }
+    let label = observe::operation_label(operation.as_deref());
+    metrics::counter!(series::REQUESTS, "operation" => label.clone(), "outcome" => outcome).increment(1);
+    metrics::histogram!(series::DURATION, "operation" => label).record(elapsed.as_secs_f64());
+    metrics::histogram!(series::STATEMENTS_PER_REQUEST).record(statements as f64);
+    (status, body, retry)
 }
 
-/// Gives every error an `extensions.code`: async-graphql's own errors have none. Request errors
-/// (syntax, validation) become `GRAPHQL_VALIDATION_FAILED`; errors inside execution (a variable
-/// or argument that fails its scalar's parsing) become `BAD_USER_INPUT`.
-fn add_missing_codes(body: &mut serde_json::Value, request_error: bool) {
+fn record_outcome(operation: Option<&str>, outcome: &'static str) {
+    let label = observe::operation_label(operation);
+    metrics::counter!(series::REQUESTS, "operation" => label, "outcome" => outcome).increment(1);
+}
+
+fn error_code(e: &ServerError) -> Option<String> {
+    match e.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Gives every error an `extensions.code`: async-graphql's own errors have none. The
+/// automatic persisted query protocol's errors get Apollo's codes (clients match on the
+/// message `PersistedQueryNotFound`, which is kept); other request errors (syntax,
+/// validation) become `GRAPHQL_VALIDATION_FAILED`; errors inside execution (a variable or
+/// argument that fails its scalar's parsing) become `BAD_USER_INPUT`.
+fn add_missing_codes(body: &mut Value, request_error: bool) {
     let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) else { return };
     for e in errors {
+        let message = e.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
         let Some(obj) = e.as_object_mut() else { continue };
         let ext = obj.entry("extensions").or_insert_with(|| json!({}));
         if let Some(ext) = ext.as_object_mut()
             && !ext.contains_key("code")
         {
-            let code = if request_error { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" };
+            let code = match message.as_str() {
+                "PersistedQueryNotFound" => "PERSISTED_QUERY_NOT_FOUND",
+                "provided sha does not match query" => "PERSISTED_QUERY_HASH_MISMATCH",
+                _ if request_error => "GRAPHQL_VALIDATION_FAILED",
+                _ => "BAD_USER_INPUT",
+            };
             ext.insert("code".into(), json!(code));
         }
     }
@@ -183,7 +507,8 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `/readyz`: the database answers.
+/// `/readyz`: the database answers. A failed check is retried on the next probe with a
+/// fresh connection, so readiness comes back by itself when the database does.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
@@ -192,4 +517,14 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
+}
+
+/// `/metrics`: the Prometheus text exposition of civlink's series (see [`series`]).
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    observe::record_pool(&state.db, state.http.db_max_connections);
+    let mut response = observe::metrics_handle().render().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
 }

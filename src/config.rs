@@ -1,36 +1,68 @@
 //! Typed configuration: defaults, then environment variables (or flags), each checked once
-//! at start with a message that names the variable.
+//! at start with a message that names the variable (each flag's value name is its variable,
+//! so clap's "invalid value 'x' for '--max-depth <CIVLINK_MAX_DEPTH>'" names it).
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 
+use crate::allowlist::AllowList;
+use crate::app::HttpSettings;
+use crate::auth::identity::Role;
 use crate::db::PoolSettings;
 use crate::graphql::Limits;
+use crate::ratelimit::Budgets;
 
 /// Database settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded, created on first use) or
     /// `postgres://USER@HOST:PORT/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://civlink.db?mode=rwc", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        default_value = "sqlite://civlink.db?mode=rwc",
+        global = true
+    )]
     pub database_url: String,
 
     /// Largest number of pooled database connections.
-    #[arg(long, env = "CIVLINK_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    #[arg(long, env = "CIVLINK_DB_MAX_CONNECTIONS", value_name = "CIVLINK_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
 
     /// Seconds a request waits for a free database connection.
-    #[arg(long, env = "CIVLINK_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300), global = true)]
+    #[arg(long, env = "CIVLINK_DB_ACQUIRE_TIMEOUT_SECS", value_name = "CIVLINK_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300), global = true)]
     pub db_acquire_timeout_secs: u64,
+
+    /// Milliseconds a single SQL statement may run while serving before PostgreSQL cancels it
+    /// (`statement_timeout`); 0 turns it off. SQLite has no statement timeout: the request
+    /// timeout bounds it.
+    #[arg(long, env = "CIVLINK_STATEMENT_TIMEOUT_MS", value_name = "CIVLINK_STATEMENT_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000), global = true)]
+    pub statement_timeout_ms: u64,
 }
 
 impl DatabaseConfig {
+    /// Pool settings for one-off commands (migrate, import, seed): no statement timeout, a
+    /// large import may run long statements.
     pub fn pool(&self) -> PoolSettings {
         PoolSettings {
             max_connections: self.db_max_connections,
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
+            statement_timeout: None,
+        }
+    }
+
+    /// Pool settings for `serve`: with the statement timeout.
+    pub fn serving_pool(&self) -> PoolSettings {
+        PoolSettings {
+            statement_timeout: (self.statement_timeout_ms > 0)
+                .then(|| Duration::from_millis(self.statement_timeout_ms)),
+            ..self.pool()
         }
     }
 }
@@ -39,24 +71,176 @@ impl DatabaseConfig {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on.
-    #[arg(long, env = "CIVLINK_ADDR", default_value = "127.0.0.1:8000")]
+    #[arg(long, env = "CIVLINK_ADDR", value_name = "CIVLINK_ADDR", default_value = "127.0.0.1:8000")]
     pub addr: SocketAddr,
 
     /// Deepest selection nesting a query may have.
-    #[arg(long, env = "CIVLINK_MAX_DEPTH", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, env = "CIVLINK_MAX_DEPTH", value_name = "CIVLINK_MAX_DEPTH", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub max_depth: u32,
 
-    /// Largest static query complexity accepted.
-    #[arg(long, env = "CIVLINK_MAX_COMPLEXITY", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Largest static query cost accepted, in cost points (see README, "Cost model").
+    #[arg(long, env = "CIVLINK_MAX_COMPLEXITY", value_name = "CIVLINK_MAX_COMPLEXITY", default_value_t = 200_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_complexity: u32,
+
+    /// Most aliased fields in one document.
+    #[arg(long, env = "CIVLINK_MAX_ALIASES", value_name = "CIVLINK_MAX_ALIASES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub max_aliases: u32,
+
+    /// Most directives in one document.
+    #[arg(long, env = "CIVLINK_MAX_DIRECTIVES", value_name = "CIVLINK_MAX_DIRECTIVES", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub max_directives: u32,
+
+    /// Largest `first`/`last` of a connection (1-100).
+    #[arg(long, env = "CIVLINK_MAX_PAGE_SIZE", value_name = "CIVLINK_MAX_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_page_size: u32,
+
+    /// Most operations in one batched POST (a JSON array).
+    #[arg(long, env = "CIVLINK_MAX_BATCH", value_name = "CIVLINK_MAX_BATCH", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_batch: u32,
+
+    /// Largest request body, in bytes (1 KiB to 64 MiB).
+    #[arg(long, env = "CIVLINK_MAX_BODY_BYTES", value_name = "CIVLINK_MAX_BODY_BYTES", default_value_t = 1_048_576, value_parser = clap::value_parser!(u32).range(1024..=67_108_864))]
+    pub max_body_bytes: u32,
+
+    /// Milliseconds a GraphQL request may run before it is cancelled (`TIMEOUT`).
+    #[arg(long, env = "CIVLINK_REQUEST_TIMEOUT_MS", value_name = "CIVLINK_REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub request_timeout_ms: u64,
+
+    /// Cost budget per role: `ROLE=POINTS/PERIOD` entries separated by commas, `ROLE=off` for
+    /// none; roles not named keep their default.
+    #[arg(long, env = "CIVLINK_RATE_LIMITS", value_name = "CIVLINK_RATE_LIMITS", default_value = crate::ratelimit::DEFAULT_BUDGETS, value_parser = parse_budgets)]
+    pub rate_limits: Budgets,
+
+    /// Roles that may run introspection: `all`, `none`, or roles separated by commas.
+    #[arg(long, env = "CIVLINK_INTROSPECTION", value_name = "CIVLINK_INTROSPECTION", default_value = "all", value_parser = parse_roles)]
+    pub introspection: RoleSet,
+
+    /// Allow-list mode: an Apollo persisted-query manifest (JSON) of the operations that
+    /// roles other than ADMIN may run.
+    #[arg(long, env = "CIVLINK_ALLOWLIST", value_name = "CIVLINK_ALLOWLIST")]
+    pub allowlist: Option<PathBuf>,
+
+    /// Entries of the automatic persisted query cache (per replica).
+    #[arg(long, env = "CIVLINK_APQ_CACHE_ENTRIES", value_name = "CIVLINK_APQ_CACHE_ENTRIES", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub apq_cache_entries: u32,
+
+    /// Origins allowed by CORS, separated by commas (`https://portal.example.gov.cn`), or `*`;
+    /// empty: no CORS.
+    #[arg(long, env = "CIVLINK_CORS_ORIGINS", value_name = "CIVLINK_CORS_ORIGINS", default_value = "", value_parser = parse_origins)]
+    pub cors_origins: Origins,
+
+    /// Seconds given to requests in flight to finish after SIGTERM/SIGINT before the process
+    /// exits anyway.
+    #[arg(long, env = "CIVLINK_SHUTDOWN_GRACE_SECS", value_name = "CIVLINK_SHUTDOWN_GRACE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace_secs: u64,
 
     /// Also load the deterministic demo data set (see `civlink seed demo`).
     #[arg(long)]
     pub demo: bool,
 }
 
+/// A set of roles (for `CIVLINK_INTROSPECTION`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSet(pub HashSet<Role>);
+
+/// CORS origins (for `CIVLINK_CORS_ORIGINS`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origins(pub Vec<String>);
+
+const ALL_ROLES: [Role; 6] =
+    [Role::Public, Role::Portal, Role::CivilAffairs, Role::StationStaff, Role::SyncClient, Role::Admin];
+
+fn parse_budgets(s: &str) -> Result<Budgets, String> {
+    s.parse()
+}
+
+fn parse_roles(s: &str) -> Result<RoleSet, String> {
+    match s.trim() {
+        "all" => return Ok(RoleSet(ALL_ROLES.into_iter().collect())),
+        "none" | "" => return Ok(RoleSet(HashSet::new())),
+        _ => {}
+    }
+    s.split(',')
+        .map(str::trim)
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| {
+                format!("unknown role `{r}`: use all, none, or PUBLIC, PORTAL, CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT, ADMIN")
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map(RoleSet)
+}
+
+fn parse_origins(s: &str) -> Result<Origins, String> {
+    let mut out = Vec::new();
+    for o in s.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let valid = o == "*"
+            || ((o.starts_with("https://") || o.starts_with("http://"))
+                && !o.ends_with('/')
+                && o.split_once("://").is_some_and(|(_, host)| !host.is_empty() && !host.contains('/'))
+                && axum::http::HeaderValue::from_str(o).is_ok());
+        if !valid {
+            return Err(format!("`{o}` is not an origin: use scheme://host[:port] without a path, or *"));
+        }
+        out.push(o.to_owned());
+    }
+    Ok(Origins(out))
+}
+
 impl ServeConfig {
+    /// The GraphQL limits.
     pub fn limits(&self) -> Limits {
-        Limits { max_depth: self.max_depth as usize, max_complexity: self.max_complexity as usize }
+        Limits {
+            max_depth: self.max_depth as usize,
+            max_complexity: self.max_complexity as usize,
+            max_aliases: self.max_aliases as usize,
+            max_directives: self.max_directives as usize,
+            max_page_size: self.max_page_size as usize,
+            introspection: self.introspection.0.clone(),
+            budgets: self.rate_limits.clone(),
+            apq_cache_entries: self.apq_cache_entries as usize,
+        }
+    }
+
+    /// The HTTP settings; reads the allow-list file.
+    ///
+    /// Errors: the allow-list file cannot be read or is not a manifest (the message names
+    /// `CIVLINK_ALLOWLIST` and the file).
+    pub fn http(&self, db: &DatabaseConfig) -> Result<HttpSettings, String> {
+        let allowlist = match &self.allowlist {
+            Some(path) => Some(Arc::new(AllowList::load(path).map_err(|e| format!("CIVLINK_ALLOWLIST: {e}"))?)),
+            None => None,
+        };
+        Ok(HttpSettings {
+            max_body_bytes: self.max_body_bytes as usize,
+            max_batch: self.max_batch as usize,
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            cors_origins: self.cors_origins.0.clone(),
+            allowlist,
+            db_max_connections: db.db_max_connections,
+        })
+    }
+
+    /// How long requests in flight may take to finish after a shutdown signal.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_origins_parse_or_say_why_not() {
+        assert_eq!(parse_roles("all").unwrap().0.len(), 6);
+        assert!(parse_roles("none").unwrap().0.is_empty());
+        assert_eq!(parse_roles("ADMIN, SYNC_CLIENT").unwrap().0, [Role::Admin, Role::SyncClient].into_iter().collect());
+        assert!(parse_roles("ADMIN,ROOT").unwrap_err().contains("ROOT"));
+        assert_eq!(parse_origins("").unwrap().0, Vec::<String>::new());
+        assert_eq!(parse_origins("https://a.example, http://b.example:8080").unwrap().0.len(), 2);
+        for bad in ["a.example", "https://a.example/", "https://a.example/path", "ftp://x", "https://"] {
+            assert!(parse_origins(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -12,11 +12,15 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// How long a request waits for a free connection before failing.
     pub acquire_timeout: Duration,
+    /// Longest a single SQL statement may run before the server cancels it (PostgreSQL's
+    /// `statement_timeout`, set on every pooled connection); `None`: no limit. SQLite has no
+    /// such setting: there the request timeout applies (see README).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5), statement_timeout: None }
     }
 }
 
@@ -32,13 +36,51 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
         .sqlx_logging(false);
+    if let Some(timeout) = settings.statement_timeout {
+        // A startup parameter, so it holds for every connection the pool opens, including
+        // those re-opened after the database comes back.
+        let ms = timeout.as_millis().max(1);
+        opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", format!("{ms}"))]));
+    }
     opts.map_sqlx_sqlite_opts(|o| {
         o.foreign_keys(true)
             .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
     });
-    Database::connect(opts).await
+    let mut db = Database::connect(opts).await?;
+    crate::observe::instrument(&mut db, None);
+    Ok(db)
+}
+
+/// What kind of database failure an error is, for the client's `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// A statement ran past the statement timeout and was cancelled by the server.
+    Timeout,
+    /// No connection could be had: the database is down, unreachable or overloaded.
+    Unavailable,
+    /// Anything else (a bug, a schema mismatch): logged, opaque to the client.
+    Other,
+}
+
+/// Classifies a database error (PostgreSQL SQLSTATE 57014 is `query_canceled`, raised by
+/// `statement_timeout`; <https://www.postgresql.org/docs/current/errcodes-appendix.html>).
+pub fn classify(e: &DbErr) -> Failure {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed) => Failure::Unavailable,
+        DbErr::Conn(_) => Failure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            Sqlx::Database(d) if d.code().as_deref() == Some("57014") => Failure::Timeout,
+            Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Tls(_) | Sqlx::Protocol(_) => {
+                Failure::Unavailable
+            }
+            _ => Failure::Other,
+        },
+        _ => Failure::Other,
+    }
 }
 
 /// Applies every pending migration.

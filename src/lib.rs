@@ -2,6 +2,7 @@
 //! stations, social workers, volunteers, organisations, clients and projects on the real
 //! administrative-division tree.
 
+pub mod allowlist;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -9,5 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod import;
+pub mod observe;
+pub mod ratelimit;
 pub mod seed;
 pub mod store;

@@ -21,6 +21,17 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(flatten)]
     db: DatabaseConfig,
+    /// Log format on stderr: `text`, or `json` (one object per line, with the request span's
+    /// fields). The level filter is `RUST_LOG` (default `info`).
+    #[arg(
+        long,
+        env = "CIVLINK_LOG_FORMAT",
+        value_name = "CIVLINK_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: civlink::observe::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -31,6 +42,14 @@ enum Command {
     Serve(ServeConfig),
     /// Apply pending migrations and exit.
     Migrate,
+    /// Prepare a database for serving and exit: migrate, and load the shipped division codes
+    /// if the regions table is empty (`--demo`: also the demo data). Run once before starting
+    /// several replicas, so that they do not race to do it.
+    Setup {
+        /// Also load the deterministic demo data set.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
     /// Import data files.
@@ -109,11 +128,8 @@ enum SeedCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    civlink::observe::init_logs(cli.log_format);
     match cli.command {
         Command::Schema => {
             print!("{}", civlink::graphql::sdl());
@@ -123,6 +139,16 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&cli.db).await?;
             civlink::db::migrate(&db).await.context("migration failed")?;
             eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Setup { demo } => {
+            let db = connect_and_migrate(&cli.db).await?;
+            load_regions_if_empty(&db).await?;
+            if demo {
+                let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
+                tracing::info!("demo data: {summary}");
+            }
+            eprintln!("database ready");
             Ok(())
         }
         Command::Import(ImportCommand::Regions { dir }) => {
@@ -154,21 +180,43 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(serve) => {
             let verifier = verifier(serve.demo)?;
-            let db = connect_and_migrate(&cli.db).await?;
+            let http = serve.http(&cli.db).map_err(anyhow::Error::msg)?;
+            let db = connect_and_migrate_with(&cli.db, &cli.db.serving_pool()).await?;
             load_regions_if_empty(&db).await?;
             if serve.demo {
                 let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
                 tracing::info!("demo data: {summary}");
             }
             let schema = civlink::graphql::build_schema(&serve.limits());
-            let app = civlink::app::router(civlink::app::AppState { schema, db, verifier });
+            let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), verifier, http });
             let listener = tokio::net::TcpListener::bind(serve.addr)
                 .await
                 .with_context(|| format!("cannot listen on {} (CIVLINK_ADDR)", serve.addr))?;
             let addr = listener.local_addr()?;
             println!("civlink listening on http://{addr}");
             println!("GraphiQL: http://{addr}/graphql");
-            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+            // On SIGTERM/SIGINT: stop accepting, let requests in flight finish for up to the
+            // grace period, then close the pool.
+            let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+            let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    shutdown().await;
+                    let _ = signalled_tx.send(());
+                })
+                .into_future();
+            tokio::pin!(server);
+            let grace = serve.shutdown_grace();
+            tokio::select! {
+                result = &mut server => result?,
+                _ = async {
+                    let _ = signalled_rx.await;
+                    tokio::time::sleep(grace).await;
+                } => {
+                    tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period; exiting");
+                }
+            }
+            db.close().await.context("closing the database pool")?;
+            tracing::info!("stopped");
             Ok(())
         }
     }
@@ -225,13 +273,27 @@ fn token(settings: &JwtSettings, secret: &str, args: &TokenArgs) -> anyhow::Resu
 }
 
 async fn connect(db: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    civlink::db::connect(&db.database_url, &db.pool())
+    connect_with(db, &db.pool()).await
+}
+
+async fn connect_with(
+    db: &DatabaseConfig,
+    pool: &civlink::db::PoolSettings,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    civlink::db::connect(&db.database_url, pool)
         .await
         .with_context(|| format!("cannot connect to the database (DATABASE_URL={})", redact(&db.database_url)))
 }
 
 async fn connect_and_migrate(db: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let conn = connect(db).await?;
+    connect_and_migrate_with(db, &db.pool()).await
+}
+
+async fn connect_and_migrate_with(
+    db: &DatabaseConfig,
+    pool: &civlink::db::PoolSettings,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let conn = connect_with(db, pool).await?;
     civlink::db::migrate(&conn).await.context("migration failed")?;
     Ok(conn)
 }

@@ -183,3 +183,127 @@ both!(hostile_inputs_get_specific_errors_never_internal, |app| {
         .await;
     assert_eq!(d["stations"]["totalCount"], 0);
 });
+
+both!(get_is_for_queries_only_and_media_types_are_checked, |app| {
+    // A mutation over GET: 405 with `Allow: POST`, before anything runs.
+    let resp = app.client().get(app.graphql_url()).query(&[("query", "mutation { __typename }")]).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "POST");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED");
+    // Named operations: the one selected decides.
+    let doc = "query Q { __typename } mutation M { __typename }";
+    let resp =
+        app.client().get(app.graphql_url()).query(&[("query", doc), ("operationName", "M")]).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    let resp =
+        app.client().get(app.graphql_url()).query(&[("query", doc), ("operationName", "Q")]).send().await.unwrap();
+    // Not refused for its method (this schema has no mutations, so validation fails).
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+    // `operationName` over GET picks the operation.
+    let resp = app
+        .client()
+        .get(app.graphql_url())
+        .query(&[("query", "query Q { a: __typename } query R { b: __typename }"), ("operationName", "R")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"], json!({ "b": "Query" }));
+    // POST bodies must be JSON.
+    let resp = app
+        .client()
+        .post(app.graphql_url())
+        .header("content-type", "text/plain")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+    // A client that accepts no JSON at all.
+    let resp = app
+        .client()
+        .post(app.graphql_url())
+        .header("accept", "application/xml")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 406);
+    // Parameters on the media type are fine.
+    let resp = app
+        .client()
+        .post(app.graphql_url())
+        .header("content-type", "application/json; charset=utf-8")
+        .header("accept", "application/graphql-response+json; charset=utf-8, application/json;q=0.9")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], GRAPHQL_RESPONSE);
+});
+
+both!(responses_are_compressed_when_the_client_asks, |app| {
+    let q = json!({ "query": "{ regions(first: 100) { nodes { code name } } }" });
+    for encoding in ["gzip", "br"] {
+        let resp = app
+            .client()
+            .post(app.graphql_url())
+            .bearer_auth(common::admin_token())
+            .header("accept-encoding", encoding)
+            .json(&q)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+        let compressed = resp.bytes().await.unwrap().len();
+        let plain =
+            app.client().post(app.graphql_url()).bearer_auth(common::admin_token()).json(&q).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain = plain.bytes().await.unwrap().len();
+        assert!(compressed * 3 < plain, "{encoding}: {compressed} vs {plain} bytes");
+    }
+});
+
+both_with!(
+    cors_allows_the_configured_origins_only,
+    {
+        let mut o = common::Options::default();
+        o.http.cors_origins = vec!["https://portal.example.gov.cn".into()];
+        o
+    },
+    |app| {
+        let preflight = |origin: &'static str| {
+            app.client()
+                .request(reqwest::Method::OPTIONS, app.graphql_url())
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type,authorization")
+                .send()
+        };
+        let resp = preflight("https://portal.example.gov.cn").await.unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+        assert_eq!(resp.headers()["access-control-allow-origin"], "https://portal.example.gov.cn");
+        let methods = resp.headers()["access-control-allow-methods"].to_str().unwrap().to_owned();
+        assert!(methods.contains("POST") && methods.contains("GET"), "{methods}");
+        let resp = preflight("https://elsewhere.example.com").await.unwrap();
+        assert!(resp.headers().get("access-control-allow-origin").is_none());
+        // A simple request from the allowed origin gets the header and can read the request id.
+        let resp = app
+            .client()
+            .post(app.graphql_url())
+            .header("origin", "https://portal.example.gov.cn")
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["access-control-allow-origin"], "https://portal.example.gov.cn");
+        assert!(resp.headers()["access-control-expose-headers"].to_str().unwrap().contains("x-request-id"));
+    }
+);

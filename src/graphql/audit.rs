@@ -8,6 +8,7 @@ use super::connection::{Conn, PageArgs, root};
 use super::context::RequestData;
 use super::enums::SortDirection;
 use super::error::{ApiError, ApiResult};
+use super::limits::connection_cost;
 use crate::store;
 use crate::store::audit::RevealError;
 
@@ -168,6 +169,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The audit log: every reveal of personal data. ADMIN only; others get `FORBIDDEN`.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -8,6 +8,7 @@ use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::enums::{CharityKind, MatchingLevel, SortDirection};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
 use super::scalars::{Date, Yuan};
@@ -128,6 +129,7 @@ impl CharityResource {
         by_key::<entity::station::Entity, _>(ctx, self.0.station_id).await
     }
     /// Projects the resource supports.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -156,6 +158,7 @@ impl CharityResourceQuery {
         must_find::<m::Entity, _>(ctx, key, format!("charity resource with id `{}`", id.as_str())).await
     }
     /// Charity resources, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn charity_resources(
         &self,
         ctx: &Context<'_>,

@@ -12,6 +12,7 @@ use super::context::RequestData;
 use super::enums::{CaseStage, ClientCategory, Gender, SortDirection};
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::loaders::{CaseFileOf, CategoriesOf};
 use super::region::Region;
 use super::scalars::Date;
@@ -186,6 +187,7 @@ impl Client {
         by_key::<entity::station::Entity, _>(ctx, self.0.station_id).await
     }
     /// Services the client received.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn service_records(
         &self,
         ctx: &Context<'_>,
@@ -264,6 +266,7 @@ impl ClientQuery {
         must_find::<m::Entity, _>(ctx, key, format!("client with id `{}`", id.as_str())).await
     }
     /// Clients, filtered and ordered (identity masked).
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn clients(
         &self,
         ctx: &Context<'_>,

@@ -28,6 +28,15 @@ pub struct RequestData {
     /// The request's id: the client's `x-request-id`, or one generated for it.
     pub request_id: String,
     pub loader: DataLoader<StoreLoader>,
+    /// The operation the client named (`operationName`), if any.
+    pub operation_name: Option<String>,
+    /// The request came as `GET`: only queries may run.
+    pub via_get: bool,
+    /// Whose cost budget the request spends: the token's role and subject, or the client's
+    /// address without a token. Never logged.
+    pub rate_key: String,
+    /// Cost and operation, filled in by the limit checks for the request log.
+    pub stats: Arc<super::limits::RequestStats>,
 }
 
 /// Batch loads the DataLoader wants to start, held back until the request is idle.
@@ -39,17 +48,33 @@ pub struct RequestData {
 /// registered its keys. A batch then holds every key of its level, whatever the page size, and
 /// the number of statements depends on the query's shape alone.
 #[derive(Clone, Default)]
-pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
+pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>, Arc<Mutex<Vec<tokio::task::AbortHandle>>>);
 
 impl LoadQueue {
     fn push(&self, f: BoxFuture<'static, ()>) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(f);
     }
 
+    /// Cancels the batches still running (a timed-out request), so none is left running for
+    /// a request that has already been answered.
+    pub fn abort_all(&self) {
+        for handle in self.1.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            handle.abort();
+        }
+    }
+
     fn start_all(&self) {
         let queued = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        // Batches run on tasks of their own: they count their statements for this request.
+        let counter = crate::observe::current_counter();
+        let mut running = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|h| !h.is_finished());
         for f in queued {
-            tokio::spawn(f);
+            let task = match &counter {
+                Some(c) => tokio::spawn(crate::observe::count_statements(c.clone(), f)),
+                None => tokio::spawn(f),
+            };
+            running.push(task.abort_handle());
         }
     }
 
@@ -103,7 +128,22 @@ impl RequestData {
         let spawner = queue.clone();
         let loader = DataLoader::new(StoreLoader { db: db.clone(), scope: scope.clone() }, move |f| spawner.push(f))
             .delay(Duration::ZERO);
-        (Self { db, identity, scope, request_id, loader }, queue)
+        let rate_key = match &identity.subject {
+            Some(subject) => format!("{}:{subject}", identity.role.as_str()),
+            None => "PUBLIC".to_owned(),
+        };
+        let data = Self {
+            db,
+            identity,
+            scope,
+            request_id,
+            loader,
+            operation_name: None,
+            via_get: false,
+            rate_key,
+            stats: Default::default(),
+        };
+        (data, queue)
     }
 
     /// The caller as named in audit rows.

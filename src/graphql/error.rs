@@ -30,7 +30,12 @@ pub enum ApiError {
     InvalidArgument { argument: String, message: String },
     /// A value that fails a domain rule (division code, ID number, …), with its own code.
     Domain { argument: String, code: &'static str, message: String },
-    /// The database could not be reached or failed; details are logged, not returned.
+    /// The database could not be reached (down, unreachable, or no free connection in time):
+    /// retry later. Details are logged, not returned.
+    Unavailable,
+    /// A statement ran past the statement timeout and was cancelled.
+    Timeout,
+    /// The database failed; details are logged, not returned.
     Internal,
 }
 
@@ -46,7 +51,12 @@ impl ApiError {
             | ApiError::PageSizeExceeded(m)
             | ApiError::InvalidArgument { message: m, .. }
             | ApiError::Domain { message: m, .. } => m.clone(),
-            ApiError::Internal => "the database is unavailable; try again later".to_owned(),
+            ApiError::Unavailable => "the database is unavailable; try again later".to_owned(),
+            ApiError::Timeout => {
+                "the query ran past the statement timeout and was cancelled; ask for smaller pages or narrower filters"
+                    .to_owned()
+            }
+            ApiError::Internal => "internal error; it has been logged".to_owned(),
         }
     }
 
@@ -61,6 +71,8 @@ impl ApiError {
             ApiError::PageSizeExceeded(_) => "PAGE_SIZE_EXCEEDED",
             ApiError::InvalidArgument { .. } => "INVALID_ARGUMENT",
             ApiError::Domain { code, .. } => code,
+            ApiError::Unavailable => "DATABASE_UNAVAILABLE",
+            ApiError::Timeout => "TIMEOUT",
             ApiError::Internal => "INTERNAL",
         }
     }
@@ -75,14 +87,32 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The client's view of a database error; the error itself goes to the log (driver
+    /// messages name tables and constraints, never row values or parameters).
+    fn database(e: &sea_orm::DbErr) -> Self {
+        match crate::db::classify(e) {
+            crate::db::Failure::Timeout => {
+                tracing::warn!(error = %e, "statement cancelled by the statement timeout");
+                ApiError::Timeout
+            }
+            crate::db::Failure::Unavailable => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable
+            }
+            crate::db::Failure::Other => {
+                tracing::error!(error = %e, "database error");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidCursor(m) => ApiError::InvalidCursor(m),
-            StoreError::Db(e) => {
-                tracing::error!(error = %e, "database error");
-                ApiError::Internal
-            }
+            StoreError::Db(e) => ApiError::database(&e),
         }
     }
 }
@@ -91,10 +121,7 @@ impl From<std::sync::Arc<StoreError>> for ApiError {
     fn from(e: std::sync::Arc<StoreError>) -> Self {
         match &*e {
             StoreError::InvalidCursor(m) => ApiError::InvalidCursor(m.clone()),
-            StoreError::Db(e) => {
-                tracing::error!(error = %e, "database error");
-                ApiError::Internal
-            }
+            StoreError::Db(e) => ApiError::database(e),
         }
     }
 }

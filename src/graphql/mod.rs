@@ -13,6 +13,7 @@ pub mod context;
 pub mod enums;
 pub mod error;
 pub mod id;
+pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod organization;
@@ -30,6 +31,7 @@ pub mod volunteer_team;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use context::RequestData;
+pub use limits::Limits;
 
 /// The query root: every entity's root fields plus `node`/`nodes`.
 #[derive(MergedObject, Default)]
@@ -52,26 +54,17 @@ pub struct Query(
 /// The civlink schema type.
 pub type CivlinkSchema = Schema<Query, sync::Mutation, EmptySubscription>;
 
-/// Limits applied to every request before it runs.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Deepest nesting of selections accepted.
-    pub max_depth: usize,
-    /// Largest static complexity accepted.
-    pub max_complexity: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { max_depth: 12, max_complexity: 20_000 }
-    }
-}
-
-/// Builds the schema. Per-request data ([`RequestData`]) is attached by the caller.
+/// Builds the schema with its limit checks (see [`limits`]), its rate limiter and its
+/// persisted-query cache (both per process). Per-request data ([`RequestData`]) is attached
+/// by the caller. Touches no database.
 pub fn build_schema(limits: &Limits) -> CivlinkSchema {
+    // Depth and cost are checked by `CostLimits` after validation, so that the error carries
+    // a code and the computed cost; async-graphql's own limits would answer without either.
+    let apq =
+        async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(limits.apq_cache_entries.max(1));
     Schema::build(Query::default(), sync::Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(apq))
+        .extension(limits::CostLimits::new(limits))
         .finish()
 }
 

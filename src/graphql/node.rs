@@ -91,6 +91,7 @@ impl NodeQuery {
 
     /// Objects by global id, in the order given; null where an id resolves to nothing.
     /// At most 100 ids. Errors: `INVALID_ID`, `INVALID_ARGUMENT`.
+    #[graphql(complexity = "ids.len().saturating_mul(child_complexity).saturating_add(1)")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(ApiError::invalid("ids", format!("at most {MAX_NODES} ids, got {}", ids.len())).into());

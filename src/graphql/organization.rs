@@ -8,6 +8,7 @@ use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::enums::OrganizationKind;
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
@@ -91,6 +92,7 @@ impl Organization {
         by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
     }
     /// Stations the organisation operates.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn operated_stations(
         &self,
         ctx: &Context<'_>,
@@ -106,6 +108,7 @@ impl Organization {
         related::<store::station::OperatedStations, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Social workers the organisation employs.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn social_workers(
         &self,
         ctx: &Context<'_>,
@@ -121,6 +124,7 @@ impl Organization {
         related::<store::social_worker::EmployedWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Volunteer teams belonging to the organisation.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,
@@ -136,6 +140,7 @@ impl Organization {
         related::<store::volunteer_team::OrganizationTeams, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the organisation takes part in.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -164,6 +169,7 @@ impl OrganizationQuery {
         must_find::<m::Entity, _>(ctx, key, format!("organization with id `{}`", id.as_str())).await
     }
     /// Organisations, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

@@ -9,6 +9,7 @@ use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::enums::{FundingMode, ProjectStatus};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::organization::{Organization, OrganizationFilter};
 use super::region::{Region, RegionFilter, RegionOrder};
 use super::scalars::{Date, Yuan};
@@ -108,6 +109,7 @@ impl Project {
         by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
     }
     /// Stations running the project.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn stations(
         &self,
         ctx: &Context<'_>,
@@ -123,6 +125,7 @@ impl Project {
         related::<store::station::ProjectStations, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 社区 Communities taking part (usually villages or residents' committees).
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +141,7 @@ impl Project {
         related::<store::project::ProjectCommunities, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 社会组织 Organisations taking part.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -153,6 +157,7 @@ impl Project {
         related::<store::organization::ProjectOrganizations, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 社会工作者 Social workers taking part.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn social_workers(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +173,7 @@ impl Project {
         related::<store::social_worker::ProjectWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 志愿者 Volunteers taking part individually.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteers(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +189,7 @@ impl Project {
         related::<store::volunteer::ProjectVolunteers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 志愿服务队 Volunteer teams taking part.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,
@@ -198,6 +205,7 @@ impl Project {
         related::<store::volunteer_team::ProjectTeams, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 慈善资源 Charity resources linked to the project.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn charity_resources(
         &self,
         ctx: &Context<'_>,
@@ -214,6 +222,7 @@ impl Project {
         related::<store::charity_resource::ProjectCharity, _>(ctx, self.0.id, filter, order, args).await
     }
     /// Services delivered under the project.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn service_records(
         &self,
         ctx: &Context<'_>,
@@ -243,6 +252,7 @@ impl ProjectQuery {
         must_find::<m::Entity, _>(ctx, key, format!("project with id `{}`", id.as_str())).await
     }
     /// Projects, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,

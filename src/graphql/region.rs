@@ -11,6 +11,7 @@ use super::context::RequestData;
 use super::enums::{RegionLevel, SortDirection, TownshipKind};
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::loaders::ByKey;
 use super::organization::{Organization, OrganizationFilter};
 use super::project::{Project, ProjectFilter};
@@ -152,6 +153,7 @@ impl Region {
         Ok(codes.into_iter().filter_map(|c| found.remove(&ByKey(c)).map(Region)).collect())
     }
     /// The divisions directly below.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +181,7 @@ impl Region {
         Ok(RegionStatistics::new(Region(self.0.clone()), period, &data.scope))
     }
     /// All stations located in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn stations(
         &self,
         ctx: &Context<'_>,
@@ -194,6 +197,7 @@ impl Region {
         related::<InRegion<entity::station::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Social workers serving in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn social_workers(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +213,7 @@ impl Region {
         related::<InRegion<entity::social_worker::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Volunteers registered in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteers(
         &self,
         ctx: &Context<'_>,
@@ -224,6 +229,7 @@ impl Region {
         related::<InRegion<entity::volunteer::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Volunteer teams in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,
@@ -239,6 +245,7 @@ impl Region {
         related::<InRegion<entity::volunteer_team::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Organisations registered in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -254,6 +261,7 @@ impl Region {
         related::<InRegion<entity::organization::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Projects serving this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -269,6 +277,7 @@ impl Region {
         related::<InRegion<entity::project::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Projects this division takes part in as a community (五社联动 party COMMUNITY).
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn community_projects(
         &self,
         ctx: &Context<'_>,
@@ -284,6 +293,7 @@ impl Region {
         related::<store::project::CommunityProjects, _>(ctx, self.0.code.clone(), filter, order_by.into(), args).await
     }
     /// Clients living in this division's subtree (identity fields masked).
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn clients(
         &self,
         ctx: &Context<'_>,
@@ -300,6 +310,7 @@ impl Region {
             .await
     }
     /// Services delivered in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn service_records(
         &self,
         ctx: &Context<'_>,
@@ -316,6 +327,7 @@ impl Region {
         related::<InRegion<entity::service_record::Entity>, _>(ctx, self.prefix(), filter, order, args).await
     }
     /// Charity resources linked in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn charity_resources(
         &self,
         ctx: &Context<'_>,
@@ -348,6 +360,7 @@ impl RegionQuery {
         must_find::<m::Entity, _>(ctx, parsed.as_str().to_owned(), format!("division with code `{code}`")).await
     }
     /// Divisions, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn regions(
         &self,
         ctx: &Context<'_>,

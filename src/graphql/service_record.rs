@@ -9,6 +9,7 @@ use super::connection::{Conn, PageArgs, by_key, must_find, root};
 use super::enums::{ServiceMethod, ServiceType, SortDirection};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::project::Project;
 use super::region::Region;
 use super::scalars::Date;
@@ -152,6 +153,7 @@ impl ServiceRecordQuery {
         must_find::<m::Entity, _>(ctx, key, format!("service record with id `{}`", id.as_str())).await
     }
     /// Service records, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn service_records(
         &self,
         ctx: &Context<'_>,

@@ -11,6 +11,7 @@ use super::context::RequestData;
 use super::enums::{AssignmentRole, CertificateLevel, Gender};
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::loaders::AssignmentsOf;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
@@ -139,6 +140,7 @@ impl SocialWorker {
         Ok(rows.unwrap_or_default().into_iter().map(StationAssignment).collect())
     }
     /// Projects the worker takes part in.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -162,6 +164,7 @@ impl SocialWorker {
         statistics::person_times::<figures::WorkerService>(ctx, self.0.id, period, access).await
     }
     /// Services the worker delivered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn service_records(
         &self,
         ctx: &Context<'_>,
@@ -219,6 +222,7 @@ impl SocialWorkerQuery {
         must_find::<m::Entity, _>(ctx, key, format!("social worker with id `{}`", id.as_str())).await
     }
     /// Social workers, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn social_workers(
         &self,
         ctx: &Context<'_>,

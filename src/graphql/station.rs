@@ -12,6 +12,7 @@ use super::context::RequestData;
 use super::enums::{StationLevel, StationStatus};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
@@ -129,6 +130,7 @@ impl Station {
         by_key::<entity::organization::Entity, _>(ctx, self.0.operator_id).await
     }
     /// Stations below this one in the network.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn child_stations(
         &self,
         ctx: &Context<'_>,
@@ -150,6 +152,7 @@ impl Station {
         .await
     }
     /// Social workers currently assigned to the station.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn social_workers(
         &self,
         ctx: &Context<'_>,
@@ -165,6 +168,7 @@ impl Station {
         related::<store::social_worker::StationWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Volunteer teams working with the station.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,
@@ -180,6 +184,7 @@ impl Station {
         related::<store::volunteer_team::StationTeams, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the station runs.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -195,6 +200,7 @@ impl Station {
         related::<store::project::StationProjects, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Clients the station serves (identity fields masked).
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn clients(
         &self,
         ctx: &Context<'_>,
@@ -218,6 +224,7 @@ impl Station {
         statistics::person_times::<figures::StationService>(ctx, self.0.id, period, access).await
     }
     /// Services the station delivered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn service_records(
         &self,
         ctx: &Context<'_>,
@@ -234,6 +241,7 @@ impl Station {
         related::<store::service_record::StationRecords, _>(ctx, self.0.id, filter, order, args).await
     }
     /// Charity resources the station received.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn charity_resources(
         &self,
         ctx: &Context<'_>,
@@ -264,6 +272,7 @@ impl StationQuery {
     }
     /// Stations, filtered and ordered. Errors: `INVALID_DIVISION_CODE`, `INVALID_CURSOR`,
     /// `PAGE_SIZE_EXCEEDED`.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn stations(
         &self,
         ctx: &Context<'_>,

@@ -21,6 +21,7 @@ use super::enums::{
     StationLevel, StationStatus,
 };
 use super::error::{ApiError, ApiResult};
+use super::limits::connection_cost;
 use super::loaders::FigureKey;
 use super::region::Region;
 use super::scalars::{Date, Yuan};
@@ -306,6 +307,7 @@ impl Coverage {
         (self.counts.0 > 0).then(|| self.counts.1 as f64 / self.counts.0 as f64)
     }
     /// The township-level units without an operating township station, by code.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn uncovered_townships(
         &self,
         ctx: &Context<'_>,
@@ -767,6 +769,7 @@ impl StatisticsQuery {
     /// Each figure is one statement for all divisions of a level.
     /// Errors: `INVALID_DIVISION_CODE` or `NOT_FOUND` naming the code, `INVALID_ARGUMENT`
     /// for a bad period or too many codes.
+    #[graphql(complexity = "1 + codes.len() * child_complexity")]
     async fn region_statistics(
         &self,
         ctx: &Context<'_>,

@@ -339,6 +339,7 @@ pub struct SyncMutation;
 impl SyncMutation {
     /// Upserts the source's volunteers by external id (with their team memberships).
     /// Client mistakes are in `userErrors`; top-level errors only `FORBIDDEN`, `INTERNAL`.
+    #[graphql(complexity = "1 + input.records.len()")]
     async fn sync_volunteers(&self, ctx: &Context<'_>, input: SyncVolunteersInput) -> ApiResult<SyncResult> {
         let today = crate::domain::time::today_cst();
         let records = input
@@ -366,6 +367,7 @@ impl SyncMutation {
 
     /// Upserts the source's social workers by external id (employers among the source's
     /// organisations). Client mistakes are in `userErrors`.
+    #[graphql(complexity = "1 + input.records.len()")]
     async fn sync_social_workers(&self, ctx: &Context<'_>, input: SyncSocialWorkersInput) -> ApiResult<SyncResult> {
         let today = crate::domain::time::today_cst();
         let records = input
@@ -395,6 +397,7 @@ impl SyncMutation {
 
     /// Upserts the source's volunteer teams by external id. Client mistakes are in
     /// `userErrors`.
+    #[graphql(complexity = "1 + input.records.len()")]
     async fn sync_volunteer_teams(&self, ctx: &Context<'_>, input: SyncVolunteerTeamsInput) -> ApiResult<SyncResult> {
         let today = crate::domain::time::today_cst();
         let records = input
@@ -416,6 +419,7 @@ impl SyncMutation {
 
     /// Upserts the source's organisations by external id. Client mistakes are in
     /// `userErrors`.
+    #[graphql(complexity = "1 + input.records.len()")]
     async fn sync_organizations(&self, ctx: &Context<'_>, input: SyncOrganizationsInput) -> ApiResult<SyncResult> {
         let records = input
             .records

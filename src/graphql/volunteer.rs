@@ -10,6 +10,7 @@ use super::context::RequestData;
 use super::enums::{Gender, IdDocumentType};
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::loaders::LedgerTotalsOf;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
@@ -120,6 +121,7 @@ impl Volunteer {
         by_key::<entity::region::Entity, _>(ctx, Some(self.0.region_code.clone())).await
     }
     /// Teams the volunteer currently belongs to.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn teams(
         &self,
         ctx: &Context<'_>,
@@ -135,6 +137,7 @@ impl Volunteer {
         related::<store::volunteer_team::VolunteerMemberships, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the volunteer takes part in individually.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +171,7 @@ impl VolunteerQuery {
         must_find::<m::Entity, _>(ctx, key, format!("volunteer with id `{}`", id.as_str())).await
     }
     /// Volunteers, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteers(
         &self,
         ctx: &Context<'_>,

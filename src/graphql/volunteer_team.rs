@@ -7,6 +7,7 @@ use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, divis
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
+use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
@@ -94,6 +95,7 @@ impl VolunteerTeam {
         Ok(minutes as f64 / 60.0)
     }
     /// Current members.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -109,6 +111,7 @@ impl VolunteerTeam {
         related::<store::volunteer::TeamMembers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the team takes part in.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -137,6 +140,7 @@ impl VolunteerTeamQuery {
         must_find::<m::Entity, _>(ctx, key, format!("volunteer team with id `{}`", id.as_str())).await
     }
     /// Volunteer teams, filtered and ordered.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,

@@ -76,6 +76,61 @@ macro_rules! both {
     };
 }
 
+/// How a test app differs from the default one.
+pub struct Options {
+    pub limits: civlink::graphql::Limits,
+    pub http: civlink::app::HttpSettings,
+    /// Pool of the app's own connection (used with `app_url`).
+    pub pool: civlink::db::PoolSettings,
+    /// Makes the app's database URL from the test database's (e.g. through a proxy); `None`:
+    /// the app shares the test's connection.
+    pub app_url: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
+}
+
+impl Default for Options {
+    /// The defaults of `civlink serve`, except that no role is rate-limited and the cost
+    /// limit is far higher: the entity and scope tests run many requests in a row and walk
+    /// full pages three levels deep (costing up to a million points). The limit tests set
+    /// limits and budgets of their own.
+    fn default() -> Self {
+        let off = "PUBLIC=off,PORTAL=off,CIVIL_AFFAIRS=off,STATION_STAFF=off,SYNC_CLIENT=off,ADMIN=off";
+        Self {
+            limits: civlink::graphql::Limits {
+                budgets: off.parse().expect("budgets"),
+                max_complexity: 100_000_000,
+                ..Default::default()
+            },
+            http: Default::default(),
+            pool: Default::default(),
+            app_url: None,
+        }
+    }
+}
+
+/// Like [`both!`], with the test app built from `$options` (an [`Options`] expression).
+#[macro_export]
+macro_rules! both_with {
+    ($(#[$m:meta])* $name:ident, $options:expr, |$app:ident| $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn options() -> $crate::common::Options {
+                $options
+            }
+            async fn run($app: $crate::common::TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::common::TestApp::spawn_with($crate::common::Backend::Sqlite, options()).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::common::TestApp::spawn_with($crate::common::Backend::Postgres, options()).await).await
+            }
+        }
+    };
+}
+
 /// What a test database is: where it lives, and how to remove it.
 enum Store {
     Sqlite { _dir: tempfile::TempDir },
@@ -111,7 +166,8 @@ async fn fill(db: &DatabaseConnection) {
     civlink::seed::demo::seed_demo(db).await.expect("demo seed");
 }
 
-fn sqlite_template() -> PathBuf {
+/// The SQLite template file (migrated, regions, demo data); copy it, never write to it.
+pub fn sqlite_template() -> PathBuf {
     SQLITE_TEMPLATE
         .get_or_init(|| {
             block_on(async {
@@ -183,6 +239,12 @@ fn pg_template() -> String {
 impl TestApp {
     /// A fresh database with regions and demo data, and the router serving it on port 0.
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    /// Like [`TestApp::spawn`], with limits, HTTP settings and pool settings of its own, and
+    /// optionally the app's connection going elsewhere (through a proxy).
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let (url, store) = match backend {
             Backend::Sqlite => {
                 let template = tokio::task::spawn_blocking(sqlite_template).await.expect("template");
@@ -203,13 +265,18 @@ impl TestApp {
                 (format!("{}/{name}", pg_server()), Store::Postgres { name })
             }
         };
-        let mut db = civlink::db::connect(&url, &Default::default()).await.expect("connect test database");
+        let db = civlink::db::connect(&url, &Default::default()).await.expect("connect test database");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        let count: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let schema = civlink::graphql::build_schema(&Default::default());
+        let mut app_db = match &options.app_url {
+            Some(rewrite) => civlink::db::connect(&rewrite(&url), &options.pool).await.expect("connect app database"),
+            None => db.clone(),
+        };
+        civlink::observe::instrument(&mut app_db, Some(count));
+        let schema = civlink::graphql::build_schema(&options.limits);
         let settings = civlink::auth::jwt::JwtSettings {
             secret: Some(TEST_SECRET.to_owned()),
             keys_file: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt/keys.pem"))),
@@ -218,11 +285,18 @@ impl TestApp {
             leeway_secs: 60,
         };
         let verifier = civlink::auth::jwt::Verifier::new(&settings).expect("verifier");
-        let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), verifier: Some(verifier) });
+        let app = civlink::app::router(civlink::app::AppState {
+            schema,
+            db: app_db,
+            verifier: Some(verifier),
+            http: options.http,
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server");
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await
+                .expect("server");
         });
         TestApp { backend, addr, db, url, statements, client: reqwest::Client::new(), server, store }
     }

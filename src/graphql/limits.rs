@@ -1,0 +1,487 @@
+//! Limits checked before a request runs, and the cost it reports.
+//!
+//! Every request's cost is computed statically from the document (async-graphql's complexity,
+//! with `#[graphql(complexity = …)]` on every connection field: see [`connection_cost`]) before
+//! any resolver runs. A request over a limit is refused with a request error whose
+//! `extensions` carry a `code` and the computed `cost`, so no SQL runs for it. Each response
+//! carries `extensions.cost { requested actual limit }`.
+//!
+//! The checks async-graphql has no hook for (aliases, directives, page sizes, introspection by
+//! role, mutations over GET) are made on the parsed document, in the same extension.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve, NextValidation,
+    ResolveInfo,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, VariableDefinition,
+};
+use async_graphql::{
+    ErrorExtensionValues, Positioned, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
+
+use super::context::RequestData;
+use crate::auth::identity::Role;
+use crate::ratelimit::{Budgets, RateLimiter, Refusal};
+
+/// Page size a connection is costed at when neither `first` nor `last` is given (the page it
+/// returns then, see [`super::connection::DEFAULT_PAGE_SIZE`]).
+pub const DEFAULT_COST_PAGE: usize = super::connection::DEFAULT_PAGE_SIZE as usize;
+
+/// The static cost of a connection field: one for the field, plus its page size (`first` or
+/// `last`, else the default page of 20) times the cost of its selection. A negative size
+/// counts as zero (the resolver refuses it); a size over the maximum page size is refused
+/// before this runs (`PAGE_SIZE_EXCEEDED`).
+///
+/// Used as `#[graphql(complexity = "connection_cost(first, last, child_complexity)")]`.
+pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let page = first.or(last).map_or(DEFAULT_COST_PAGE, |n| n.max(0) as usize);
+    page.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// Limits applied to every request before it runs. Units: counts unless said otherwise.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest nesting of selections accepted (`DEPTH_LIMIT_EXCEEDED` above it).
+    pub max_depth: usize,
+    /// Largest static cost accepted (`COST_LIMIT_EXCEEDED` above it).
+    pub max_complexity: usize,
+    /// Most aliased fields in one document (`ALIAS_LIMIT_EXCEEDED` above it).
+    pub max_aliases: usize,
+    /// Most directives in one document (`DIRECTIVE_LIMIT_EXCEEDED` above it).
+    pub max_directives: usize,
+    /// Largest `first`/`last` (`PAGE_SIZE_EXCEEDED` above it); at most
+    /// [`super::connection::MAX_PAGE_SIZE`].
+    pub max_page_size: usize,
+    /// Roles that may run introspection (`__schema`, `__type`); others get
+    /// `INTROSPECTION_DISABLED`. `__typename` is always allowed.
+    pub introspection: HashSet<Role>,
+    /// Cost budget per role (`RATE_LIMITED` when spent).
+    pub budgets: Budgets,
+    /// Entries of the automatic persisted query cache (per process).
+    pub apq_cache_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 200_000,
+            max_aliases: 30,
+            max_directives: 20,
+            max_page_size: super::connection::MAX_PAGE_SIZE as usize,
+            introspection: [
+                Role::Public,
+                Role::Portal,
+                Role::CivilAffairs,
+                Role::StationStaff,
+                Role::SyncClient,
+                Role::Admin,
+            ]
+            .into_iter()
+            .collect(),
+            budgets: Budgets::default(),
+            apq_cache_entries: 1000,
+        }
+    }
+}
+
+/// What the limit checks learnt about one request, read by the HTTP layer for logs and
+/// metrics once it has run.
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    inner: Mutex<StatsInner>,
+    actual: AtomicUsize,
+}
+
+#[derive(Debug, Default, Clone)]
+struct StatsInner {
+    operation: Option<String>,
+    requested: Option<usize>,
+}
+
+impl RequestStats {
+    /// The operation's name, when the document names it.
+    pub fn operation(&self) -> Option<String> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).operation.clone()
+    }
+    /// The static cost, once computed (absent for documents that did not validate).
+    pub fn requested(&self) -> Option<usize> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).requested
+    }
+    /// Fields resolved so far.
+    pub fn actual(&self) -> usize {
+        self.actual.load(Ordering::Relaxed)
+    }
+    fn set_operation(&self, name: Option<String>) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).operation = name;
+    }
+    fn set_requested(&self, cost: usize) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).requested = Some(cost);
+    }
+}
+
+/// The extension enforcing [`Limits`] and reporting `extensions.cost`.
+pub struct CostLimits {
+    limits: Arc<Limits>,
+    rate: Arc<RateLimiter>,
+}
+
+impl CostLimits {
+    /// One rate limiter for the schema's lifetime: build one schema per process.
+    pub fn new(limits: &Limits) -> Self {
+        Self { limits: Arc::new(limits.clone()), rate: Arc::new(RateLimiter::new(&limits.budgets)) }
+    }
+}
+
+impl ExtensionFactory for CostLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CostExtension {
+            limits: self.limits.clone(),
+            rate: self.rate.clone(),
+            requested: Mutex::new(None),
+            actual: AtomicUsize::new(0),
+            pending: Mutex::new(None),
+        })
+    }
+}
+
+struct CostExtension {
+    limits: Arc<Limits>,
+    rate: Arc<RateLimiter>,
+    requested: Mutex<Option<usize>>,
+    actual: AtomicUsize,
+    /// A limit the document broke, held until validation has computed its cost, so the error
+    /// can carry it.
+    pending: Mutex<Option<ServerError>>,
+}
+
+/// A request error with `extensions { code, …more }`.
+pub fn request_error(code: &str, message: String, more: &[(&str, Value)]) -> ServerError {
+    let mut e = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", code);
+    for (k, v) in more {
+        ext.set(*k, v.clone());
+    }
+    e.extensions = Some(ext);
+    e
+}
+
+fn limit_error(code: &str, message: String, cost: Option<usize>, limit: usize) -> ServerError {
+    metrics::counter!(crate::observe::series::LIMIT_REJECTED, "code" => code.to_owned()).increment(1);
+    let mut more = vec![("limit", Value::from(limit))];
+    if let Some(cost) = cost {
+        more.push(("cost", Value::from(cost)));
+    }
+    request_error(code, message, &more)
+}
+
+#[async_trait::async_trait]
+impl Extension for CostExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        let requested = *self.requested.lock().unwrap_or_else(|e| e.into_inner());
+        match requested {
+            Some(requested) => response.extension(
+                "cost",
+                async_graphql::value!({
+                    "requested": requested,
+                    "actual": self.actual.load(Ordering::Relaxed),
+                    "limit": self.limits.max_complexity,
+                }),
+            ),
+            None => response,
+        }
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let data = ctx.data::<RequestData>().ok();
+        let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
+        if let Some(data) = data {
+            data.stats.set_operation(operation.and_then(|(name, _)| name.map(str::to_owned)));
+            if data.via_get && operation.is_some_and(|(_, ty)| ty != OperationType::Query) {
+                return Err(request_error(
+                    "METHOD_NOT_ALLOWED",
+                    "only queries may be sent with GET; send mutations with POST".to_owned(),
+                    &[],
+                ));
+            }
+        }
+        let role = data.map_or(Role::Public, |d| d.identity.role);
+        let counts = count_document(&doc, variables, &self.limits);
+        if counts.introspection && !self.limits.introspection.contains(&role) {
+            return Err(request_error(
+                "INTROSPECTION_DISABLED",
+                format!(
+                    "introspection (`__schema`, `__type`) is turned off for {}; the schema is published as schema.graphql",
+                    role.as_str()
+                ),
+                &[],
+            ));
+        }
+        if let Err(e) = check_counts(&counts, &self.limits) {
+            *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+        }
+        Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let result = match next.run(ctx).await {
+            Ok(result) => result,
+            // A broken limit says more than the validation errors it may have caused.
+            Err(errors) => return Err(pending.map_or(errors, |e| vec![e])),
+        };
+        let cost = result.complexity;
+        *self.requested.lock().unwrap_or_else(|e| e.into_inner()) = Some(cost);
+        let data = ctx.data::<RequestData>().ok();
+        if let Some(data) = data {
+            data.stats.set_requested(cost);
+        }
+        if let Some(mut e) = pending {
+            e.extensions.get_or_insert_with(Default::default).set("cost", cost);
+            return Err(vec![e]);
+        }
+        let limits = &self.limits;
+        if result.depth > limits.max_depth {
+            let message =
+                format!("the query is nested {} levels deep; at most {} are accepted", result.depth, limits.max_depth);
+            return Err(vec![limit_error("DEPTH_LIMIT_EXCEEDED", message, Some(cost), limits.max_depth)]);
+        }
+        if cost > limits.max_complexity {
+            let message = format!(
+                "the query costs {cost} points; at most {} are accepted (a connection costs `first` × its selection: ask for smaller pages or fewer fields)",
+                limits.max_complexity
+            );
+            return Err(vec![limit_error("COST_LIMIT_EXCEEDED", message, Some(cost), limits.max_complexity)]);
+        }
+        if let Some(data) = data {
+            let role = data.identity.role;
+            if let Err(refusal) = self.rate.check(role, &data.rate_key, cost) {
+                metrics::counter!(crate::observe::series::RATE_LIMITED, "role" => role.as_str()).increment(1);
+                return Err(vec![rate_error(refusal, cost)]);
+            }
+        }
+        Ok(result)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        // Fields count, list items do not (their fields do), as in the static cost.
+        if !matches!(info.path_node.segment, async_graphql::QueryPathSegment::Index(_)) {
+            self.actual.fetch_add(1, Ordering::Relaxed);
+            if let Ok(data) = ctx.data::<RequestData>() {
+                data.stats.actual.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        next.run(ctx, info).await
+    }
+}
+
+/// Seconds a client should wait: whole seconds, rounded up, at least one.
+pub fn retry_after_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0).max(u64::from(d.is_zero()))
+}
+
+fn rate_error(refusal: Refusal, cost: usize) -> ServerError {
+    match refusal {
+        Refusal::Later { retry_after, budget } => {
+            let secs = retry_after_secs(retry_after);
+            request_error(
+                "RATE_LIMITED",
+                format!(
+                    "rate limit: this query costs {cost} points and your budget of {budget} is spent; retry in {secs} s"
+                ),
+                &[
+                    ("cost", Value::from(cost)),
+                    ("retryAfter", Value::from(secs)),
+                    ("budget", Value::from(budget.to_string())),
+                ],
+            )
+        }
+        Refusal::Never { budget } => limit_error(
+            "COST_LIMIT_EXCEEDED",
+            format!("the query costs {cost} points, more than your whole budget of {budget}"),
+            Some(cost),
+            budget.points as usize,
+        ),
+    }
+}
+
+/// The operation that will run: its name and type; `None` when the name matches none.
+fn selected_operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<(Option<&'a str>, OperationType)> {
+    match &doc.operations {
+        DocumentOperations::Single(op) => Some((None, op.node.ty)),
+        DocumentOperations::Multiple(ops) => match name {
+            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(n, op)| (Some(n.as_str()), op.node.ty)),
+            None if ops.len() == 1 => ops.iter().next().map(|(n, op)| (Some(n.as_str()), op.node.ty)),
+            None => None,
+        },
+    }
+}
+
+/// Counts aliases, directives and introspection fields over the whole document (every
+/// operation and fragment), and checks page sizes (the first one over the limit is an error,
+/// held like the others until the cost is known).
+fn count_document(doc: &ExecutableDocument, variables: &Variables, limits: &Limits) -> Counts {
+    let mut counts = Counts::default();
+    let operations: Vec<_> = doc.operations.iter().map(|(_, op)| op).collect();
+    for op in &operations {
+        counts.directives += op.node.directives.len();
+        walk(&op.node.selection_set, &op.node.variable_definitions, variables, limits, &mut counts);
+    }
+    for fragment in doc.fragments.values() {
+        counts.directives += fragment.node.directives.len();
+        // Variables in fragments resolve against the operation that spreads them.
+        let defs = operations.first().map(|op| &op.node.variable_definitions[..]).unwrap_or(&[]);
+        walk(&fragment.node.selection_set, defs, variables, limits, &mut counts);
+    }
+    counts
+}
+
+/// The first limit the counts break.
+fn check_counts(counts: &Counts, limits: &Limits) -> ServerResult<()> {
+    if let Some(e) = &counts.page_size {
+        return Err(e.clone());
+    }
+    if counts.aliases > limits.max_aliases {
+        return Err(limit_error(
+            "ALIAS_LIMIT_EXCEEDED",
+            format!("the document has {} aliases; at most {} are accepted", counts.aliases, limits.max_aliases),
+            None,
+            limits.max_aliases,
+        ));
+    }
+    if counts.directives > limits.max_directives {
+        return Err(limit_error(
+            "DIRECTIVE_LIMIT_EXCEEDED",
+            format!(
+                "the document has {} directives; at most {} are accepted",
+                counts.directives, limits.max_directives
+            ),
+            None,
+            limits.max_directives,
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Counts {
+    aliases: usize,
+    directives: usize,
+    introspection: bool,
+    /// The first `first`/`last` over the maximum page size.
+    page_size: Option<ServerError>,
+}
+
+fn walk(
+    set: &Positioned<SelectionSet>,
+    defs: &[Positioned<VariableDefinition>],
+    variables: &Variables,
+    limits: &Limits,
+    counts: &mut Counts,
+) {
+    for selection in &set.node.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let f = &field.node;
+                counts.aliases += usize::from(f.alias.is_some());
+                counts.directives += f.directives.len();
+                counts.introspection |= matches!(f.name.node.as_str(), "__schema" | "__type");
+                for (name, value) in &f.arguments {
+                    if !matches!(name.node.as_str(), "first" | "last") {
+                        continue;
+                    }
+                    if let Some(n) = int_value(&value.node, defs, variables)
+                        && n > limits.max_page_size as i64
+                        && counts.page_size.is_none()
+                    {
+                        counts.page_size = Some(limit_error(
+                            "PAGE_SIZE_EXCEEDED",
+                            format!(
+                                "`{}: {n}` on `{}` exceeds the maximum page size of {}; page with `after`/`before`",
+                                name.node, f.name.node, limits.max_page_size
+                            ),
+                            None,
+                            limits.max_page_size,
+                        ));
+                    }
+                }
+                walk(&f.selection_set, defs, variables, limits, counts);
+            }
+            Selection::FragmentSpread(spread) => counts.directives += spread.node.directives.len(),
+            Selection::InlineFragment(inline) => {
+                counts.directives += inline.node.directives.len();
+                walk(&inline.node.selection_set, defs, variables, limits, counts);
+            }
+        }
+    }
+}
+
+/// An argument's integer value: a literal, or a variable's value (or its default).
+fn int_value(
+    value: &async_graphql_value::Value,
+    defs: &[Positioned<VariableDefinition>],
+    variables: &Variables,
+) -> Option<i64> {
+    match value {
+        async_graphql_value::Value::Number(n) => n.as_i64(),
+        async_graphql_value::Value::Variable(name) => match variables.get(name) {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(_) => None,
+            None => {
+                defs.iter().find(|d| d.node.name.node == *name).and_then(|d| d.node.default_value.as_ref()).and_then(
+                    |v| match &v.node {
+                        Value::Number(n) => n.as_i64(),
+                        _ => None,
+                    },
+                )
+            }
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_costs_its_page_times_its_selection() {
+        assert_eq!(connection_cost(Some(10), None, 3), 31);
+        assert_eq!(connection_cost(None, Some(5), 3), 16);
+        assert_eq!(connection_cost(None, None, 3), 61);
+        assert_eq!(connection_cost(Some(-4), None, 3), 1);
+        assert_eq!(connection_cost(Some(0), None, 3), 1);
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+}

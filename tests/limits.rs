@@ -1,0 +1,281 @@
+//! Limits and cost: every response reports `extensions.cost`; each limit accepts a request
+//! just under it and refuses one just over it, with a code and the computed cost, before any
+//! SQL runs; the cost rate limit refuses and recovers; persisted queries, the allow-list and
+//! introspection per role.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Options, TestApp, admin_token, token_with};
+use serde_json::{Value, json};
+
+/// POSTs `body` (a request or a batch) as ADMIN; returns status, headers and JSON.
+async fn send(app: &TestApp, token: Option<&str>, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = app.client().post(app.graphql_url()).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.json().await.expect("json"))
+}
+
+async fn query(app: &TestApp, q: &str, vars: Value) -> (u16, Value) {
+    let (status, _, body) = send(app, Some(&admin_token()), json!({ "query": q, "variables": vars })).await;
+    (status, body)
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body:#}"))
+}
+
+/// `stations(first: N) { nodes { id name } }` costs 1 + N × (1 + 2).
+fn stations(n: u32) -> String {
+    format!("{{ stations(first: {n}) {{ nodes {{ id name }} }} }}")
+}
+
+/// The cost limit of `civlink serve` (the test default is far higher).
+fn serve_cost_limit() -> Options {
+    let mut o = Options::default();
+    o.limits.max_complexity = civlink::graphql::Limits::default().max_complexity;
+    o
+}
+
+both_with!(every_response_reports_its_cost_computed_from_page_sizes, serve_cost_limit(), |app| {
+    let (_, body) = query(&app, &stations(10), json!({})).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let cost = &body["extensions"]["cost"];
+    assert_eq!(cost["requested"], 31, "{cost}");
+    assert_eq!(cost["limit"], 200_000);
+    // Actual: the fields resolved: stations, nodes, and id and name of each of 10 stations.
+    assert_eq!(cost["actual"], 2 + 10 * 2, "{cost}");
+    assert!(cost["actual"].as_u64() <= cost["requested"].as_u64());
+    // No `first`: the default page of 20.
+    let (_, body) = query(&app, "{ stations { nodes { id name } } }", json!({})).await;
+    assert_eq!(body["extensions"]["cost"]["requested"], 61);
+    // Nested connections multiply; variables count like literals.
+    let q = "query($n: Int) { stations(first: $n) { nodes { socialWorkers(first: 5) { nodes { name } } } } }";
+    let (_, body) = query(&app, q, json!({ "n": 4 })).await;
+    assert_eq!(body["extensions"]["cost"]["requested"], 1 + 4 * (1 + (1 + 5 * (1 + 1))), "{body:#}");
+    // `nodes(ids:)` costs per id.
+    let (_, body) = query(&app, r#"{ nodes(ids: ["a", "b", "c"]) { id } }"#, json!({})).await;
+    assert_eq!(body["extensions"]["cost"]["requested"], 1 + 3, "1 + 3 ids × (id: 1): {body:#}");
+});
+
+/// Limits small enough to reach with short documents.
+fn tight() -> Options {
+    let mut o = Options::default();
+    o.limits.max_complexity = 61; // stations(first: 20) { nodes { id name } }
+    o.limits.max_depth = 3;
+    o.limits.max_aliases = 2;
+    o.limits.max_directives = 2;
+    o.limits.max_page_size = 50;
+    o.http.max_batch = 2;
+    o.http.max_body_bytes = 4096;
+    o
+}
+
+both_with!(each_limit_accepts_just_under_and_refuses_just_over_before_any_sql, tight(), |app| {
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        ("cost", stations(20), stations(21), "COST_LIMIT_EXCEEDED"),
+        (
+            "depth",
+            "{ stations(first: 1) { nodes { name } } }".into(),
+            "{ stations(first: 1) { nodes { region { name } } } }".into(),
+            "DEPTH_LIMIT_EXCEEDED",
+        ),
+        (
+            "aliases",
+            "{ a: regions(first: 1) { totalCount } b: regions(first: 1) { totalCount } }".into(),
+            "{ a: regions(first: 1) { totalCount } b: regions(first: 1) { totalCount } c: regions(first: 1) { totalCount } }"
+                .into(),
+            "ALIAS_LIMIT_EXCEEDED",
+        ),
+        (
+            "directives",
+            "{ regions(first: 1) { totalCount @include(if: true) pageInfo @skip(if: false) { hasNextPage } } }".into(),
+            "{ regions(first: 1) @include(if: true) { totalCount @include(if: true) pageInfo @skip(if: false) { hasNextPage } } }"
+                .into(),
+            "DIRECTIVE_LIMIT_EXCEEDED",
+        ),
+        (
+            "page size",
+            "{ regions(first: 50) { totalCount } }".into(),
+            "{ regions(first: 51) { totalCount } }".into(),
+            "PAGE_SIZE_EXCEEDED",
+        ),
+    ];
+    for (what, under, over, expected) in cases {
+        let (status, body) = query(&app, &under, json!({})).await;
+        assert_eq!(status, 200, "{what}");
+        assert!(body.get("errors").is_none(), "{what} just under the limit: {body:#}");
+        app.take_statements();
+        let (status, body) = query(&app, &over, json!({})).await;
+        assert_eq!(code(&body), expected, "{what}: {body:#}");
+        assert!(body.get("data").is_none(), "{what}: a request error has no data: {body:#}");
+        assert!(body["errors"][0]["extensions"]["limit"].is_number(), "{what}: {body:#}");
+        assert!(
+            body["errors"][0]["extensions"]["cost"].as_u64().unwrap_or(0) > 0,
+            "{what}: the computed cost: {body:#}"
+        );
+        assert_eq!(status, 200, "{what}: legacy clients get 200");
+        assert_eq!(app.take_statements(), 0, "{what}: refused before any SQL");
+    }
+    // The cost error carries the computed cost and the limit.
+    let (_, body) = query(&app, &stations(21), json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["cost"], 1 + 21 * 3);
+    assert_eq!(body["errors"][0]["extensions"]["limit"], 61);
+    assert_eq!(body["extensions"]["cost"]["requested"], 64);
+    // Page size through a variable is checked too.
+    let (_, body) = query(&app, "query($n: Int) { regions(first: $n) { totalCount } }", json!({ "n": 51 })).await;
+    assert_eq!(code(&body), "PAGE_SIZE_EXCEEDED");
+    // Batches: two operations run, three are refused.
+    let op = json!({ "query": "{ regions(first: 1) { totalCount } }" });
+    let (status, _, body) = send(&app, Some(&admin_token()), json!([op, op])).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().map(Vec::len), Some(2), "{body:#}");
+    assert!(body[1]["data"]["regions"]["totalCount"].as_i64().unwrap() > 0);
+    app.take_statements();
+    let (status, _, body) = send(&app, Some(&admin_token()), json!([op, op, op])).await;
+    assert_eq!(status, 400);
+    assert_eq!(code(&body), "BATCH_LIMIT_EXCEEDED");
+    assert_eq!(app.take_statements(), 0);
+    // Body size: 4 KiB accepted, one byte more refused with 413.
+    let padding = |total: usize| {
+        let base = json!({ "query": "{ __typename }", "variables": { "p": "" } }).to_string().len();
+        json!({ "query": "{ __typename }", "variables": { "p": "x".repeat(total - base) } })
+    };
+    let (status, _, body) = send(&app, None, padding(4096)).await;
+    assert_eq!(status, 200, "{body:#}");
+    let resp = app.client().post(app.graphql_url()).json(&padding(4097)).send().await.unwrap();
+    assert_eq!(resp.status(), 413);
+});
+
+fn budget(spec: &str) -> Options {
+    let mut o = Options::default();
+    o.limits.budgets = spec.parse().expect("budgets");
+    o
+}
+
+both_with!(the_cost_rate_limit_refuses_with_a_retry_time_and_recovers, budget("ADMIN=100/1s,PORTAL=100/1h"), |app| {
+    // 61 of 100 points, then 61 more: refused before it runs, told when to retry.
+    let (status, body) = query(&app, &stations(20), json!({})).await;
+    assert_eq!(status, 200, "{body:#}");
+    app.take_statements();
+    let (status, headers, body) = send(&app, Some(&admin_token()), json!({ "query": stations(20) })).await;
+    assert_eq!(status, 429, "{body:#}");
+    assert_eq!(code(&body), "RATE_LIMITED");
+    assert_eq!(body["errors"][0]["extensions"]["cost"], 61);
+    assert_eq!(headers["retry-after"], "1");
+    assert_eq!(body["errors"][0]["extensions"]["retryAfter"], 1);
+    assert_eq!(app.take_statements(), 0);
+    // Another caller has a bucket of its own; a role's budget is its own too.
+    let other = token_with("ADMIN", |c| c.sub = "someone-else".into());
+    let (status, _, _) = send(&app, Some(&other), json!({ "query": stations(20) })).await;
+    assert_eq!(status, 200);
+    // At 100 points a second, 22 missing points take 220 ms.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, body) = query(&app, &stations(20), json!({})).await;
+    assert_eq!(status, 200, "recovered: {body:#}");
+    // A query costing more than the whole budget can never run.
+    let portal = token_with("PORTAL", |_| {});
+    let (status, _, body) = send(&app, Some(&portal), json!({ "query": stations(40) })).await;
+    assert_eq!(code(&body), "COST_LIMIT_EXCEEDED", "{body:#}");
+    assert_eq!(status, 200);
+});
+
+both!(automatic_persisted_queries_follow_the_apollo_flow, |app| {
+    let q = "{ regions(first: 1) { totalCount } }";
+    let hash = civlink::allowlist::sha256_hex(q);
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    // The hash alone, unknown yet.
+    let (status, _, body) = send(&app, None, json!({ "extensions": ext })).await;
+    assert_eq!(status, 200);
+    assert_eq!(code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    // The text with its hash: runs and is remembered.
+    let (_, _, body) = send(&app, None, json!({ "query": q, "extensions": ext })).await;
+    let total = body["data"]["regions"]["totalCount"].as_i64().expect("count");
+    // The hash alone now runs, over POST and over GET.
+    let (_, _, body) = send(&app, None, json!({ "extensions": ext })).await;
+    assert_eq!(body["data"]["regions"]["totalCount"], total, "{body:#}");
+    let resp = app.client().get(app.graphql_url()).query(&[("extensions", ext.to_string())]).send().await.unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["regions"]["totalCount"], total, "{body:#}");
+    // A hash that does not match the text.
+    let bad = json!({ "persistedQuery": { "version": 1, "sha256Hash": "00".repeat(32) } });
+    let (_, _, body) = send(&app, None, json!({ "query": q, "extensions": bad })).await;
+    assert_eq!(code(&body), "PERSISTED_QUERY_HASH_MISMATCH");
+});
+
+const ALLOWED: &str = "query Coverage { regions(first: 1) { totalCount } }";
+
+fn allowlist() -> Options {
+    let manifest = json!({
+        "format": "apollo-persisted-query-manifest", "version": 1,
+        "operations": [{ "id": "1", "name": "Coverage", "type": "query", "body": ALLOWED }]
+    });
+    let mut o = Options::default();
+    o.http.allowlist = Some(std::sync::Arc::new(civlink::allowlist::AllowList::parse(&manifest.to_string()).unwrap()));
+    o.limits.introspection = [civlink::auth::identity::Role::Admin].into_iter().collect();
+    o
+}
+
+both_with!(
+    allow_list_mode_refuses_other_documents_except_for_admin_and_introspection_follows_the_role,
+    allowlist(),
+    |app| {
+        let portal = token_with("PORTAL", |_| {});
+        let (status, _, body) = send(&app, Some(&portal), json!({ "query": ALLOWED })).await;
+        assert_eq!(status, 200);
+        assert!(body["data"]["regions"]["totalCount"].as_i64().unwrap() > 0, "{body:#}");
+        // By hash alone (APQ): the list's documents need no registering round trip.
+        let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": civlink::allowlist::sha256_hex(ALLOWED) } });
+        let (_, _, body) = send(&app, Some(&portal), json!({ "extensions": ext })).await;
+        assert!(body["data"]["regions"]["totalCount"].is_number(), "{body:#}");
+        // Any other text, even the same operation spaced differently, is refused.
+        app.take_statements();
+        for other in ["query Coverage { regions(first: 1) { totalCount }}", "{ stations { totalCount } }"] {
+            let (status, _, body) = send(&app, Some(&portal), json!({ "query": other })).await;
+            assert_eq!(status, 403, "{other}");
+            assert_eq!(code(&body), "OPERATION_NOT_ALLOWED");
+            let (status, _, body) = send(&app, None, json!({ "query": other })).await;
+            assert_eq!((status, code(&body)), (403, "OPERATION_NOT_ALLOWED"));
+        }
+        assert_eq!(app.take_statements(), 0);
+        // ADMIN is not bound by the list.
+        let (status, _, body) =
+            send(&app, Some(&admin_token()), json!({ "query": "{ stations { totalCount } }" })).await;
+        assert_eq!(status, 200);
+        assert!(body["data"]["stations"]["totalCount"].as_i64().unwrap() > 0);
+        // Introspection: only ADMIN here.
+        let intro = "{ __schema { queryType { name } } }";
+        let (_, _, body) = send(&app, Some(&admin_token()), json!({ "query": intro })).await;
+        assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query", "{body:#}");
+    }
+);
+
+both_with!(
+    introspection_can_be_turned_off_per_role,
+    {
+        let mut o = Options::default();
+        o.limits.introspection = [civlink::auth::identity::Role::Admin].into_iter().collect();
+        o
+    },
+    |app| {
+        let portal = token_with("PORTAL", |_| {});
+        for q in ["{ __schema { queryType { name } } }", r#"{ __type(name: "Station") { name } }"#] {
+            let (_, _, body) = send(&app, Some(&portal), json!({ "query": q })).await;
+            assert_eq!(code(&body), "INTROSPECTION_DISABLED", "{q}");
+            let (_, _, body) = send(&app, None, json!({ "query": q })).await;
+            assert_eq!(code(&body), "INTROSPECTION_DISABLED", "{q}");
+        }
+        let (_, _, body) = send(&app, Some(&portal), json!({ "query": "{ __typename }" })).await;
+        assert_eq!(body["data"]["__typename"], "Query");
+        let (_, _, body) =
+            send(&app, Some(&admin_token()), json!({ "query": r#"{ __type(name: "Station") { name } }"# })).await;
+        assert_eq!(body["data"]["__type"]["name"], "Station");
+    }
+);
