@@ -16,12 +16,14 @@
 //! Each is run `--warmup` times untimed, then `--runs` times; the report gives the median, p90
 //! and minimum latency in ms and the SQL statements per request, as a Markdown table.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use common::{Server, serve};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -55,45 +57,6 @@ struct Args {
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-const SECRET: &str = "civlink-statistics-benchmark-secret-0123456789";
-
-struct Server {
-    url: String,
-    statements: Arc<AtomicU64>,
-    sql: Arc<std::sync::Mutex<Vec<String>>>,
-    db: DatabaseConnection,
-}
-
-async fn serve(database_url: &str) -> anyhow::Result<Server> {
-    let pool = civlink::db::PoolSettings { max_connections: 8, ..Default::default() };
-    let mut db = civlink::db::connect(database_url, &pool).await?;
-    let statements = Arc::new(AtomicU64::new(0));
-    let sql = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (counter, log) = (statements.clone(), sql.clone());
-    db.set_metric_callback(move |info| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut l) = log.lock()
-            && l.len() < 64
-        {
-            l.push(info.statement.to_string());
-        }
-    });
-    let settings = civlink::auth::jwt::JwtSettings {
-        secret: Some(SECRET.to_owned()),
-        keys_file: None,
-        issuer: "civlink".to_owned(),
-        audience: "civlink-api".to_owned(),
-        leeway_secs: 60,
-    };
-    let verifier = civlink::auth::jwt::Verifier::new(&settings)?;
-    let schema = civlink::graphql::build_schema(&Default::default());
-    let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), verifier: Some(verifier) });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/graphql", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(Server { url, statements, sql, db })
 }
 
 struct Operation {
@@ -166,9 +129,7 @@ async fn explain(server: &Server, statements: &[String]) {
 async fn run(label: &str, database_url: &str, args: &Args) -> anyhow::Result<Vec<String>> {
     let server = serve(database_url).await?;
     let client = reqwest::Client::new();
-    let claims =
-        civlink::auth::jwt::dev_claims("benchmark", "ADMIN", None, Duration::from_secs(3600), "civlink", "civlink-api");
-    let token = civlink::auth::jwt::mint(SECRET, &claims)?;
+    let token = common::admin_token()?;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/statistics");
     let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}"));
     let figures = read("figures.graphql")?;

@@ -78,8 +78,9 @@ impl Default for HttpSettings {
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-/// Default largest request body: 1 MiB, far above any real query.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default largest request body: 8 MiB, room for a roster sync batch of 10,000 records
+/// (about 4 MB of JSON with every field filled); queries are far smaller.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {

@@ -99,7 +99,7 @@ pub struct ServeConfig {
     pub max_batch: u32,
 
     /// Largest request body, in bytes (1 KiB to 64 MiB).
-    #[arg(long, env = "CIVLINK_MAX_BODY_BYTES", value_name = "CIVLINK_MAX_BODY_BYTES", default_value_t = 1_048_576, value_parser = clap::value_parser!(u32).range(1024..=67_108_864))]
+    #[arg(long, env = "CIVLINK_MAX_BODY_BYTES", value_name = "CIVLINK_MAX_BODY_BYTES", default_value_t = 8_388_608, value_parser = clap::value_parser!(u32).range(1024..=67_108_864))]
     pub max_body_bytes: u32,
 
     /// Milliseconds a GraphQL request may run before it is cancelled (`TIMEOUT`).

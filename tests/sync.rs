@@ -170,6 +170,7 @@ both!(all_aborts_on_one_bad_record_and_per_record_writes_the_others, |app| {
     assert_eq!(r["userErrors"][0]["code"], "BATCH_ABORTED");
     assert_eq!(r["results"][0]["userErrors"][0]["field"], json!(["records", "2", "idNumber"]));
     assert_eq!(r["results"][0]["userErrors"][0]["code"], "INVALID_CITIZEN_ID");
+    assert_eq!(r["results"][0]["externalId"], "V00003", "an invalid record keeps its external id in the report");
     assert_eq!(source_count(&app, "volunteers").await, 0);
 
     let d = app.data(SYNC_VOLUNTEERS, batch(records, json!({ "atomicity": "PER_RECORD" }))).await;

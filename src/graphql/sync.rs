@@ -149,7 +149,7 @@ async fn run<R: Roster>(
     mode: SyncMode,
     atomicity: SyncAtomicity,
     delete_missing: bool,
-    records: Vec<Result<R::Record, Vec<FieldError>>>,
+    records: Vec<engine::Submitted<R::Record>>,
 ) -> ApiResult<SyncResult> {
     let data = RequestData::of(ctx)?;
     let source = match crate::domain::roster::required_text("source", &source, 64) {
@@ -339,14 +339,15 @@ pub struct SyncMutation;
 impl SyncMutation {
     /// Upserts the source's volunteers by external id (with their team memberships).
     /// Client mistakes are in `userErrors`; top-level errors only `FORBIDDEN`, `INTERNAL`.
-    #[graphql(complexity = "1 + input.records.len()")]
+    #[graphql(complexity = "1 + input.records.len() + child_complexity")]
     async fn sync_volunteers(&self, ctx: &Context<'_>, input: SyncVolunteersInput) -> ApiResult<SyncResult> {
         let today = crate::domain::time::today_cst();
         let records = input
             .records
             .into_iter()
             .map(|r| {
-                VolunteerInput {
+                let sent = r.external_id.trim().to_owned();
+                let parsed = VolunteerInput {
                     external_id: r.external_id,
                     name: r.name,
                     gender: r.gender.map(Into::into),
@@ -358,7 +359,8 @@ impl SyncMutation {
                     region_code: r.region_code,
                     team_external_ids: r.team_external_ids,
                 }
-                .parse(today)
+                .parse(today);
+                (sent, parsed)
             })
             .collect();
         let (s, m, a, d) = (input.source, input.mode, input.atomicity, input.delete_missing);
@@ -367,14 +369,15 @@ impl SyncMutation {
 
     /// Upserts the source's social workers by external id (employers among the source's
     /// organisations). Client mistakes are in `userErrors`.
-    #[graphql(complexity = "1 + input.records.len()")]
+    #[graphql(complexity = "1 + input.records.len() + child_complexity")]
     async fn sync_social_workers(&self, ctx: &Context<'_>, input: SyncSocialWorkersInput) -> ApiResult<SyncResult> {
         let today = crate::domain::time::today_cst();
         let records = input
             .records
             .into_iter()
             .map(|r| {
-                SocialWorkerInput {
+                let sent = r.external_id.trim().to_owned();
+                let parsed = SocialWorkerInput {
                     external_id: r.external_id,
                     name: r.name,
                     gender: r.gender.map(Into::into),
@@ -388,7 +391,8 @@ impl SyncMutation {
                     pay_grade: r.pay_grade,
                     region_code: r.region_code,
                 }
-                .parse(today)
+                .parse(today);
+                (sent, parsed)
             })
             .collect();
         let (s, m, a, d) = (input.source, input.mode, input.atomicity, input.delete_missing);
@@ -397,20 +401,22 @@ impl SyncMutation {
 
     /// Upserts the source's volunteer teams by external id. Client mistakes are in
     /// `userErrors`.
-    #[graphql(complexity = "1 + input.records.len()")]
+    #[graphql(complexity = "1 + input.records.len() + child_complexity")]
     async fn sync_volunteer_teams(&self, ctx: &Context<'_>, input: SyncVolunteerTeamsInput) -> ApiResult<SyncResult> {
         let today = crate::domain::time::today_cst();
         let records = input
             .records
             .into_iter()
             .map(|r| {
-                VolunteerTeamInput {
+                let sent = r.external_id.trim().to_owned();
+                let parsed = VolunteerTeamInput {
                     external_id: r.external_id,
                     name: r.name,
                     region_code: r.region_code,
                     founded_on: r.founded_on.map(|d| d.0),
                 }
-                .parse(today)
+                .parse(today);
+                (sent, parsed)
             })
             .collect();
         let (s, m, a, d) = (input.source, input.mode, input.atomicity, input.delete_missing);
@@ -419,13 +425,14 @@ impl SyncMutation {
 
     /// Upserts the source's organisations by external id. Client mistakes are in
     /// `userErrors`.
-    #[graphql(complexity = "1 + input.records.len()")]
+    #[graphql(complexity = "1 + input.records.len() + child_complexity")]
     async fn sync_organizations(&self, ctx: &Context<'_>, input: SyncOrganizationsInput) -> ApiResult<SyncResult> {
         let records = input
             .records
             .into_iter()
             .map(|r| {
-                OrganizationInput {
+                let sent = r.external_id.trim().to_owned();
+                let parsed = OrganizationInput {
                     external_id: r.external_id,
                     name: r.name,
                     kind: Some(r.kind.into()),
@@ -435,7 +442,8 @@ impl SyncMutation {
                     contact_phone: r.contact_phone,
                 }
                 .parse(Strictness::Reject)
-                .map(|(record, _)| record)
+                .map(|(record, _)| record);
+                (sent, parsed)
             })
             .collect();
         let (s, m, a, d) = (input.source, input.mode, input.atomicity, input.delete_missing);

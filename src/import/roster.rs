@@ -340,6 +340,11 @@ fn number(v: &str) -> Option<i32> {
 /// A row as a parsed record of `R`, or its problems.
 type Parsed<R> = Result<<R as Roster>::Record, Vec<FieldError>>;
 
+/// The external id cell of a row, as written.
+fn sent(cells: &[String], columns: &HashMap<&'static str, usize>) -> String {
+    columns.get("externalId").and_then(|i| cells.get(*i)).cloned().unwrap_or_default()
+}
+
 fn merge<T>(row: Row<'_>, parsed: Result<T, Vec<FieldError>>) -> Result<T, Vec<FieldError>> {
     match (parsed, row.errors) {
         (Ok(v), e) if e.is_empty() => Ok(v),
@@ -380,29 +385,34 @@ pub async fn import_roster(
         let mut warnings = Vec::new();
         let summary = match kind {
             RosterKind::Volunteers => {
-                let records: Vec<Parsed<engine::Volunteers>> =
-                    batch.iter().map(|(_, cells)| volunteer(cells, &columns, today)).collect();
+                let records: Vec<engine::Submitted<<engine::Volunteers as Roster>::Record>> =
+                    batch.iter().map(|(_, cells)| (sent(cells, &columns), volunteer(cells, &columns, today))).collect();
                 run::<engine::Volunteers>(db, &writer, options, records).await?
             }
             RosterKind::SocialWorkers => {
-                let records: Vec<Parsed<engine::SocialWorkers>> =
-                    batch.iter().map(|(_, cells)| social_worker(cells, &columns, today)).collect();
+                let records: Vec<engine::Submitted<<engine::SocialWorkers as Roster>::Record>> = batch
+                    .iter()
+                    .map(|(_, cells)| (sent(cells, &columns), social_worker(cells, &columns, today)))
+                    .collect();
                 run::<engine::SocialWorkers>(db, &writer, options, records).await?
             }
             RosterKind::VolunteerTeams => {
-                let records: Vec<Parsed<engine::VolunteerTeams>> =
-                    batch.iter().map(|(_, cells)| volunteer_team(cells, &columns, today)).collect();
+                let records: Vec<engine::Submitted<<engine::VolunteerTeams as Roster>::Record>> = batch
+                    .iter()
+                    .map(|(_, cells)| (sent(cells, &columns), volunteer_team(cells, &columns, today)))
+                    .collect();
                 run::<engine::VolunteerTeams>(db, &writer, options, records).await?
             }
             RosterKind::Organizations => {
-                let records: Vec<Parsed<engine::Organizations>> = batch
+                let records: Vec<engine::Submitted<<engine::Organizations as Roster>::Record>> = batch
                     .iter()
                     .enumerate()
                     .map(|(i, (_, cells))| {
-                        organization(cells, &columns).map(|(r, w)| {
+                        let parsed = organization(cells, &columns).map(|(r, w)| {
                             warnings.extend(w.into_iter().map(|w| (i, w)));
                             r
-                        })
+                        });
+                        (sent(cells, &columns), parsed)
                     })
                     .collect();
                 run::<engine::Organizations>(db, &writer, options, records).await?
@@ -440,7 +450,7 @@ async fn run<R: Roster>(
     db: &DatabaseConnection,
     writer: &Writer,
     options: &RosterOptions,
-    records: Vec<Parsed<R>>,
+    records: Vec<engine::Submitted<R::Record>>,
 ) -> Result<engine::SyncSummary, RosterImportError> {
     let mode = if options.dry_run { SyncMode::Validate } else { SyncMode::Commit };
     let request = SyncRequest {

@@ -68,6 +68,10 @@ pub enum SyncAction {
     Failed,
 }
 
+/// One record as sent: its external id (trimmed, as given, for the report even when it is
+/// invalid) and the parsed record or its problems.
+pub type Submitted<R> = (String, Result<R, Vec<FieldError>>);
+
 /// A batch to sync: parsed records (or their parse errors) in input order.
 pub struct SyncRequest<R> {
     /// The sending system's name; rows are keyed by `(source, external_id)`.
@@ -75,7 +79,7 @@ pub struct SyncRequest<R> {
     pub mode: SyncMode,
     pub atomicity: Atomicity,
     pub delete_missing: bool,
-    pub records: Vec<Result<R, Vec<FieldError>>>,
+    pub records: Vec<Submitted<R>>,
 }
 
 /// Who writes, and where they may write.
@@ -253,10 +257,10 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
     let mut valid: Vec<(usize, R::Record)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut names: Vec<String> = Vec::with_capacity(request.records.len());
-    for (i, r) in request.records.into_iter().enumerate() {
+    for (i, (sent, r)) in request.records.into_iter().enumerate() {
         match r {
             Err(errors) => {
-                names.push(String::new());
+                names.push(sent);
                 failed.insert(i, errors.into_iter().map(|e| at(i, e)).collect());
             }
             Ok(record) => {

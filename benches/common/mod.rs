@@ -1,0 +1,77 @@
+//! What the benches share: the real router in this process over loopback HTTP, with a
+//! statement counter, and an ADMIN token for it.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+const SECRET: &str = "civlink-benchmark-secret-0123456789abcdef";
+
+/// A running server: its GraphQL URL, statements run so far, the first statements' SQL.
+pub struct Server {
+    pub url: String,
+    pub statements: Arc<AtomicU64>,
+    pub sql: Arc<Mutex<Vec<String>>>,
+    pub db: DatabaseConnection,
+}
+
+/// Serves `database_url` (migrated and loaded) on a free loopback port.
+pub async fn serve(database_url: &str) -> anyhow::Result<Server> {
+    let pool = civlink::db::PoolSettings { max_connections: 8, ..Default::default() };
+    let mut db = civlink::db::connect(database_url, &pool).await?;
+    let statements = Arc::new(AtomicU64::new(0));
+    let sql = Arc::new(Mutex::new(Vec::new()));
+    let (counter, log) = (statements.clone(), sql.clone());
+    db.set_metric_callback(move |info| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut l) = log.lock()
+            && l.len() < 64
+        {
+            l.push(info.statement.to_string());
+        }
+    });
+    let settings = civlink::auth::jwt::JwtSettings {
+        secret: Some(SECRET.to_owned()),
+        keys_file: None,
+        issuer: "civlink".to_owned(),
+        audience: "civlink-api".to_owned(),
+        leeway_secs: 60,
+    };
+    let verifier = civlink::auth::jwt::Verifier::new(&settings)?;
+    let schema = civlink::graphql::build_schema(&Default::default());
+    let state = civlink::app::AppState { schema, db: db.clone(), verifier: Some(verifier), http: Default::default() };
+    let app = civlink::app::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/graphql", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Server { url, statements, sql, db })
+}
+
+/// An ADMIN token for [`serve`]d servers, valid for an hour.
+pub fn admin_token() -> anyhow::Result<String> {
+    let claims =
+        civlink::auth::jwt::dev_claims("benchmark", "ADMIN", None, Duration::from_secs(3600), "civlink", "civlink-api");
+    Ok(civlink::auth::jwt::mint(SECRET, &claims)?)
+}
+
+/// Median of `samples` (sorted in place), in milliseconds.
+pub fn median_ms(samples: &mut [Duration]) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// Peak resident set size of this process (`VmHWM`), MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Resets the peak RSS mark (Linux: `echo 5 > /proc/self/clear_refs`).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
