@@ -279,3 +279,25 @@ both_with!(
         assert_eq!(body["data"]["__type"]["name"], "Station");
     }
 );
+
+both!(fragments_that_expand_exponentially_are_refused_before_validation, |app| {
+    // Each fragment spreads the previous one twice: 24 levels are 2^24 fields in 1 KB (it took
+    // validation 41 s before this limit).
+    let mut doc = String::from("fragment F0 on Query { __typename }\n");
+    for i in 1..=24 {
+        doc.push_str(&format!("fragment F{i} on Query {{ ...F{p} ...F{p} }}\n", p = i - 1));
+    }
+    doc.push_str("{ ...F24 }");
+    let started = std::time::Instant::now();
+    let body = app.post_as(None, &doc, serde_json::json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_LARGE", "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused at once: {:?}", started.elapsed());
+    // A document just under the bound runs.
+    let mut doc = String::from("fragment F0 on Query { __typename }\n");
+    for i in 1..=10 {
+        doc.push_str(&format!("fragment F{i} on Query {{ ...F{p} ...F{p} }}\n", p = i - 1));
+    }
+    doc.push_str("{ ...F10 }");
+    let body = app.post_as(None, &doc, serde_json::json!({})).await;
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+});

@@ -213,6 +213,12 @@ both!(an_update_is_version_checked_and_audited_with_masked_old_and_new_values, |
     assert_eq!(changes["phone"], json!({ "old": "139****0001", "new": "137****5678" }), "phones masked in the log");
     assert_eq!(changes["teamExternalIds"], json!({ "old": "T1", "new": "T2" }));
     assert_eq!(row.try_get::<String>("", "role").unwrap(), "ADMIN");
+    let log = app
+        .data(r#"{ auditLog(first: 10, filter: { entity: "Volunteer" }) { nodes { action changes } } }"#, json!({}))
+        .await;
+    let update =
+        log["auditLog"]["nodes"].as_array().unwrap().iter().find(|n| n["action"] == "UPDATE").expect("an UPDATE entry");
+    assert_eq!(update["changes"]["phone"], changes["phone"], "readable through auditLog: {log}");
     let log = serde_json::to_string(&changes).unwrap();
     assert!(!log.contains("13712345678") && !log.contains(&citizen_id(1)), "no clear values in the audit log: {log}");
     // The old membership ended today; the new one is current.

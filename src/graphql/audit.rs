@@ -130,6 +130,12 @@ impl AuditEntry {
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
+    /// For writes: the changed fields with their old and new values, phones and ID numbers
+    /// masked, as a JSON object `{"phone": {"old": "139****0001", "new": "137****5678"}}`;
+    /// null for reveals.
+    async fn changes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.changes.as_deref().and_then(|c| serde_json::from_str(c).ok()).map(async_graphql::Json)
+    }
 }
 
 /// Filter of the audit log.

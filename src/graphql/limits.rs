@@ -208,6 +208,20 @@ impl Extension for CostExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        // Before anything walks the fragments as spread: a few hundred bytes of fragments that
+        // each spread the previous one twice expand exponentially, and validation would
+        // spend minutes on them.
+        let expanded = expanded_fields(&doc);
+        if expanded > MAX_EXPANDED_FIELDS {
+            return Err(request_error(
+                "QUERY_TOO_LARGE",
+                format!(
+                    "the query expands to {} fields once its fragments are spread; at most {MAX_EXPANDED_FIELDS} are accepted",
+                    if expanded == u64::MAX { "more than 2^64".to_owned() } else { expanded.to_string() }
+                ),
+                &[],
+            ));
+        }
         let data = ctx.data::<RequestData>().ok();
         let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
         if let Some(data) = data {
@@ -344,6 +358,57 @@ fn selected_operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Op
 /// Counts aliases, directives and introspection fields over the whole document (every
 /// operation and fragment), and checks page sizes (the first one over the limit is an error,
 /// held like the others until the cost is known).
+/// Most fields a document may hold once every fragment spread is replaced by its fragment
+/// (the schema's largest real queries, every statistics figure of a region, hold a few hundred).
+pub const MAX_EXPANDED_FIELDS: u64 = 20_000;
+
+/// Fields of the largest operation of `doc` with fragments spread, computed once per fragment
+/// (linear in the document, saturating; a fragment cycle counts as nothing here and is
+/// refused by validation).
+fn expanded_fields(doc: &ExecutableDocument) -> u64 {
+    use std::collections::HashMap;
+    fn size<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        memo: &mut HashMap<&'a str, u64>,
+        visiting: &mut HashSet<&'a str>,
+    ) -> u64 {
+        let mut n: u64 = 0;
+        for item in &set.items {
+            let add = match &item.node {
+                Selection::Field(f) => 1u64.saturating_add(size(&f.node.selection_set.node, doc, memo, visiting)),
+                Selection::InlineFragment(i) => size(&i.node.selection_set.node, doc, memo, visiting),
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if let Some(known) = memo.get(name) {
+                        *known
+                    } else if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
+                        if !visiting.insert(name) {
+                            0
+                        } else {
+                            let v = size(&fragment.node.selection_set.node, doc, memo, visiting);
+                            visiting.remove(name);
+                            memo.insert(name, v);
+                            v
+                        }
+                    } else {
+                        0
+                    }
+                }
+            };
+            n = n.saturating_add(add);
+        }
+        n
+    }
+    let mut memo = HashMap::new();
+    let mut visiting = HashSet::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| size(&op.node.selection_set.node, doc, &mut memo, &mut visiting))
+        .max()
+        .unwrap_or(0)
+}
+
 fn count_document(doc: &ExecutableDocument, variables: &Variables, limits: &Limits) -> Counts {
     let mut counts = Counts::default();
     let operations: Vec<_> = doc.operations.iter().map(|(_, op)| op).collect();

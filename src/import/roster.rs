@@ -59,9 +59,10 @@ pub struct RowIssue {
 
 impl std::fmt::Display for RowIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.column {
-            Some(c) => write!(f, "row {}, column {c}: {} ({})", self.row, self.message, self.code),
-            None => write!(f, "row {}: {} ({})", self.row, self.message, self.code),
+        match (&self.column, self.row) {
+            (_, 0) => write!(f, "batch: {} ({})", self.message, self.code),
+            (Some(c), row) => write!(f, "row {row}, column {c}: {} ({})", self.message, self.code),
+            (None, row) => write!(f, "row {row}: {} ({})", self.message, self.code),
         }
     }
 }
@@ -365,6 +366,9 @@ pub async fn import_roster(
     options: &RosterOptions,
     progress: &dyn Progress,
 ) -> Result<RosterReport, RosterImportError> {
+    let source = crate::domain::roster::required_text("--source", &options.source, 64)
+        .map_err(|e| read_error(path, format!("the source name is invalid: {}", e.message)))?;
+    let options = &RosterOptions { source, ..options.clone() };
     let table = read_table(path)?;
     let columns = columns(path, kind, &table)?;
     let today = crate::domain::time::today_cst();
