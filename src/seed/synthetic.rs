@@ -4,7 +4,7 @@
 //!
 //! Every figure is a per-township density ([`density`]), so a prefecture run is a faithful
 //! sample of the national one: at national scale (41,351 townships) the set holds about
-//! 62,000 stations, 200,000 social workers, 2,000,000 volunteers in 100,000 teams, 100,000
+//! 50,000 stations, 200,000 social workers, 2,000,000 volunteers in 100,000 teams, 100,000
 //! organisations, 1,000,000 clients, 200,000 projects and 10,000,000 service records.
 //!
 //! Determinism: all randomness comes from ChaCha8 streams seeded with `--seed` (one data
@@ -300,7 +300,17 @@ async fn load_area(db: &DatabaseConnection, prefix: &str) -> Result<Area, SeedEr
         }
     }
     for r in rows.iter().filter(|r| r.level == RegionLevel::Township) {
-        if let Some(c) = r.parent_code.as_ref().and_then(|p| counties.get_mut(p)) {
+        let Some(parent) = r.parent_code.as_ref() else { continue };
+        // Townships directly under a prefecture (东莞, 中山, 儋州, 嘉峪关 have no counties):
+        // the prefecture stands in for their county.
+        if !counties.contains_key(parent)
+            && let Some(name) = prefectures.get(parent)
+        {
+            let county =
+                County { code: parent.clone(), name: name.clone(), prefecture: parent.clone(), townships: Vec::new() };
+            counties.insert(parent.clone(), county);
+        }
+        if let Some(c) = counties.get_mut(parent) {
             c.townships.push((r.code.clone(), r.name.clone()));
         }
     }
@@ -309,6 +319,15 @@ async fn load_area(db: &DatabaseConnection, prefix: &str) -> Result<Area, SeedEr
         return Err(SeedError::MissingRegion(format!("{prefix} (no county with townships)")));
     }
     Ok(Area { counties, prefectures })
+}
+
+/// Counties (or prefectures without counties) and township-level units `scale` fills.
+///
+/// # Errors
+/// [`SeedError::MissingRegion`] when the division codes have not been imported.
+pub async fn area_size(db: &DatabaseConnection, scale: Scale) -> Result<(u64, u64), SeedError> {
+    let area = load_area(db, scale.prefix()).await?;
+    Ok((area.counties.len() as u64, area.counties.iter().map(|c| c.townships.len() as u64).sum()))
 }
 
 /// Generates the synthetic data set for `options.scale` and writes it, unless synthetic
