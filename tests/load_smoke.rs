@@ -52,6 +52,7 @@ fn check(report: &harness::Report) {
     }
     assert!(report.peak_rss_mib > 1.0, "peak RSS {}", report.peak_rss_mib);
     let table = harness::markdown(std::slice::from_ref(report), &settings());
+    eprintln!("{table}");
     assert!(table.contains("| 1 portal |") && table.contains("| 5 coverage |"), "{table}");
 }
 
