@@ -58,6 +58,8 @@ impl PageArgs {
 
 /// How `totalCount` is computed when, and only when, a client asks for it.
 enum Counter {
+    /// Counted with the page.
+    Known(u64),
     /// A root list: one `COUNT(*)` of the filtered, scoped rows.
     Root(Box<dyn Fn(&RequestData) -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync>),
     /// A relation: batched through the DataLoader with the siblings' counts.
@@ -75,6 +77,7 @@ impl TotalCount {
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         let data = RequestData::of(ctx)?;
         Ok(match &self.0 {
+            Counter::Known(n) => *n,
             Counter::Root(f) => f(data).await?,
             Counter::Relation(f) => f(&data.loader).await?,
         })
@@ -157,16 +160,22 @@ where
     let data = RequestData::of(ctx)?;
     rows_allowed::<R::Child>(ctx, data)?;
     counts_allowed::<R::Child>(data, &filter)?;
-    let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()? };
+    let with_total = ctx.look_ahead().field("totalCount").exists();
+    let page =
+        PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()?, with_total };
     let page = if wants_rows(ctx) {
         data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default()
     } else {
         Page::default()
     };
-    let total = TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
-        let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone() };
-        Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
-    })));
+    let total = match page.total {
+        // The page statement counted too: no second statement.
+        Some(n) => TotalCount(Counter::Known(n)),
+        None => TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
+            let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone() };
+            Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
+        }))),
+    };
     Ok(into_connection(page, total))
 }
 
