@@ -124,6 +124,18 @@ enum SeedCommand {
     /// Load the deterministic demo data set (synthetic people) that reproduces the published
     /// figures of the source article. Does nothing if it is already loaded.
     Demo,
+    /// Load the deterministic synthetic load-test data set (stations, people, projects and
+    /// three years of service records at per-township densities) for one county, one
+    /// prefecture or the whole country. Does nothing if synthetic data are already loaded.
+    Synthetic {
+        /// Area filled: tiny (one county), prefecture (黔西南州) or national (41,351 townships,
+        /// about 22 million rows).
+        #[arg(long, value_enum)]
+        scale: civlink::seed::Scale,
+        /// Seed of the random streams: the same seed writes the same rows.
+        #[arg(long, default_value_t = civlink::seed::synthetic::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 #[tokio::main]
@@ -169,6 +181,16 @@ async fn main() -> anyhow::Result<()> {
             let db = connect_and_migrate(&cli.db).await?;
             load_regions_if_empty(&db).await?;
             let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Seed(SeedCommand::Synthetic { scale, seed }) => {
+            let db = connect_and_migrate(&cli.db).await?;
+            load_regions_if_empty(&db).await?;
+            let options = civlink::seed::SyntheticOptions { scale, seed };
+            let summary = civlink::seed::seed_synthetic(&db, options, &BarProgress::new())
+                .await
+                .context("seeding synthetic data")?;
             println!("{summary}");
             Ok(())
         }

@@ -48,3 +48,44 @@ both!(root_lists_with_relations_batch_the_same_way, |app| {
     // categories, case files; then the case files' workers.
     assert!(counts[1] <= 9, "{counts:?}");
 });
+
+both!(a_connection_asked_only_for_its_total_runs_no_page_query, |app| {
+    // The portal's per-station service count (issue 7): one count statement per level, no
+    // page statement whose rows nobody asked for.
+    let count_only = r#"{ region(code: "522301") { stations(first: 10) { nodes {
+        serviceRecords(filter: { served: { from: "2023-01-01", to: "2025-01-01" } }) { totalCount } } } } }"#;
+    let with_rows = r#"{ region(code: "522301") { stations(first: 10) { nodes {
+        serviceRecords(filter: { served: { from: "2023-01-01", to: "2025-01-01" } }) { totalCount nodes { id } } } } } }"#;
+    app.take_statements();
+    let d = app.data(count_only, json!({})).await;
+    let counted = app.take_statements();
+    let stations = d["region"]["stations"]["nodes"].as_array().unwrap();
+    assert!(stations.iter().any(|s| s["serviceRecords"]["totalCount"].as_u64().unwrap() > 0), "{d}");
+    app.data(with_rows, json!({})).await;
+    let paged = app.take_statements();
+    // region, stations, service-record counts; asking for the rows too changes the count
+    // statement into the page statement, which counts as well.
+    assert_eq!(counted, 3, "count-only statements");
+    assert_eq!(paged, counted);
+    // A root list asked only for its total runs only the count.
+    app.take_statements();
+    let d = app.data(r#"{ stations(filter: { region: "522301" }) { totalCount } }"#, json!({})).await;
+    assert!(d["stations"]["totalCount"].as_u64().unwrap() > 0);
+    assert_eq!(app.take_statements(), 1);
+});
+
+both!(a_relation_page_counts_its_total_in_the_same_statement, |app| {
+    // Without a cursor the page statement counts each parent's children; with one, a second
+    // statement counts them (the window only sees rows past the cursor). Both agree.
+    let q = r#"query($after: String) { region(code: "522301") { stations(first: 3, after: $after) {
+        totalCount pageInfo { endCursor } nodes { id } } } }"#;
+    app.take_statements();
+    let first = app.data(q, json!({ "after": null })).await;
+    assert_eq!(app.take_statements(), 2, "region, stations with their total");
+    let total = first["region"]["stations"]["totalCount"].as_u64().unwrap();
+    assert!(total > 3, "{first}");
+    let cursor = first["region"]["stations"]["pageInfo"]["endCursor"].clone();
+    let next = app.data(q, json!({ "after": cursor })).await;
+    assert_eq!(app.take_statements(), 3, "region, stations page, stations count");
+    assert_eq!(next["region"]["stations"]["totalCount"].as_u64().unwrap(), total);
+});

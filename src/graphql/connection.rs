@@ -58,6 +58,8 @@ impl PageArgs {
 
 /// How `totalCount` is computed when, and only when, a client asks for it.
 enum Counter {
+    /// Counted with the page.
+    Known(u64),
     /// A root list: one `COUNT(*)` of the filtered, scoped rows.
     Root(Box<dyn Fn(&RequestData) -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync>),
     /// A relation: batched through the DataLoader with the siblings' counts.
@@ -75,6 +77,7 @@ impl TotalCount {
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         let data = RequestData::of(ctx)?;
         Ok(match &self.0 {
+            Counter::Known(n) => *n,
             Counter::Root(f) => f(data).await?,
             Counter::Relation(f) => f(&data.loader).await?,
         })
@@ -99,6 +102,14 @@ fn rows_allowed<E: Listed>(ctx: &Context<'_>, data: &RequestData) -> Result<(), 
 
 /// A caller who sees only counts may not filter people by name: the count would confirm that
 /// a named person works in a place.
+/// Whether the selection reads the page (`edges`, `nodes` or `pageInfo`). A connection asked
+/// only for `totalCount` runs its count and no page query (issue 7: the portal's
+/// `serviceRecords(filter: …) { totalCount }` per station ran a page query it threw away).
+fn wants_rows(ctx: &Context<'_>) -> bool {
+    let look = ctx.look_ahead();
+    look.field("edges").exists() || look.field("nodes").exists() || look.field("pageInfo").exists()
+}
+
 fn counts_allowed<E: Listed>(data: &RequestData, filter: &E::Filter) -> Result<(), ApiError> {
     if !data.scope.returns_rows() && E::identifying(filter) {
         return Err(ApiError::Forbidden("sign in to search people by name".into()));
@@ -122,7 +133,11 @@ where
     let req = args.request()?;
     rows_allowed::<E>(ctx, data)?;
     counts_allowed::<E>(data, &filter)?;
-    let page = relations::list::<E, _>(&data.db, &data.scope, &filter, order, &req).await.map_err(ApiError::from)?;
+    let page = if wants_rows(ctx) {
+        relations::list::<E, _>(&data.db, &data.scope, &filter, order, &req).await.map_err(ApiError::from)?
+    } else {
+        Page::default()
+    };
     let total = TotalCount(Counter::Root(Box::new(move |data: &RequestData| {
         let (db, scope, filter) = (data.db.clone(), data.scope.clone(), filter.clone());
         Box::pin(async move { relations::count::<E, _>(&db, &scope, &filter).await.map_err(ApiError::from) })
@@ -145,12 +160,22 @@ where
     let data = RequestData::of(ctx)?;
     rows_allowed::<R::Child>(ctx, data)?;
     counts_allowed::<R::Child>(data, &filter)?;
-    let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()? };
-    let page = data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default();
-    let total = TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
-        let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone() };
-        Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
-    })));
+    let with_total = ctx.look_ahead().field("totalCount").exists();
+    let page =
+        PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()?, with_total };
+    let page = if wants_rows(ctx) {
+        data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default()
+    } else {
+        Page::default()
+    };
+    let total = match page.total {
+        // The page statement counted too: no second statement.
+        Some(n) => TotalCount(Counter::Known(n)),
+        None => TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
+            let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone() };
+            Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
+        }))),
+    };
     Ok(into_connection(page, total))
 }
 

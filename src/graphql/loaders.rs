@@ -33,6 +33,9 @@ pub struct PageKey<R: ToMany> {
     pub filter: <R::Child as Listed>::Filter,
     pub order: <R::Child as Listed>::OrderBy,
     pub page: PageRequest,
+    /// Count the parent's children in the same statement (the selection asks for
+    /// `totalCount`); see [`crate::store::page::fetch_pages_by_parent`].
+    pub with_total: bool,
 }
 
 /// The number of a relation's children for one parent.
@@ -65,7 +68,7 @@ macro_rules! key_impls {
         }
     };
 }
-key_impls!(PageKey<R: ToMany>, parent, filter, order, page);
+key_impls!(PageKey<R: ToMany>, parent, filter, order, page, with_total);
 key_impls!(CountKey<R: ToMany>, parent, filter);
 key_impls!(ByKey<E: Listed>, 0);
 
@@ -75,16 +78,26 @@ impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
 
     async fn load(&self, keys: &[PageKey<R>]) -> LoadResult<PageKey<R>, Self::Value> {
         // Siblings normally share their arguments: one statement per distinct (filter, order, page).
-        let mut groups: HashMap<(&<R::Child as Listed>::Filter, _, &PageRequest), Vec<R::Parent>> = HashMap::new();
+        type Group<'k, R> = (
+            &'k <<R as ToMany>::Child as Listed>::Filter,
+            <<R as ToMany>::Child as Listed>::OrderBy,
+            &'k PageRequest,
+            bool,
+        );
+        let mut groups: HashMap<Group<'_, R>, Vec<R::Parent>> = HashMap::new();
         for k in keys {
-            groups.entry((&k.filter, k.order, &k.page)).or_default().push(k.parent.clone());
+            groups.entry((&k.filter, k.order, &k.page, k.with_total)).or_default().push(k.parent.clone());
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for ((filter, order, page), parents) in groups {
-            let mut pages = relations::pages::<R, _>(&self.db, &self.scope, &parents, filter, order, page).await?;
+        for ((filter, order, page, with_total), parents) in groups {
+            let mut pages =
+                relations::pages::<R, _>(&self.db, &self.scope, &parents, filter, order, page, with_total).await?;
+            let counted = crate::store::page::counts_with_page(page, with_total);
             for parent in parents {
-                let p = pages.remove(&parent).unwrap_or_default();
-                out.insert(PageKey { parent, filter: filter.clone(), order, page: page.clone() }, p);
+                // A parent absent from a counted answer has no children at all.
+                let p =
+                    pages.remove(&parent).unwrap_or_else(|| Page { total: counted.then_some(0), ..Page::default() });
+                out.insert(PageKey { parent, filter: filter.clone(), order, page: page.clone(), with_total }, p);
             }
         }
         Ok(out)

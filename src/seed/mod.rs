@@ -7,15 +7,18 @@
 
 mod atlas;
 mod build;
+mod bulk;
 pub mod demo;
 mod places;
 mod synth;
+pub mod synthetic;
 
 use sea_orm::DbErr;
 
 use crate::domain::DomainError;
 
 pub use demo::{DemoSummary, SeedOutcome, seed_demo};
+pub use synthetic::{Scale, SyntheticOptions, SyntheticSummary, seed_synthetic};
 
 /// Why seeding failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +26,10 @@ pub enum SeedError {
     /// The database refused a query or an insert; nothing was written (one transaction).
     #[error("database error while seeding: {0}")]
     Db(#[from] DbErr),
+    /// The bulk loader's connection failed (COPY or a multi-row insert); nothing was written
+    /// (one transaction).
+    #[error("database error while bulk loading: {0}")]
+    Bulk(#[from] sea_orm::sqlx::Error),
     /// A synthesized identifier did not validate (a bug in the seed, not in the data).
     #[error("invalid synthetic identifier: {0}")]
     Domain(#[from] DomainError),

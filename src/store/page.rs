@@ -110,11 +110,14 @@ pub struct Page<M> {
     pub items: Vec<(Cursor, M)>,
     pub has_previous_page: bool,
     pub has_next_page: bool,
+    /// Rows of the whole list (not just this page), when the page query counted them too
+    /// ([`fetch_pages_by_parent`] with `with_total`); `None` otherwise.
+    pub total: Option<u64>,
 }
 
 impl<M> Default for Page<M> {
     fn default() -> Self {
-        Self { items: Vec::new(), has_previous_page: false, has_next_page: false }
+        Self { items: Vec::new(), has_previous_page: false, has_next_page: false, total: None }
     }
 }
 
@@ -217,7 +220,7 @@ fn into_page<E: EntityTrait>(mut rows: Vec<E::Model>, ordering: &Ordering<E>, re
     // Relay: a side we did not look at reports whether a cursor bounds it.
     let (has_previous_page, has_next_page) =
         if req.backward() { (more, req.before.is_some()) } else { (req.after.is_some(), more) };
-    Page { items, has_previous_page, has_next_page }
+    Page { items, has_previous_page, has_next_page, total: None }
 }
 
 /// One page of `select` (already filtered and scoped) in `ordering`.
@@ -244,6 +247,12 @@ where
 
 /// A page of children for each of many parents, in one statement.
 ///
+/// With `with_total` and no cursor, the same statement also counts each parent's children
+/// (`COUNT(*) OVER (PARTITION BY parent)`: the row numbering already reads the whole
+/// partition, so the count costs nothing more) into [`Page::total`], and a connection asking
+/// for `nodes` and `totalCount` runs one statement instead of two. With a cursor the window
+/// sees only the rows past it, so totals are left to [`count_by_parent`].
+///
 /// `select` must already restrict to the parents' children (filters, scope); `parent` is the
 /// expression naming a row's parent, read back as `P`. Parents without children are absent
 /// from the map.
@@ -253,6 +262,7 @@ pub async fn fetch_pages_by_parent<E, C, P>(
     parent: Expr,
     ordering: &Ordering<E>,
     req: &PageRequest,
+    with_total: bool,
 ) -> Result<HashMap<P, Page<E::Model>>, StoreError>
 where
     E: EntityTrait,
@@ -261,7 +271,13 @@ where
     P: TryGetable + Eq + Hash,
 {
     let order = ordering.fetch_order(req);
+    let counted = counts_with_page(req, with_total);
     let mut inner = ordering.window(select, req)?.into_query();
+    if counted {
+        let mut total = WindowStatement::new();
+        total.add_partition_by(parent.clone());
+        inner.expr_window_as(Expr::cust("COUNT(*)"), total, Alias::new("__total"));
+    }
     let mut window = WindowStatement::new();
     window.add_partition_by(parent.clone());
     for c in &ordering.columns {
@@ -276,12 +292,20 @@ where
         .order_by(Alias::new("__rn"), Order::Asc)
         .to_owned();
     let rows = db.query_all(&outer).await?;
-    let mut grouped: HashMap<P, Vec<E::Model>> = HashMap::new();
+    let mut grouped: HashMap<P, (Vec<E::Model>, Option<u64>)> = HashMap::new();
     for row in rows {
         let key: P = row.try_get("", "__parent")?;
-        grouped.entry(key).or_default().push(E::Model::from_query_result(&row, "")?);
+        let total = if counted { Some(u64::try_from(row.try_get::<i64>("", "__total")?).unwrap_or(0)) } else { None };
+        let entry = grouped.entry(key).or_insert_with(|| (Vec::new(), total));
+        entry.0.push(E::Model::from_query_result(&row, "")?);
     }
-    Ok(grouped.into_iter().map(|(k, rows)| (k, into_page(rows, ordering, req))).collect())
+    Ok(grouped.into_iter().map(|(k, (rows, total))| (k, Page { total, ..into_page(rows, ordering, req) })).collect())
+}
+
+/// Whether [`fetch_pages_by_parent`] counts each parent's children for `req`: when asked to
+/// and the request has no cursor. Parents missing from its answer then have no children.
+pub fn counts_with_page(req: &PageRequest, with_total: bool) -> bool {
+    with_total && req.after.is_none() && req.before.is_none()
 }
 
 /// Row counts of `select` per parent, in one `GROUP BY` statement.

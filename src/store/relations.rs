@@ -105,6 +105,7 @@ pub async fn pages<R: ToMany, C: ConnectionTrait>(
     filter: &<R::Child as Listed>::Filter,
     order: <R::Child as Listed>::OrderBy,
     req: &PageRequest,
+    with_total: bool,
 ) -> Result<HashMap<R::Parent, Page<<R::Child as EntityTrait>::Model>>, StoreError> {
     let mut out = HashMap::new();
     if !R::Child::PUBLIC && !scope.returns_rows() {
@@ -112,7 +113,7 @@ pub async fn pages<R: ToMany, C: ConnectionTrait>(
     }
     for batch in batches::<R>(parents) {
         let (select, parent) = R::restrict(listed::<R::Child>(db.get_database_backend(), scope, filter), &batch);
-        out.extend(page::fetch_pages_by_parent(db, select, parent, &R::Child::ordering(order), req).await?);
+        out.extend(page::fetch_pages_by_parent(db, select, parent, &R::Child::ordering(order), req, with_total).await?);
     }
     Ok(out)
 }
