@@ -409,7 +409,8 @@ async fn count_statements(url: &str, s: &Arc<Samples>, ops: &[Operation]) -> any
     };
     let verifier = civlink::auth::jwt::Verifier::new(&settings)?;
     let schema = civlink::graphql::build_schema(&Default::default());
-    let app = civlink::app::router(civlink::app::AppState { schema, db, verifier: Some(verifier) });
+    let app =
+        civlink::app::router(civlink::app::AppState { schema, db, verifier: Some(verifier), http: Default::default() });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move {
