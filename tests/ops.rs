@@ -206,7 +206,10 @@ async fn request_logs_carry_the_request_span_and_no_personal_data() {
     assert_eq!(span["operation"], "Reveal", "{reveal_line}");
     assert_eq!(span["role"], "ADMIN");
     assert_eq!(span["method"], "POST");
-    assert_eq!(span["outcome"], "error", "children's identities need consent: field errors");
+    // The outcome follows the response: field errors (a child among the clients without a
+    // guardian's consent; which clients are under 14 depends on today's date) make it "error".
+    let expected = if body["errors"].is_array() { "error" } else { "ok" };
+    assert_eq!(span["outcome"], expected, "{reveal_line}");
     assert!(span["cost"].as_u64().unwrap() > 5, "{span}");
     assert!(span["statements"].as_u64().unwrap() >= 2, "{span}");
     assert!(span["duration_ms"].as_f64().unwrap() > 0.0, "{span}");
