@@ -12,8 +12,16 @@
 //! 2. **Published figures.** Internal figures (pay posts and grades, casework stages) are
 //!    withheld as [`Withheld::NotPublished`] from callers without [`StatisticsAccess::Full`].
 //!
-//! Complementary suppression (deriving a withheld cell from a total minus the shown cells) is
-//! not attempted: totals over clients are themselves cells and follow rule 1.
+//! 3. **Complementary cells.** Where cells partition a shown total (person-times by service
+//!    type, by method, by month), one withheld cell could be computed as the total minus the
+//!    shown ones. [`StatisticsAccess::partition`] then withholds further cells, smallest
+//!    first, as [`Withheld::Complementary`], until at least two are withheld and together they
+//!    come from at least [`MIN_CLIENTS`] clients (or none is left to withhold): the usual
+//!    secondary suppression of official tables.
+//!
+//! Not covered: differencing across requests (a prefecture's total minus its counties' shown
+//! cells can still isolate a county's withheld cell). Closing that needs suppression across
+//! the division tree or perturbation of published cells (a cell-key method).
 
 /// Smallest number of distinct clients a shown cell may be computed from.
 pub const MIN_CLIENTS: i64 = 5;
@@ -25,6 +33,8 @@ pub enum Withheld {
     SmallCell,
     /// An internal figure, and the caller sees only published ones.
     NotPublished,
+    /// Shown, it would let a withheld cell of the same table be computed from the total.
+    Complementary,
 }
 
 /// What a caller sees of one region's statistics.
@@ -57,9 +67,67 @@ impl StatisticsAccess {
     }
 }
 
+impl StatisticsAccess {
+    /// Published cells that partition a total (they add up to it), each given as `(value,
+    /// distinct clients)`, with rules 1 and 3: small cells withheld, and, when the total is
+    /// shown and the withheld cells could be recovered from it, further cells withheld as
+    /// [`Withheld::Complementary`], smallest value first (cells of value 0 add nothing and are
+    /// never chosen). Results come in the order of `cells`.
+    pub fn partition(self, total: (i64, i64), cells: &[(i64, i64)]) -> Vec<Result<i64, Withheld>> {
+        let mut out: Vec<_> = cells.iter().map(|&(v, c)| self.cell(Publication::Published, v, c)).collect();
+        if self.cell(Publication::Published, total.0, total.1).is_err() {
+            // The total is withheld: nothing can be subtracted from it.
+            return out;
+        }
+        let withheld = |out: &[Result<i64, Withheld>]| out.iter().filter(|r| r.is_err()).count();
+        let withheld_clients = |out: &[Result<i64, Withheld>]| {
+            cells.iter().zip(out).filter(|(_, r)| r.is_err()).map(|(c, _)| c.1).sum::<i64>()
+        };
+        if withheld(&out) == 0 {
+            return out;
+        }
+        let mut candidates: Vec<usize> = (0..cells.len()).filter(|&i| out[i].is_ok() && cells[i].0 > 0).collect();
+        candidates.sort_by_key(|&i| (cells[i].0, i));
+        for i in candidates {
+            if withheld(&out) >= 2 && withheld_clients(&out) >= MIN_CLIENTS {
+                break;
+            }
+            out[i] = Err(Withheld::Complementary);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Publication as P, StatisticsAccess as A, Withheld};
+
+    #[test]
+    fn a_withheld_cell_of_a_partition_cannot_be_recovered_from_the_total() {
+        const S: Result<i64, Withheld> = Err(Withheld::SmallCell);
+        const C: Result<i64, Withheld> = Err(Withheld::Complementary);
+        // One small cell among large ones: the smallest other cell goes too.
+        let got = A::Published.partition((120, 40), &[(100, 30), (2, 2), (18, 8), (0, 0)]);
+        assert_eq!(got, [Ok(100), S, C, Ok(0)]);
+        // Two small cells of 3 and 2 clients: 5 together, nothing more.
+        let got = A::Published.partition((110, 35), &[(100, 30), (6, 3), (4, 2)]);
+        assert_eq!(got, [Ok(100), S, S]);
+        // Two small cells of 1 client each: withheld together they still name 2 people.
+        let got = A::Published.partition((110, 35), &[(100, 30), (1, 1), (1, 1), (8, 6)]);
+        assert_eq!(got, [Ok(100), S, S, C]);
+        // Nothing withheld, or the total withheld too: no change.
+        assert_eq!(A::Published.partition((30, 12), &[(20, 6), (10, 6)]), [Ok(20), Ok(10)]);
+        assert_eq!(A::Published.partition((3, 3), &[(2, 2), (1, 1), (0, 0)]), [S, S, Ok(0)]);
+        // Full access sees every cell.
+        assert_eq!(A::Full.partition((120, 40), &[(100, 30), (2, 2), (18, 8)]), [Ok(100), Ok(2), Ok(18)]);
+        // Whatever is withheld, total minus the shown cells never equals one withheld cell.
+        for cells in [vec![(50, 9), (3, 1), (7, 5), (9, 6)], vec![(4, 4), (40, 20), (0, 0), (1, 1)]] {
+            let total = (cells.iter().map(|c| c.0).sum(), cells.iter().map(|c| c.1).sum());
+            let got = A::Published.partition(total, &cells);
+            let hidden: Vec<i64> = cells.iter().zip(&got).filter(|(_, r)| r.is_err()).map(|(c, _)| c.0).collect();
+            assert!(hidden.len() != 1, "{cells:?} -> {got:?}");
+        }
+    }
 
     #[test]
     fn small_cells_are_withheld_from_published_views_only() {

@@ -73,6 +73,9 @@ pub enum WithholdingReason {
     SmallCell,
     /// An internal figure; the caller sees only published figures.
     NotPublished,
+    /// Shown, it would let a withheld cell of the same list be computed from the total (the
+    /// cells of `byServiceType`, `byMethod` and `byMonth` add up to `personTimes`).
+    Complementary,
 }
 
 /// A figure that may be withheld to protect clients: `value`, or `withheld` saying why not.
@@ -316,7 +319,7 @@ impl Coverage {
         last: Option<i32>,
         before: Option<String>,
     ) -> ApiResult<Conn<Region>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, ..Default::default() };
         let filter = crate::store::region::RegionFilter {
             level: Some(entity::region::RegionLevel::Township),
             within: DivisionCode::parse(&format!("{:0<12}", self.prefix)).ok(),
@@ -477,6 +480,22 @@ impl ServiceStatistics {
     fn figures(&self, c: Cell) -> (ProtectedFigure, ProtectedFigure) {
         (self.0.cell(c), self.0.cell(Cell { value: c.clients, clients: c.clients }))
     }
+
+    /// The rows of a breakdown of person-times (`cells` add up to the total): a row withheld
+    /// to protect another ([`StatisticsAccess::partition`]) withholds its clients too.
+    async fn breakdown(&self, ctx: &Context<'_>, cells: &[Cell]) -> ApiResult<Vec<(ProtectedFigure, ProtectedFigure)>> {
+        let total = self.0.load::<figures::ServiceTotals>(ctx).await?.person_times;
+        let pairs: Vec<(i64, i64)> = cells.iter().map(|c| (c.value, c.clients)).collect();
+        let shown = self.0.access.partition((total.value, total.clients), &pairs);
+        Ok(cells
+            .iter()
+            .zip(shown)
+            .map(|(c, shown)| match shown {
+                Err(Withheld::Complementary) => (shown.into(), Err(Withheld::Complementary).into()),
+                _ => (shown.into(), self.figures(*c).1),
+            })
+            .collect())
+    }
 }
 
 /// Service delivered in the subtree in the period (flow). Each cell is withheld from
@@ -500,31 +519,38 @@ impl ServiceStatistics {
     /// By service type, every type present.
     async fn by_service_type(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceTypeFigures>> {
         let by = self.0.load::<figures::ServiceByType>(ctx).await?;
+        let cells: Vec<Cell> = TypeM::iter().map(|t| by.0.get(&t).copied().unwrap_or_default()).collect();
         Ok(TypeM::iter()
-            .map(|t| {
-                let (person_times, clients_served) = self.figures(by.0.get(&t).copied().unwrap_or_default());
-                ServiceTypeFigures { service_type: t.into(), person_times, clients_served }
+            .zip(self.breakdown(ctx, &cells).await?)
+            .map(|(t, (person_times, clients_served))| ServiceTypeFigures {
+                service_type: t.into(),
+                person_times,
+                clients_served,
             })
             .collect())
     }
     /// By method, every method present.
     async fn by_method(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMethodFigures>> {
         let by = self.0.load::<figures::ServiceByMethod>(ctx).await?;
+        let cells: Vec<Cell> = MethodM::iter().map(|m| by.0.get(&m).copied().unwrap_or_default()).collect();
         Ok(MethodM::iter()
-            .map(|m| {
-                let (person_times, clients_served) = self.figures(by.0.get(&m).copied().unwrap_or_default());
-                ServiceMethodFigures { method: m.into(), person_times, clients_served }
+            .zip(self.breakdown(ctx, &cells).await?)
+            .map(|(m, (person_times, clients_served))| ServiceMethodFigures {
+                method: m.into(),
+                person_times,
+                clients_served,
             })
             .collect())
     }
     /// By calendar month, every month the period touches present (zeros included).
     async fn by_month(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMonthFigures>> {
         let by = self.0.load::<figures::ServiceByMonth>(ctx).await?;
-        Ok(months(self.0.period.from, self.0.period.to)
-            .map(|month| {
-                let (person_times, clients_served) = self.figures(by.0.get(&month).copied().unwrap_or_default());
-                ServiceMonthFigures { month, person_times, clients_served }
-            })
+        let months: Vec<String> = months(self.0.period.from, self.0.period.to).collect();
+        let cells: Vec<Cell> = months.iter().map(|m| by.0.get(m).copied().unwrap_or_default()).collect();
+        Ok(months
+            .into_iter()
+            .zip(self.breakdown(ctx, &cells).await?)
+            .map(|(month, (person_times, clients_served))| ServiceMonthFigures { month, person_times, clients_served })
             .collect())
     }
 }
