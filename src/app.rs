@@ -60,6 +60,8 @@ pub struct HttpSettings {
     pub allowlist: Option<Arc<AllowList>>,
     /// Pool size, reported as the `max` of the pool gauge.
     pub db_max_connections: u32,
+    /// The longest a write transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
+    pub write_timeout: Duration,
 }
 
 impl Default for HttpSettings {
@@ -71,6 +73,7 @@ impl Default for HttpSettings {
             cors_origins: Vec::new(),
             allowlist: None,
             db_max_connections: crate::db::PoolSettings::default().max_connections,
+            write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
         }
     }
 }
@@ -329,6 +332,7 @@ async fn run_in_span(
     let (mut data, loads) = RequestData::new(state.db.clone(), identity.clone(), caller.request_id.clone());
     data.operation_name = request.operation_name.clone();
     data.via_get = caller.method == Method::GET;
+    data.write_timeout = state.http.write_timeout;
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

@@ -44,6 +44,14 @@ pub struct DatabaseConfig {
     /// timeout bounds it.
     #[arg(long, env = "CIVLINK_STATEMENT_TIMEOUT_MS", value_name = "CIVLINK_STATEMENT_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000), global = true)]
     pub statement_timeout_ms: u64,
+
+    /// Milliseconds a write transaction (a mutation, a sync batch, an import batch) may stay
+    /// open; one that would commit later is rolled back (`WRITE_TIMEOUT`). Change feeds
+    /// (`updatedSince`, `includeDeleted`) hold back the changes of the last this long plus
+    /// 2 s, so a script paging through them never misses a write still in flight. Every
+    /// replica and every `civlink import` must use the same value.
+    #[arg(long, env = "CIVLINK_WRITE_TIMEOUT_MS", value_name = "CIVLINK_WRITE_TIMEOUT_MS", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=600_000), global = true)]
+    pub write_timeout_ms: u64,
 }
 
 impl DatabaseConfig {
@@ -55,6 +63,11 @@ impl DatabaseConfig {
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
             statement_timeout: None,
         }
+    }
+
+    /// The write timeout, [`DatabaseConfig::write_timeout_ms`].
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms)
     }
 
     /// Pool settings for `serve`: with the statement timeout.
@@ -218,6 +231,7 @@ impl ServeConfig {
             cors_origins: self.cors_origins.0.clone(),
             allowlist,
             db_max_connections: db.db_max_connections,
+            write_timeout: db.write_timeout(),
         })
     }
 

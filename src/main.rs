@@ -357,14 +357,15 @@ async fn shutdown() {
 
 /// `civlink import volunteers|workers|teams|organizations`: prints the report; fails (exit
 /// status 1) when any row failed.
-async fn import_roster(db: &DatabaseConfig, kind: RosterKind, args: RosterArgs) -> anyhow::Result<()> {
-    let db = connect_and_migrate(db).await?;
+async fn import_roster(config: &DatabaseConfig, kind: RosterKind, args: RosterArgs) -> anyhow::Result<()> {
+    let db = connect_and_migrate(config).await?;
     load_regions_if_empty(&db).await?;
     let options = RosterOptions {
         source: args.source,
         dry_run: args.dry_run,
         atomicity: if args.per_record { Atomicity::PerRecord } else { Atomicity::All },
         batch_size: args.batch_size as usize,
+        write_timeout: config.write_timeout(),
     };
     let report = civlink::import::roster::import_roster(&db, kind, &args.file, &options, &BarProgress::new())
         .await

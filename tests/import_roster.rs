@@ -22,6 +22,7 @@ fn options(per_record: bool, dry_run: bool) -> RosterOptions {
         dry_run,
         atomicity: if per_record { Atomicity::PerRecord } else { Atomicity::All },
         batch_size: 2_000,
+        write_timeout: civlink::store::write::DEFAULT_WRITE_TIMEOUT,
     }
 }
 

@@ -557,7 +557,7 @@ async fn floor_portal(pool: &Pool, county: &str) -> Result<usize, String> {
            FROM project_stations ps JOIN projects pr ON pr.id = ps.project_id \
            WHERE ps.station_id IN ({list}) AND ps.deleted_at IS NULL AND pr.deleted_at IS NULL) x WHERE rn <= 5 \
          UNION ALL \
-         SELECT 's', station_id, NULL, NULL, NULL, COUNT(*) FROM service_records \
+         SELECT 's', station_id, NULL, NULL, CAST(COUNT(DISTINCT client_id) AS TEXT), CAST(SUM(person_times) AS BIGINT) FROM service_records \
            WHERE station_id IN ({list}) AND served_on >= {} AND served_on < {} AND deleted_at IS NULL \
            GROUP BY station_id",
         p(1),

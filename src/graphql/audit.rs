@@ -208,6 +208,6 @@ impl AuditQuery {
             field: store::audit::AuditOrderField::OccurredAt,
             direction: order_by.unwrap_or_default().direction.into(),
         };
-        root::<m::Entity, _>(ctx, filter, order, PageArgs { first, after, last, before }).await
+        root::<m::Entity, _>(ctx, filter, order, PageArgs { first, after, last, before, ..Default::default() }).await
     }
 }

@@ -1,6 +1,7 @@
 //! `CharityResource` (慈善资源): object type, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::charity_resource as m;
 
 use super::common::{DateRange, RecordInfo, RecordOrder, division};
@@ -116,9 +117,9 @@ impl CharityResource {
     async fn received_on(&self) -> Date {
         Date(self.0.received_on)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division the resource was linked in.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -137,10 +138,12 @@ impl CharityResource {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<CharityResourceParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -166,10 +169,12 @@ impl CharityResourceQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
     ) -> ApiResult<Conn<CharityResource>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let order = CharityResourceOrder::sort(order_by);
         root::<m::Entity, _>(ctx, CharityResourceFilter::parse(filter)?, order, args).await
     }

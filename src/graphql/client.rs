@@ -2,6 +2,7 @@
 //! masked: name `张*`, ID number `5223**********123X`, phone `138****5678`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 use entity::case_file;
 use entity::client as m;
 
@@ -174,9 +175,9 @@ impl Client {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division (village or township) the client lives in.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -195,10 +196,12 @@ impl Client {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
     ) -> ApiResult<Conn<ServiceRecord>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ServiceRecordFilter::parse(filter)?;
         let order = ServiceRecordOrder::sort(order_by);
         related::<store::service_record::ClientRecords, _>(ctx, self.0.id, filter, order, args).await
@@ -274,10 +277,12 @@ impl ClientQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
     ) -> ApiResult<Conn<Client>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, ClientFilter::parse(filter)?, ClientOrder::sort(order_by), args).await
     }
 }

@@ -70,6 +70,49 @@ pub struct RecordInfo {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version: 1 on creation, one more on every change.
     pub version: i32,
+    /// When the record was deleted (UTC); null for live records. Only change feeds with
+    /// `includeDeleted: true` list deleted records (tombstones).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// The record-keeping columns every record model has.
+pub trait Recorded {
+    fn record_info(&self) -> RecordInfo;
+}
+
+/// Implements [`Recorded`] for models with `created_at`, `updated_at`, `version` and
+/// `deleted_at`.
+macro_rules! recorded {
+    ($($m:ident),+) => {$(
+        impl Recorded for entity::$m::Model {
+            fn record_info(&self) -> RecordInfo {
+                RecordInfo {
+                    created_at: self.created_at,
+                    updated_at: self.updated_at,
+                    version: self.version,
+                    deleted_at: self.deleted_at,
+                }
+            }
+        }
+    )+};
+}
+recorded!(
+    station,
+    organization,
+    social_worker,
+    volunteer,
+    volunteer_team,
+    client,
+    project,
+    service_record,
+    charity_resource
+);
+
+impl RecordInfo {
+    /// The record keeping of `model`.
+    pub fn of(model: &impl Recorded) -> Self {
+        model.record_info()
+    }
 }
 
 /// Where a record came from when another system owns it.

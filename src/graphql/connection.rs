@@ -4,13 +4,14 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, OutputType};
+use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
 
 use super::context::RequestData;
 use super::error::{ApiError, ApiResult};
 use super::loaders::{CountKey, PageKey, StoreLoader};
 use crate::store::relations::{self, Listed, ToMany};
-use crate::store::{Cursor, Page, PageRequest};
+use crate::store::{Cursor, Feed, Page, PageRequest};
 
 /// Page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -20,13 +21,16 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 /// The connection type of every list: `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`.
 pub type Conn<N> = Connection<String, N, TotalCount>;
 
-/// The standard connection arguments, as received.
+/// The standard connection arguments, as received, with the change-feed arguments of
+/// connections over records (`updatedSince`, `includeDeleted`).
 #[derive(Debug, Default, Clone)]
 pub struct PageArgs {
     pub first: Option<i32>,
     pub after: Option<String>,
     pub last: Option<i32>,
     pub before: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub include_deleted: Option<bool>,
 }
 
 impl PageArgs {
@@ -53,6 +57,18 @@ impl PageArgs {
         let cursor = |c: &Option<String>| c.as_deref().map(Cursor::decode).transpose().map_err(ApiError::from);
         let first = if last.is_none() { Some(first.unwrap_or(DEFAULT_PAGE_SIZE)) } else { None };
         Ok(PageRequest { first, after: cursor(&self.after)?, last, before: cursor(&self.before)? })
+    }
+
+    /// The change-feed window, when `updatedSince` or `includeDeleted: true` is given: rows
+    /// changed from `updatedSince` up to the request's start less the feed's settle time
+    /// (see [`RequestData::feed_until`]), in `(updatedAt, id)` order.
+    pub fn feed(&self, data: &RequestData) -> Option<Feed> {
+        let include_deleted = self.include_deleted.unwrap_or(false);
+        (self.updated_since.is_some() || include_deleted).then(|| Feed {
+            since: self.updated_since,
+            until: data.feed_until(),
+            include_deleted,
+        })
     }
 }
 
@@ -131,16 +147,21 @@ where
 {
     let data = RequestData::of(ctx)?;
     let req = args.request()?;
+    let feed = args.feed(data);
     rows_allowed::<E>(ctx, data)?;
     counts_allowed::<E>(data, &filter)?;
     let page = if wants_rows(ctx) {
-        relations::list::<E, _>(&data.db, &data.scope, &filter, order, &req).await.map_err(ApiError::from)?
+        relations::list::<E, _>(&data.db, &data.scope, &filter, order, feed.as_ref(), &req)
+            .await
+            .map_err(ApiError::from)?
     } else {
         Page::default()
     };
     let total = TotalCount(Counter::Root(Box::new(move |data: &RequestData| {
         let (db, scope, filter) = (data.db.clone(), data.scope.clone(), filter.clone());
-        Box::pin(async move { relations::count::<E, _>(&db, &scope, &filter).await.map_err(ApiError::from) })
+        Box::pin(
+            async move { relations::count::<E, _>(&db, &scope, &filter, feed.as_ref()).await.map_err(ApiError::from) },
+        )
     })));
     Ok(into_connection(page, total))
 }
@@ -161,8 +182,9 @@ where
     rows_allowed::<R::Child>(ctx, data)?;
     counts_allowed::<R::Child>(data, &filter)?;
     let with_total = ctx.look_ahead().field("totalCount").exists();
-    let page =
-        PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, page: args.request()?, with_total };
+    let feed = args.feed(data);
+    let page = args.request()?;
+    let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, feed, page, with_total };
     let page = if wants_rows(ctx) {
         data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default()
     } else {
@@ -172,7 +194,7 @@ where
         // The page statement counted too: no second statement.
         Some(n) => TotalCount(Counter::Known(n)),
         None => TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
-            let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone() };
+            let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone(), feed };
             Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
         }))),
     };

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 
@@ -37,6 +38,12 @@ pub struct RequestData {
     pub rate_key: String,
     /// Cost and operation, filled in by the limit checks for the request log.
     pub stats: Arc<super::limits::RequestStats>,
+    /// When the request started (UTC).
+    pub started_at: DateTime<Utc>,
+    /// The longest a write transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`); writes
+    /// that would commit later are rolled back, and change feeds hold back the changes of
+    /// that long (see [`RequestData::feed_until`]).
+    pub write_timeout: Duration,
 }
 
 /// Batch loads the DataLoader wants to start, held back until the request is idle.
@@ -142,8 +149,20 @@ impl RequestData {
             via_get: false,
             rate_key,
             stats: Default::default(),
+            started_at: crate::domain::time::now(),
+            write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
         };
         (data, queue)
+    }
+
+    /// The newest `updated_at` a change feed of this request lists: the request's start less
+    /// the write timeout and [`crate::store::write::COMMIT_MARGIN`]. Every write takes its
+    /// `updated_at` before its transaction begins and commits within the write timeout, so a
+    /// row stamped before this instant is either committed or never will be; a reader paging
+    /// by cursor cannot pass a row that commits afterwards.
+    pub fn feed_until(&self) -> DateTime<Utc> {
+        let held_back = self.write_timeout + crate::store::write::COMMIT_MARGIN;
+        self.started_at - chrono::Duration::from_std(held_back).unwrap_or(chrono::Duration::MAX)
     }
 
     /// The caller as named in audit rows.

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::store::relations::{self, Listed, ToMany};
 use crate::store::statistics::{Figures, Period};
-use crate::store::{Page, PageRequest, Scope, StoreError};
+use crate::store::{Feed, Page, PageRequest, Scope, StoreError};
 
 /// The per-request loader: the database and the caller's scope.
 pub struct StoreLoader {
@@ -32,6 +32,8 @@ pub struct PageKey<R: ToMany> {
     pub parent: R::Parent,
     pub filter: <R::Child as Listed>::Filter,
     pub order: <R::Child as Listed>::OrderBy,
+    /// A change-feed read: its window and order replace `order`.
+    pub feed: Option<Feed>,
     pub page: PageRequest,
     /// Count the parent's children in the same statement (the selection asks for
     /// `totalCount`); see [`crate::store::page::fetch_pages_by_parent`].
@@ -42,6 +44,7 @@ pub struct PageKey<R: ToMany> {
 pub struct CountKey<R: ToMany> {
     pub parent: R::Parent,
     pub filter: <R::Child as Listed>::Filter,
+    pub feed: Option<Feed>,
 }
 
 /// A row of `E` by its key.
@@ -68,8 +71,8 @@ macro_rules! key_impls {
         }
     };
 }
-key_impls!(PageKey<R: ToMany>, parent, filter, order, page, with_total);
-key_impls!(CountKey<R: ToMany>, parent, filter);
+key_impls!(PageKey<R: ToMany>, parent, filter, order, feed, page, with_total);
+key_impls!(CountKey<R: ToMany>, parent, filter, feed);
 key_impls!(ByKey<E: Listed>, 0);
 
 impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
@@ -81,23 +84,26 @@ impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
         type Group<'k, R> = (
             &'k <<R as ToMany>::Child as Listed>::Filter,
             <<R as ToMany>::Child as Listed>::OrderBy,
+            Option<Feed>,
             &'k PageRequest,
             bool,
         );
         let mut groups: HashMap<Group<'_, R>, Vec<R::Parent>> = HashMap::new();
         for k in keys {
-            groups.entry((&k.filter, k.order, &k.page, k.with_total)).or_default().push(k.parent.clone());
+            groups.entry((&k.filter, k.order, k.feed, &k.page, k.with_total)).or_default().push(k.parent.clone());
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for ((filter, order, page, with_total), parents) in groups {
+        for ((filter, order, feed, page, with_total), parents) in groups {
+            let (db, scope) = (&self.db, &self.scope);
             let mut pages =
-                relations::pages::<R, _>(&self.db, &self.scope, &parents, filter, order, page, with_total).await?;
+                relations::pages::<R, _>(db, scope, &parents, filter, order, feed.as_ref(), page, with_total).await?;
             let counted = crate::store::page::counts_with_page(page, with_total);
             for parent in parents {
                 // A parent absent from a counted answer has no children at all.
                 let p =
                     pages.remove(&parent).unwrap_or_else(|| Page { total: counted.then_some(0), ..Page::default() });
-                out.insert(PageKey { parent, filter: filter.clone(), order, page: page.clone(), with_total }, p);
+                let key = PageKey { parent, filter: filter.clone(), order, feed, page: page.clone(), with_total };
+                out.insert(key, p);
             }
         }
         Ok(out)
@@ -109,16 +115,17 @@ impl<R: ToMany> Loader<CountKey<R>> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[CountKey<R>]) -> LoadResult<CountKey<R>, u64> {
-        let mut groups: HashMap<&<R::Child as Listed>::Filter, Vec<R::Parent>> = HashMap::new();
+        type Group<'k, R> = (&'k <<R as ToMany>::Child as Listed>::Filter, Option<Feed>);
+        let mut groups: HashMap<Group<'_, R>, Vec<R::Parent>> = HashMap::new();
         for k in keys {
-            groups.entry(&k.filter).or_default().push(k.parent.clone());
+            groups.entry((&k.filter, k.feed)).or_default().push(k.parent.clone());
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for (filter, parents) in groups {
-            let counts = relations::counts::<R, _>(&self.db, &self.scope, &parents, filter).await?;
+        for ((filter, feed), parents) in groups {
+            let counts = relations::counts::<R, _>(&self.db, &self.scope, &parents, filter, feed.as_ref()).await?;
             for parent in parents {
                 let n = counts.get(&parent).copied().unwrap_or(0);
-                out.insert(CountKey { parent, filter: filter.clone() }, n);
+                out.insert(CountKey { parent, filter: filter.clone(), feed }, n);
             }
         }
         Ok(out)

@@ -1,6 +1,7 @@
 //! `Organization` (社会组织): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::organization as m;
 
 use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
@@ -83,9 +84,9 @@ impl Organization {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division the organisation is registered in.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -100,10 +101,12 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Station>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = StationFilter::parse(filter)?;
         related::<store::station::OperatedStations, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -116,10 +119,12 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = SocialWorkerFilter::parse(filter)?;
         related::<store::social_worker::EmployedWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -132,10 +137,12 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<VolunteerTeam>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerTeamFilter::parse(filter)?;
         related::<store::volunteer_team::OrganizationTeams, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -148,10 +155,12 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<OrganizationParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -177,10 +186,12 @@ impl OrganizationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Organization>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, OrganizationFilter::parse(filter)?, order_by.into(), args).await
     }
 }

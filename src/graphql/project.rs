@@ -1,6 +1,7 @@
 //! `Project` (项目) and its five-society participants: object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::project as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
@@ -100,9 +101,9 @@ impl Project {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division the project serves.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -117,10 +118,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Station>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = StationFilter::parse(filter)?;
         related::<store::station::ProjectStations, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -136,7 +139,7 @@ impl Project {
         filter: Option<RegionFilter>,
         order_by: Option<RegionOrder>,
     ) -> ApiResult<Conn<Region>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, ..Default::default() };
         let filter = RegionFilter::parse(filter)?;
         related::<store::project::ProjectCommunities, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -149,10 +152,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Organization>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = OrganizationFilter::parse(filter)?;
         related::<store::organization::ProjectOrganizations, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -165,10 +170,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = SocialWorkerFilter::parse(filter)?;
         related::<store::social_worker::ProjectWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -181,10 +188,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerFilter::parse(filter)?;
         related::<store::volunteer::ProjectVolunteers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -197,10 +206,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<VolunteerTeam>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerTeamFilter::parse(filter)?;
         related::<store::volunteer_team::ProjectTeams, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -213,10 +224,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
     ) -> ApiResult<Conn<CharityResource>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = CharityResourceFilter::parse(filter)?;
         let order = CharityResourceOrder::sort(order_by);
         related::<store::charity_resource::ProjectCharity, _>(ctx, self.0.id, filter, order, args).await
@@ -230,10 +243,12 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
     ) -> ApiResult<Conn<ServiceRecord>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ServiceRecordFilter::parse(filter)?;
         let order = ServiceRecordOrder::sort(order_by);
         related::<store::service_record::ProjectRecords, _>(ctx, self.0.id, filter, order, args).await
@@ -260,10 +275,12 @@ impl ProjectQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, ProjectFilter::parse(filter)?, order_by.into(), args).await
     }
 }

@@ -1,6 +1,7 @@
 //! `Region` (行政区划): object type, coverage, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::region as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
@@ -164,7 +165,7 @@ impl Region {
         filter: Option<RegionFilter>,
         order_by: Option<RegionOrder>,
     ) -> ApiResult<Conn<Region>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, ..Default::default() };
         let filter = RegionFilter::parse(filter)?;
         related::<store::region::ChildRegions, _>(ctx, self.0.code.clone(), filter, order_by.into(), args).await
     }
@@ -189,10 +190,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Station>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = StationFilter::parse(filter)?;
         related::<InRegion<entity::station::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
@@ -205,10 +208,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = SocialWorkerFilter::parse(filter)?;
         related::<InRegion<entity::social_worker::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
@@ -221,10 +226,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerFilter::parse(filter)?;
         related::<InRegion<entity::volunteer::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
@@ -237,10 +244,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<VolunteerTeam>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerTeamFilter::parse(filter)?;
         related::<InRegion<entity::volunteer_team::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
@@ -253,10 +262,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Organization>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = OrganizationFilter::parse(filter)?;
         related::<InRegion<entity::organization::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
@@ -269,10 +280,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<InRegion<entity::project::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
@@ -285,10 +298,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<store::project::CommunityProjects, _>(ctx, self.0.code.clone(), filter, order_by.into(), args).await
     }
@@ -301,10 +316,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
     ) -> ApiResult<Conn<Client>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ClientFilter::parse(filter)?;
         related::<InRegion<entity::client::Entity>, _>(ctx, self.prefix(), filter, ClientOrder::sort(order_by), args)
             .await
@@ -318,10 +335,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
     ) -> ApiResult<Conn<ServiceRecord>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ServiceRecordFilter::parse(filter)?;
         let order = ServiceRecordOrder::sort(order_by);
         related::<InRegion<entity::service_record::Entity>, _>(ctx, self.prefix(), filter, order, args).await
@@ -335,10 +354,12 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
     ) -> ApiResult<Conn<CharityResource>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = CharityResourceFilter::parse(filter)?;
         let order = CharityResourceOrder::sort(order_by);
         related::<InRegion<entity::charity_resource::Entity>, _>(ctx, self.prefix(), filter, order, args).await
@@ -371,7 +392,7 @@ impl RegionQuery {
         filter: Option<RegionFilter>,
         order_by: Option<RegionOrder>,
     ) -> ApiResult<Conn<Region>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, ..Default::default() };
         root::<m::Entity, _>(ctx, RegionFilter::parse(filter)?, order_by.into(), args).await
     }
 }

@@ -1,6 +1,7 @@
 //! `ServiceRecord` (服务记录): object type, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::service_record as m;
 
 use super::client::Client;
@@ -115,9 +116,9 @@ impl ServiceRecord {
     async fn activity_name(&self) -> Option<&str> {
         self.0.activity_name.as_deref()
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The station that delivered the service.
     async fn station(&self, ctx: &Context<'_>) -> ApiResult<Option<Station>> {
@@ -161,10 +162,12 @@ impl ServiceRecordQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
     ) -> ApiResult<Conn<ServiceRecord>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, ServiceRecordFilter::parse(filter)?, ServiceRecordOrder::sort(order_by), args).await
     }
 }

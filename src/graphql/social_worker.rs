@@ -1,6 +1,7 @@
 //! `SocialWorker` (社会工作者) and `StationAssignment`: object types, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::social_worker as m;
 use entity::station_assignment;
 
@@ -121,9 +122,9 @@ impl SocialWorker {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division the worker serves in.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -148,10 +149,12 @@ impl SocialWorker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<SocialWorkerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -172,10 +175,12 @@ impl SocialWorker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
     ) -> ApiResult<Conn<ServiceRecord>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ServiceRecordFilter::parse(filter)?;
         let order = ServiceRecordOrder::sort(order_by);
         related::<store::service_record::WorkerRecords, _>(ctx, self.0.id, filter, order, args).await
@@ -230,10 +235,12 @@ impl SocialWorkerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, SocialWorkerFilter::parse(filter)?, order_by.into(), args).await
     }
 }

@@ -1,6 +1,7 @@
 //! `Station` (社工站): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::station as m;
 use uuid::Uuid;
 
@@ -112,9 +113,9 @@ impl Station {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
 
     /// The division the station is located in.
@@ -138,10 +139,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Station>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         related::<store::station::ChildStations, _>(
             ctx,
             self.0.id,
@@ -160,10 +163,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = SocialWorkerFilter::parse(filter)?;
         related::<store::social_worker::StationWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -176,10 +181,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<VolunteerTeam>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerTeamFilter::parse(filter)?;
         related::<store::volunteer_team::StationTeams, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -192,10 +199,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<store::project::StationProjects, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -208,10 +217,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
     ) -> ApiResult<Conn<Client>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ClientFilter::parse(filter)?;
         related::<store::client::StationClients, _>(ctx, self.0.id, filter, ClientOrder::sort(order_by), args).await
     }
@@ -232,10 +243,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
     ) -> ApiResult<Conn<ServiceRecord>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ServiceRecordFilter::parse(filter)?;
         let order = ServiceRecordOrder::sort(order_by);
         related::<store::service_record::StationRecords, _>(ctx, self.0.id, filter, order, args).await
@@ -249,10 +262,12 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
     ) -> ApiResult<Conn<CharityResource>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = CharityResourceFilter::parse(filter)?;
         let order = CharityResourceOrder::sort(order_by);
         related::<store::charity_resource::StationCharity, _>(ctx, self.0.id, filter, order, args).await
@@ -280,10 +295,12 @@ impl StationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Station>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, StationFilter::parse(filter)?, order_by.into(), args).await
     }
 }

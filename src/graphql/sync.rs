@@ -157,7 +157,7 @@ async fn run<R: Roster>(
         Err(e) => return Ok(SyncResult::new(SyncSummary { errors: vec![e], ..Default::default() }, node)),
     };
     let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
-    let writer = Writer { actor: data.actor(), region };
+    let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout };
     let request = SyncRequest { source, mode: mode.into(), atomicity: atomicity.into(), delete_missing, records };
     let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(|e| {
         tracing::error!(error = %e, "sync failed");

@@ -1,6 +1,7 @@
 //! `Volunteer` (志愿者): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::volunteer as m;
 
 use super::audit::{self, PersonIdentity, contact};
@@ -112,9 +113,9 @@ impl Volunteer {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division the volunteer is registered in.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -129,10 +130,12 @@ impl Volunteer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<VolunteerTeam>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerTeamFilter::parse(filter)?;
         related::<store::volunteer_team::VolunteerMemberships, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -145,10 +148,12 @@ impl Volunteer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<VolunteerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -179,10 +184,12 @@ impl VolunteerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, VolunteerFilter::parse(filter)?, order_by.into(), args).await
     }
 }

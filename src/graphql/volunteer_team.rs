@@ -1,6 +1,7 @@
 //! `VolunteerTeam` (志愿服务队): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
 use entity::volunteer_team as m;
 
 use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
@@ -66,9 +67,9 @@ impl VolunteerTeam {
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)
     }
-    /// Record keeping: created, updated (UTC) and version.
+    /// Record keeping: created, updated and deleted (UTC), and version.
     async fn record(&self) -> RecordInfo {
-        RecordInfo { created_at: self.0.created_at, updated_at: self.0.updated_at, version: self.0.version }
+        RecordInfo::of(&self.0)
     }
     /// The division the team is based in.
     async fn region(&self, ctx: &Context<'_>) -> ApiResult<Option<Region>> {
@@ -103,10 +104,12 @@ impl VolunteerTeam {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = VolunteerFilter::parse(filter)?;
         related::<store::volunteer::TeamMembers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -119,10 +122,12 @@ impl VolunteerTeam {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Project>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<VolunteerTeamParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
@@ -148,10 +153,12 @@ impl VolunteerTeamQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        updated_since: Option<DateTime<Utc>>,
+        include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<VolunteerTeam>> {
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
         root::<m::Entity, _>(ctx, VolunteerTeamFilter::parse(filter)?, order_by.into(), args).await
     }
 }

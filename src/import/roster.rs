@@ -44,6 +44,8 @@ pub struct RosterOptions {
     pub atomicity: Atomicity,
     /// Rows per sync batch (at most 10,000).
     pub batch_size: usize,
+    /// The longest one batch's transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
+    pub write_timeout: std::time::Duration,
 }
 
 /// A problem (or warning) at one cell or row of the file.
@@ -383,6 +385,7 @@ pub async fn import_roster(
             request_id: format!("import-{}", uuid::Uuid::now_v7()),
         },
         region: None,
+        write_timeout: options.write_timeout,
     };
     let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
     for batch in table.rows.chunks(batch_size) {

@@ -12,7 +12,6 @@ use entity::client_category::ClientCategoryKind;
 use entity::consent_record::{self, ConsentKind};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Select,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -70,7 +69,7 @@ where
     E: Listed,
     F: AsyncFnOnce(&sea_orm::DatabaseTransaction, &E::Model) -> Result<(), RevealError>,
 {
-    let txn = db.begin().await?;
+    let txn = super::write::begin_write(db).await?;
     let row =
         E::visible(scope).filter(E::key_column().eq(key.clone())).one(&txn).await?.ok_or(RevealError::NotFound)?;
     check(&txn, &row).await?;

@@ -24,7 +24,7 @@ pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
 
-pub use page::{Cursor, Direction, KeyValue, Page, PageRequest};
+pub use page::{Cursor, Direction, Feed, KeyValue, Page, PageRequest};
 pub use scope::Scope;
 
 use sea_orm::DbErr;
@@ -124,8 +124,9 @@ macro_rules! record_ordering {
     }};
 }
 
-/// Implements the key and visibility parts of [`relations::Listed`] for an entity keyed by
-/// `id: Uuid` with a `deleted_at` column, whose scope condition is `Scope::$scope`.
+/// Implements the key, visibility and change-feed parts of [`relations::Listed`] for an entity
+/// keyed by `id: Uuid` with `updated_at` and `deleted_at` columns, whose scope condition is
+/// `Scope::$scope`.
 #[macro_export]
 macro_rules! uuid_keyed {
     ($m:ident, $scope:ident) => {
@@ -139,6 +140,19 @@ macro_rules! uuid_keyed {
         fn visible(scope: &$crate::store::Scope) -> sea_orm::Select<Self> {
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
             $m::Entity::find().filter($m::Column::DeletedAt.is_null()).filter(scope.$scope())
+        }
+        fn visible_with_deleted(scope: &$crate::store::Scope) -> sea_orm::Select<Self> {
+            use sea_orm::{EntityTrait, QueryFilter};
+            $m::Entity::find().filter(scope.$scope())
+        }
+        fn feed_ordering() -> Option<$crate::store::page::Ordering<Self>> {
+            use $crate::store::KeyValue;
+            Some($crate::store::page::Ordering {
+                name: "changes",
+                columns: vec![$m::Column::UpdatedAt, $m::Column::Id],
+                direction: $crate::store::Direction::Asc,
+                key: |r| vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)],
+            })
         }
     };
 }

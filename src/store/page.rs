@@ -79,6 +79,24 @@ impl Cursor {
     }
 }
 
+/// A change-feed read (`updatedSince`, `includeDeleted`): rows changed in
+/// `[since, until]`, soft-deleted ones too when `include_deleted`, ordered by
+/// `(updated_at, id)`.
+///
+/// `until` is the request's start less the feed's settle time (the longest a write
+/// transaction may stay open, plus a margin): a row whose transaction has not committed yet
+/// has `updated_at` after `until`, so a reader paging by cursor can never pass over it and see
+/// it commit behind its back. Rows changed later sort after every cursor handed out so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Feed {
+    /// Rows with `updated_at >= since` (UTC); `None`: from the beginning.
+    pub since: Option<DateTime<Utc>>,
+    /// Rows with `updated_at <= until` (UTC).
+    pub until: DateTime<Utc>,
+    /// Soft-deleted rows are listed too (as tombstones).
+    pub include_deleted: bool,
+}
+
 /// Which page of a list to fetch. Exactly one of `first` and `last` is set (the API layer
 /// applies the default page size and the maximum before building one).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -10,7 +10,7 @@ use sea_orm::{
     TryGetable, Value,
 };
 
-use super::page::{self, Ordering, Page, PageRequest};
+use super::page::{self, Feed, Ordering, Page, PageRequest};
 use super::{Scope, StoreError};
 
 /// An entity that can be listed: scoped, filtered, ordered and looked up by key.
@@ -38,6 +38,17 @@ pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + De
     /// Applies a filter.
     fn filter(backend: DbBackend, select: Select<Self>, filter: &Self::Filter) -> Select<Self>;
     fn ordering(order: Self::OrderBy) -> Ordering<Self>;
+
+    /// Rows the scope may see, soft-deleted rows included (change feeds with tombstones).
+    /// Entities without a change feed keep the default: [`Listed::visible`].
+    fn visible_with_deleted(scope: &Scope) -> Select<Self> {
+        Self::visible(scope)
+    }
+    /// The change-feed order `(updated_at, id)`, for entities with record keeping; `None`
+    /// for reference data (regions) and the audit log, which have no change feed.
+    fn feed_ordering() -> Option<Ordering<Self>> {
+        None
+    }
 }
 
 /// A one-to-many (or many-to-many) relation from a parent key to children of `Child`.
@@ -57,8 +68,24 @@ pub trait ToMany: Send + Sync + 'static {
     }
 }
 
-fn listed<E: Listed>(backend: DbBackend, scope: &Scope, filter: &E::Filter) -> Select<E> {
-    E::filter(backend, E::visible(scope), filter)
+/// The rows a list shows: scoped, filtered and, for a change feed, changed in its window
+/// (soft-deleted ones included when it asks).
+fn listed<E: Listed>(backend: DbBackend, scope: &Scope, filter: &E::Filter, feed: Option<&Feed>) -> Select<E> {
+    let Some(feed) = feed else { return E::filter(backend, E::visible(scope), filter) };
+    let base = if feed.include_deleted { E::visible_with_deleted(scope) } else { E::visible(scope) };
+    let mut select = E::filter(backend, base, filter);
+    if let Some(updated_at) = E::feed_ordering().map(|o| o.columns[0]) {
+        select = select.filter(updated_at.lte(feed.until));
+        if let Some(since) = feed.since {
+            select = select.filter(updated_at.gte(since));
+        }
+    }
+    select
+}
+
+/// The ordering of a list: the change-feed order for a feed, else the one asked for.
+fn ordering<E: Listed>(order: E::OrderBy, feed: Option<&Feed>) -> Ordering<E> {
+    feed.and_then(|_| E::feed_ordering()).unwrap_or_else(|| E::ordering(order))
 }
 
 /// One page of a root list.
@@ -67,12 +94,14 @@ pub async fn list<E: Listed, C: ConnectionTrait>(
     scope: &Scope,
     filter: &E::Filter,
     order: E::OrderBy,
+    feed: Option<&Feed>,
     req: &PageRequest,
 ) -> Result<Page<E::Model>, StoreError> {
     if !E::PUBLIC && !scope.returns_rows() {
         return Ok(Page::default());
     }
-    page::fetch_page(db, listed::<E>(db.get_database_backend(), scope, filter), &E::ordering(order), req).await
+    let select = listed::<E>(db.get_database_backend(), scope, filter, feed);
+    page::fetch_page(db, select, &ordering::<E>(order, feed), req).await
 }
 
 /// Number of rows of a root list (`totalCount`).
@@ -80,8 +109,9 @@ pub async fn count<E: Listed, C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     filter: &E::Filter,
+    feed: Option<&Feed>,
 ) -> Result<u64, StoreError> {
-    Ok(listed::<E>(db.get_database_backend(), scope, filter).count(db).await?)
+    Ok(listed::<E>(db.get_database_backend(), scope, filter, feed).count(db).await?)
 }
 
 /// Rows by key, within scope. Missing or out-of-scope keys are simply absent.
@@ -104,6 +134,7 @@ pub async fn pages<R: ToMany, C: ConnectionTrait>(
     parents: &[R::Parent],
     filter: &<R::Child as Listed>::Filter,
     order: <R::Child as Listed>::OrderBy,
+    feed: Option<&Feed>,
     req: &PageRequest,
     with_total: bool,
 ) -> Result<HashMap<R::Parent, Page<<R::Child as EntityTrait>::Model>>, StoreError> {
@@ -111,9 +142,11 @@ pub async fn pages<R: ToMany, C: ConnectionTrait>(
     if !R::Child::PUBLIC && !scope.returns_rows() {
         return Ok(out);
     }
+    let ordering = ordering::<R::Child>(order, feed);
     for batch in batches::<R>(parents) {
-        let (select, parent) = R::restrict(listed::<R::Child>(db.get_database_backend(), scope, filter), &batch);
-        out.extend(page::fetch_pages_by_parent(db, select, parent, &R::Child::ordering(order), req, with_total).await?);
+        let select = listed::<R::Child>(db.get_database_backend(), scope, filter, feed);
+        let (select, parent) = R::restrict(select, &batch);
+        out.extend(page::fetch_pages_by_parent(db, select, parent, &ordering, req, with_total).await?);
     }
     Ok(out)
 }
@@ -124,10 +157,12 @@ pub async fn counts<R: ToMany, C: ConnectionTrait>(
     scope: &Scope,
     parents: &[R::Parent],
     filter: &<R::Child as Listed>::Filter,
+    feed: Option<&Feed>,
 ) -> Result<HashMap<R::Parent, u64>, StoreError> {
     let mut out = HashMap::new();
     for batch in batches::<R>(parents) {
-        let (select, parent) = R::restrict(listed::<R::Child>(db.get_database_backend(), scope, filter), &batch);
+        let select = listed::<R::Child>(db.get_database_backend(), scope, filter, feed);
+        let (select, parent) = R::restrict(select, &batch);
         out.extend(page::count_by_parent(db, select, parent).await?);
     }
     Ok(out)

@@ -32,7 +32,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::Actor;
-use super::write::{Change, audit_row, insert_chunked};
+use super::write::{Change, audit_row, begin_write, insert_chunked, within_write_timeout};
 use crate::domain::DivisionCode;
 use crate::domain::masking;
 use crate::domain::roster::{FieldError, OrganizationRecord, SocialWorkerRecord, VolunteerRecord, VolunteerTeamRecord};
@@ -87,6 +87,9 @@ pub struct Writer {
     pub actor: Actor,
     /// Records must lie in this division's subtree (CIVIL_AFFAIRS); `None`: anywhere.
     pub region: Option<DivisionCode>,
+    /// The longest a transaction may stay open ([`super::write::within_write_timeout`]): an
+    /// `ALL` batch that takes longer is rolled back with `WRITE_TIMEOUT`.
+    pub write_timeout: std::time::Duration,
 }
 
 /// The outcome of one record.
@@ -286,17 +289,28 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
     let mut outcomes: Vec<RecordResult> = Vec::new();
     match request.atomicity {
         Atomicity::All => {
-            let txn = db.begin().await?;
+            let txn = begin_write(db).await?;
+            // Stamped once the transaction holds the write lock (change feeds rely on it).
+            let ctx = Batch { now: crate::domain::time::now(), ..ctx };
             let mut planned = apply::<R, _>(&txn, &ctx, &valid).await?;
             let any_failed = !failed.is_empty() || planned.iter().any(|o| o.action == SyncAction::Failed);
             if request.delete_missing && !any_failed {
                 planned.extend(delete_missing::<R, _>(&txn, &ctx, &seen).await?);
             }
-            if any_failed || validate {
+            let late = !validate && !any_failed && !within_write_timeout(ctx.now, writer.write_timeout);
+            if any_failed || validate || late {
                 txn.rollback().await?;
             } else {
                 txn.commit().await?;
                 summary.committed = true;
+            }
+            if late {
+                let limit = writer.write_timeout.as_secs_f64();
+                let msg = format!(
+                    "writing the batch took longer than the write timeout ({limit} s); nothing was written: \
+                     send smaller batches or use atomicity PER_RECORD"
+                );
+                summary.errors.push(FieldError::new("records", "WRITE_TIMEOUT", msg));
             }
             if any_failed {
                 planned.retain(|o| o.action == SyncAction::Failed);
@@ -307,7 +321,7 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
             outcomes = planned;
         }
         Atomicity::PerRecord => {
-            let outer = if validate { Some(db.begin().await?) } else { None };
+            let outer = if validate { Some(begin_write(db).await?) } else { None };
             for chunk in valid.chunks(CHUNK) {
                 let attempt = match &outer {
                     Some(o) => chunk_in::<R, _>(o, &ctx, chunk).await,
@@ -379,6 +393,7 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
     Ok(summary)
 }
 
+#[derive(Clone, Copy)]
 struct Batch<'a> {
     source: &'a str,
     writer: &'a Writer,
@@ -391,8 +406,14 @@ async fn chunk_in<R: Roster, D: TransactionTrait>(
     ctx: &Batch<'_>,
     records: &[(usize, R::Record)],
 ) -> Result<Vec<RecordResult>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
+    // Each transaction is stamped once it holds the write lock (change feeds rely on it).
+    let ctx = &Batch { now: crate::domain::time::now(), ..*ctx };
     let outcomes = apply::<R, _>(&txn, ctx, records).await?;
+    if !within_write_timeout(ctx.now, ctx.writer.write_timeout) {
+        txn.rollback().await?;
+        return Err(DbErr::Custom("the transaction outlasted the write timeout and was rolled back".into()));
+    }
     txn.commit().await?;
     Ok(outcomes)
 }

@@ -1,12 +1,43 @@
 //! Writing: multi-row inserts, and the audit row every write leaves (who, when, which record,
 //! which fields changed from what to what, sensitive values masked).
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use entity::audit_entry::{self, AuditAction};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::audit::Actor;
+
+/// Default of `CIVLINK_WRITE_TIMEOUT_MS`: the longest a write transaction may stay open.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Allowance for a COMMIT's own latency and for clock differences between replicas
+/// (NTP-synchronised), added to the write timeout when change feeds hold back recent changes.
+pub const COMMIT_MARGIN: Duration = Duration::from_secs(2);
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that reads first and
+/// writes later fails with `SQLITE_BUSY` when another writer committed in between, which
+/// concurrent syncs do. PostgreSQL ignores the mode. Stamp rows after this returns.
+pub async fn begin_write<D: TransactionTrait>(db: &D) -> Result<D::Transaction, DbErr> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
+}
+
+/// Whether a transaction whose rows are stamped `stamped` (its `now`, taken before it began)
+/// may still commit under the write timeout `limit`. Every write checks this just before its
+/// COMMIT and rolls back when it is false: a change feed relies on no row committing more
+/// than `limit` after its `updated_at`.
+pub fn within_write_timeout(stamped: DateTime<Utc>, limit: Duration) -> bool {
+    (crate::domain::time::now() - stamped).to_std().map_or(true, |elapsed| elapsed <= limit)
+}
 
 /// Largest number of bind parameters per insert statement: SQLite allows 32,766, PostgreSQL
 /// 65,535.

@@ -1,0 +1,223 @@
+//! Change feeds: `updatedSince` and `includeDeleted` on connections, ordered by
+//! `(updatedAt, id)`, with tombstones for deleted records; a script paging through while rows
+//! change never misses a change and never loops.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use common::{Options, TestApp, nodes, total, uuid_of};
+use serde_json::{Value, json};
+
+/// A short write timeout, so the feed holds back only `WRITE_TIMEOUT + 2 s` of changes.
+const WRITE_TIMEOUT: Duration = Duration::from_millis(1_500);
+/// How long after a write it is listed by a change feed (with a little slack).
+const SETTLE: Duration = Duration::from_millis(1_500 + 2_000 + 500);
+
+fn feed_options() -> Options {
+    let mut o = Options::default();
+    o.http.write_timeout = WRITE_TIMEOUT;
+    o
+}
+
+/// For a test whose batch of 800 records may take a few seconds in a debug build.
+const BUSY_WRITE_TIMEOUT: Duration = Duration::from_secs(6);
+const BUSY_SETTLE: Duration = Duration::from_millis(6_000 + 2_000 + 500);
+
+fn busy_options() -> Options {
+    let mut o = Options::default();
+    o.http.write_timeout = BUSY_WRITE_TIMEOUT;
+    o
+}
+
+const SOURCE: &str = "feed-test";
+
+const SYNC: &str = r#"mutation($input: SyncVolunteersInput!) { syncVolunteers(input: $input) {
+    committed created updated deleted failed userErrors { code message } } }"#;
+
+const FEED: &str = r#"query($since: DateTime, $deleted: Boolean, $first: Int, $after: String) {
+    volunteers(updatedSince: $since, includeDeleted: $deleted, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id name externalReference { externalId } record { updatedAt version deletedAt } } } }"#;
+
+fn volunteers(names: &[u32], round: u32) -> Vec<Value> {
+    names
+        .iter()
+        .map(|n| {
+            json!({
+                "externalId": format!("F{n:03}"),
+                "name": format!("志愿者{n}"),
+                "phone": format!("139{:04}{:04}", round % 10_000, n),
+                "regionCode": "522301",
+            })
+        })
+        .collect()
+}
+
+async fn sync(app: &TestApp, names: &[u32], round: u32, delete_missing: bool) -> Value {
+    let input = json!({ "source": SOURCE, "records": volunteers(names, round), "deleteMissing": delete_missing });
+    let d = app.data(SYNC, json!({ "input": input })).await;
+    assert_eq!(d["syncVolunteers"]["userErrors"], json!([]), "{d}");
+    d["syncVolunteers"].clone()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Pages through a feed from the start, `first` at a time; returns every node in order.
+async fn read_all(app: &TestApp, since: &str, deleted: bool, first: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let vars = json!({ "since": since, "deleted": deleted, "first": first, "after": after });
+        let d = app.data(FEED, vars).await;
+        out.extend(nodes(&d["volunteers"]).iter().cloned());
+        if d["volunteers"]["pageInfo"]["hasNextPage"] != json!(true) {
+            return out;
+        }
+        after = d["volunteers"]["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// The feed key of a node: `(updatedAt, id)`, comparable as the feed orders them (timestamps
+/// come in one RFC 3339 UTC format, UUIDv7 text sorts like the UUID).
+fn key(node: &Value) -> (String, String) {
+    (node["record"]["updatedAt"].as_str().unwrap().to_owned(), uuid_of(&node["id"], "Volunteer").to_string())
+}
+
+both_with!(changes_are_listed_in_update_order_once_settled_and_deletions_as_tombstones, super::feed_options(), |app| {
+    let t0 = now();
+    let created = sync(&app, &[1, 2, 3, 4, 5], 0, false).await;
+    assert_eq!(created["created"], 5);
+
+    // Still inside the window a transaction could be open for: held back.
+    let early = app.data(FEED, json!({ "since": t0 })).await;
+    assert_eq!(total(&early["volunteers"]), 0, "{early}");
+
+    tokio::time::sleep(SETTLE).await;
+    let all = read_all(&app, &t0, false, 2).await;
+    let names: Vec<&str> = all.iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 5, "{all:?}");
+    let keys: Vec<_> = all.iter().map(key).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "not in (updatedAt, id) order: {keys:?}");
+    let again = app.data(FEED, json!({ "since": t0 })).await;
+    assert_eq!(total(&again["volunteers"]), 5);
+
+    // Two drop out of the source's roster: soft-deleted.
+    let t1 = now();
+    let d = sync(&app, &[1, 2, 3], 0, true).await;
+    assert_eq!(d["deleted"], 2, "{d}");
+    tokio::time::sleep(SETTLE).await;
+    let live = app.data(FEED, json!({ "since": t1 })).await;
+    assert_eq!(total(&live["volunteers"]), 0, "deleted rows are listed only with includeDeleted: {live}");
+    let tombstones = read_all(&app, &t1, true, 1).await;
+    let mut gone: Vec<&str> =
+        tombstones.iter().map(|n| n["externalReference"]["externalId"].as_str().unwrap()).collect();
+    gone.sort();
+    assert_eq!(gone, ["F004", "F005"]);
+    for t in &tombstones {
+        assert!(t["record"]["deletedAt"].is_string(), "{t}");
+        assert_eq!(t["record"]["deletedAt"], t["record"]["updatedAt"], "{t}");
+    }
+    // Without updatedSince, includeDeleted lists everything, deleted or not.
+    let everything = app.data(FEED, json!({ "deleted": true, "first": 0 })).await;
+    let rows = common::scalar(&app, "SELECT COUNT(*) AS n FROM volunteers", vec![]).await;
+    assert_eq!(total(&everything["volunteers"]), rows);
+
+    // Nested connections take the same arguments.
+    let nested = app
+        .data(
+            r#"query($since: DateTime) { region(code: "522301") {
+                    volunteers(updatedSince: $since, includeDeleted: true) { totalCount } } }"#,
+            json!({ "since": t0 }),
+        )
+        .await;
+    assert_eq!(total(&nested["region"]["volunteers"]), 5, "{nested}");
+});
+
+both_with!(a_cursor_of_another_ordering_is_refused_by_a_feed, super::feed_options(), |app| {
+    let d = app.data("{ volunteers(first: 1, orderBy: { field: NAME }) { pageInfo { endCursor } } }", json!({})).await;
+    let cursor = d["volunteers"]["pageInfo"]["endCursor"].clone();
+    let code = app.error_code(FEED, json!({ "since": "2020-01-01T00:00:00Z", "after": cursor })).await;
+    assert_eq!(code, "INVALID_CURSOR");
+});
+
+both_with!(
+    a_reader_paging_during_concurrent_writes_misses_no_change_and_never_goes_back,
+    super::busy_options(),
+    |app| {
+        let roster: Vec<u32> = (1..=30).collect();
+        let t0 = now();
+        sync(&app, &roster, 0, false).await;
+
+        // One writer sends a large batch in one long transaction (source `feed-bulk`); another
+        // keeps changing the first roster in short ones, which commit while the long one is
+        // open with an older `updatedAt`. A reader pages through the feed twenty at a time,
+        // resuming from its last cursor whenever it reaches the end.
+        let app = std::sync::Arc::new(app);
+        let bulk = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let records = volunteers(&(100..900).collect::<Vec<_>>(), 0);
+                let input = json!({ "source": "feed-bulk", "records": records });
+                let d = app.data(SYNC, json!({ "input": input })).await;
+                assert_eq!(d["syncVolunteers"]["created"], 800, "{d}");
+            })
+        };
+        let small = {
+            let (app, roster, bulk) = (app.clone(), roster.clone(), bulk.abort_handle());
+            tokio::spawn(async move {
+                let mut round = 1;
+                while !bulk.is_finished() || round < 5 {
+                    sync(&app, &roster, round, false).await;
+                    round += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                round
+            })
+        };
+        let mut seen: BTreeMap<String, i64> = BTreeMap::new();
+        let mut last: Option<(String, String)> = None;
+        let mut after = Value::Null;
+        let mut quiet_since: Option<std::time::Instant> = None;
+        loop {
+            let d = app.data(FEED, json!({ "since": t0, "first": 20, "after": after })).await;
+            for n in nodes(&d["volunteers"]) {
+                let k = key(n);
+                assert!(last.as_ref().is_none_or(|l| *l < k), "the feed went back: {last:?} then {k:?}");
+                last = Some(k);
+                seen.insert(n["id"].as_str().unwrap().to_owned(), n["record"]["version"].as_i64().unwrap());
+            }
+            if let Some(c) = d["volunteers"]["pageInfo"]["endCursor"].as_str() {
+                after = json!(c);
+            }
+            if d["volunteers"]["pageInfo"]["hasNextPage"] == json!(true) {
+                continue;
+            }
+            // At the end: once the writers are done and their last writes have settled, stop.
+            if small.is_finished() {
+                let since = *quiet_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() > BUSY_SETTLE {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        bulk.await.expect("bulk writer");
+        let rounds = small.await.expect("small writer");
+
+        // What the reader ended up with is every volunteer's last version.
+        let fresh = read_all(&app, &t0, false, 100).await;
+        let expected: BTreeMap<String, i64> = fresh
+            .iter()
+            .map(|n| (n["id"].as_str().unwrap().to_owned(), n["record"]["version"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(expected.len(), 830);
+        assert_eq!(expected.values().filter(|v| **v == rounds as i64).count(), 30, "{rounds} rounds: {expected:?}");
+        let missed = expected.iter().filter(|(id, v)| seen.get(*id) != Some(v)).count();
+        assert_eq!(missed, 0, "the reader missed {missed} of {} final versions", expected.len());
+    }
+);
