@@ -38,11 +38,17 @@ pub struct UpdateOrganizationInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
+    /// New `name` (rules as on create); absent or `null`: unchanged.
     pub name: Option<String>,
+    /// New `kind` (rules as on create); absent or `null`: unchanged.
     pub kind: Option<OrganizationKind>,
+    /// New `creditCode` (rules as on create); absent: unchanged; `null`: cleared.
     pub credit_code: MaybeUndefined<String>,
+    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
     pub region_code: Option<String>,
+    /// New `contactName` (rules as on create); absent: unchanged; `null`: cleared.
     pub contact_name: MaybeUndefined<String>,
+    /// New `contactPhone` (rules as on create); absent: unchanged; `null`: cleared.
     pub contact_phone: MaybeUndefined<String>,
 }
 

@@ -50,16 +50,27 @@ pub struct UpdateSocialWorkerInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
+    /// New `name` (rules as on create); absent or `null`: unchanged.
     pub name: Option<String>,
+    /// New `gender` (rules as on create); absent or `null`: unchanged.
     pub gender: Option<Gender>,
+    /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,
+    /// New `phone` (rules as on create); absent: unchanged; `null`: cleared.
     pub phone: MaybeUndefined<String>,
+    /// New `certificateLevel` (rules as on create); absent or `null`: unchanged.
     pub certificate_level: Option<CertificateLevel>,
+    /// New `certificateNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub certificate_number: MaybeUndefined<String>,
+    /// New `certificateYear` (rules as on create); absent: unchanged; `null`: cleared.
     pub certificate_year: MaybeUndefined<i32>,
+    /// New `employerId` (rules as on create); absent: unchanged; `null`: cleared.
     pub employer_id: MaybeUndefined<ID>,
+    /// New `payPost` (rules as on create); absent: unchanged; `null`: cleared.
     pub pay_post: MaybeUndefined<i32>,
+    /// New `payGrade` (rules as on create); absent: unchanged; `null`: cleared.
     pub pay_grade: MaybeUndefined<i32>,
+    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
     pub region_code: Option<String>,
 }
 

@@ -52,18 +52,29 @@ pub struct UpdateStationInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
+    /// New `name` (rules as on create); absent or `null`: unchanged.
     pub name: Option<String>,
+    /// New `level` (rules as on create); absent or `null`: unchanged.
     pub level: Option<StationLevel>,
+    /// New `status` (rules as on create); absent or `null`: unchanged.
     pub status: Option<StationStatus>,
+    /// New `inFullService` (rules as on create); absent or `null`: unchanged.
     pub in_full_service: Option<bool>,
+    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
     pub region_code: Option<String>,
+    /// New `parentStationId` (rules as on create); absent: unchanged; `null`: cleared.
     pub parent_station_id: MaybeUndefined<ID>,
+    /// New `operatorId` (rules as on create); absent: unchanged; `null`: cleared.
     pub operator_id: MaybeUndefined<ID>,
+    /// New `openedOn` (rules as on create); absent: unchanged; `null`: cleared.
     pub opened_on: MaybeUndefined<Date>,
     /// Yuan as a decimal string; `null` sets zero.
     pub investment: MaybeUndefined<String>,
+    /// New `address` (rules as on create); absent: unchanged; `null`: cleared.
     pub address: MaybeUndefined<String>,
+    /// New `latitude` (rules as on create); absent: unchanged; `null`: cleared.
     pub latitude: MaybeUndefined<f64>,
+    /// New `longitude` (rules as on create); absent: unchanged; `null`: cleared.
     pub longitude: MaybeUndefined<f64>,
 }
 

@@ -160,7 +160,7 @@ pub struct VolunteerSyncRecord {
     /// ID number: a GB 11643-1999 citizen ID (check digit, real birth date not in the future)
     /// for RESIDENT_ID, else 1-32 letters and digits.
     pub id_number: Option<String>,
-    /// Mainland mobile (`13800138000`) or landline (`0851-12345678`) number.
+    /// Mainland mobile (`13800138000`) or landline (`0851-28123456`) number.
     pub phone: Option<String>,
     /// Number on the national volunteer service system (全国志愿服务信息系统).
     pub volunteer_number: Option<String>,

@@ -37,10 +37,15 @@ pub struct UpdateVolunteerTeamInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
+    /// New `name` (rules as on create); absent or `null`: unchanged.
     pub name: Option<String>,
+    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
     pub region_code: Option<String>,
+    /// New `foundedOn` (rules as on create); absent: unchanged; `null`: cleared.
     pub founded_on: MaybeUndefined<Date>,
+    /// New `stationId` (rules as on create); absent: unchanged; `null`: cleared.
     pub station_id: MaybeUndefined<ID>,
+    /// New `organizationId` (rules as on create); absent: unchanged; `null`: cleared.
     pub organization_id: MaybeUndefined<ID>,
 }
 

@@ -25,7 +25,7 @@ pub struct CreateVolunteerInput {
     /// ID number: a GB 11643-1999 citizen ID (check character, real birth date not in the
     /// future) for RESIDENT_ID, else 1-32 letters and digits.
     pub id_number: Option<String>,
-    /// Mainland mobile (`13800138000`) or landline (`0851-12345678`) number.
+    /// Mainland mobile (`13800138000`) or landline (`0851-28123456`) number.
     pub phone: Option<String>,
     /// Number on the national volunteer service system (全国志愿服务信息系统).
     pub volunteer_number: Option<String>,
@@ -44,14 +44,21 @@ pub struct UpdateVolunteerInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
+    /// New `name` (rules as on create); absent or `null`: unchanged.
     pub name: Option<String>,
+    /// New `gender` (rules as on create); absent or `null`: unchanged.
     pub gender: Option<Gender>,
+    /// New `idDocumentType` (rules as on create); absent or `null`: unchanged.
     pub id_document_type: Option<IdDocumentType>,
+    /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,
+    /// New `phone` (rules as on create); absent: unchanged; `null`: cleared.
     pub phone: MaybeUndefined<String>,
+    /// New `volunteerNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub volunteer_number: MaybeUndefined<String>,
     /// The whole list of skills (replaces the stored list).
     pub skills: Option<Vec<String>>,
+    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
     pub region_code: Option<String>,
 }
 
