@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestApp, scalar, uuid_of};
+use common::{scalar, uuid_of};
 use serde_json::{Value, json};
 
 const CREATE_VOLUNTEER: &str = r#"mutation($input: CreateVolunteerInput!) { createVolunteer(input: $input) {
