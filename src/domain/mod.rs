@@ -14,6 +14,7 @@
 //! - [`time`]: UTC instants and China Standard Time calendar dates.
 //! - [`roster`]: roster records from other systems (volunteers, workers, teams,
 //!   organisations), parsed once for sync and import.
+//! - [`records`]: records civlink owns (stations, …), parsed once for the single mutations.
 //! - [`disclosure`]: statistical disclosure control of aggregates (small cells, published
 //!   figures).
 
@@ -22,6 +23,7 @@ pub mod division;
 pub mod identity;
 pub mod masking;
 pub mod money;
+pub mod records;
 pub mod roster;
 pub mod time;
 

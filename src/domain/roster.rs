@@ -38,7 +38,8 @@ impl FieldError {
         FieldError { field: vec![field.to_owned()], message: message.into(), code }
     }
 
-    fn domain(field: &str, e: DomainError) -> Self {
+    /// A domain rule's failure on `field`, with the rule's own code.
+    pub fn domain(field: &str, e: DomainError) -> Self {
         FieldError::new(field, e.code(), format!("{field}: {}", e.message()))
     }
 }
@@ -54,18 +55,31 @@ pub enum Strictness {
 
 /// Collects the errors of one record while parsing its fields.
 #[derive(Default)]
-struct Problems(Vec<FieldError>);
+pub struct Problems(Vec<FieldError>);
 
 impl Problems {
-    fn add(&mut self, e: FieldError) {
+    /// Records one problem.
+    pub fn add(&mut self, e: FieldError) {
         self.0.push(e);
     }
 
-    fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+    /// The value, or `None` with its problem recorded.
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
         r.map_err(|e| self.add(e)).ok()
     }
 
-    fn finish<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
+    /// The problems recorded.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+
+    /// Whether no problem was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The record when it was built and no problem was recorded, else every problem.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, Vec<FieldError>> {
         match value {
             Some(v) if self.0.is_empty() => Ok(v),
             _ => Err(self.0),
@@ -97,22 +111,63 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
     }
 }
 
+/// Earliest date accepted on the records of the station network (opened, served, received,
+/// assigned, …): 2000-01-01. The first social-work stations date from the 2000s; earlier
+/// dates are typing mistakes.
+pub const EARLIEST_RECORD_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("2000-01-01 is a date"),
+};
+
+/// `date` when it lies in `[earliest, latest]`. Errors: `OUT_OF_RANGE` naming both ends.
+pub fn date_in_range(
+    field: &str,
+    date: NaiveDate,
+    earliest: NaiveDate,
+    latest: NaiveDate,
+) -> Result<NaiveDate, FieldError> {
+    if (earliest..=latest).contains(&date) {
+        Ok(date)
+    } else {
+        Err(FieldError::new(field, "OUT_OF_RANGE", format!("{field}: between {earliest} and {latest}")))
+    }
+}
+
 fn external_id(value: &str) -> Result<String, FieldError> {
     required_text("externalId", value, MAX_EXTERNAL_ID)
 }
 
-fn division(field: &str, value: &str) -> Result<DivisionCode, FieldError> {
+/// Whether a record is keyed by another system's id (sync, import) or owned by civlink (the
+/// single mutations: no external id, the record's `external_id` is left empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keyed {
+    External,
+    Owned,
+}
+
+fn key(keyed: Keyed, value: &str) -> Result<String, FieldError> {
+    match keyed {
+        Keyed::External => external_id(value),
+        Keyed::Owned => Ok(String::new()),
+    }
+}
+
+/// A 12-digit (or shorter, padded) division code; whether it exists is the store's check.
+pub fn division(field: &str, value: &str) -> Result<DivisionCode, FieldError> {
     DivisionCode::parse(value).map_err(|e| FieldError::domain(field, e))
 }
 
-fn phone(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+/// An optional mainland mobile or landline number, in its normalised form.
+pub fn phone(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => Phone::parse(v).map(|p| Some(p.as_str().to_owned())).map_err(|e| FieldError::domain(field, e)),
     }
 }
 
-fn citizen_id(field: &str, value: Option<&str>, today: NaiveDate) -> Result<Option<CitizenId>, FieldError> {
+/// An optional GB 11643-1999 citizen ID number (check character, real birth date not after
+/// `today`).
+pub fn citizen_id(field: &str, value: Option<&str>, today: NaiveDate) -> Result<Option<CitizenId>, FieldError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => CitizenId::parse(v, today).map(Some).map_err(|e| FieldError::domain(field, e)),
@@ -121,7 +176,7 @@ fn citizen_id(field: &str, value: Option<&str>, today: NaiveDate) -> Result<Opti
 
 /// The gender given, else the one a citizen ID number encodes (odd sequence = male), else
 /// `UNKNOWN`.
-fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Gender {
+pub fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Gender {
     given.unwrap_or_else(|| match id {
         Some(id) if id.is_male() => Gender::Male,
         Some(_) => Gender::Female,
@@ -169,8 +224,18 @@ impl VolunteerInput {
     /// Errors: every problem of the record (a citizen ID is checked per GB 11643-1999 when the
     /// document type is `RESIDENT_ID`; other documents: 1-32 letters and digits).
     pub fn parse(&self, today: NaiveDate) -> Result<VolunteerRecord, Vec<FieldError>> {
+        self.parse_keyed(today, Keyed::External)
+    }
+
+    /// Like [`Self::parse`] for a record civlink owns (single mutations): the external id is
+    /// not read and the record's `external_id` is empty.
+    pub fn parse_owned(&self, today: NaiveDate) -> Result<VolunteerRecord, Vec<FieldError>> {
+        self.parse_keyed(today, Keyed::Owned)
+    }
+
+    fn parse_keyed(&self, today: NaiveDate, keyed: Keyed) -> Result<VolunteerRecord, Vec<FieldError>> {
         let mut p = Problems::default();
-        let external_id = p.take(external_id(&self.external_id));
+        let external_id = p.take(key(keyed, &self.external_id));
         let name = p.take(required_text("name", &self.name, MAX_NAME));
         let doc = self.id_document_type.unwrap_or(IdDocumentType::ResidentId);
         let (id_number, citizen) = match doc {
@@ -277,8 +342,18 @@ impl SocialWorkerInput {
     /// grades", 3岗12级) come together or not at all; a certificate year lies between 2008 and
     /// this year, and needs a certificate level other than `NONE`.
     pub fn parse(&self, today: NaiveDate) -> Result<SocialWorkerRecord, Vec<FieldError>> {
+        self.parse_keyed(today, Keyed::External)
+    }
+
+    /// Like [`Self::parse`] for a record civlink owns (single mutations): the external id is
+    /// not read and the record's `external_id` is empty.
+    pub fn parse_owned(&self, today: NaiveDate) -> Result<SocialWorkerRecord, Vec<FieldError>> {
+        self.parse_keyed(today, Keyed::Owned)
+    }
+
+    fn parse_keyed(&self, today: NaiveDate, keyed: Keyed) -> Result<SocialWorkerRecord, Vec<FieldError>> {
         let mut p = Problems::default();
-        let external_id = p.take(external_id(&self.external_id));
+        let external_id = p.take(key(keyed, &self.external_id));
         let name = p.take(required_text("name", &self.name, MAX_NAME));
         let citizen = p.take(citizen_id("idNumber", self.id_number.as_deref(), today));
         let phone = p.take(phone("phone", self.phone.as_deref()));
@@ -353,8 +428,18 @@ pub struct VolunteerTeamRecord {
 impl VolunteerTeamInput {
     /// Errors: every problem of the record; a founding date may not lie in the future.
     pub fn parse(&self, today: NaiveDate) -> Result<VolunteerTeamRecord, Vec<FieldError>> {
+        self.parse_keyed(today, Keyed::External)
+    }
+
+    /// Like [`Self::parse`] for a record civlink owns (single mutations): the external id is
+    /// not read and the record's `external_id` is empty.
+    pub fn parse_owned(&self, today: NaiveDate) -> Result<VolunteerTeamRecord, Vec<FieldError>> {
+        self.parse_keyed(today, Keyed::Owned)
+    }
+
+    fn parse_keyed(&self, today: NaiveDate, keyed: Keyed) -> Result<VolunteerTeamRecord, Vec<FieldError>> {
         let mut p = Problems::default();
-        let external_id = p.take(external_id(&self.external_id));
+        let external_id = p.take(key(keyed, &self.external_id));
         let name = p.take(required_text("name", &self.name, MAX_NAME));
         let region_code = p.take(division("regionCode", &self.region_code));
         if self.founded_on.is_some_and(|d| d > today) {
@@ -403,9 +488,26 @@ impl OrganizationInput {
     /// character is refused under [`Strictness::Reject`] and becomes a warning under
     /// [`Strictness::Warn`] (the returned list).
     pub fn parse(&self, strictness: Strictness) -> Result<(OrganizationRecord, Vec<FieldError>), Vec<FieldError>> {
+        self.parse_keyed(strictness, Keyed::External)
+    }
+
+    /// Like [`Self::parse`] for a record civlink owns (single mutations): the external id is
+    /// not read and the record's `external_id` is empty.
+    pub fn parse_owned(
+        &self,
+        strictness: Strictness,
+    ) -> Result<(OrganizationRecord, Vec<FieldError>), Vec<FieldError>> {
+        self.parse_keyed(strictness, Keyed::Owned)
+    }
+
+    fn parse_keyed(
+        &self,
+        strictness: Strictness,
+        keyed: Keyed,
+    ) -> Result<(OrganizationRecord, Vec<FieldError>), Vec<FieldError>> {
         let mut p = Problems::default();
         let mut warnings = Vec::new();
-        let external_id = p.take(external_id(&self.external_id));
+        let external_id = p.take(key(keyed, &self.external_id));
         let name = p.take(required_text("name", &self.name, MAX_NAME));
         let kind = self.kind.or_else(|| {
             p.add(FieldError::new("kind", "REQUIRED", "kind: required"));

@@ -21,16 +21,22 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod organization;
+pub mod organization_write;
+pub mod payload;
 pub mod project;
 pub mod region;
 pub mod scalars;
 pub mod service_record;
 pub mod social_worker;
+pub mod social_worker_write;
 pub mod station;
+pub mod station_write;
 pub mod statistics;
 pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
+pub mod volunteer_team_write;
+pub mod volunteer_write;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -55,8 +61,20 @@ pub struct Query(
     statistics::StatisticsQuery,
 );
 
+/// The mutation root: roster sync and the single create / update / delete mutations of each
+/// entity (payloads with `userErrors`, see [`payload`]).
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    sync::SyncMutation,
+    station_write::StationMutation,
+    organization_write::OrganizationMutation,
+    social_worker_write::SocialWorkerMutation,
+    volunteer_write::VolunteerMutation,
+    volunteer_team_write::VolunteerTeamMutation,
+);
+
 /// The civlink schema type.
-pub type CivlinkSchema = Schema<Query, sync::Mutation, EmptySubscription>;
+pub type CivlinkSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limit checks (see [`limits`]), its rate limiter and its
 /// persisted-query cache (both per process). Per-request data ([`RequestData`]) is attached
@@ -66,7 +84,7 @@ pub fn build_schema(limits: &Limits) -> CivlinkSchema {
     // a code and the computed cost; async-graphql's own limits would answer without either.
     let apq =
         async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(limits.apq_cache_entries.max(1));
-    Schema::build(Query::default(), sync::Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(apq))
         .extension(limits::CostLimits::new(limits))
         .finish()

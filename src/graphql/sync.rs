@@ -3,16 +3,15 @@
 //! per-record, delete missing). The rules live in [`crate::domain::roster`] (parsing) and
 //! [`crate::store::sync`] (the engine); this module shapes inputs and results.
 
-use async_graphql::{Context, Enum, ID, InputObject, MergedObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::context::RequestData;
 use super::enums::{CertificateLevel, Gender, IdDocumentType, OrganizationKind};
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
+use super::payload::UserError;
 use super::scalars::Date;
-use crate::domain::roster::{
-    FieldError, OrganizationInput, SocialWorkerInput, Strictness, VolunteerInput, VolunteerTeamInput,
-};
+use crate::domain::roster::{OrganizationInput, SocialWorkerInput, Strictness, VolunteerInput, VolunteerTeamInput};
 use crate::store::sync::{self as engine, Roster, SyncRequest, SyncSummary, Writer};
 
 /// What a sync does.
@@ -49,27 +48,6 @@ pub enum SyncAction {
     Deleted,
     /// Not written; see `userErrors`.
     Failed,
-}
-
-/// A problem with the caller's input, as a payload field rather than a top-level error.
-#[derive(SimpleObject, Clone)]
-pub struct UserError {
-    /// Path of the input field, e.g. `["records", "3", "idNumber"]`; empty for the batch.
-    pub field: Vec<String>,
-    /// What is wrong, for people.
-    pub message: String,
-    /// Stable code, for programs: `REQUIRED`, `TOO_LONG`, `INVALID_CITIZEN_ID`,
-    /// `INVALID_CREDIT_CODE`, `INVALID_PHONE`, `INVALID_DIVISION_CODE`, `UNKNOWN_DIVISION`,
-    /// `UNKNOWN_REFERENCE`, `DUPLICATE_EXTERNAL_ID`, `OUT_OF_SCOPE`, `VERSION_CONFLICT`,
-    /// `WRITE_FAILED`, `BATCH_TOO_LARGE`, `BATCH_ABORTED`, `INVALID_ARGUMENT`.
-    pub code: String,
-}
-
-impl From<FieldError> for UserError {
-    fn from(e: FieldError) -> Self {
-        let field = e.field.into_iter().filter(|f| !f.is_empty()).collect();
-        UserError { field, message: e.message, code: e.code.to_owned() }
-    }
 }
 
 /// The outcome of one record.
@@ -182,7 +160,7 @@ pub struct VolunteerSyncRecord {
     /// ID number: a GB 11643-1999 citizen ID (check digit, real birth date not in the future)
     /// for RESIDENT_ID, else 1-32 letters and digits.
     pub id_number: Option<String>,
-    /// Mainland mobile (`13800138000`) or landline (`0851-12345678`) number.
+    /// Mainland mobile (`13800138000`) or landline (`0851-28123456`) number.
     pub phone: Option<String>,
     /// Number on the national volunteer service system (全国志愿服务信息系统).
     pub volunteer_number: Option<String>,
@@ -450,7 +428,3 @@ impl SyncMutation {
         run::<engine::Organizations>(ctx, NodeType::Organization, s, m, a, d, records).await
     }
 }
-
-/// The mutation root.
-#[derive(MergedObject, Default)]
-pub struct Mutation(SyncMutation);

@@ -5,6 +5,7 @@
 //! returned. Nothing here knows GraphQL.
 
 pub mod audit;
+pub mod mutate;
 pub mod page;
 pub mod relations;
 pub mod scope;
@@ -23,6 +24,12 @@ pub mod statistics;
 pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
+
+pub mod organization_write;
+pub mod social_worker_write;
+pub mod station_write;
+pub mod volunteer_team_write;
+pub mod volunteer_write;
 
 pub use page::{Cursor, Direction, Feed, KeyValue, Page, PageRequest};
 pub use scope::Scope;

@@ -48,6 +48,29 @@ pub enum Scope {
     Source(String),
 }
 
+/// Which rows a caller may create, change or delete; see [`Scope::write_limit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteLimit {
+    /// ADMIN.
+    Anywhere,
+    /// CIVIL_AFFAIRS: rows located in this division's subtree.
+    Region(DivisionCode),
+    /// STATION_STAFF: rows bound to this station.
+    Station(Uuid),
+}
+
+impl WriteLimit {
+    /// Whether a row located in `region` (a 12-digit code) and bound to `station` may be
+    /// written.
+    pub fn admits(&self, region: &str, station: Option<Uuid>) -> bool {
+        match self {
+            WriteLimit::Anywhere => true,
+            WriteLimit::Region(code) => region.starts_with(code.significant()),
+            WriteLimit::Station(own) => station == Some(*own),
+        }
+    }
+}
+
 impl Default for Scope {
     fn default() -> Self {
         Scope::All
@@ -103,6 +126,23 @@ impl Scope {
             Scope::CountsOnly | Scope::Portal | Scope::Station(_) => {
                 Err("roster sync needs an ADMIN, SYNC_CLIENT or CIVIL_AFFAIRS token")
             }
+        }
+    }
+
+    /// Where the caller may write single records (the create/update/delete mutations):
+    /// ADMIN anywhere; CIVIL_AFFAIRS rows located in its division's subtree; STATION_STAFF
+    /// only rows bound to its own station (`station_bound`: clients, their categories and
+    /// case files, service records, charity resources). Rosters synced by other systems are
+    /// written by SYNC_CLIENT through the sync mutations, not these. Errors: why not (for
+    /// `FORBIDDEN`).
+    pub fn write_limit(&self, station_bound: bool) -> Result<WriteLimit, &'static str> {
+        match self {
+            Scope::All => Ok(WriteLimit::Anywhere),
+            Scope::Region(code) => Ok(WriteLimit::Region(code.clone())),
+            Scope::Station(id) if station_bound => Ok(WriteLimit::Station(*id)),
+            Scope::Station(_) => Err("STATION_STAFF may write only its own station's clients and records"),
+            Scope::Source(_) => Err("a SYNC_CLIENT token writes rosters through the sync mutations only"),
+            Scope::CountsOnly | Scope::Portal => Err("writing needs an ADMIN, CIVIL_AFFAIRS or STATION_STAFF token"),
         }
     }
 

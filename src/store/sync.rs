@@ -32,7 +32,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::Actor;
-use super::write::{Change, audit_row, begin_write, insert_chunked, within_write_timeout};
+use super::write::{
+    Change, Field, audit_row, begin_write, diff, enum_field, field, insert_chunked, masked, within_write_timeout,
+};
 use crate::domain::DivisionCode;
 use crate::domain::masking;
 use crate::domain::roster::{FieldError, OrganizationRecord, SocialWorkerRecord, VolunteerRecord, VolunteerTeamRecord};
@@ -121,26 +123,6 @@ pub struct SyncSummary {
     pub results: Vec<RecordResult>,
     /// Problems of the batch as a whole (too many records, an aborted `ALL` batch, …).
     pub errors: Vec<FieldError>,
-}
-
-/// A synced field's value, and how the audit log shows it.
-pub struct Field {
-    pub name: &'static str,
-    pub value: Option<String>,
-    /// Masking for the audit log (sensitive values); `None`: shown as is.
-    pub mask: Option<fn(&str) -> String>,
-}
-
-fn field(name: &'static str, value: Option<impl ToString>) -> Field {
-    Field { name, value: value.map(|v| v.to_string()), mask: None }
-}
-
-fn masked(name: &'static str, value: Option<impl ToString>, mask: fn(&str) -> String) -> Field {
-    Field { name, value: value.map(|v| v.to_string()), mask: Some(mask) }
-}
-
-fn enum_field<E: sea_orm::ActiveEnum<Value = String>>(name: &'static str, e: &E) -> Field {
-    Field { name, value: Some(e.to_value()), mask: None }
 }
 
 /// A kind of roster row that can be synced.
@@ -585,23 +567,6 @@ async fn touch<R: Roster, C: ConnectionTrait>(db: &C, id: Uuid, now: DateTime<Ut
         .exec(db)
         .await
         .map(|_| ())
-}
-
-/// The changed fields between `old` (none: everything is new) and `new`, masked for the log.
-fn diff(old: Option<Vec<Field>>, new: Vec<Field>) -> Vec<Change> {
-    let show = |f: &Field| match (&f.value, f.mask) {
-        (Some(v), Some(mask)) => Some(mask(v)),
-        (v, _) => v.clone(),
-    };
-    let old: HashMap<&'static str, Field> = old.unwrap_or_default().into_iter().map(|f| (f.name, f)).collect();
-    new.into_iter()
-        .filter_map(|n| match old.get(n.name) {
-            Some(o) if o.value == n.value => None,
-            Some(o) => Some(Change { field: n.name, old: show(o), new: show(&n) }),
-            None if n.value.is_none() => None,
-            None => Some(Change { field: n.name, old: None, new: show(&n) }),
-        })
-        .collect()
 }
 
 /// Soft-deletes the live rows of the source that `named` does not contain (within the

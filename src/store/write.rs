@@ -10,6 +10,7 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::audit::Actor;
@@ -102,4 +103,44 @@ pub fn audit_row(
         version: 1,
         deleted_at: None,
     }
+}
+
+/// A written field's value, and how the audit log shows it.
+pub struct Field {
+    pub name: &'static str,
+    pub value: Option<String>,
+    /// Masking for the audit log (sensitive values); `None`: shown as is.
+    pub mask: Option<fn(&str) -> String>,
+}
+
+/// A field shown as is.
+pub fn field(name: &'static str, value: Option<impl ToString>) -> Field {
+    Field { name, value: value.map(|v| v.to_string()), mask: None }
+}
+
+/// A sensitive field, masked by `mask` in the audit log.
+pub fn masked(name: &'static str, value: Option<impl ToString>, mask: fn(&str) -> String) -> Field {
+    Field { name, value: value.map(|v| v.to_string()), mask: Some(mask) }
+}
+
+/// An enum field, shown by its stored value.
+pub fn enum_field<E: sea_orm::ActiveEnum<Value = String>>(name: &'static str, e: &E) -> Field {
+    Field { name, value: Some(e.to_value()), mask: None }
+}
+
+/// The changed fields between `old` (none: everything is new) and `new`, masked for the log.
+pub fn diff(old: Option<Vec<Field>>, new: Vec<Field>) -> Vec<Change> {
+    let show = |f: &Field| match (&f.value, f.mask) {
+        (Some(v), Some(mask)) => Some(mask(v)),
+        (v, _) => v.clone(),
+    };
+    let old: HashMap<&'static str, Field> = old.unwrap_or_default().into_iter().map(|f| (f.name, f)).collect();
+    new.into_iter()
+        .filter_map(|n| match old.get(n.name) {
+            Some(o) if o.value == n.value => None,
+            Some(o) => Some(Change { field: n.name, old: show(o), new: show(&n) }),
+            None if n.value.is_none() => None,
+            None => Some(Change { field: n.name, old: None, new: show(&n) }),
+        })
+        .collect()
 }

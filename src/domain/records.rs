@@ -1,0 +1,182 @@
+//! Records civlink owns and writes one at a time (stations, …): one parse per kind, used by
+//! the create and update mutations (an update lays the given fields over the stored record
+//! and parses the whole again, so a rule that ties two fields holds whichever one changes).
+//!
+//! Parsing is pure: whether a division exists or a referenced row is visible is checked by
+//! the store. The helpers (text, phone, citizen ID, division, dates) are the roster's, so a
+//! value is accepted or refused the same way on every path.
+
+use chrono::NaiveDate;
+use entity::station::{StationLevel, StationStatus};
+
+use super::roster::{
+    EARLIEST_RECORD_DATE, FieldError, MAX_NAME, MAX_TEXT, Problems, date_in_range, division, optional_text,
+    required_text,
+};
+use super::{DivisionCode, Yuan};
+
+/// A money amount in yuan: a non-negative decimal with at most 2 decimals (`"19.99"`);
+/// absent or blank is zero. Errors: `INVALID_MONEY`.
+pub fn money(field: &str, value: Option<&str>) -> Result<Yuan, FieldError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(Yuan::ZERO),
+        Some(v) => Yuan::parse(v).map_err(|e| FieldError::domain(field, e)),
+    }
+}
+
+/// Bounds of mainland China and its islands, in degrees (WGS-84 / GCJ-02 alike at this
+/// precision): latitude 3.8-53.6 N, longitude 73.4-135.1 E.
+pub const LATITUDE: (f64, f64) = (3.8, 53.6);
+/// See [`LATITUDE`].
+pub const LONGITUDE: (f64, f64) = (73.4, 135.1);
+
+/// Latitude and longitude, both or neither, within China. Errors: `REQUIRED` (one without
+/// the other), `OUT_OF_RANGE`.
+fn position(p: &mut Problems, latitude: Option<f64>, longitude: Option<f64>) {
+    let check = |p: &mut Problems, field: &str, v: f64, (lo, hi): (f64, f64)| {
+        if !(lo..=hi).contains(&v) {
+            p.add(FieldError::new(field, "OUT_OF_RANGE", format!("{field}: between {lo} and {hi} degrees")));
+        }
+    };
+    match (latitude, longitude) {
+        (None, None) => {}
+        (Some(lat), Some(lon)) => {
+            check(p, "latitude", lat, LATITUDE);
+            check(p, "longitude", lon, LONGITUDE);
+        }
+        (Some(_), None) => p.add(FieldError::new("longitude", "REQUIRED", "longitude: required with latitude")),
+        (None, Some(_)) => p.add(FieldError::new("latitude", "REQUIRED", "latitude: required with longitude")),
+    }
+}
+
+/// A station as a caller sends it.
+#[derive(Debug, Clone, Default)]
+pub struct StationInput {
+    pub name: String,
+    pub level: Option<StationLevel>,
+    /// Default `PLANNED`.
+    pub status: Option<StationStatus>,
+    /// Default false.
+    pub in_full_service: Option<bool>,
+    pub region_code: String,
+    pub opened_on: Option<NaiveDate>,
+    /// Yuan, decimal; default zero.
+    pub investment: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// A parsed station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationRecord {
+    pub name: String,
+    pub level: StationLevel,
+    pub status: StationStatus,
+    pub in_full_service: bool,
+    pub region_code: DivisionCode,
+    pub opened_on: Option<NaiveDate>,
+    pub investment: Yuan,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+impl StationInput {
+    /// Errors: every problem of the record. Only an `OPERATING` station is in full service
+    /// (`INCONSISTENT`); opened 2000-01-01 to `today`; investment ≥ 0 yuan with at most 2
+    /// decimals; coordinates both or neither, within China.
+    pub fn parse(&self, today: NaiveDate) -> Result<StationRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let level = self.level.or_else(|| {
+            p.add(FieldError::new("level", "REQUIRED", "level: required"));
+            None
+        });
+        let status = self.status.unwrap_or(StationStatus::Planned);
+        let in_full_service = self.in_full_service.unwrap_or(false);
+        if in_full_service && status != StationStatus::Operating {
+            let msg = "inFullService: only an OPERATING station is in full service";
+            p.add(FieldError::new("inFullService", "INCONSISTENT", msg));
+        }
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let opened_on = match self.opened_on {
+            None => Some(None),
+            Some(d) => p.take(date_in_range("openedOn", d, EARLIEST_RECORD_DATE, today)).map(Some),
+        };
+        let investment = p.take(money("investment", self.investment.as_deref()));
+        let address = p.take(optional_text("address", self.address.as_deref(), MAX_TEXT));
+        position(&mut p, self.latitude, self.longitude);
+        let record = (|| {
+            Some(StationRecord {
+                name: name?,
+                level: level?,
+                status,
+                in_full_service,
+                region_code: region_code?,
+                opened_on: opened_on?,
+                investment: investment?,
+                address: address?,
+                latitude: self.latitude,
+                longitude: self.longitude,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+    }
+
+    fn station() -> StationInput {
+        StationInput {
+            name: " 兴义市桔山街道社工站 ".into(),
+            level: Some(StationLevel::TownshipStation),
+            status: Some(StationStatus::Operating),
+            in_full_service: Some(true),
+            region_code: "522301001".into(),
+            opened_on: NaiveDate::from_ymd_opt(2021, 3, 1),
+            investment: Some("120000.5".into()),
+            latitude: Some(25.09),
+            longitude: Some(104.9),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_valid_station_is_normalised() {
+        let r = station().parse(today()).unwrap();
+        assert_eq!(r.name, "兴义市桔山街道社工站");
+        assert_eq!(r.investment.fen(), 12_000_050);
+        assert_eq!(r.region_code.as_str(), "522301001000");
+    }
+
+    #[test]
+    fn every_rule_of_a_station_names_its_field() {
+        type Change = Box<dyn Fn(&mut StationInput)>;
+        let cases: Vec<(Change, &str, &str)> = vec![
+            (Box::new(|s| s.name = "  ".into()), "name", "REQUIRED"),
+            (Box::new(|s| s.level = None), "level", "REQUIRED"),
+            (Box::new(|s| s.status = Some(StationStatus::Planned)), "inFullService", "INCONSISTENT"),
+            (Box::new(|s| s.region_code = "5223011".into()), "regionCode", "INVALID_DIVISION_CODE"),
+            (Box::new(|s| s.opened_on = NaiveDate::from_ymd_opt(2026, 11, 30)), "openedOn", "OUT_OF_RANGE"),
+            (Box::new(|s| s.opened_on = NaiveDate::from_ymd_opt(1999, 12, 31)), "openedOn", "OUT_OF_RANGE"),
+            (Box::new(|s| s.investment = Some("-1".into())), "investment", "INVALID_MONEY"),
+            (Box::new(|s| s.investment = Some("1.234".into())), "investment", "INVALID_MONEY"),
+            (Box::new(|s| s.latitude = Some(60.0)), "latitude", "OUT_OF_RANGE"),
+            (Box::new(|s| s.longitude = None), "longitude", "REQUIRED"),
+        ];
+        for (change, field, code) in cases {
+            let mut s = station();
+            change(&mut s);
+            let errors = s.parse(today()).unwrap_err();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!((errors[0].field[0].as_str(), errors[0].code), (field, code), "{errors:?}");
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! Single-record writes, the engine behind every create / update / delete mutation, written
+//! once:
+//!
+//! - one transaction per call, holding the row, its links and its audit row;
+//! - the caller's [`WriteLimit`] checked on the stored row (outside it, or not readable, or
+//!   deleted: `NOT_FOUND`, so a row outside scope is indistinguishable from none) and on the
+//!   written row (`OUT_OF_SCOPE`);
+//! - divisions must exist in the code list (`UNKNOWN_DIVISION`);
+//! - optimistic concurrency: an update or delete names the version it read
+//!   (`expectedVersion`); any other stored version is `VERSION_CONFLICT` and nothing is
+//!   written. The guarded `UPDATE … WHERE version = expected` also catches a writer that
+//!   commits between our read and our write;
+//! - every write bumps `version` and sets `updated_at` to one instant taken before the
+//!   transaction; deletion is soft (`deleted_at` set) so change feeds show tombstones;
+//! - the audit row names the changed fields with old and new values, sensitive values
+//!   masked (see [`super::write::diff`]).
+//!
+//! A client's mistakes come back as [`FieldError`]s (the `userErrors` of the payload); only
+//! database failures are errors.
+
+use chrono::{DateTime, Utc};
+use entity::audit_entry::{self, AuditAction};
+use entity::region;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::Scope;
+use super::audit::Actor;
+use super::scope::WriteLimit;
+use super::write::{Change, Field, audit_row, begin_write, diff, within_write_timeout};
+use crate::domain::roster::FieldError;
+
+/// A write's result: the value, or every problem with the caller's input.
+pub type Outcome<T> = Result<T, Vec<FieldError>>;
+
+/// Who writes, what they may read and write, and when.
+pub struct Editor {
+    pub actor: Actor,
+    /// What the caller may read: stored rows and references outside it are not found.
+    pub scope: Scope,
+    /// What the caller may write.
+    pub limit: WriteLimit,
+    /// The instant of the write (UTC), taken once before the transaction begins: it becomes
+    /// `created_at`, `updated_at`, `deleted_at` and the audit row's time.
+    pub now: DateTime<Utc>,
+    /// The write must commit within this long of `now` ([`within_write_timeout`]), or it is
+    /// rolled back with `WRITE_TIMEOUT`: change feeds rely on it.
+    pub write_timeout: std::time::Duration,
+}
+
+impl Editor {
+    /// Today's date in China Standard Time at the write's instant.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.with_timezone(&crate::domain::time::CST).date_naive()
+    }
+}
+
+/// A kind of row written by single mutations: every such table has `id` (UUIDv7), `version`,
+/// `updated_at`, `deleted_at` and a 12-digit `region_code`.
+pub trait Writable: Send + Sync + 'static {
+    type Entity: EntityTrait<Model = Self::Model>;
+    type Model: Clone + Send + Sync + IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>;
+    /// The GraphQL type, named in the audit log and in messages.
+    const TYPE: &'static str;
+
+    fn id(m: &Self::Model) -> Uuid;
+    fn version(m: &Self::Model) -> i32;
+    fn region(m: &Self::Model) -> &str;
+    /// The station a row is bound to (for STATION_STAFF's write limit).
+    fn station(_m: &Self::Model) -> Option<Uuid> {
+        None
+    }
+    /// The audited fields of a row (API names), sensitive ones with their mask.
+    fn fields(m: &Self::Model) -> Vec<Field>;
+    /// What `scope` may read of this entity.
+    fn readable(scope: &Scope) -> Condition;
+    /// Sets `version` and `updated_at` of a row about to be written.
+    fn stamp(m: &mut Self::Model, version: i32, now: DateTime<Utc>);
+
+    fn id_column() -> <Self::Entity as EntityTrait>::Column;
+    fn version_column() -> <Self::Entity as EntityTrait>::Column;
+    fn updated_column() -> <Self::Entity as EntityTrait>::Column;
+    fn deleted_column() -> <Self::Entity as EntityTrait>::Column;
+}
+
+/// Implements the column parts of [`Writable`] for entity module `$m`.
+#[macro_export]
+macro_rules! writable_columns {
+    ($m:ident) => {
+        fn id(m: &$m::Model) -> uuid::Uuid {
+            m.id
+        }
+        fn version(m: &$m::Model) -> i32 {
+            m.version
+        }
+        fn region(m: &$m::Model) -> &str {
+            &m.region_code
+        }
+        fn stamp(m: &mut $m::Model, version: i32, now: chrono::DateTime<chrono::Utc>) {
+            m.version = version;
+            m.updated_at = now;
+        }
+        fn id_column() -> $m::Column {
+            $m::Column::Id
+        }
+        fn version_column() -> $m::Column {
+            $m::Column::Version
+        }
+        fn updated_column() -> $m::Column {
+            $m::Column::UpdatedAt
+        }
+        fn deleted_column() -> $m::Column {
+            $m::Column::DeletedAt
+        }
+    };
+}
+
+/// A planned update: the row as it should be, and the changes of its links (already written
+/// by the plan, in the same transaction) for the audit row.
+pub struct Planned<M> {
+    pub row: M,
+    pub links: Vec<Change>,
+}
+
+impl<M> Planned<M> {
+    /// A change of the row's own fields only.
+    pub fn row(row: M) -> Self {
+        Planned { row, links: Vec::new() }
+    }
+}
+
+/// The problem of `field` with `code`.
+pub fn problem(field: &str, code: &'static str, message: impl Into<String>) -> Vec<FieldError> {
+    vec![FieldError::new(field, code, message)]
+}
+
+/// Both results, or the problems of either or both.
+pub fn with<A, B>(a: Outcome<A>, b: Outcome<B>) -> Outcome<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut e), Err(f)) => {
+            e.extend(f);
+            Err(e)
+        }
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+    }
+}
+
+fn not_found(what: &str) -> Vec<FieldError> {
+    problem("id", "NOT_FOUND", format!("id: no {what} with this id"))
+}
+
+/// The live row `id` of `W` that the editor may read and write, if any.
+pub async fn find_writable<W: Writable, C: ConnectionTrait>(
+    db: &C,
+    editor: &Editor,
+    id: Uuid,
+) -> Result<Option<W::Model>, DbErr> {
+    let row = W::Entity::find()
+        .filter(W::id_column().eq(id))
+        .filter(W::deleted_column().is_null())
+        .filter(W::readable(&editor.scope))
+        .one(db)
+        .await?;
+    Ok(row.filter(|r| editor.limit.admits(W::region(r), W::station(r))))
+}
+
+/// The live row `id` of `W` that `scope` may read, as a reference from `field`; `None` when
+/// `id` is. Errors (client): `UNKNOWN_REFERENCE`.
+pub async fn reference<W: Writable, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    field: &str,
+    id: Option<Uuid>,
+) -> Result<Result<Option<W::Model>, FieldError>, DbErr> {
+    let Some(id) = id else { return Ok(Ok(None)) };
+    let row = W::Entity::find()
+        .filter(W::id_column().eq(id))
+        .filter(W::deleted_column().is_null())
+        .filter(W::readable(scope))
+        .one(db)
+        .await?;
+    Ok(row.map(Some).ok_or_else(|| {
+        let what = W::TYPE;
+        FieldError::new(field, "UNKNOWN_REFERENCE", format!("{field}: no {what} with this id"))
+    }))
+}
+
+/// A row's reference after a write: `None` keeps `stored`, `Some(None)` clears it,
+/// `Some(Some(id))` sets it to `id`, a row of `W` the caller may read (see [`reference`]).
+pub async fn relation<W: Writable, C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    field: &str,
+    given: Option<Option<Uuid>>,
+    stored: Option<Uuid>,
+) -> Result<Result<Option<Uuid>, FieldError>, DbErr> {
+    match given {
+        None => Ok(Ok(stored)),
+        Some(id) => Ok(reference::<W, _>(db, scope, field, id).await?.map(|r| r.map(|r| W::id(&r)))),
+    }
+}
+
+/// Whether the 12-digit `code` is a live division of the code list.
+pub async fn division_exists<C: ConnectionTrait>(db: &C, code: &str) -> Result<bool, DbErr> {
+    let n = region::Entity::find()
+        .filter(region::Column::Code.eq(code))
+        .filter(region::Column::DeletedAt.is_null())
+        .count(db)
+        .await?;
+    Ok(n > 0)
+}
+
+/// The written row's problems of place: its division must exist (`UNKNOWN_DIVISION`) and lie
+/// within the editor's limit (`OUT_OF_SCOPE`).
+async fn placed<W: Writable, C: ConnectionTrait>(
+    db: &C,
+    editor: &Editor,
+    row: &W::Model,
+    old_region: Option<&str>,
+) -> Result<Vec<FieldError>, DbErr> {
+    let region = W::region(row);
+    let mut problems = Vec::new();
+    if old_region != Some(region) && !division_exists(db, region).await? {
+        let msg = format!("regionCode: no division {region} in the code list");
+        problems.push(FieldError::new("regionCode", "UNKNOWN_DIVISION", msg));
+    }
+    if !editor.limit.admits(region, W::station(row)) {
+        let (field, msg) = match &editor.limit {
+            WriteLimit::Station(_) => ("stationId", "stationId: you may write only your own station's records".into()),
+            WriteLimit::Region(code) => ("regionCode", format!("regionCode: outside your region {}", code.as_str())),
+            WriteLimit::Anywhere => ("regionCode", String::new()),
+        };
+        problems.push(FieldError::new(field, "OUT_OF_SCOPE", msg));
+    }
+    Ok(problems)
+}
+
+/// Commits `txn` when `out` succeeded within the write timeout, else rolls it back.
+async fn finish<T>(txn: DatabaseTransaction, editor: &Editor, out: Outcome<T>) -> Result<Outcome<T>, DbErr> {
+    if out.is_ok() && !within_write_timeout(editor.now, editor.write_timeout) {
+        txn.rollback().await?;
+        let limit = editor.write_timeout.as_secs_f64();
+        let msg = format!("the write took longer than the write timeout ({limit} s) and was rolled back; retry it");
+        return Ok(Err(problem("", "WRITE_TIMEOUT", msg)));
+    }
+    match &out {
+        Ok(_) => txn.commit().await?,
+        Err(_) => txn.rollback().await?,
+    }
+    Ok(out)
+}
+
+async fn audit<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: AuditAction,
+    entity: &str,
+    id: Uuid,
+    changes: &[Change],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = audit_row(actor, action, entity, id, changes, now);
+    audit_entry::Entity::insert(row.into_active_model()).exec_without_returning(db).await.map(|_| ())
+}
+
+/// Creates the row `build` makes (inside the transaction, so its reference checks see what
+/// the insert will), with its audit row. `build` sets `created_at`/`updated_at` to
+/// `editor.now` and `version` to 1.
+pub async fn create<W, B>(db: &DatabaseConnection, editor: &Editor, build: B) -> Result<Outcome<W::Model>, DbErr>
+where
+    W: Writable,
+    B: AsyncFnOnce(&DatabaseTransaction) -> Result<Outcome<W::Model>, DbErr>,
+{
+    let txn = begin_write(db).await?;
+    let out = async {
+        let row = match build(&txn).await? {
+            Ok(row) => row,
+            Err(e) => return Ok(Err(e)),
+        };
+        let problems = placed::<W, _>(&txn, editor, &row, None).await?;
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let changes = diff(None, W::fields(&row));
+        W::Entity::insert(row.clone().into_active_model()).exec_without_returning(&txn).await?;
+        audit(&txn, &editor.actor, AuditAction::Create, W::TYPE, W::id(&row), &changes, editor.now).await?;
+        Ok::<_, DbErr>(Ok(row))
+    }
+    .await?;
+    finish(txn, editor, out).await
+}
+
+/// Updates row `id` as `plan` says, if its stored version is `expected`. `plan` gets the
+/// stored row inside the transaction and returns the row as it should be (it may write link
+/// rows and report them as changes). A plan that changes nothing writes nothing and returns
+/// the stored row.
+///
+/// Errors (client): `NOT_FOUND` (absent, deleted, or outside the caller's scope),
+/// `VERSION_CONFLICT`, the plan's problems, `UNKNOWN_DIVISION`, `OUT_OF_SCOPE`.
+pub async fn update<W, P>(
+    db: &DatabaseConnection,
+    editor: &Editor,
+    id: Uuid,
+    expected: i32,
+    plan: P,
+) -> Result<Outcome<W::Model>, DbErr>
+where
+    W: Writable,
+    P: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Planned<W::Model>>, DbErr>,
+{
+    let txn = begin_write(db).await?;
+    let out = async {
+        let Some(old) = find_writable::<W, _>(&txn, editor, id).await? else {
+            return Ok(Err(not_found(W::TYPE)));
+        };
+        if W::version(&old) != expected {
+            return Ok(Err(conflict(W::version(&old), expected)));
+        }
+        let Planned { row: mut new, links } = match plan(&txn, &old).await? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let problems = placed::<W, _>(&txn, editor, &new, Some(W::region(&old))).await?;
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let mut changes = diff(Some(W::fields(&old)), W::fields(&new));
+        changes.extend(links);
+        if changes.is_empty() {
+            return Ok(Ok(old));
+        }
+        W::stamp(&mut new, expected + 1, editor.now);
+        let written = W::Entity::update_many()
+            .set(new.clone().into_active_model().reset_all())
+            .filter(W::id_column().eq(id))
+            .filter(W::version_column().eq(expected))
+            .exec(&txn)
+            .await?;
+        if written.rows_affected != 1 {
+            return Ok(Err(conflict(expected + 1, expected)));
+        }
+        audit(&txn, &editor.actor, AuditAction::Update, W::TYPE, id, &changes, editor.now).await?;
+        Ok::<_, DbErr>(Ok(new))
+    }
+    .await?;
+    finish(txn, editor, out).await
+}
+
+fn conflict(current: i32, expected: i32) -> Vec<FieldError> {
+    let msg = format!(
+        "expectedVersion: the record is at version {current}, not {expected}; it changed since you read it. \
+         Read it again and reapply your change"
+    );
+    problem("expectedVersion", "VERSION_CONFLICT", msg)
+}
+
+/// Soft-deletes row `id` if its stored version is `expected`: `deleted_at` and `updated_at`
+/// set to `editor.now`, `version` bumped, audited. Returns the id.
+///
+/// Errors (client): `NOT_FOUND` (absent, already deleted, or outside the caller's scope),
+/// `VERSION_CONFLICT`.
+pub async fn delete<W>(
+    db: &DatabaseConnection,
+    editor: &Editor,
+    id: Uuid,
+    expected: i32,
+) -> Result<Outcome<Uuid>, DbErr>
+where
+    W: Writable,
+{
+    let txn = begin_write(db).await?;
+    let out = async {
+        let Some(old) = find_writable::<W, _>(&txn, editor, id).await? else {
+            return Ok(Err(not_found(W::TYPE)));
+        };
+        if W::version(&old) != expected {
+            return Ok(Err(conflict(W::version(&old), expected)));
+        }
+        let written = W::Entity::update_many()
+            .col_expr(W::deleted_column(), Expr::value(editor.now))
+            .col_expr(W::updated_column(), Expr::value(editor.now))
+            .col_expr(W::version_column(), Expr::col(W::version_column()).add(1))
+            .filter(W::id_column().eq(id))
+            .filter(W::version_column().eq(expected))
+            .exec(&txn)
+            .await?;
+        if written.rows_affected != 1 {
+            return Ok(Err(conflict(expected + 1, expected)));
+        }
+        let change = [Change { field: "deletedAt", old: None, new: Some(editor.now.to_rfc3339()) }];
+        audit(&txn, &editor.actor, AuditAction::Delete, W::TYPE, id, &change, editor.now).await?;
+        Ok::<_, DbErr>(Ok(id))
+    }
+    .await?;
+    finish(txn, editor, out).await
+}
+
+/// Runs a link change of a parent row (assignments, memberships, categories, case files,
+/// participants) as an update of the parent: `link` writes the link rows and returns their
+/// changes; the parent's version is checked and bumped, so change feeds see it.
+pub async fn relink<W, L>(
+    db: &DatabaseConnection,
+    editor: &Editor,
+    id: Uuid,
+    expected: i32,
+    link: L,
+) -> Result<Outcome<W::Model>, DbErr>
+where
+    W: Writable,
+    L: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Vec<Change>>, DbErr>,
+{
+    update::<W, _>(db, editor, id, expected, async |txn, old: &W::Model| {
+        Ok(link(txn, old).await?.map(|links| Planned { row: old.clone(), links }))
+    })
+    .await
+}
