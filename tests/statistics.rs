@@ -877,9 +877,29 @@ both!(every_figure_matches_a_plain_rust_count_of_random_records, |app| {
             let expected = rows.expected(&prefix, from, to);
             let got = statistics(&app, Some(&admin), &code, (&from.to_string(), &to.to_string())).await;
             assert_eq!(got, expected, "seed {seed}, region {code}, period [{from}, {to})");
+            let public = statistics(&app, None, &code, (&from.to_string(), &to.to_string())).await;
+            no_withheld_cell_is_recoverable(&public, &got);
         }
     }
 });
+
+/// In published statistics, the breakdowns of person-times never leave exactly one cell
+/// withheld next to a shown total (it would be the total minus the others), and every shown
+/// cell is the exact figure.
+fn no_withheld_cell_is_recoverable(public: &Value, full: &Value) {
+    let total_shown = !public["service"]["personTimes"]["value"].is_null();
+    for list in ["byServiceType", "byMethod", "byMonth"] {
+        let cells = public["service"][list].as_array().unwrap();
+        let exact = full["service"][list].as_array().unwrap();
+        let withheld = cells.iter().filter(|c| c["personTimes"]["value"].is_null()).count();
+        assert!(!(total_shown && withheld == 1), "{list}: one withheld cell next to a shown total: {cells:?}");
+        for (c, e) in cells.iter().zip(exact) {
+            if !c["personTimes"]["value"].is_null() {
+                assert_eq!(c["personTimes"]["value"], e["personTimes"]["value"], "{list}: {c}");
+            }
+        }
+    }
+}
 
 both!(station_worker_and_team_figures_are_batched_and_agree_with_the_records, |app| {
     let q = r#"query($first: Int!) { region(code: "2302") {
