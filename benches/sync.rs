@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo bench --bench sync                                   # SQLite only
-//! cargo bench --bench sync -- --postgres postgres://postgres@127.0.0.1:5432/postgres --runs 5
+//! cargo bench --bench sync -- --postgres postgres://postgres@127.0.0.1:5432/postgres --runs 5 \
+//!     --server target/release/civlink                         # the server as a process of its own
 //! ```
 //!
 //! Each run migrates a fresh database and loads the shipped division codes (untimed), starts
@@ -35,6 +36,11 @@ struct Args {
     /// Volunteers per batch.
     #[arg(long, default_value_t = 10_000)]
     records: usize,
+    /// A release `civlink` binary: run the server as a process of its own and report its
+    /// peak memory alone (without it, the router runs in the benchmark's process and the
+    /// reported memory includes the client's).
+    #[arg(long)]
+    server: Option<std::path::PathBuf>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -127,8 +133,13 @@ async fn main() -> anyhow::Result<()> {
         let mut peak: f64 = 0.0;
         for run in 0..args.runs {
             let (url, server) = fresh(pg, dir.path(), run).await?;
-            let app = common::serve(&url).await?;
-            client.post(&app.url).bearer_auth(&token).json(&teams).send().await?;
+            let (app, process) = match &args.server {
+                Some(binary) => (None, Some(common::ServerProcess::start(binary, &url).await?)),
+                None => (Some(common::serve(&url).await?), None),
+            };
+            let endpoint =
+                app.as_ref().map(|a| &a.url).or(process.as_ref().map(|p| &p.url)).cloned().unwrap_or_default();
+            client.post(&endpoint).bearer_auth(&token).json(&teams).send().await?;
             common::reset_peak_rss();
             for (body, times, expect) in [
                 (&first, &mut created, "created"),
@@ -136,14 +147,23 @@ async fn main() -> anyhow::Result<()> {
                 (&changed, &mut updated, "updated"),
             ] {
                 let t = Instant::now();
-                let r = post(&client, &app.url, &token, body).await?;
+                let r = post(&client, &endpoint, &token, body).await?;
                 times.push(t.elapsed());
                 let n = r[expect].as_u64().unwrap_or(0) as usize;
                 let want = if expect == "updated" { args.records.div_ceil(10) } else { args.records };
                 anyhow::ensure!(n == want, "{label}: expected {want} {expect}, got {r}");
             }
-            peak = peak.max(common::peak_rss_mib().unwrap_or(0.0));
-            app.db.close().await?;
+            let rss = match &process {
+                Some(p) => p.peak_rss_mib(),
+                None => common::peak_rss_mib(),
+            };
+            peak = peak.max(rss.unwrap_or(0.0));
+            if let Some(app) = app {
+                app.db.close().await?;
+            }
+            if let Some(p) = process {
+                p.stop().await?;
+            }
             if let Some(server) = server {
                 drop_database(&server, &url).await?;
             }
@@ -154,7 +174,8 @@ async fn main() -> anyhow::Result<()> {
         rows.push(row(&format!("{} new volunteers (COMMIT, ALL)", args.records), &mut created));
         rows.push(row("the same batch again (all unchanged)", &mut unchanged));
         rows.push(row("every tenth phone changed (10 % updated)", &mut updated));
-        rows.push(format!("| {label} | peak RSS of the process, MiB | {peak:.0} | {} |", args.runs));
+        let whose = if args.server.is_some() { "the server process" } else { "benchmark and server together" };
+        rows.push(format!("| {label} | peak RSS of {whose}, MiB | {peak:.0} | {} |", args.runs));
     }
     println!("\n| database | batch of {} volunteers | median ms | runs |", args.records);
     println!("|---|---|---:|---:|");

@@ -96,6 +96,19 @@ pub async fn analyze(db: &DatabaseConnection) {
     }
 }
 
+/// Refreshes PostgreSQL's planner statistics of `tables` after a large write (see
+/// [`analyze`]); nothing on SQLite, whose planner does not go wrong on a table that grew.
+/// A failure is logged, not returned.
+pub async fn analyze_tables<C: sea_orm::ConnectionTrait>(db: &C, tables: &[&str]) {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres || tables.is_empty() {
+        return;
+    }
+    let list = tables.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+    if let Err(e) = db.execute_unprepared(&format!("ANALYZE {list}")).await {
+        tracing::warn!(error = %e, "ANALYZE after a large sync failed; queries may be slow until autovacuum runs");
+    }
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }

@@ -75,3 +75,55 @@ pub fn peak_rss_mib() -> Option<f64> {
 pub fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
+
+/// A `civlink serve` process of its own (the release binary at `binary`), so that its memory
+/// can be measured apart from the benchmark's client.
+pub struct ServerProcess {
+    pub url: String,
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    /// Starts `binary serve` on `database_url` (migrated and loaded already) on a free
+    /// loopback port, with the benchmark's JWT secret, and waits until `/readyz` answers.
+    pub async fn start(binary: &std::path::Path, database_url: &str) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = std::process::Command::new(binary)
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("CIVLINK_ADDR", format!("127.0.0.1:{port}"))
+            .env("CIVLINK_JWT_SECRET", SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        for _ in 0..300 {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(Self { url: format!("http://127.0.0.1:{port}/graphql"), child });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("{} serve did not become ready in 30 s", binary.display())
+    }
+
+    /// The server's peak resident set size (`VmHWM`), MiB.
+    pub fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    /// Stops the server (SIGKILL; the benchmark's database is dropped next).
+    pub async fn stop(self) -> anyhow::Result<()> {
+        drop(self);
+        Ok(())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
