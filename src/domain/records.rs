@@ -7,11 +7,13 @@
 //! value is accepted or refused the same way on every path.
 
 use chrono::NaiveDate;
+use entity::Gender;
 use entity::station::{StationLevel, StationStatus};
 
+use super::identity::earliest_birth;
 use super::roster::{
-    EARLIEST_RECORD_DATE, FieldError, MAX_NAME, MAX_TEXT, Problems, date_in_range, division, optional_text,
-    required_text,
+    EARLIEST_RECORD_DATE, FieldError, MAX_NAME, MAX_TEXT, Problems, citizen_id, date_in_range, division, gender,
+    optional_text, phone, required_text,
 };
 use super::{DivisionCode, Yuan};
 
@@ -119,6 +121,79 @@ impl StationInput {
                 address: address?,
                 latitude: self.latitude,
                 longitude: self.longitude,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A client (服务对象) as a caller sends it. Every identity field is sensitive (PIPL).
+#[derive(Debug, Clone, Default)]
+pub struct ClientInput {
+    pub name: String,
+    pub id_number: Option<String>,
+    /// Default: the citizen ID number's.
+    pub birth_date: Option<NaiveDate>,
+    /// Default: the citizen ID number's (odd sequence = male), else `UNKNOWN`.
+    pub gender: Option<Gender>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub region_code: String,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+}
+
+/// A parsed client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub name: String,
+    pub id_number: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Gender,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub region_code: DivisionCode,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+}
+
+impl ClientInput {
+    /// Errors: every problem of the record. The ID number is a GB 11643-1999 citizen ID; a
+    /// birth date lies between 1900-01-01 and `today` and, with an ID number, is the one the
+    /// number encodes (`INCONSISTENT`); phones are mainland mobile or landline numbers.
+    pub fn parse(&self, today: NaiveDate) -> Result<ClientRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let citizen = p.take(citizen_id("idNumber", self.id_number.as_deref(), today));
+        let encoded = citizen.as_ref().and_then(|c| c.as_ref().map(|c| c.birth_date()));
+        let birth_date = match (self.birth_date, encoded) {
+            (Some(d), Some(e)) if d != e => {
+                let msg = format!("birthDate: the ID number gives {e}");
+                p.add(FieldError::new("birthDate", "INCONSISTENT", msg));
+                None
+            }
+            (Some(d), _) => p.take(date_in_range("birthDate", d, earliest_birth(), today)).map(Some),
+            (None, e) => Some(e),
+        };
+        let phone_ = p.take(phone("phone", self.phone.as_deref()));
+        let address = p.take(optional_text("address", self.address.as_deref(), MAX_TEXT));
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let guardian_name = p.take(optional_text("guardianName", self.guardian_name.as_deref(), MAX_NAME));
+        let guardian_phone = p.take(phone("guardianPhone", self.guardian_phone.as_deref()));
+        let record = (|| {
+            let citizen = citizen?;
+            Some(ClientRecord {
+                name: name?,
+                gender: gender(self.gender, citizen.as_ref()),
+                id_number: citizen.map(|c| c.as_str().to_owned()),
+                birth_date: birth_date?,
+                phone: phone_?,
+                address: address?,
+                region_code: region_code?,
+                guardian_name: guardian_name?,
+                guardian_phone: guardian_phone?,
             })
         })();
         p.finish(record)

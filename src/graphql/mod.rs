@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod charity_resource;
 pub mod client;
+pub mod client_write;
 pub mod common;
 pub mod connection;
 pub mod context;
@@ -71,6 +72,7 @@ pub struct Mutation(
     social_worker_write::SocialWorkerMutation,
     volunteer_write::VolunteerMutation,
     volunteer_team_write::VolunteerTeamMutation,
+    client_write::ClientMutation,
 );
 
 /// The civlink schema type.

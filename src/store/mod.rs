@@ -25,6 +25,7 @@ pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
 
+pub mod client_write;
 pub mod organization_write;
 pub mod social_worker_write;
 pub mod station_write;
