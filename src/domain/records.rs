@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 use entity::Gender;
+use entity::service_record::{ServiceMethod, ServiceType};
 use entity::station::{StationLevel, StationStatus};
 
 use super::identity::earliest_birth;
@@ -91,10 +92,7 @@ impl StationInput {
     pub fn parse(&self, today: NaiveDate) -> Result<StationRecord, Vec<FieldError>> {
         let mut p = Problems::default();
         let name = p.take(required_text("name", &self.name, MAX_NAME));
-        let level = self.level.or_else(|| {
-            p.add(FieldError::new("level", "REQUIRED", "level: required"));
-            None
-        });
+        let level = required(&mut p, "level", self.level);
         let status = self.status.unwrap_or(StationStatus::Planned);
         let in_full_service = self.in_full_service.unwrap_or(false);
         if in_full_service && status != StationStatus::Operating {
@@ -194,6 +192,75 @@ impl ClientInput {
                 region_code: region_code?,
                 guardian_name: guardian_name?,
                 guardian_phone: guardian_phone?,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Most person-times (服务人次) one service record may count: a large community event.
+pub const MAX_PERSON_TIMES: i32 = 100_000;
+
+/// A service record as a caller sends it (its station, worker, client and project are
+/// references, resolved by the store).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceRecordInput {
+    pub served_on: Option<NaiveDate>,
+    pub service_type: Option<ServiceType>,
+    pub method: Option<ServiceMethod>,
+    /// Default 1.
+    pub person_times: Option<i32>,
+    pub activity_name: Option<String>,
+    /// Whether the record names a client.
+    pub has_client: bool,
+}
+
+/// A parsed service record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRecordValues {
+    pub served_on: NaiveDate,
+    pub service_type: ServiceType,
+    pub method: ServiceMethod,
+    pub person_times: i32,
+    pub activity_name: Option<String>,
+}
+
+/// `value`, or `REQUIRED` on `field`.
+fn required<T>(p: &mut Problems, field: &str, value: Option<T>) -> Option<T> {
+    value.or_else(|| {
+        p.add(FieldError::new(field, "REQUIRED", format!("{field}: required")));
+        None
+    })
+}
+
+impl ServiceRecordInput {
+    /// Errors: every problem of the record. Served on a CST date from 2000-01-01 to `today`;
+    /// person-times 1 to [`MAX_PERSON_TIMES`]; casework (CASEWORK) serves a client
+    /// (`clientId` `REQUIRED`).
+    pub fn parse(&self, today: NaiveDate) -> Result<ServiceRecordValues, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let served_on = required(&mut p, "servedOn", self.served_on)
+            .and_then(|d| p.take(date_in_range("servedOn", d, EARLIEST_RECORD_DATE, today)));
+        let service_type = required(&mut p, "serviceType", self.service_type);
+        let method = required(&mut p, "method", self.method);
+        if method == Some(ServiceMethod::Casework) && !self.has_client {
+            p.add(FieldError::new("clientId", "REQUIRED", "clientId: casework serves a client"));
+        }
+        let person_times = self.person_times.unwrap_or(1);
+        if !(1..=MAX_PERSON_TIMES).contains(&person_times) {
+            let msg = format!("personTimes: between 1 and {MAX_PERSON_TIMES}");
+            p.add(FieldError::new("personTimes", "OUT_OF_RANGE", msg));
+        }
+        let activity_name = p.take(optional_text("activityName", self.activity_name.as_deref(), MAX_NAME));
+        let record = (|| {
+            Some(ServiceRecordValues {
+                served_on: served_on?,
+                service_type: service_type?,
+                method: method?,
+                person_times,
+                activity_name: activity_name?,
             })
         })();
         p.finish(record)

@@ -28,6 +28,7 @@ pub mod project;
 pub mod region;
 pub mod scalars;
 pub mod service_record;
+pub mod service_record_write;
 pub mod social_worker;
 pub mod social_worker_write;
 pub mod station;
@@ -73,6 +74,7 @@ pub struct Mutation(
     volunteer_write::VolunteerMutation,
     volunteer_team_write::VolunteerTeamMutation,
     client_write::ClientMutation,
+    service_record_write::ServiceRecordMutation,
 );
 
 /// The civlink schema type.
