@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 use entity::Gender;
+use entity::project::{FundingMode, ProjectStatus};
 use entity::service_record::{ServiceMethod, ServiceType};
 use entity::station::{StationLevel, StationStatus};
 
@@ -261,6 +262,76 @@ impl ServiceRecordInput {
                 method: method?,
                 person_times,
                 activity_name: activity_name?,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// How far ahead a project may be planned to start: 5 years after today.
+pub const PROJECT_PLANNING_YEARS: u32 = 5;
+
+/// A project as a caller sends it.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectInput {
+    pub name: String,
+    pub funding_mode: Option<FundingMode>,
+    /// Default `PLANNED`.
+    pub status: Option<ProjectStatus>,
+    /// Yuan, decimal; default zero.
+    pub budget: Option<String>,
+    /// Yuan, decimal; default zero.
+    pub funds_raised: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub region_code: String,
+}
+
+/// A parsed project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub name: String,
+    pub funding_mode: FundingMode,
+    pub status: ProjectStatus,
+    pub budget: Yuan,
+    pub funds_raised: Yuan,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub region_code: DivisionCode,
+}
+
+impl ProjectInput {
+    /// Errors: every problem of the record. Budget and funds raised ≥ 0 yuan with at most 2
+    /// decimals; starts 2000-01-01 to [`PROJECT_PLANNING_YEARS`] after `today`; ends on or
+    /// after its start (`INCONSISTENT`).
+    pub fn parse(&self, today: NaiveDate) -> Result<ProjectRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let funding_mode = required(&mut p, "fundingMode", self.funding_mode);
+        let status = self.status.unwrap_or(ProjectStatus::Planned);
+        let budget = p.take(money("budget", self.budget.as_deref()));
+        let funds_raised = p.take(money("fundsRaised", self.funds_raised.as_deref()));
+        let latest = today.checked_add_months(chrono::Months::new(12 * PROJECT_PLANNING_YEARS)).unwrap_or(today);
+        let starts_on = required(&mut p, "startsOn", self.starts_on)
+            .and_then(|d| p.take(date_in_range("startsOn", d, EARLIEST_RECORD_DATE, latest)));
+        if let (Some(start), Some(end)) = (starts_on, self.ends_on)
+            && end < start
+        {
+            p.add(FieldError::new("endsOn", "INCONSISTENT", format!("endsOn: before startsOn ({start})")));
+        }
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let record = (|| {
+            Some(ProjectRecord {
+                name: name?,
+                funding_mode: funding_mode?,
+                status,
+                budget: budget?,
+                funds_raised: funds_raised?,
+                starts_on: starts_on?,
+                ends_on: self.ends_on,
+                region_code: region_code?,
             })
         })();
         p.finish(record)

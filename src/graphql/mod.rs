@@ -25,6 +25,7 @@ pub mod organization;
 pub mod organization_write;
 pub mod payload;
 pub mod project;
+pub mod project_write;
 pub mod region;
 pub mod scalars;
 pub mod service_record;
@@ -75,6 +76,7 @@ pub struct Mutation(
     volunteer_team_write::VolunteerTeamMutation,
     client_write::ClientMutation,
     service_record_write::ServiceRecordMutation,
+    project_write::ProjectMutation,
 );
 
 /// The civlink schema type.
