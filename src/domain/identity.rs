@@ -186,7 +186,9 @@ fn invalid_id(message: String) -> DomainError {
     DomainError::InvalidCitizenId(message)
 }
 
-fn earliest_birth() -> NaiveDate {
+/// Earliest birth date accepted (1900-01-01), in a citizen ID number and wherever a birth
+/// date is entered.
+pub fn earliest_birth() -> NaiveDate {
     let (y, m, d) = EARLIEST_BIRTH;
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
 }

@@ -57,6 +57,12 @@ pub fn birth_date(d: NaiveDate) -> String {
     format!("{:04}-**-**", d.year())
 }
 
+/// A birth date in its ISO form (`1949-12-31`), masked as [`birth_date`] (the audit log
+/// holds values as text); any other text is masked entirely.
+pub fn birth_date_text(s: &str) -> String {
+    s.parse::<NaiveDate>().map_or_else(|_| std::iter::repeat_n(MASK, s.chars().count()).collect(), birth_date)
+}
+
 /// An address: the first 6 characters kept (about province, city and district) followed
 /// by `****`; an address of 6 characters or fewer keeps only its first character. The
 /// mask has a fixed length so it does not reveal the address's length.
@@ -74,6 +80,30 @@ pub fn address(s: &str) -> String {
 fn keep_ends(s: &str, head: usize, tail: usize) -> String {
     let count = s.chars().count();
     s.chars().enumerate().map(|(i, c)| if i < head || i + tail >= count { c } else { MASK }).collect()
+}
+
+/// Whether a client category reveals assistance or disability status, which PIPL art. 28
+/// counts as sensitive: such categories are left out of a client's categories unless revealed
+/// (`identity(reason:)`), like the identity fields.
+pub fn is_sensitive_category(c: entity::client_category::ClientCategoryKind) -> bool {
+    use entity::client_category::ClientCategoryKind as K;
+    matches!(
+        c,
+        K::MinLiving
+            | K::ExtremePoverty
+            | K::NearMinLiving
+            | K::TemporaryAssistance
+            | K::IllOrDisabled
+            | K::Dependent
+            | K::Disabled
+    )
+}
+
+/// A client category as shown where its holder may not see sensitive ones (the audit log):
+/// its name, or `***` when [`is_sensitive_category`] (which one is not revealed).
+pub fn category(c: entity::client_category::ClientCategoryKind) -> String {
+    use sea_orm::ActiveEnum;
+    if is_sensitive_category(c) { "***".to_owned() } else { c.to_value() }
 }
 
 #[cfg(test)]
@@ -153,21 +183,4 @@ mod tests {
             assert_eq!(address(input), expected, "{input:?}");
         }
     }
-}
-
-/// Whether a client category reveals assistance or disability status, which PIPL art. 28
-/// counts as sensitive: such categories are left out of a client's categories unless revealed
-/// (`identity(reason:)`), like the identity fields.
-pub fn is_sensitive_category(c: entity::client_category::ClientCategoryKind) -> bool {
-    use entity::client_category::ClientCategoryKind as K;
-    matches!(
-        c,
-        K::MinLiving
-            | K::ExtremePoverty
-            | K::NearMinLiving
-            | K::TemporaryAssistance
-            | K::IllOrDisabled
-            | K::Dependent
-            | K::Disabled
-    )
 }

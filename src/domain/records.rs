@@ -7,11 +7,15 @@
 //! value is accepted or refused the same way on every path.
 
 use chrono::NaiveDate;
+use entity::Gender;
+use entity::project::{FundingMode, ProjectStatus};
+use entity::service_record::{ServiceMethod, ServiceType};
 use entity::station::{StationLevel, StationStatus};
 
+use super::identity::earliest_birth;
 use super::roster::{
-    EARLIEST_RECORD_DATE, FieldError, MAX_NAME, MAX_TEXT, Problems, date_in_range, division, optional_text,
-    required_text,
+    EARLIEST_RECORD_DATE, FieldError, MAX_NAME, MAX_TEXT, Problems, citizen_id, date_in_range, division, gender,
+    optional_text, phone, required_text,
 };
 use super::{DivisionCode, Yuan};
 
@@ -89,10 +93,7 @@ impl StationInput {
     pub fn parse(&self, today: NaiveDate) -> Result<StationRecord, Vec<FieldError>> {
         let mut p = Problems::default();
         let name = p.take(required_text("name", &self.name, MAX_NAME));
-        let level = self.level.or_else(|| {
-            p.add(FieldError::new("level", "REQUIRED", "level: required"));
-            None
-        });
+        let level = required(&mut p, "level", self.level);
         let status = self.status.unwrap_or(StationStatus::Planned);
         let in_full_service = self.in_full_service.unwrap_or(false);
         if in_full_service && status != StationStatus::Operating {
@@ -119,6 +120,218 @@ impl StationInput {
                 address: address?,
                 latitude: self.latitude,
                 longitude: self.longitude,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A client (服务对象) as a caller sends it. Every identity field is sensitive (PIPL).
+#[derive(Debug, Clone, Default)]
+pub struct ClientInput {
+    pub name: String,
+    pub id_number: Option<String>,
+    /// Default: the citizen ID number's.
+    pub birth_date: Option<NaiveDate>,
+    /// Default: the citizen ID number's (odd sequence = male), else `UNKNOWN`.
+    pub gender: Option<Gender>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub region_code: String,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+}
+
+/// A parsed client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub name: String,
+    pub id_number: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Gender,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub region_code: DivisionCode,
+    pub guardian_name: Option<String>,
+    pub guardian_phone: Option<String>,
+}
+
+impl ClientInput {
+    /// Errors: every problem of the record. The ID number is a GB 11643-1999 citizen ID; a
+    /// birth date lies between 1900-01-01 and `today` and, with an ID number, is the one the
+    /// number encodes (`INCONSISTENT`); phones are mainland mobile or landline numbers.
+    pub fn parse(&self, today: NaiveDate) -> Result<ClientRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let citizen = p.take(citizen_id("idNumber", self.id_number.as_deref(), today));
+        let encoded = citizen.as_ref().and_then(|c| c.as_ref().map(|c| c.birth_date()));
+        let birth_date = match (self.birth_date, encoded) {
+            (Some(d), Some(e)) if d != e => {
+                let msg = format!("birthDate: the ID number gives {e}");
+                p.add(FieldError::new("birthDate", "INCONSISTENT", msg));
+                None
+            }
+            (Some(d), _) => p.take(date_in_range("birthDate", d, earliest_birth(), today)).map(Some),
+            (None, e) => Some(e),
+        };
+        let phone_ = p.take(phone("phone", self.phone.as_deref()));
+        let address = p.take(optional_text("address", self.address.as_deref(), MAX_TEXT));
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let guardian_name = p.take(optional_text("guardianName", self.guardian_name.as_deref(), MAX_NAME));
+        let guardian_phone = p.take(phone("guardianPhone", self.guardian_phone.as_deref()));
+        let record = (|| {
+            let citizen = citizen?;
+            Some(ClientRecord {
+                name: name?,
+                gender: gender(self.gender, citizen.as_ref()),
+                id_number: citizen.map(|c| c.as_str().to_owned()),
+                birth_date: birth_date?,
+                phone: phone_?,
+                address: address?,
+                region_code: region_code?,
+                guardian_name: guardian_name?,
+                guardian_phone: guardian_phone?,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Most person-times (服务人次) one service record may count: a large community event.
+pub const MAX_PERSON_TIMES: i32 = 100_000;
+
+/// A service record as a caller sends it (its station, worker, client and project are
+/// references, resolved by the store).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceRecordInput {
+    pub served_on: Option<NaiveDate>,
+    pub service_type: Option<ServiceType>,
+    pub method: Option<ServiceMethod>,
+    /// Default 1.
+    pub person_times: Option<i32>,
+    pub activity_name: Option<String>,
+    /// Whether the record names a client.
+    pub has_client: bool,
+}
+
+/// A parsed service record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRecordValues {
+    pub served_on: NaiveDate,
+    pub service_type: ServiceType,
+    pub method: ServiceMethod,
+    pub person_times: i32,
+    pub activity_name: Option<String>,
+}
+
+/// `value`, or `REQUIRED` on `field`.
+fn required<T>(p: &mut Problems, field: &str, value: Option<T>) -> Option<T> {
+    value.or_else(|| {
+        p.add(FieldError::new(field, "REQUIRED", format!("{field}: required")));
+        None
+    })
+}
+
+impl ServiceRecordInput {
+    /// Errors: every problem of the record. Served on a CST date from 2000-01-01 to `today`;
+    /// person-times 1 to [`MAX_PERSON_TIMES`]; casework (CASEWORK) serves a client
+    /// (`clientId` `REQUIRED`).
+    pub fn parse(&self, today: NaiveDate) -> Result<ServiceRecordValues, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let served_on = required(&mut p, "servedOn", self.served_on)
+            .and_then(|d| p.take(date_in_range("servedOn", d, EARLIEST_RECORD_DATE, today)));
+        let service_type = required(&mut p, "serviceType", self.service_type);
+        let method = required(&mut p, "method", self.method);
+        if method == Some(ServiceMethod::Casework) && !self.has_client {
+            p.add(FieldError::new("clientId", "REQUIRED", "clientId: casework serves a client"));
+        }
+        let person_times = self.person_times.unwrap_or(1);
+        if !(1..=MAX_PERSON_TIMES).contains(&person_times) {
+            let msg = format!("personTimes: between 1 and {MAX_PERSON_TIMES}");
+            p.add(FieldError::new("personTimes", "OUT_OF_RANGE", msg));
+        }
+        let activity_name = p.take(optional_text("activityName", self.activity_name.as_deref(), MAX_NAME));
+        let record = (|| {
+            Some(ServiceRecordValues {
+                served_on: served_on?,
+                service_type: service_type?,
+                method: method?,
+                person_times,
+                activity_name: activity_name?,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// How far ahead a project may be planned to start: 5 years after today.
+pub const PROJECT_PLANNING_YEARS: u32 = 5;
+
+/// A project as a caller sends it.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectInput {
+    pub name: String,
+    pub funding_mode: Option<FundingMode>,
+    /// Default `PLANNED`.
+    pub status: Option<ProjectStatus>,
+    /// Yuan, decimal; default zero.
+    pub budget: Option<String>,
+    /// Yuan, decimal; default zero.
+    pub funds_raised: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub region_code: String,
+}
+
+/// A parsed project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub name: String,
+    pub funding_mode: FundingMode,
+    pub status: ProjectStatus,
+    pub budget: Yuan,
+    pub funds_raised: Yuan,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub region_code: DivisionCode,
+}
+
+impl ProjectInput {
+    /// Errors: every problem of the record. Budget and funds raised ≥ 0 yuan with at most 2
+    /// decimals; starts 2000-01-01 to [`PROJECT_PLANNING_YEARS`] after `today`; ends on or
+    /// after its start (`INCONSISTENT`).
+    pub fn parse(&self, today: NaiveDate) -> Result<ProjectRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let name = p.take(required_text("name", &self.name, MAX_NAME));
+        let funding_mode = required(&mut p, "fundingMode", self.funding_mode);
+        let status = self.status.unwrap_or(ProjectStatus::Planned);
+        let budget = p.take(money("budget", self.budget.as_deref()));
+        let funds_raised = p.take(money("fundsRaised", self.funds_raised.as_deref()));
+        let latest = today.checked_add_months(chrono::Months::new(12 * PROJECT_PLANNING_YEARS)).unwrap_or(today);
+        let starts_on = required(&mut p, "startsOn", self.starts_on)
+            .and_then(|d| p.take(date_in_range("startsOn", d, EARLIEST_RECORD_DATE, latest)));
+        if let (Some(start), Some(end)) = (starts_on, self.ends_on)
+            && end < start
+        {
+            p.add(FieldError::new("endsOn", "INCONSISTENT", format!("endsOn: before startsOn ({start})")));
+        }
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let record = (|| {
+            Some(ProjectRecord {
+                name: name?,
+                funding_mode: funding_mode?,
+                status,
+                budget: budget?,
+                funds_raised: funds_raised?,
+                starts_on: starts_on?,
+                ends_on: self.ends_on,
+                region_code: region_code?,
             })
         })();
         p.finish(record)

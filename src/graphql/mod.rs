@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod charity_resource;
 pub mod client;
+pub mod client_write;
 pub mod common;
 pub mod connection;
 pub mod context;
@@ -24,9 +25,11 @@ pub mod organization;
 pub mod organization_write;
 pub mod payload;
 pub mod project;
+pub mod project_write;
 pub mod region;
 pub mod scalars;
 pub mod service_record;
+pub mod service_record_write;
 pub mod social_worker;
 pub mod social_worker_write;
 pub mod station;
@@ -71,6 +74,9 @@ pub struct Mutation(
     social_worker_write::SocialWorkerMutation,
     volunteer_write::VolunteerMutation,
     volunteer_team_write::VolunteerTeamMutation,
+    client_write::ClientMutation,
+    service_record_write::ServiceRecordMutation,
+    project_write::ProjectMutation,
 );
 
 /// The civlink schema type.

@@ -25,7 +25,10 @@ pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
 
+pub mod client_write;
 pub mod organization_write;
+pub mod project_write;
+pub mod service_record_write;
 pub mod social_worker_write;
 pub mod station_write;
 pub mod volunteer_team_write;

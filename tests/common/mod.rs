@@ -476,3 +476,68 @@ pub async fn walk(app: &TestApp, query: &str, field: &str, vars: Value) -> (i64,
     let (n, rows, _) = walk_bodies(app, query, field, vars).await;
     (n, rows)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Helpers of the single-mutation tests
+
+/// The payload of mutation `field` in `d`, asserting it has no user errors.
+pub fn payload_ok<'a>(d: &'a Value, field: &str) -> &'a Value {
+    assert_eq!(d[field]["userErrors"], json!([]), "{d}");
+    &d[field]
+}
+
+/// The user errors of mutation `field` in `d` as `(first field name, code)` pairs.
+pub fn error_codes(d: &Value, field: &str) -> Vec<(String, String)> {
+    assert!(d[field].is_object(), "{d}");
+    d[field]["userErrors"]
+        .as_array()
+        .expect("userErrors")
+        .iter()
+        .map(|e| (e["field"][0].as_str().unwrap_or_default().to_owned(), e["code"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// `[(field, code)]`, for comparing with [`error_codes`].
+pub fn one_error(field: &str, code: &str) -> Vec<(String, String)> {
+    vec![(field.to_owned(), code.to_owned())]
+}
+
+/// The audit entries of `entity` row `id` (a global id) with `action`, oldest first, as an
+/// ADMIN reads them (`changes` included).
+pub async fn audit_entries(app: &TestApp, entity: &str, id: &Value, action: &str) -> Vec<Value> {
+    let q = r#"query($f: AuditLogFilter) { auditLog(first: 100, filter: $f) {
+        nodes { action entityId fields changes } } }"#;
+    let d = app.data(q, json!({ "f": { "entity": entity } })).await;
+    let key = uuid_of(id, entity).to_string();
+    nodes(&d["auditLog"])
+        .iter()
+        .filter(|n| n["action"] == action && (n["entityId"] == *id || n["entityId"] == json!(key)))
+        .cloned()
+        .collect()
+}
+
+/// A CIVIL_AFFAIRS token for the division `region`.
+pub fn civil_affairs(region: &str) -> String {
+    token_with("CIVIL_AFFAIRS", |c| c.region = Some(region.to_owned()))
+}
+
+/// A STATION_STAFF token for the station with global id `station`.
+pub fn station_staff(station: &Value) -> String {
+    let key = uuid_of(station, "Station").to_string();
+    token_with("STATION_STAFF", |c| c.station = Some(key))
+}
+
+/// A valid citizen ID number of someone born on 1990-01-01 in 兴义市, sequence `n`.
+pub fn citizen_id(n: u16) -> String {
+    let birth = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("date");
+    civlink::domain::CitizenId::synthesize("522301", birth, n).expect("citizen id").as_str().to_owned()
+}
+
+/// Creates a station in division `region` as ADMIN and returns its global id.
+pub async fn new_station(app: &TestApp, region: &str) -> Value {
+    let q = r#"mutation($input: CreateStationInput!) { createStation(input: $input) { station { id } userErrors { code } } }"#;
+    let input =
+        json!({ "name": "测试社工站", "level": "TOWNSHIP_STATION", "status": "OPERATING", "regionCode": region });
+    let d = app.data(q, json!({ "input": input })).await;
+    payload_ok(&d, "createStation")["station"]["id"].clone()
+}
