@@ -529,13 +529,12 @@ async fn apply<R: Roster, C: ConnectionTrait>(
             (Some(_), true) => SyncAction::Unchanged,
             (Some(_), false) => SyncAction::Updated,
         };
-        match action {
-            SyncAction::Created => {
+        match (action, old) {
+            (SyncAction::Created, _) => {
                 audits.push(audit_row(&ctx.writer.actor, AuditAction::Create, R::TYPE, id, &changes, ctx.now));
                 creates.push(new);
             }
-            SyncAction::Updated => {
-                let old = old.expect("updated rows exist");
+            (SyncAction::Updated, Some(old)) => {
                 let fields_only = changes.iter().any(|c| c.field != R::LINKS_FIELD);
                 if fields_only {
                     let written = R::Entity::update_many()
