@@ -484,7 +484,7 @@ impl ServiceStatistics {
     /// The rows of a breakdown of person-times (`cells` add up to the total): a row withheld
     /// to protect another ([`StatisticsAccess::partition`]) withholds its clients too.
     async fn breakdown(&self, ctx: &Context<'_>, cells: &[Cell]) -> ApiResult<Vec<(ProtectedFigure, ProtectedFigure)>> {
-        let total = self.0.load::<figures::ServiceTotals>(ctx).await?.person_times;
+        let total = self.0.load::<figures::ServiceFigures>(ctx).await?.person_times;
         let pairs: Vec<(i64, i64)> = cells.iter().map(|c| (c.value, c.clients)).collect();
         let shown = self.0.access.partition((total.value, total.clients), &pairs);
         Ok(cells
@@ -504,22 +504,22 @@ impl ServiceStatistics {
 impl ServiceStatistics {
     /// Person-times served (服务人次), the sum over service records.
     async fn person_times(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
-        Ok(self.0.cell(self.0.load::<figures::ServiceTotals>(ctx).await?.person_times))
+        Ok(self.0.cell(self.0.load::<figures::ServiceFigures>(ctx).await?.person_times))
     }
     /// Distinct clients served (casework records).
     async fn clients_served(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
-        let t = self.0.load::<figures::ServiceTotals>(ctx).await?;
+        let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
         Ok(self.figures(t.person_times).1)
     }
     /// Service records.
     async fn records(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
-        let t = self.0.load::<figures::ServiceTotals>(ctx).await?;
+        let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
         Ok(self.0.cell(Cell { value: t.records, clients: t.person_times.clients }))
     }
     /// By service type, every type present.
     async fn by_service_type(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceTypeFigures>> {
-        let by = self.0.load::<figures::ServiceByType>(ctx).await?;
-        let cells: Vec<Cell> = TypeM::iter().map(|t| by.0.get(&t).copied().unwrap_or_default()).collect();
+        let by = self.0.load::<figures::ServiceFigures>(ctx).await?.by_type;
+        let cells: Vec<Cell> = TypeM::iter().map(|t| by.get(&t).copied().unwrap_or_default()).collect();
         Ok(TypeM::iter()
             .zip(self.breakdown(ctx, &cells).await?)
             .map(|(t, (person_times, clients_served))| ServiceTypeFigures {
@@ -531,8 +531,8 @@ impl ServiceStatistics {
     }
     /// By method, every method present.
     async fn by_method(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMethodFigures>> {
-        let by = self.0.load::<figures::ServiceByMethod>(ctx).await?;
-        let cells: Vec<Cell> = MethodM::iter().map(|m| by.0.get(&m).copied().unwrap_or_default()).collect();
+        let by = self.0.load::<figures::ServiceFigures>(ctx).await?.by_method;
+        let cells: Vec<Cell> = MethodM::iter().map(|m| by.get(&m).copied().unwrap_or_default()).collect();
         Ok(MethodM::iter()
             .zip(self.breakdown(ctx, &cells).await?)
             .map(|(m, (person_times, clients_served))| ServiceMethodFigures {
@@ -544,9 +544,9 @@ impl ServiceStatistics {
     }
     /// By calendar month, every month the period touches present (zeros included).
     async fn by_month(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMonthFigures>> {
-        let by = self.0.load::<figures::ServiceByMonth>(ctx).await?;
+        let by = self.0.load::<figures::ServiceFigures>(ctx).await?.by_month;
         let months: Vec<String> = months(self.0.period.from, self.0.period.to).collect();
-        let cells: Vec<Cell> = months.iter().map(|m| by.0.get(m).copied().unwrap_or_default()).collect();
+        let cells: Vec<Cell> = months.iter().map(|m| by.get(m).copied().unwrap_or_default()).collect();
         Ok(months
             .into_iter()
             .zip(self.breakdown(ctx, &cells).await?)

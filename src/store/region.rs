@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use entity::region::{self, RegionLevel};
 use entity::station::{self, StationLevel, StationStatus};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
 use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use super::page::Ordering;
@@ -123,6 +123,18 @@ fn operating_township_station(scope: &Scope) -> sea_orm::sea_query::SelectStatem
         .to_owned()
 }
 
+/// The codes of the townships in `prefixes`' subtrees with an operating TOWNSHIP_STATION
+/// in `scope`, each once.
+fn covered_townships(scope: &Scope, prefixes: &[String]) -> sea_orm::sea_query::SelectStatement {
+    let stations = station::Entity::find()
+        .filter(station::Column::Level.eq(StationLevel::TownshipStation))
+        .filter(station::Column::Status.eq(StationStatus::Operating))
+        .filter(station::Column::DeletedAt.is_null())
+        .filter(scope.stations());
+    let (stations, _) = in_subtrees(stations, station::Column::RegionCode, prefixes);
+    stations.select_only().column(station::Column::RegionCode).distinct().into_query()
+}
+
 /// Township coverage of regions' subtrees (DOMAIN.md: 黔西南州 101 of 140 = 72 %): per
 /// significant code prefix, `(townships, townships with an operating TOWNSHIP_STATION)`, one
 /// statement per prefix length. Stations outside `scope` do not count.
@@ -137,18 +149,28 @@ pub async fn coverage<C: sea_orm::ConnectionTrait>(
     }
     let mut out = HashMap::new();
     for batch in by_len.into_values() {
-        let operating_station = operating_township_station(scope);
         let townships = region::Entity::find()
             .filter(region::Column::DeletedAt.is_null())
             .filter(region::Column::Level.eq(RegionLevel::Township));
         let (select, parent) = in_subtrees(townships, region::Column::Code, &batch);
-        let stmt = select
+        // A join to the covered townships of the same subtrees, not a correlated EXISTS:
+        // PostgreSQL hashed the EXISTS over every operating station of the country (28,000
+        // rows, 22-32 ms for one prefecture's counties); the join reads the subtrees' stations
+        // only (0.6 ms).
+        let covered = Alias::new("covered_townships");
+        let mut stmt = select
             .select_only()
             .expr_as(parent.clone(), "prefix")
             .expr_as(Expr::cust("COUNT(*)"), "townships")
-            .expr_as(Func::sum(Expr::case(Expr::exists(operating_station), 1).finally(0)), "covered")
+            .expr_as(Expr::cust("COUNT(covered_townships.region_code)"), "covered")
             .group_by(parent)
             .into_query();
+        stmt.join_subquery(
+            JoinType::LeftJoin,
+            covered_townships(scope, &batch),
+            covered.clone(),
+            Expr::col((covered, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)),
+        );
         for row in db.query_all(&stmt).await? {
             let prefix: String = row.try_get("", "prefix")?;
             let townships: i64 = row.try_get("", "townships")?;

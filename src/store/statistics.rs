@@ -383,115 +383,85 @@ impl Figures for LedgerTotals {
 // ---------------------------------------------------------------------------------------------
 // Service (flow)
 
-/// Service records of the subtree in the period, grouped by `dimension` (or not at all).
-async fn service_cells<C: ConnectionTrait>(
-    db: &C,
-    prefixes: &[String],
-    period: Period,
-    dimension: Option<Expr>,
-) -> Result<Vec<(String, Option<String>, Cell, i64)>, StoreError> {
-    use service_record::Column as S;
-    let (within, prefix) = subtree(col(S::RegionCode), prefixes);
-    let mut stmt = Query::select();
-    stmt.expr_as(prefix.clone(), "prefix")
-        .expr_as(sum(col(S::PersonTimes)), "person_times")
-        .expr_as(count_distinct(col(S::ClientId)), "clients")
-        .expr_as(count_all(), "records")
-        .from(service_record::Entity)
-        .and_where(live(S::DeletedAt))
-        .cond_where(period.contains(col(S::ServedOn)))
-        .cond_where(within)
-        .add_group_by([prefix]);
-    if let Some(d) = &dimension {
-        stmt.expr_as(d.clone(), "dimension").add_group_by([d.clone()]);
-    }
-    let mut out = Vec::new();
-    for row in db.query_all(&stmt).await? {
-        let dim = if dimension.is_some() { Some(get_text(&row, "dimension")?) } else { None };
-        let cell = Cell { value: get_i64(&row, "person_times")?, clients: get_i64(&row, "clients")? };
-        out.push((get_text(&row, "prefix")?, dim, cell, get_i64(&row, "records")?));
-    }
-    Ok(out)
-}
-
-/// Service totals: person-times (服务人次), distinct clients served, records.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ServiceTotals {
+/// Service delivered in the subtree in the period: totals and the three breakdowns of
+/// person-times (by type, by method, by calendar month, China Standard Time dates).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceFigures {
+    /// Person-times (服务人次) with their distinct clients.
     pub person_times: Cell,
+    /// Service records.
     pub records: i64,
+    pub by_type: HashMap<ServiceType, Cell>,
+    pub by_method: HashMap<ServiceMethod, Cell>,
+    /// Keyed by `YYYY-MM`.
+    pub by_month: HashMap<String, Cell>,
 }
 
-impl Figures for ServiceTotals {
+impl Figures for ServiceFigures {
     type Value = Self;
     type Key = String;
     fn class(prefix: &String) -> usize {
         prefix.len()
     }
+    /// One statement: the period's records of the subtrees are read once (a CTE) and grouped
+    /// four ways (`UNION ALL`), instead of four statements each reading them (BENCHMARKS.md).
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
         period: Period,
     ) -> Result<HashMap<String, Self>, StoreError> {
-        let rows = service_cells(db, prefixes, period, None).await?;
-        Ok(rows.into_iter().map(|(p, _, cell, records)| (p, ServiceTotals { person_times: cell, records })).collect())
-    }
-}
-
-macro_rules! service_breakdown {
-    ($(#[$m:meta])* $name:ident, $key:ty, $dimension:expr, $parse:expr) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq)]
-        pub struct $name(pub HashMap<$key, Cell>);
-
-        impl Figures for $name {
-            type Key = String;
-            type Value = Self;
-            fn class(prefix: &String) -> usize {
-                prefix.len()
-            }
-            async fn compute<C: ConnectionTrait>(
-                db: &C,
-                prefixes: &[String],
-                period: Period,
-            ) -> Result<HashMap<String, Self>, StoreError> {
-                let dimension: Expr = $dimension(db.get_database_backend());
-                let parse: fn(&str) -> Result<$key, StoreError> = $parse;
-                let mut out: HashMap<String, Self> = HashMap::new();
-                for (prefix, dim, cell, _) in service_cells(db, prefixes, period, Some(dimension)).await? {
-                    let key = parse(dim.as_deref().unwrap_or_default())?;
-                    out.entry(prefix).or_default().0.insert(key, cell);
-                }
-                Ok(out)
+        use service_record::Column as S;
+        let backend = db.get_database_backend();
+        let (within, prefix) = subtree(col(S::RegionCode), prefixes);
+        let rows = Query::select()
+            .expr_as(prefix, "prefix")
+            .columns([S::PersonTimes, S::ClientId, S::ServiceType, S::Method])
+            .expr_as(month_of(backend, col(S::ServedOn)), "month")
+            .from(service_record::Entity)
+            .and_where(live(S::DeletedAt))
+            .cond_where(period.contains(col(S::ServedOn)))
+            .cond_where(within)
+            .to_owned();
+        let rows = backend.build(&rows);
+        // Each grouping: its kind, and the dimension it groups by (none for the totals).
+        let groupings = [("T", None), ("Y", Some("service_type")), ("M", Some("method")), ("D", Some("month"))];
+        let selects: Vec<String> = groupings
+            .iter()
+            .map(|(kind, dim)| {
+                let (dim_expr, group) = match dim {
+                    Some(d) => (format!("CAST({d} AS TEXT)"), format!("prefix, {d}")),
+                    None => ("NULL".to_owned(), "prefix".to_owned()),
+                };
+                format!(
+                    "SELECT '{kind}' AS kind, prefix, {dim_expr} AS dimension, \
+                     CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS person_times, \
+                     COUNT(DISTINCT client_id) AS clients, COUNT(*) AS records FROM s GROUP BY {group}"
+                )
+            })
+            .collect();
+        let sql = format!("WITH s AS ({}) {}", rows.sql, selects.join(" UNION ALL "));
+        let stmt =
+            sea_orm::Statement::from_sql_and_values(backend, sql, rows.values.unwrap_or(sea_orm::Values(Vec::new())));
+        let mut out: HashMap<String, Self> = HashMap::new();
+        for row in db.query_all_raw(stmt).await? {
+            let figures = out.entry(get_text(&row, "prefix")?).or_default();
+            let cell = Cell { value: get_i64(&row, "person_times")?, clients: get_i64(&row, "clients")? };
+            let dimension: Option<String> = row.try_get("", "dimension")?;
+            let dimension = dimension.unwrap_or_default();
+            match get_text(&row, "kind")?.as_str() {
+                "T" => (figures.person_times, figures.records) = (cell, get_i64(&row, "records")?),
+                "Y" => _ = figures.by_type.insert(parse_enum(&dimension)?, cell),
+                "M" => _ = figures.by_method.insert(parse_enum(&dimension)?, cell),
+                _ => _ = figures.by_month.insert(dimension, cell),
             }
         }
-    };
+        Ok(out)
+    }
 }
 
 fn parse_enum<E: ActiveEnum<Value = String>>(raw: &str) -> Result<E, StoreError> {
     E::try_from_value(&raw.to_owned()).map_err(StoreError::Db)
 }
-
-service_breakdown!(
-    /// Service by type: person-times and distinct clients per `ServiceType`.
-    ServiceByType,
-    ServiceType,
-    |_| col(service_record::Column::ServiceType),
-    parse_enum::<ServiceType>
-);
-service_breakdown!(
-    /// Service by method: person-times and distinct clients per `ServiceMethod`.
-    ServiceByMethod,
-    ServiceMethod,
-    |_| col(service_record::Column::Method),
-    parse_enum::<ServiceMethod>
-);
-service_breakdown!(
-    /// Service by calendar month (`YYYY-MM`, China Standard Time dates).
-    ServiceByMonth,
-    String,
-    |backend| month_of(backend, col(service_record::Column::ServedOn)),
-    |s| Ok(s.to_owned())
-);
 
 /// `YYYY-MM` of a date column: SQLite stores dates as ISO text, PostgreSQL as `date`.
 fn month_of(backend: DbBackend, date: Expr) -> Expr {
