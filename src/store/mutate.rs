@@ -206,6 +206,18 @@ pub async fn relation<W: Writable, C: ConnectionTrait>(
     }
 }
 
+/// The station a station-bound row (client, charity resource) is bound to after `given` over
+/// `stored` (as [`relation`]), a station the caller may read. Errors (client):
+/// `UNKNOWN_REFERENCE` on `stationId`.
+pub async fn station_relation<C: ConnectionTrait>(
+    db: &C,
+    editor: &Editor,
+    given: Option<Option<Uuid>>,
+    stored: Option<Uuid>,
+) -> Result<Outcome<Option<Uuid>>, DbErr> {
+    Ok(relation::<station::Entity, _>(db, &editor.scope, "stationId", given, stored).await?.map_err(|e| vec![e]))
+}
+
 /// Whether the 12-digit `code` is a live division of the code list.
 pub async fn division_exists<C: ConnectionTrait>(db: &C, code: &str) -> Result<bool, DbErr> {
     let n = region::Entity::find()
