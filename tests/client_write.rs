@@ -254,3 +254,30 @@ both!(county_officials_and_station_staff_write_only_their_own_clients, |app| {
     let portal = token_with("PORTAL", |_| {});
     assert_eq!(app.error_code_as(Some(&portal), CREATE, json!({ "input": client() })).await, "FORBIDDEN");
 });
+
+both!(station_staff_cannot_place_a_client_outside_their_stations_area, |app| {
+    let station = new_station(&app, "522301").await;
+    let staff = station_staff(&station);
+    let mut elsewhere = client();
+    elsewhere["stationId"] = station.clone();
+    elsewhere["regionCode"] = json!("522327");
+    let (count, audits) = ("SELECT COUNT(*) AS n FROM clients", "SELECT COUNT(*) AS n FROM audit_log");
+    let before = (scalar(&app, count, vec![]).await, scalar(&app, audits, vec![]).await);
+    let body = app.data_as(Some(&staff), CREATE, json!({ "input": elsewhere })).await;
+    assert_eq!(error_codes(&body, "createClient"), one_error("regionCode", "OUT_OF_SCOPE"), "another county");
+    assert!(body["createClient"]["client"].is_null());
+    let after = (scalar(&app, count, vec![]).await, scalar(&app, audits, vec![]).await);
+    assert_eq!(after, before, "nothing is written, nothing audited");
+
+    // Within the area (the station's division and below) is fine; moving out is not.
+    let mut inside = client();
+    inside["stationId"] = station.clone();
+    inside["regionCode"] = json!("522301001001");
+    let body = app.data_as(Some(&staff), CREATE, json!({ "input": inside })).await;
+    let id = payload_ok(&body, "createClient")["client"]["id"].clone();
+    let input = json!({ "input": { "id": id, "expectedVersion": 1, "regionCode": "522327" } });
+    let body = app.data_as(Some(&staff), UPDATE, input).await;
+    assert_eq!(error_codes(&body, "updateClient"), one_error("regionCode", "OUT_OF_SCOPE"), "moved away");
+    let sql = "SELECT COUNT(*) AS n FROM clients WHERE region_code = '522327000000'";
+    assert_eq!(scalar(&app, sql, vec![]).await, 0);
+});

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{scalar, uuid_of};
+use common::{citizen_id, error_codes, new_station, one_error, payload_ok, scalar, uuid_of};
 use serde_json::{Value, json};
 
 const CREATE_VOLUNTEER: &str = r#"mutation($input: CreateVolunteerInput!) { createVolunteer(input: $input) {
@@ -28,38 +28,13 @@ const ADD_MEMBER: &str = r#"mutation($input: AddVolunteerTeamMemberInput!) { add
     volunteerTeam { id record { version } } userErrors { field message code } } }"#;
 const REMOVE_MEMBER: &str = r#"mutation($input: RemoveVolunteerTeamMemberInput!) { removeVolunteerTeamMember(input: $input) {
     volunteerTeam { id record { version } } userErrors { field message code } } }"#;
-const CREATE_STATION: &str = r#"mutation($input: CreateStationInput!) { createStation(input: $input) {
-    station { id } userErrors { code } } }"#;
-
-fn citizen_id(n: u16) -> String {
-    let birth = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
-    civlink::domain::CitizenId::synthesize("522301", birth, n).unwrap().as_str().to_owned()
-}
-
-/// The payload of `field` in `d`, with no user errors.
-fn ok<'a>(d: &'a Value, field: &str) -> &'a Value {
-    assert_eq!(d[field]["userErrors"], json!([]), "{d}");
-    &d[field]
-}
-
-/// The user error codes of `field` in `d`, by field name.
-fn codes(d: &Value, field: &str) -> Vec<(String, String)> {
-    assert!(d[field].is_object(), "{d}");
-    d[field]["userErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["field"][0].as_str().unwrap_or_default().to_owned(), e["code"].as_str().unwrap().to_owned()))
-        .collect()
-}
-
 fn volunteer() -> Value {
     json!({ "name": "张三", "idNumber": citizen_id(1), "phone": "13900000001", "regionCode": "522301" })
 }
 
 both!(volunteer_values_are_checked_by_the_roster_rules, |app| {
     let d = app.data(CREATE_VOLUNTEER, json!({ "input": volunteer() })).await;
-    let v = ok(&d, "createVolunteer");
+    let v = payload_ok(&d, "createVolunteer");
     assert_eq!(v["volunteer"]["gender"], "MALE", "sequence 001 is odd");
     assert_eq!(v["volunteer"]["record"]["version"], 1);
     let bad_check = {
@@ -80,25 +55,25 @@ both!(volunteer_values_are_checked_by_the_roster_rules, |app| {
         let mut input = volunteer();
         input[field] = value.clone();
         let d = app.data(CREATE_VOLUNTEER, json!({ "input": input })).await;
-        assert_eq!(codes(&d, "createVolunteer"), vec![(field.to_owned(), code.to_owned())], "{field}={value}");
+        assert_eq!(error_codes(&d, "createVolunteer"), one_error(field, code), "{field}={value}");
         assert!(d["createVolunteer"]["volunteer"].is_null());
     }
     // Landlines are phone numbers too.
     let mut input = volunteer();
     input["phone"] = json!("0851-28123456");
-    ok(&app.data(CREATE_VOLUNTEER, json!({ "input": input })).await, "createVolunteer");
+    payload_ok(&app.data(CREATE_VOLUNTEER, json!({ "input": input })).await, "createVolunteer");
 });
 
 both!(volunteer_updates_are_versioned_and_audited_with_sensitive_values_masked, |app| {
     let d = app.data(CREATE_VOLUNTEER, json!({ "input": volunteer() })).await;
-    let id = ok(&d, "createVolunteer")["volunteer"]["id"].clone();
+    let id = payload_ok(&d, "createVolunteer")["volunteer"]["id"].clone();
     let input = json!({ "id": id, "expectedVersion": 1, "idNumber": citizen_id(3), "volunteerNumber": null });
     let d = app.data(UPDATE_VOLUNTEER, json!({ "input": input.clone() })).await;
-    let v = ok(&d, "updateVolunteer");
+    let v = payload_ok(&d, "updateVolunteer");
     assert_eq!(v["volunteer"]["name"], "张三", "absent fields are unchanged");
     assert_eq!(v["volunteer"]["record"]["version"], 2);
     let d = app.data(UPDATE_VOLUNTEER, json!({ "input": input })).await;
-    assert_eq!(codes(&d, "updateVolunteer"), vec![("expectedVersion".to_owned(), "VERSION_CONFLICT".to_owned())]);
+    assert_eq!(error_codes(&d, "updateVolunteer"), one_error("expectedVersion", "VERSION_CONFLICT"));
     let uuid = uuid_of(&id, "Volunteer");
     let sql = "SELECT CAST(version AS BIGINT) AS n FROM volunteers WHERE id = $1";
     assert_eq!(scalar(&app, sql, vec![uuid.into()]).await, 2, "a conflict changes nothing");
@@ -119,7 +94,7 @@ both!(volunteer_updates_are_versioned_and_audited_with_sensitive_values_masked, 
     assert!(!update.to_string().contains(&citizen_id(3)), "the clear value never reaches the log");
     // Deleting needs the current version too.
     let d = app.data(DELETE_VOLUNTEER, json!({ "input": { "id": id, "expectedVersion": 1 } })).await;
-    assert_eq!(codes(&d, "deleteVolunteer"), vec![("expectedVersion".to_owned(), "VERSION_CONFLICT".to_owned())]);
+    assert_eq!(error_codes(&d, "deleteVolunteer"), one_error("expectedVersion", "VERSION_CONFLICT"));
     let d = app.data(DELETE_VOLUNTEER, json!({ "input": { "id": id, "expectedVersion": 2 } })).await;
     assert_eq!(d["deleteVolunteer"]["deletedId"], id);
 });
@@ -131,37 +106,36 @@ both!(the_api_refuses_a_credit_code_with_a_wrong_check_character, |app| {
     bad.push(if last == '0' { '1' } else { '0' });
     let org = |code: &str| json!({ "input": { "name": "社工机构", "kind": "SOCIAL_WORK_AGENCY", "creditCode": code, "regionCode": "522301" } });
     let d = app.data(CREATE_ORGANIZATION, org(&bad)).await;
-    assert_eq!(codes(&d, "createOrganization"), vec![("creditCode".to_owned(), "INVALID_CREDIT_CODE".to_owned())]);
+    assert_eq!(error_codes(&d, "createOrganization"), one_error("creditCode", "INVALID_CREDIT_CODE"));
     let d = app.data(CREATE_ORGANIZATION, org(&good)).await;
-    assert_eq!(ok(&d, "createOrganization")["organization"]["creditCode"], good);
+    assert_eq!(payload_ok(&d, "createOrganization")["organization"]["creditCode"], good);
 });
 
 both!(a_worker_is_assigned_to_a_station_and_the_assignment_ended_as_changes_of_the_worker, |app| {
-    let station = json!({ "input": { "name": "测试社工站", "level": "TOWNSHIP_STATION", "regionCode": "522301" } });
-    let station = app.data(CREATE_STATION, station).await["createStation"]["station"]["id"].clone();
+    let station = new_station(&app, "522301").await;
     let worker = json!({ "name": "李四", "regionCode": "522301", "payPost": 2 });
     let d = app.data(CREATE_WORKER, json!({ "input": worker })).await;
-    assert_eq!(codes(&d, "createSocialWorker"), vec![("payGrade".to_owned(), "REQUIRED".to_owned())]);
+    assert_eq!(error_codes(&d, "createSocialWorker"), one_error("payGrade", "REQUIRED"));
     let worker = json!({ "name": "李四", "regionCode": "522301", "payPost": 2, "payGrade": 5 });
     let d = app.data(CREATE_WORKER, json!({ "input": worker })).await;
-    let id = ok(&d, "createSocialWorker")["socialWorker"]["id"].clone();
+    let id = payload_ok(&d, "createSocialWorker")["socialWorker"]["id"].clone();
 
     let assign = |v: i32| json!({ "input": { "socialWorkerId": id, "expectedVersion": v, "stationId": station, "role": "HEAD" } });
     let d = app.data(ASSIGN, assign(1)).await;
-    assert_eq!(ok(&d, "assignSocialWorker")["socialWorker"]["record"]["version"], 2);
+    assert_eq!(payload_ok(&d, "assignSocialWorker")["socialWorker"]["record"]["version"], 2);
     let d = app.data(ASSIGN, assign(1)).await;
-    assert_eq!(codes(&d, "assignSocialWorker"), vec![("expectedVersion".to_owned(), "VERSION_CONFLICT".to_owned())]);
+    assert_eq!(error_codes(&d, "assignSocialWorker"), one_error("expectedVersion", "VERSION_CONFLICT"));
     let d = app.data(ASSIGN, assign(2)).await;
-    assert_eq!(codes(&d, "assignSocialWorker"), vec![("stationId".to_owned(), "ALREADY_ASSIGNED".to_owned())]);
+    assert_eq!(error_codes(&d, "assignSocialWorker"), one_error("stationId", "ALREADY_ASSIGNED"));
 
     let end = |v: i32, on: &str| json!({ "input": { "socialWorkerId": id, "expectedVersion": v, "stationId": station, "endedOn": on } });
     let d = app.data(END_ASSIGNMENT, end(2, "1999-01-01")).await;
-    assert_eq!(codes(&d, "endStationAssignment"), vec![("endedOn".to_owned(), "OUT_OF_RANGE".to_owned())]);
+    assert_eq!(error_codes(&d, "endStationAssignment"), one_error("endedOn", "OUT_OF_RANGE"));
     let today = civlink::domain::time::today_cst().to_string();
     let d = app.data(END_ASSIGNMENT, end(2, &today)).await;
-    assert_eq!(ok(&d, "endStationAssignment")["socialWorker"]["record"]["version"], 3);
+    assert_eq!(payload_ok(&d, "endStationAssignment")["socialWorker"]["record"]["version"], 3);
     let d = app.data(END_ASSIGNMENT, end(3, &today)).await;
-    assert_eq!(codes(&d, "endStationAssignment"), vec![("stationId".to_owned(), "NOT_FOUND".to_owned())]);
+    assert_eq!(error_codes(&d, "endStationAssignment"), one_error("stationId", "NOT_FOUND"));
     let sql = "SELECT COUNT(*) AS n FROM station_assignments WHERE social_worker_id = $1 AND ended_on IS NOT NULL";
     assert_eq!(scalar(&app, sql, vec![uuid_of(&id, "SocialWorker").into()]).await, 1);
 });
@@ -173,28 +147,25 @@ both!(team_memberships_change_the_team_and_check_its_version, |app| {
             json!({ "input": { "name": "青年志愿服务队", "regionCode": "522301", "foundedOn": "2999-01-01" } }),
         )
         .await;
-    assert_eq!(codes(&d, "createVolunteerTeam"), vec![("foundedOn".to_owned(), "OUT_OF_RANGE".to_owned())]);
+    assert_eq!(error_codes(&d, "createVolunteerTeam"), one_error("foundedOn", "OUT_OF_RANGE"));
     let d = app.data(CREATE_TEAM, json!({ "input": { "name": "青年志愿服务队", "regionCode": "522301" } })).await;
-    let team = ok(&d, "createVolunteerTeam")["volunteerTeam"]["id"].clone();
+    let team = payload_ok(&d, "createVolunteerTeam")["volunteerTeam"]["id"].clone();
     let d = app.data(CREATE_VOLUNTEER, json!({ "input": volunteer() })).await;
-    let v = ok(&d, "createVolunteer")["volunteer"]["id"].clone();
+    let v = payload_ok(&d, "createVolunteer")["volunteer"]["id"].clone();
 
     let member = |v_: i32| json!({ "input": { "volunteerTeamId": team, "expectedVersion": v_, "volunteerId": v } });
     let d = app.data(ADD_MEMBER, member(1)).await;
-    assert_eq!(ok(&d, "addVolunteerTeamMember")["volunteerTeam"]["record"]["version"], 2);
+    assert_eq!(payload_ok(&d, "addVolunteerTeamMember")["volunteerTeam"]["record"]["version"], 2);
     let d = app.data(ADD_MEMBER, member(2)).await;
-    assert_eq!(codes(&d, "addVolunteerTeamMember"), vec![("volunteerId".to_owned(), "ALREADY_MEMBER".to_owned())]);
+    assert_eq!(error_codes(&d, "addVolunteerTeamMember"), one_error("volunteerId", "ALREADY_MEMBER"));
     let d = app.data(REMOVE_MEMBER, member(1)).await;
-    assert_eq!(
-        codes(&d, "removeVolunteerTeamMember"),
-        vec![("expectedVersion".to_owned(), "VERSION_CONFLICT".to_owned())]
-    );
+    assert_eq!(error_codes(&d, "removeVolunteerTeamMember"), one_error("expectedVersion", "VERSION_CONFLICT"));
     let d = app.data(REMOVE_MEMBER, member(2)).await;
-    assert_eq!(ok(&d, "removeVolunteerTeamMember")["volunteerTeam"]["record"]["version"], 3);
+    assert_eq!(payload_ok(&d, "removeVolunteerTeamMember")["volunteerTeam"]["record"]["version"], 3);
     let sql = "SELECT COUNT(*) AS n FROM volunteer_team_memberships WHERE volunteer_id = $1 AND left_on IS NOT NULL";
     assert_eq!(scalar(&app, sql, vec![uuid_of(&v, "Volunteer").into()]).await, 1);
     // An id of the wrong type is a user error, not a top-level error.
     let wrong = json!({ "input": { "volunteerTeamId": v, "expectedVersion": 3, "volunteerId": v } });
     let d = app.data(ADD_MEMBER, wrong).await;
-    assert_eq!(codes(&d, "addVolunteerTeamMember"), vec![("volunteerTeamId".to_owned(), "INVALID_ID".to_owned())]);
+    assert_eq!(error_codes(&d, "addVolunteerTeamMember"), one_error("volunteerTeamId", "INVALID_ID"));
 });

@@ -158,3 +158,21 @@ both!(county_officials_and_station_staff_record_only_their_own_services, |app| {
     let portal = token_with("PORTAL", |_| {});
     assert_eq!(app.error_code_as(Some(&portal), CREATE, json!({ "input": casework(&ours) })).await, "FORBIDDEN");
 });
+
+both!(station_staff_cannot_record_a_service_placed_outside_their_stations_area, |app| {
+    // A client of the station living in another county (written by ADMIN, or before the
+    // rule): a record of its service would count in that county, so staff may not write it.
+    let p = place(&app, "522301", "522327103").await;
+    let staff = station_staff(&p.station);
+    let mut input = casework(&p);
+    input["socialWorkerId"] = Value::Null;
+    let before = scalar(&app, "SELECT COUNT(*) AS n FROM service_records", vec![]).await;
+    let d = app.data_as(Some(&staff), CREATE, json!({ "input": input.clone() })).await;
+    assert_eq!(error_codes(&d, "createServiceRecord"), one_error("regionCode", "OUT_OF_SCOPE"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM service_records", vec![]).await, before);
+    input["clientId"] = Value::Null;
+    input["method"] = json!("COMMUNITY");
+    let d = app.data_as(Some(&staff), CREATE, json!({ "input": input })).await;
+    let r = &payload_ok(&d, "createServiceRecord")["serviceRecord"];
+    assert_eq!(r["region"]["code"], "522301000000", "the station's own division is in its area");
+});

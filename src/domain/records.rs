@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 use entity::Gender;
+use entity::charity_resource::{CharityKind, MatchingLevel};
 use entity::project::{FundingMode, ProjectStatus};
 use entity::service_record::{ServiceMethod, ServiceType};
 use entity::station::{StationLevel, StationStatus};
@@ -332,6 +333,79 @@ impl ProjectInput {
                 starts_on: starts_on?,
                 ends_on: self.ends_on,
                 region_code: region_code?,
+            })
+        })();
+        p.finish(record)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A charity resource (慈善资源) as a caller sends it (its station is a reference, resolved
+/// by the store).
+#[derive(Debug, Clone, Default)]
+pub struct CharityResourceInput {
+    pub description: String,
+    pub kind: Option<CharityKind>,
+    pub donor_name: Option<String>,
+    /// Yuan, decimal; blank is zero.
+    pub value: Option<String>,
+    /// Only for `MATCHED_DONATION`, which needs it.
+    pub matching_level: Option<MatchingLevel>,
+    /// Default false.
+    pub is_community_fund: Option<bool>,
+    pub region_code: String,
+    pub received_on: Option<NaiveDate>,
+}
+
+/// A parsed charity resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CharityResourceRecord {
+    pub description: String,
+    pub kind: CharityKind,
+    pub donor_name: Option<String>,
+    pub value: Yuan,
+    pub matching_level: Option<MatchingLevel>,
+    pub is_community_fund: bool,
+    pub region_code: DivisionCode,
+    pub received_on: NaiveDate,
+}
+
+impl CharityResourceInput {
+    /// Errors: every problem of the record. Description 1-200 characters; value ≥ 0 yuan with
+    /// at most 2 decimals; a `MATCHED_DONATION` names the level that matched it (`REQUIRED`)
+    /// and other kinds name none (`INCONSISTENT`); received on a CST date from 2000-01-01 to
+    /// `today`.
+    pub fn parse(&self, today: NaiveDate) -> Result<CharityResourceRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let description = p.take(required_text("description", &self.description, MAX_TEXT));
+        let kind = required(&mut p, "kind", self.kind);
+        let donor_name = p.take(optional_text("donorName", self.donor_name.as_deref(), MAX_NAME));
+        let value = p.take(money("value", self.value.as_deref()));
+        match (kind, self.matching_level) {
+            (Some(CharityKind::MatchedDonation), None) => {
+                let msg = "matchingLevel: required for a MATCHED_DONATION";
+                p.add(FieldError::new("matchingLevel", "REQUIRED", msg));
+            }
+            (Some(k), Some(_)) if k != CharityKind::MatchedDonation => {
+                let msg = "matchingLevel: only a MATCHED_DONATION has a matching level";
+                p.add(FieldError::new("matchingLevel", "INCONSISTENT", msg));
+            }
+            _ => {}
+        }
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let received_on = required(&mut p, "receivedOn", self.received_on)
+            .and_then(|d| p.take(date_in_range("receivedOn", d, EARLIEST_RECORD_DATE, today)));
+        let record = (|| {
+            Some(CharityResourceRecord {
+                description: description?,
+                kind: kind?,
+                donor_name: donor_name?,
+                value: value?,
+                matching_level: self.matching_level,
+                is_community_fund: self.is_community_fund.unwrap_or(false),
+                region_code: region_code?,
+                received_on: received_on?,
             })
         })();
         p.finish(record)

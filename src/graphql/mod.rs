@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod charity_resource;
+pub mod charity_resource_write;
 pub mod client;
 pub mod client_write;
 pub mod common;
@@ -77,6 +78,7 @@ pub struct Mutation(
     client_write::ClientMutation,
     service_record_write::ServiceRecordMutation,
     project_write::ProjectMutation,
+    charity_resource_write::CharityResourceMutation,
 );
 
 /// The civlink schema type.

@@ -11,7 +11,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::case_file::{self, CaseStage};
 use entity::client_category::{self, ClientCategoryKind};
-use entity::{client, social_worker, station};
+use entity::{client, social_worker};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -91,20 +91,6 @@ fn row(r: &ClientRecord, station_id: Option<Uuid>, old: Option<&client::Model>, 
     }
 }
 
-/// The serving station after `given` over `old` (`None`: unchanged; `Some(None)`: cleared),
-/// a station the caller may read.
-async fn resolve<C: ConnectionTrait>(
-    db: &C,
-    editor: &Editor,
-    given: Option<Option<Uuid>>,
-    old: Option<&client::Model>,
-) -> Result<Outcome<Option<Uuid>>, DbErr> {
-    let stored = old.and_then(|o| o.station_id);
-    Ok(mutate::relation::<station::Entity, _>(db, &editor.scope, "stationId", given, stored)
-        .await?
-        .map_err(|e| vec![e]))
-}
-
 /// Creates a client. Errors (client): the parse's, `UNKNOWN_REFERENCE`, `UNKNOWN_DIVISION`,
 /// `OUT_OF_SCOPE` (STATION_STAFF: a station other than its own).
 pub async fn create(
@@ -114,14 +100,14 @@ pub async fn create(
     station_id: Option<Uuid>,
 ) -> Result<Outcome<client::Model>, DbErr> {
     mutate::create::<client::Entity, _>(db, editor, async |txn| {
-        let station = resolve(txn, editor, Some(station_id), None).await?;
+        let station = mutate::station_relation(txn, editor, Some(station_id), None).await?;
         Ok(mutate::with(input.parse(editor.today()), station).map(|(r, s)| row(&r, s, None, editor)))
     })
     .await
 }
 
 /// Updates client `id` at version `expected`; `change` lays the given fields over the stored
-/// ones, `station_id` as [`resolve`].
+/// ones, `station_id` as [`mutate::station_relation`].
 pub async fn update(
     db: &DatabaseConnection,
     editor: &Editor,
@@ -131,7 +117,7 @@ pub async fn update(
     change: impl FnOnce(&mut ClientInput),
 ) -> Result<Outcome<client::Model>, DbErr> {
     mutate::update::<client::Entity, _>(db, editor, id, expected, async |txn, old: &client::Model| {
-        let station = resolve(txn, editor, station_id, Some(old)).await?;
+        let station = mutate::station_relation(txn, editor, station_id, old.station_id).await?;
         let mut input = input_of(old);
         change(&mut input);
         Ok(mutate::with(input.parse(editor.today()), station).map(|(r, s)| Planned::row(row(&r, s, Some(old), editor))))

@@ -25,6 +25,7 @@ pub mod sync;
 pub mod volunteer;
 pub mod volunteer_team;
 
+pub mod charity_resource_write;
 pub mod client_write;
 pub mod organization_write;
 pub mod project_write;

@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::audit_entry::{self, AuditAction};
-use entity::region;
+use entity::{region, station};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -32,6 +32,7 @@ use super::Scope;
 use super::audit::Actor;
 use super::scope::WriteLimit;
 use super::write::{Change, Field, audit_row, begin_write, diff, within_write_timeout};
+use crate::domain::DivisionCode;
 use crate::domain::roster::FieldError;
 
 /// A write's result: the value, or every problem with the caller's input.
@@ -205,6 +206,18 @@ pub async fn relation<W: Writable, C: ConnectionTrait>(
     }
 }
 
+/// The station a station-bound row (client, charity resource) is bound to after `given` over
+/// `stored` (as [`relation`]), a station the caller may read. Errors (client):
+/// `UNKNOWN_REFERENCE` on `stationId`.
+pub async fn station_relation<C: ConnectionTrait>(
+    db: &C,
+    editor: &Editor,
+    given: Option<Option<Uuid>>,
+    stored: Option<Uuid>,
+) -> Result<Outcome<Option<Uuid>>, DbErr> {
+    Ok(relation::<station::Entity, _>(db, &editor.scope, "stationId", given, stored).await?.map_err(|e| vec![e]))
+}
+
 /// Whether the 12-digit `code` is a live division of the code list.
 pub async fn division_exists<C: ConnectionTrait>(db: &C, code: &str) -> Result<bool, DbErr> {
     let n = region::Entity::find()
@@ -215,8 +228,24 @@ pub async fn division_exists<C: ConnectionTrait>(db: &C, code: &str) -> Result<b
     Ok(n > 0)
 }
 
+/// The area a station serves: the subtree of its division (a township station: its township
+/// and the villages below it; a village room or neighbourhood point: its village; a county
+/// station: its county). A station's people live where it stands (DOMAIN.md: one station per
+/// township, rooms in the villages below it), so a row bound to it lies in this area. `None`
+/// for a station that is absent or has an unparsable division.
+async fn station_area<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<DivisionCode>, DbErr> {
+    let row = station::Entity::find_by_id(id).one(db).await?;
+    Ok(row.and_then(|s| DivisionCode::parse(&s.region_code).ok()))
+}
+
 /// The written row's problems of place: its division must exist (`UNKNOWN_DIVISION`) and lie
 /// within the editor's limit (`OUT_OF_SCOPE`).
+///
+/// STATION_STAFF writes rows bound to its own station (`OUT_OF_SCOPE` on `stationId`), and
+/// their division must lie in that station's area ([`station_area`]; `OUT_OF_SCOPE` on
+/// `regionCode`): otherwise staff could place a row in another county's lists and statistics,
+/// which only that county's officials may write. ADMIN and CIVIL_AFFAIRS are held to their own
+/// limit only.
 async fn placed<W: Writable, C: ConnectionTrait>(
     db: &C,
     editor: &Editor,
@@ -236,6 +265,12 @@ async fn placed<W: Writable, C: ConnectionTrait>(
             WriteLimit::Anywhere => ("regionCode", String::new()),
         };
         problems.push(FieldError::new(field, "OUT_OF_SCOPE", msg));
+    } else if let WriteLimit::Station(own) = editor.limit
+        && let Some(area) = station_area(db, own).await?
+        && !region.starts_with(area.significant())
+    {
+        let msg = format!("regionCode: {region} lies outside your station's area {}", area.as_str());
+        problems.push(FieldError::new("regionCode", "OUT_OF_SCOPE", msg));
     }
     Ok(problems)
 }

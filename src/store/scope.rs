@@ -55,7 +55,8 @@ pub enum WriteLimit {
     Anywhere,
     /// CIVIL_AFFAIRS: rows located in this division's subtree.
     Region(DivisionCode),
-    /// STATION_STAFF: rows bound to this station.
+    /// STATION_STAFF: rows bound to this station; their division must also lie in the
+    /// station's area (checked where the station is read, in `mutate::placed`).
     Station(Uuid),
 }
 
