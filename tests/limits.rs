@@ -291,7 +291,9 @@ both!(fragments_that_expand_exponentially_are_refused_before_validation, |app| {
     let started = std::time::Instant::now();
     let body = app.post_as(None, &doc, serde_json::json!({})).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_LARGE", "{body}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused at once: {:?}", started.elapsed());
+    // The code says which check refused it; the bound only says validation never ran (it
+    // took 41 s alone). Loose, since a debug build on a busy 2-core machine is slow.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "refused at once: {:?}", started.elapsed());
     // A document just under the bound runs.
     let mut doc = String::from("fragment F0 on Query { __typename }\n");
     for i in 1..=10 {
