@@ -208,7 +208,8 @@ impl Participant {
 async fn apply_link<E, C>(
     db: &C,
     editor: &Editor,
-    (found, add): (Option<(Uuid, bool)>, bool),
+    found: Option<(Uuid, bool)>,
+    add: bool,
     field: &str,
     cols: LinkColumns<E::Column>,
     new: E::ActiveModel,
@@ -265,7 +266,7 @@ pub async fn set_participant(
             .map(|r| (r.id, r.deleted_at.is_none()));
         let cols = LinkColumns { id: P::Id, deleted_at: P::DeletedAt, updated_at: P::UpdatedAt, version: P::Version };
         let new = who.row(p.id, editor).into_active_model();
-        let out = apply_link::<project_participant::Entity, _>(txn, editor, (found, add), "participantId", cols, new);
+        let out = apply_link::<project_participant::Entity, _>(txn, editor, found, add, "participantId", cols, new);
         if let Err(e) = out.await? {
             return Ok(Err(e));
         }
@@ -312,7 +313,8 @@ pub async fn set_station(
         let out = apply_link::<project_station::Entity, _>(
             txn,
             editor,
-            (found, add),
+            found,
+            add,
             "stationId",
             cols,
             new.into_active_model(),
