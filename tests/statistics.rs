@@ -515,30 +515,19 @@ async fn insert_random_records(app: &TestApp, rng: &mut ChaCha8Rng) {
     for p in &projects {
         for _ in 0..rng.random_range(0..6) {
             let party = *project_participant::Party::iter().collect::<Vec<_>>().choose(rng).unwrap();
-            let mut m = project_participant::Model {
-                id: Uuid::now_v7(),
-                project_id: p.id,
-                party,
-                region_code: None,
-                organization_id: None,
-                social_worker_id: None,
-                volunteer_id: None,
-                volunteer_team_id: None,
-                charity_resource_id: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-                deleted_at: deleted(rng),
-            };
+            // The same draws in the same order as ever: deletion first, then the member.
+            let deleted_at = deleted(rng);
             use project_participant::Party::*;
-            match party {
-                Community => m.region_code = Some(villages.choose(rng).unwrap().clone()),
-                Organization => m.organization_id = Some(organizations.choose(rng).unwrap().id),
-                SocialWorker => m.social_worker_id = Some(workers.choose(rng).unwrap().id),
-                Volunteer => m.volunteer_id = Some(volunteers.choose(rng).unwrap().id),
-                VolunteerTeam => m.volunteer_team_id = Some(teams.choose(rng).unwrap().id),
-                CharityResource => m.charity_resource_id = Some(charity.choose(rng).unwrap().id),
-            }
+            let (region, member) = match party {
+                Community => (Some(villages.choose(rng).unwrap().clone()), None),
+                Organization => (None, Some(organizations.choose(rng).unwrap().id)),
+                SocialWorker => (None, Some(workers.choose(rng).unwrap().id)),
+                Volunteer => (None, Some(volunteers.choose(rng).unwrap().id)),
+                VolunteerTeam => (None, Some(teams.choose(rng).unwrap().id)),
+                CharityResource => (None, Some(charity.choose(rng).unwrap().id)),
+            };
+            let mut m = project_participant::Model::new(Uuid::now_v7(), p.id, party, region, member, now);
+            m.deleted_at = deleted_at;
             participants.push(m);
         }
     }

@@ -46,4 +46,43 @@ pub enum Relation {
     Project,
 }
 
+impl Model {
+    /// A live participant row `id` (version 1, created at `now`) of project `project_id` for
+    /// `party`: a community stands for division `region_code`, every other party for its
+    /// row `member`, held in that party's column.
+    pub fn new(
+        id: Uuid,
+        project_id: Uuid,
+        party: Party,
+        region_code: Option<String>,
+        member: Option<Uuid>,
+        now: DateTimeUtc,
+    ) -> Self {
+        let mut row = Model {
+            id,
+            project_id,
+            party,
+            region_code: None,
+            organization_id: None,
+            social_worker_id: None,
+            volunteer_id: None,
+            volunteer_team_id: None,
+            charity_resource_id: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            deleted_at: None,
+        };
+        match party {
+            Party::Community => row.region_code = region_code,
+            Party::Organization => row.organization_id = member,
+            Party::SocialWorker => row.social_worker_id = member,
+            Party::Volunteer => row.volunteer_id = member,
+            Party::VolunteerTeam => row.volunteer_team_id = member,
+            Party::CharityResource => row.charity_resource_id = member,
+        }
+        row
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

@@ -226,6 +226,25 @@ pub enum ProjectStatus {
     Cancelled,
 }
 
+/// Which of the five societies (五社联动) a project participant stands for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::project_participant::Party")]
+pub enum ProjectParty {
+    /// 社区 a community: a division of the code list (usually a village or residents'
+    /// committee).
+    Community,
+    /// 社会组织 a social organisation.
+    Organization,
+    /// 社会工作者 a social worker.
+    SocialWorker,
+    /// 志愿者 a volunteer taking part singly.
+    Volunteer,
+    /// 志愿服务队 a volunteer team.
+    VolunteerTeam,
+    /// 慈善资源 a charity resource.
+    CharityResource,
+}
+
 /// Type of a service (服务类型).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::service_record::ServiceType")]

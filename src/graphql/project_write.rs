@@ -1,19 +1,22 @@
-//! `createProject`, `updateProject`, `deleteProject`. Values are parsed by
+//! `createProject`, `updateProject`, `deleteProject`, and the project's stations
+//! (`addProjectStation`, `removeProjectStation`) and five-society participants
+//! (`addProjectParticipant`, `removeProjectParticipant`), which change the project (its
+//! `expectedVersion` is checked and its version bumped). Values are parsed by
 //! [`crate::domain::records::ProjectInput`]; money is in yuan (decimal strings, stored as
 //! integer fen).
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::project as m;
 
-use super::enums::{FundingMode, ProjectStatus};
+use super::enums::{FundingMode, ProjectParty, ProjectStatus};
 use super::error::ApiResult;
 use super::id::NodeType;
 use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
 use super::project::Project;
 use super::scalars::Date;
 use crate::domain::records::ProjectInput;
-use crate::domain::roster::Problems;
-use crate::store::project_write as store;
+use crate::domain::roster::{self, Problems};
+use crate::store::project_write::{self as store, Participant};
 
 /// A new project (项目).
 #[derive(InputObject)]
@@ -63,8 +66,42 @@ pub struct UpdateProjectInput {
     pub region_code: Option<String>,
 }
 
+/// Adding or removing a station running a project (a change of the project).
+#[derive(InputObject)]
+pub struct ProjectStationInput {
+    /// Global id of the project.
+    pub project_id: ID,
+    /// The project's `record.version` as read; another stored version is a
+    /// `VERSION_CONFLICT`.
+    pub expected_version: i32,
+    /// Global id of the station; adding: one the caller may read (`UNKNOWN_REFERENCE`),
+    /// not running the project yet (`ALREADY_LINKED`); removing: one running it
+    /// (`NOT_LINKED`).
+    pub station_id: ID,
+}
+
+/// Adding or removing a five-society participant (五社联动) of a project (a change of the
+/// project).
+#[derive(InputObject)]
+pub struct ProjectParticipantInput {
+    /// Global id of the project.
+    pub project_id: ID,
+    /// The project's `record.version` as read; another stored version is a
+    /// `VERSION_CONFLICT`.
+    pub expected_version: i32,
+    /// Which society the participant stands for.
+    pub party: ProjectParty,
+    /// The participant: for COMMUNITY a 12-digit division code of the code list
+    /// (`INVALID_DIVISION_CODE`, `UNKNOWN_DIVISION`); otherwise the global id of the
+    /// organisation, social worker, volunteer, volunteer team or charity resource `party`
+    /// names (`INVALID_ID`), one the caller may read (`UNKNOWN_REFERENCE`). Adding: not a
+    /// participant yet (`ALREADY_LINKED`); removing: a participant (`NOT_LINKED`).
+    pub participant_id: ID,
+}
+
 crate::payload!(
-    /// The result of `createProject` / `updateProject`.
+    /// The result of the project mutations: the project as written. Errors in `userErrors`
+    /// (codes in `UserError.code`): see each mutation.
     ProjectPayload,
     project,
     Project
@@ -73,6 +110,46 @@ crate::delete_payload!(
     /// The result of `deleteProject`.
     DeleteProjectPayload
 );
+
+/// The participant `id` of `party`, with the problem recorded in `p` when malformed.
+fn participant(p: &mut Problems, party: ProjectParty, id: &ID) -> Option<Participant> {
+    const F: &str = "participantId";
+    let (ty, of): (NodeType, fn(uuid::Uuid) -> Participant) = match party {
+        ProjectParty::Community => return p.take(roster::division(F, id.as_str())).map(Participant::Community),
+        ProjectParty::Organization => (NodeType::Organization, Participant::Organization),
+        ProjectParty::SocialWorker => (NodeType::SocialWorker, Participant::SocialWorker),
+        ProjectParty::Volunteer => (NodeType::Volunteer, Participant::Volunteer),
+        ProjectParty::VolunteerTeam => (NodeType::VolunteerTeam, Participant::VolunteerTeam),
+        ProjectParty::CharityResource => (NodeType::CharityResource, Participant::CharityResource),
+    };
+    payload::uuid(p, F, id, ty).map(of)
+}
+
+/// Adds (`add`) or removes the participant of `input`.
+async fn reparticipate(ctx: &Context<'_>, input: ProjectParticipantInput, add: bool) -> ApiResult<ProjectPayload> {
+    let (data, editor) = editor(ctx, false)?;
+    let mut p = Problems::default();
+    let id = payload::uuid(&mut p, "projectId", &input.project_id, NodeType::Project);
+    let who = participant(&mut p, input.party, &input.participant_id);
+    let (Some(id), Some(who)) = (id, who) else {
+        return Ok(ProjectPayload::of::<m::Model>(refused(p)));
+    };
+    let out = store::set_participant(&data.db, &editor, id, input.expected_version, who, add).await;
+    Ok(ProjectPayload::of(out.map_err(db_error)?))
+}
+
+/// Adds (`add`) or removes the station of `input`.
+async fn restation(ctx: &Context<'_>, input: ProjectStationInput, add: bool) -> ApiResult<ProjectPayload> {
+    let (data, editor) = editor(ctx, false)?;
+    let mut p = Problems::default();
+    let id = payload::uuid(&mut p, "projectId", &input.project_id, NodeType::Project);
+    let station = payload::uuid(&mut p, "stationId", &input.station_id, NodeType::Station);
+    let (Some(id), Some(station)) = (id, station) else {
+        return Ok(ProjectPayload::of::<m::Model>(refused(p)));
+    };
+    let out = store::set_station(&data.db, &editor, id, input.expected_version, station, add).await;
+    Ok(ProjectPayload::of(out.map_err(db_error)?))
+}
 
 /// Project mutations.
 #[derive(Default)]
@@ -125,5 +202,42 @@ impl ProjectMutation {
     /// `VERSION_CONFLICT`.
     async fn delete_project(&self, ctx: &Context<'_>, input: DeleteInput) -> ApiResult<DeleteProjectPayload> {
         Ok(payload::delete::<m::Entity>(ctx, input, NodeType::Project, false).await?.into())
+    }
+
+    /// Adds a station running a project (a change of the project; ADMIN anywhere,
+    /// CIVIL_AFFAIRS in its region). A removed station comes back on its old link. Errors in
+    /// `userErrors`: `NOT_FOUND` (project), `VERSION_CONFLICT`, `INVALID_ID`,
+    /// `UNKNOWN_REFERENCE` (station), `ALREADY_LINKED`.
+    async fn add_project_station(&self, ctx: &Context<'_>, input: ProjectStationInput) -> ApiResult<ProjectPayload> {
+        restation(ctx, input, true).await
+    }
+
+    /// Removes a station from a project (a change of the project). Errors in `userErrors`:
+    /// `NOT_FOUND` (project), `VERSION_CONFLICT`, `INVALID_ID`, `NOT_LINKED`.
+    async fn remove_project_station(&self, ctx: &Context<'_>, input: ProjectStationInput) -> ApiResult<ProjectPayload> {
+        restation(ctx, input, false).await
+    }
+
+    /// Adds a five-society participant to a project (a change of the project; ADMIN
+    /// anywhere, CIVIL_AFFAIRS in its region). Errors in `userErrors`: `NOT_FOUND`
+    /// (project), `VERSION_CONFLICT`, `INVALID_ID`, `INVALID_DIVISION_CODE`,
+    /// `UNKNOWN_DIVISION`, `UNKNOWN_REFERENCE`, `ALREADY_LINKED`.
+    async fn add_project_participant(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectParticipantInput,
+    ) -> ApiResult<ProjectPayload> {
+        reparticipate(ctx, input, true).await
+    }
+
+    /// Removes a five-society participant from a project (a change of the project). Errors
+    /// in `userErrors`: `NOT_FOUND` (project), `VERSION_CONFLICT`, `INVALID_ID`,
+    /// `INVALID_DIVISION_CODE`, `NOT_LINKED`.
+    async fn remove_project_participant(
+        &self,
+        ctx: &Context<'_>,
+        input: ProjectParticipantInput,
+    ) -> ApiResult<ProjectPayload> {
+        reparticipate(ctx, input, false).await
     }
 }

@@ -1220,29 +1220,15 @@ impl<'a> World<'a> {
     /// One participant of project `p`.
     pub(super) fn participant(&mut self, a: &Area, p: usize, party: PartyRef) {
         let Some(project) = a.projects.get(p) else { return };
-        let mut row = project_participant::Model {
-            id: self.s.id(),
-            project_id: project.id,
-            party: Party::Community,
-            region_code: None,
-            organization_id: None,
-            social_worker_id: None,
-            volunteer_id: None,
-            volunteer_team_id: None,
-            charity_resource_id: None,
-            created_at: self.now,
-            updated_at: self.now,
-            version: 1,
-            deleted_at: None,
+        let (party, region, member) = match party {
+            PartyRef::Community(code) => (Party::Community, Some(code), None),
+            PartyRef::Organization(id) => (Party::Organization, None, Some(id)),
+            PartyRef::SocialWorker(id) => (Party::SocialWorker, None, Some(id)),
+            PartyRef::Volunteer(id) => (Party::Volunteer, None, Some(id)),
+            PartyRef::VolunteerTeam(id) => (Party::VolunteerTeam, None, Some(id)),
+            PartyRef::CharityResource(id) => (Party::CharityResource, None, Some(id)),
         };
-        match party {
-            PartyRef::Community(code) => row.region_code = Some(code),
-            PartyRef::Organization(id) => (row.party, row.organization_id) = (Party::Organization, Some(id)),
-            PartyRef::SocialWorker(id) => (row.party, row.social_worker_id) = (Party::SocialWorker, Some(id)),
-            PartyRef::Volunteer(id) => (row.party, row.volunteer_id) = (Party::Volunteer, Some(id)),
-            PartyRef::VolunteerTeam(id) => (row.party, row.volunteer_team_id) = (Party::VolunteerTeam, Some(id)),
-            PartyRef::CharityResource(id) => (row.party, row.charity_resource_id) = (Party::CharityResource, Some(id)),
-        }
+        let row = project_participant::Model::new(self.s.id(), project.id, party, region, member, self.now);
         self.rows.project_participants.push(row);
     }
 

@@ -1001,29 +1001,9 @@ impl<'s> Generator<'s> {
             }
             let id = self.synth.id();
             let (created_at, updated_at) = self.stamps();
-            let mut row = project_participant::Model {
-                id,
-                project_id,
-                party,
-                region_code: None,
-                organization_id: None,
-                social_worker_id: None,
-                volunteer_id: None,
-                volunteer_team_id: None,
-                charity_resource_id: None,
-                created_at,
-                updated_at,
-                version: 1,
-                deleted_at: None,
-            };
-            match party {
-                Party::Community => row.region_code = Some(region.to_owned()),
-                Party::Organization => row.organization_id = who,
-                Party::SocialWorker => row.social_worker_id = who,
-                Party::Volunteer => row.volunteer_id = who,
-                Party::VolunteerTeam => row.volunteer_team_id = who,
-                Party::CharityResource => row.charity_resource_id = who,
-            }
+            let mut row =
+                project_participant::Model::new(id, project_id, party, Some(region.to_owned()), who, created_at);
+            row.updated_at = updated_at;
             self.sink.push(PARTICIPANTS, &row)?;
         }
         Ok(())

@@ -12,7 +12,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::case_file::{self, CaseStage};
 use entity::client_category::{self, ClientCategoryKind};
 use entity::{client, social_worker};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -20,7 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Scope;
-use super::mutate::{self, Editor, Outcome, Planned, Writable, problem};
+use super::mutate::{self, Editor, LinkColumns, Outcome, Planned, Writable, problem};
 use super::write::{Change, Field, diff, enum_field, field, masked};
 use crate::domain::masking;
 use crate::domain::records::{ClientInput, ClientRecord};
@@ -144,14 +143,8 @@ async fn set_deleted<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use client_category::Column as K;
-    client_category::Entity::update_many()
-        .col_expr(K::DeletedAt, Expr::value(deleted_at))
-        .col_expr(K::UpdatedAt, Expr::value(now))
-        .col_expr(K::Version, Expr::col(K::Version).add(1))
-        .filter(K::Id.eq(id))
-        .exec(db)
-        .await
-        .map(|_| ())
+    let cols = LinkColumns { id: K::Id, deleted_at: K::DeletedAt, updated_at: K::UpdatedAt, version: K::Version };
+    mutate::set_link_deleted::<client_category::Entity, _>(db, cols, id, deleted_at, now).await
 }
 
 /// The audit change of a category added (`added`) or removed, masked when sensitive.

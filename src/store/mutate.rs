@@ -454,3 +454,30 @@ where
     })
     .await
 }
+
+/// The record-keeping columns of a link table (a row linking a parent to another row).
+pub struct LinkColumns<C> {
+    pub id: C,
+    pub deleted_at: C,
+    pub updated_at: C,
+    pub version: C,
+}
+
+/// Sets `deleted_at` of link row `id` of `E` (a removal, or `None`: a return), bumping its
+/// version.
+pub async fn set_link_deleted<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    cols: LinkColumns<E::Column>,
+    id: Uuid,
+    deleted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    E::update_many()
+        .col_expr(cols.deleted_at, Expr::value(deleted_at))
+        .col_expr(cols.updated_at, Expr::value(now))
+        .col_expr(cols.version, Expr::col(cols.version).add(1))
+        .filter(cols.id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
