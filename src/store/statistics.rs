@@ -356,14 +356,7 @@ impl Figures for LedgerTotals {
             .expr_as(sum(col((volunteer_ledger_entry::Entity, L::ServiceMinutes))), "minutes")
             .expr_as(sum(col((volunteer_ledger_entry::Entity, L::Points))), "points")
             .expr_as(sum(flag(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))), "person_times")
-            .from(volunteer_ledger_entry::Entity)
-            .inner_join(
-                volunteer::Entity,
-                col((volunteer::Entity, volunteer::Column::Id))
-                    .equals((volunteer_ledger_entry::Entity, L::VolunteerId)),
-            )
-            .and_where(live((volunteer_ledger_entry::Entity, L::DeletedAt)))
-            .and_where(live((volunteer::Entity, volunteer::Column::DeletedAt)))
+            .from_ledger_of_volunteers()
             .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
             .cond_where(within)
             .add_group_by([prefix])
@@ -377,6 +370,29 @@ impl Figures for LedgerTotals {
             Ok(())
         })
         .await
+    }
+}
+
+/// `FROM volunteers CROSS JOIN volunteer_ledger_entries` with the join condition and both
+/// sides live. Volunteers come first: statistics restrict them by division, and SQLite keeps
+/// the order of a `CROSS JOIN` (its planner otherwise started from the ledger's `served_on`
+/// index and read a whole year of the country's entries for one county: 3.9 s instead of
+/// 3 ms on the national set). PostgreSQL plans a `CROSS JOIN` with a `WHERE` freely.
+trait LedgerOfVolunteers {
+    fn from_ledger_of_volunteers(&mut self) -> &mut Self;
+}
+
+impl LedgerOfVolunteers for SelectStatement {
+    fn from_ledger_of_volunteers(&mut self) -> &mut Self {
+        use volunteer_ledger_entry::Column as L;
+        self.from(volunteer::Entity)
+            .cross_join(volunteer_ledger_entry::Entity)
+            .and_where(
+                col((volunteer::Entity, volunteer::Column::Id))
+                    .equals((volunteer_ledger_entry::Entity, L::VolunteerId)),
+            )
+            .and_where(live((volunteer_ledger_entry::Entity, L::DeletedAt)))
+            .and_where(live((volunteer::Entity, volunteer::Column::DeletedAt)))
     }
 }
 
@@ -777,14 +793,7 @@ impl Figures for Linkage {
         let logging = Query::select()
             .expr_as(prefix, "prefix")
             .expr_as(col((volunteer_ledger_entry::Entity, L::VolunteerId)), "participant")
-            .from(volunteer_ledger_entry::Entity)
-            .inner_join(
-                volunteer::Entity,
-                col((volunteer::Entity, volunteer::Column::Id))
-                    .equals((volunteer_ledger_entry::Entity, L::VolunteerId)),
-            )
-            .and_where(live((volunteer_ledger_entry::Entity, L::DeletedAt)))
-            .and_where(live((volunteer::Entity, volunteer::Column::DeletedAt)))
+            .from_ledger_of_volunteers()
             .and_where(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))
             .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
             .cond_where(within)
