@@ -221,3 +221,38 @@ both_with!(
         assert_eq!(missed, 0, "the reader missed {missed} of {} final versions", expected.len());
     }
 );
+
+both_with!(an_updated_since_outside_the_years_1000_to_9999_is_refused, super::feed_options(), |app| {
+    // SQLite compares timestamps as text, where `+10000-…` sorts first: it listed every row.
+    for since in ["+10000-01-01T00:00:00Z", "0999-12-31T00:00:00Z"] {
+        let code = app.error_code(FEED, json!({ "since": since })).await;
+        assert_eq!(code, "INVALID_ARGUMENT", "{since}");
+    }
+});
+
+both_with!(concurrent_syncs_of_the_same_new_records_never_fail_internally, super::feed_options(), |app| {
+    // Two syncs of the same new records at once: one creates them; the other either finds
+    // them (unchanged) or is told to send the batch again, never INTERNAL.
+    let roster: Vec<u32> = (1..=300).collect();
+    let input = json!({ "input": { "source": SOURCE, "records": volunteers(&roster, 0) } });
+    let app = std::sync::Arc::new(app);
+    let runs: Vec<_> = (0..6)
+        .map(|_| {
+            let (app, input) = (app.clone(), input.clone());
+            tokio::spawn(async move { app.post(SYNC, input).await })
+        })
+        .collect();
+    let mut created = 0;
+    for r in runs {
+        let body = r.await.expect("sync task");
+        assert!(body.get("errors").is_none(), "{body}");
+        let d = &body["data"]["syncVolunteers"];
+        created += d["created"].as_i64().unwrap();
+        for e in d["userErrors"].as_array().unwrap() {
+            assert_eq!(e["code"], "CONCURRENT_WRITE", "{d}");
+        }
+    }
+    assert_eq!(created, 300, "the records were created exactly once");
+    let rows = common::scalar(&app, "SELECT COUNT(*) AS n FROM volunteers WHERE source = 'feed-test'", vec![]).await;
+    assert_eq!(rows, 300);
+});

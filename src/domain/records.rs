@@ -21,10 +21,11 @@ use super::roster::{
 use super::{DivisionCode, Yuan};
 
 /// A money amount in yuan: a non-negative decimal with at most 2 decimals (`"19.99"`);
-/// absent or blank is zero. Errors: `INVALID_MONEY`.
+/// absent is zero. Errors: `INVALID_MONEY`, also for a blank string (a client that sends
+/// `""` has lost the amount; it is not zero).
 pub fn money(field: &str, value: Option<&str>) -> Result<Yuan, FieldError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(Yuan::ZERO),
+    match value {
+        None => Ok(Yuan::ZERO),
         Some(v) => Yuan::parse(v).map_err(|e| FieldError::domain(field, e)),
     }
 }
@@ -418,6 +419,15 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+    }
+
+    #[test]
+    fn money_absent_is_zero_but_blank_is_an_error() {
+        assert_eq!(money("value", None), Ok(Yuan::ZERO));
+        assert_eq!(money("value", Some(" 19.90 ")).map(|y| y.fen()), Ok(1990));
+        for blank in ["", "   "] {
+            assert_eq!(money("value", Some(blank)).unwrap_err().code, "INVALID_MONEY", "{blank:?}");
+        }
     }
 
     fn station() -> StationInput {

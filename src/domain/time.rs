@@ -21,6 +21,13 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// Whether `t` can be stored and compared on both databases: years 1000-9999. SQLite
+/// compares timestamps as RFC 3339 text, where `+10000-01-01` sorts before `2026-…`.
+pub fn storable(t: &DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    (1000..=9999).contains(&t.year())
+}
+
 /// China Standard Time as an offset, [`CST`].
 pub fn china_standard_time() -> FixedOffset {
     CST

@@ -192,8 +192,7 @@ impl AuditQuery {
         }
         let f = filter.unwrap_or_default();
         for (name, t) in [("filter.since", f.since), ("filter.until", f.until)] {
-            use chrono::Datelike;
-            if t.is_some_and(|t| !(1000..=9999).contains(&t.year())) {
+            if t.is_some_and(|t| !crate::domain::time::storable(&t)) {
                 return Err(ApiError::invalid(name, format!("{name}: years 1000-9999 only")).into());
             }
         }

@@ -62,13 +62,18 @@ impl PageArgs {
     /// The change-feed window, when `updatedSince` or `includeDeleted: true` is given: rows
     /// changed from `updatedSince` up to the request's start less the feed's settle time
     /// (see [`RequestData::feed_until`]), in `(updatedAt, id)` order.
-    pub fn feed(&self, data: &RequestData) -> Option<Feed> {
+    ///
+    /// Errors: `INVALID_ARGUMENT` for an `updatedSince` outside the years 1000-9999.
+    pub fn feed(&self, data: &RequestData) -> Result<Option<Feed>, ApiError> {
+        if self.updated_since.is_some_and(|t| !crate::domain::time::storable(&t)) {
+            return Err(ApiError::invalid("updatedSince", "updatedSince: years 1000-9999 only"));
+        }
         let include_deleted = self.include_deleted.unwrap_or(false);
-        (self.updated_since.is_some() || include_deleted).then(|| Feed {
+        Ok((self.updated_since.is_some() || include_deleted).then(|| Feed {
             since: self.updated_since,
             until: data.feed_until(),
             include_deleted,
-        })
+        }))
     }
 }
 
@@ -147,7 +152,7 @@ where
 {
     let data = RequestData::of(ctx)?;
     let req = args.request()?;
-    let feed = args.feed(data);
+    let feed = args.feed(data)?;
     rows_allowed::<E>(ctx, data)?;
     counts_allowed::<E>(data, &filter)?;
     let page = if wants_rows(ctx) {
@@ -182,7 +187,7 @@ where
     rows_allowed::<R::Child>(ctx, data)?;
     counts_allowed::<R::Child>(data, &filter)?;
     let with_total = ctx.look_ahead().field("totalCount").exists();
-    let feed = args.feed(data);
+    let feed = args.feed(data)?;
     let page = args.request()?;
     let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, feed, page, with_total };
     let page = if wants_rows(ctx) {

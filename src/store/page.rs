@@ -219,7 +219,7 @@ fn fits_column(column: &impl ColumnTrait, value: &KeyValue) -> bool {
     match (column.def().get_column_type(), value) {
         (T::String(_) | T::Text | T::Char(_), KeyValue::Text(_)) => true,
         (T::Integer | T::BigInteger | T::SmallInteger, KeyValue::Int(_)) => true,
-        (T::TimestampWithTimeZone | T::Timestamp | T::DateTime, KeyValue::Time(_)) => true,
+        (T::TimestampWithTimeZone | T::Timestamp | T::DateTime, KeyValue::Time(t)) => crate::domain::time::storable(t),
         (T::Date, KeyValue::Date(_)) => true,
         (T::Uuid, KeyValue::Id(_)) => true,
         _ => false,

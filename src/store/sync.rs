@@ -277,7 +277,19 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
             let txn = begin_write(db).await?;
             // Stamped once the transaction holds the write lock (change feeds rely on it).
             let ctx = Batch { now: crate::domain::time::now(), ..ctx };
-            let mut planned = apply::<R, _>(&txn, &ctx, &valid).await?;
+            let mut planned = match apply::<R, _>(&txn, &ctx, &valid).await {
+                Ok(planned) => planned,
+                Err(e) if is_concurrent_insert(&e) => {
+                    // Another request created some of these records after this one looked
+                    // them up (two syncs of the same new records at once, on PostgreSQL).
+                    txn.rollback().await?;
+                    let msg = "another request wrote records of this batch at the same time; nothing was \
+                               written: send the batch again (records already there will be unchanged or updated)";
+                    summary.errors.push(FieldError::new("records", "CONCURRENT_WRITE", msg));
+                    return Ok(summary);
+                }
+                Err(e) => return Err(e.into()),
+            };
             let any_failed = !failed.is_empty() || planned.iter().any(|o| o.action == SyncAction::Failed);
             if request.delete_missing && !any_failed {
                 planned.extend(delete_missing::<R, _>(&txn, &ctx, &seen).await?);
@@ -381,6 +393,11 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
         crate::db::analyze_tables(db, &tables).await;
     }
     Ok(summary)
+}
+
+/// Whether `e` is a unique-key violation: a concurrent request inserted the same key first.
+fn is_concurrent_insert(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// Rows created by one batch after which PostgreSQL's planner statistics of the table are
