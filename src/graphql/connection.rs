@@ -121,8 +121,6 @@ fn rows_allowed<E: Listed>(ctx: &Context<'_>, data: &RequestData) -> Result<(), 
     Ok(())
 }
 
-/// A caller who sees only counts may not filter people by name: the count would confirm that
-/// a named person works in a place.
 /// Whether the selection reads the page (`edges`, `nodes` or `pageInfo`). A connection asked
 /// only for `totalCount` runs its count and no page query (issue 7: the portal's
 /// `serviceRecords(filter: …) { totalCount }` per station ran a page query it threw away).
@@ -131,6 +129,8 @@ fn wants_rows(ctx: &Context<'_>) -> bool {
     look.field("edges").exists() || look.field("nodes").exists() || look.field("pageInfo").exists()
 }
 
+/// A caller who sees only counts may not filter people by name: the count would confirm that
+/// a named person works in a place.
 fn counts_allowed<E: Listed>(data: &RequestData, filter: &E::Filter) -> Result<(), ApiError> {
     if !data.scope.returns_rows() && E::identifying(filter) {
         return Err(ApiError::Forbidden("sign in to search people by name".into()));
