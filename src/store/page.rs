@@ -174,20 +174,17 @@ impl<E: EntityTrait> Ordering<E> {
         Ok(())
     }
 
-    /// Rows strictly after (`later = true`) or before the cursor in this ordering.
+    /// Rows strictly after (`later = true`) or before the cursor in this ordering, as one
+    /// row-value comparison, `(c1, c2, …) > (v1, v2, …)`: both databases start an index range
+    /// scan at it (PostgreSQL: "Row Constructor Comparison"; SQLite: "Row Values", 3.15+),
+    /// where the equivalent `c1 > v1 OR (c1 = v1 AND c2 > v2)` made PostgreSQL read the
+    /// ordering's index from its start and filter, page after page (BENCHMARKS.md, operation 3).
+    /// Ordering columns are never NULL.
     fn beyond(&self, cursor: &Cursor, later: bool) -> Condition {
         let ascending = (self.direction == Direction::Asc) == later;
-        let mut any = Condition::any();
-        for i in 0..self.columns.len() {
-            let mut all = Condition::all();
-            for j in 0..i {
-                all = all.add(self.columns[j].eq(Value::from(cursor.key[j].clone())));
-            }
-            let v = Value::from(cursor.key[i].clone());
-            all = all.add(if ascending { self.columns[i].gt(v) } else { self.columns[i].lt(v) });
-            any = any.add(all);
-        }
-        any
+        let columns = Expr::tuple(self.columns.iter().map(|c| Expr::col((E::default(), *c))));
+        let values = Expr::tuple(cursor.key.iter().map(|v| Expr::val(Value::from(v.clone()))));
+        Condition::all().add(if ascending { columns.gt(values) } else { columns.lt(values) })
     }
 
     /// Applies the cursors of `req` as conditions.
