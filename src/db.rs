@@ -83,7 +83,6 @@ pub fn classify(e: &DbErr) -> Failure {
     }
 }
 
-/// Applies every pending migration.
 /// Refreshes the planner statistics of every table (`ANALYZE` on both databases). Run after
 /// bulk loads: until autovacuum gets to a freshly loaded PostgreSQL table, the planner guesses
 /// its size and can pick plans thousands of times slower (measured: township coverage of all
@@ -109,6 +108,7 @@ pub async fn analyze_tables<C: sea_orm::ConnectionTrait>(db: &C, tables: &[&str]
     }
 }
 
+/// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }

@@ -141,17 +141,17 @@ pub fn current_counter() -> Option<Arc<AtomicU64>> {
 }
 
 /// Installs the SQL statement callback on `db`: counts each statement for the request running
-/// it and in the Prometheus series, with its duration; then calls `also` (tests count
-/// statements of their own with it). Only the statement's duration and outcome are read, never
-/// its text or parameters.
-pub fn instrument(db: &mut DatabaseConnection, also: Option<Arc<dyn Fn() + Send + Sync>>) {
+/// it and in the Prometheus series, with its duration; then calls `also` with the statement
+/// (tests count and inspect statements with it). The service itself reads only the
+/// statement's duration and outcome, never its text or parameters.
+pub fn instrument(db: &mut DatabaseConnection, also: Option<Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>>) {
     db.set_metric_callback(move |info| {
         let _ = STATEMENTS.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
         let outcome = if info.failed { "error" } else { "ok" };
         metrics::counter!(series::STATEMENTS, "outcome" => outcome).increment(1);
         metrics::histogram!(series::STATEMENT_DURATION).record(info.elapsed.as_secs_f64());
         if let Some(f) = &also {
-            f();
+            f(info.statement);
         }
     });
 }

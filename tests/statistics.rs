@@ -965,3 +965,45 @@ both!(station_worker_and_team_figures_are_batched_and_agree_with_the_records, |a
     let own = app.data_as(Some(&staff), q, json!({ "id": id })).await;
     assert!(own["station"]["personTimes"]["value"].as_i64().is_some(), "{own}");
 });
+
+/// On SQLite, statistics find a subtree's service records by their division-code range and
+/// never through the single-column `served_on` index: at national scale that index made each
+/// statement read a year of the whole country's records (12 s instead of 16 ms; BENCHMARKS.md).
+/// Checked on the plan of every statement a dashboard request runs, after `ANALYZE` (as a
+/// synthetic load leaves the database).
+#[tokio::test]
+async fn sqlite_statistics_read_service_records_by_division_range() {
+    use sea_orm::{DbBackend, Statement};
+    let options = common::Options { log_statements: true, ..Default::default() };
+    let app = TestApp::spawn_with(common::Backend::Sqlite, options).await;
+    app.db.execute_unprepared("ANALYZE").await.unwrap();
+    let admin = common::admin_token();
+    statistics(&app, Some(&admin), "522300", ("2024-01-01", "2025-01-01")).await;
+    let mut checked = 0;
+    for statement in app.take_logged() {
+        if !(statement.sql.contains("\"service_records\"") && statement.sql.contains("BETWEEN")) {
+            continue;
+        }
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {}", statement.sql),
+            statement.values.clone().unwrap_or(sea_orm::Values(Vec::new())),
+        );
+        let plan: Vec<String> = app
+            .db
+            .query_all_raw(explain)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", "detail").unwrap())
+            .collect();
+        assert!(
+            !plan.iter().any(|step| step.contains("idx_service_records_served_on")),
+            "{}\nplan: {plan:#?}",
+            statement.sql
+        );
+        checked += 1;
+    }
+    // The service figures and the linkage's places and workers.
+    assert!(checked >= 3, "{checked} statements over service records");
+}

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use std::collections::BTreeSet;
 
@@ -85,6 +85,8 @@ pub struct Options {
     /// Makes the app's database URL from the test database's (e.g. through a proxy); `None`:
     /// the app shares the test's connection.
     pub app_url: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
+    /// Keep every statement the app runs (see [`TestApp::take_logged`]).
+    pub log_statements: bool,
 }
 
 impl Default for Options {
@@ -103,6 +105,7 @@ impl Default for Options {
             http: Default::default(),
             pool: Default::default(),
             app_url: None,
+            log_statements: false,
         }
     }
 }
@@ -143,6 +146,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub url: String,
     statements: Arc<AtomicU64>,
+    /// Every statement the app ran, when [`Options::log_statements`] is set.
+    log: Option<Arc<Mutex<Vec<Statement>>>>,
     client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
     store: Store,
@@ -268,8 +273,13 @@ impl TestApp {
         let db = civlink::db::connect(&url, &Default::default()).await.expect("connect test database");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        let count: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        let log = options.log_statements.then(|| Arc::new(Mutex::new(Vec::new())));
+        let logged = log.clone();
+        let count: Arc<dyn Fn(&Statement) + Send + Sync> = Arc::new(move |statement| {
             counter.fetch_add(1, Ordering::SeqCst);
+            if let Some(log) = &logged {
+                log.lock().expect("statement log").push(statement.clone());
+            }
         });
         let mut app_db = match &options.app_url {
             Some(rewrite) => civlink::db::connect(&rewrite(&url), &options.pool).await.expect("connect app database"),
@@ -298,7 +308,7 @@ impl TestApp {
                 .await
                 .expect("server");
         });
-        TestApp { backend, addr, db, url, statements, client: reqwest::Client::new(), server, store }
+        TestApp { backend, addr, db, url, statements, log, client: reqwest::Client::new(), server, store }
     }
 
     pub fn graphql_url(&self) -> String {
@@ -354,6 +364,12 @@ impl TestApp {
     /// SQL statements executed since the last call.
     pub fn take_statements(&self) -> u64 {
         self.statements.swap(0, Ordering::SeqCst)
+    }
+
+    /// The statements the app ran since the last call (with [`Options::log_statements`]).
+    pub fn take_logged(&self) -> Vec<Statement> {
+        let log = self.log.as_ref().expect("the app was spawned with Options::log_statements");
+        std::mem::take(&mut *log.lock().expect("statement log"))
     }
 
     pub fn client(&self) -> &reqwest::Client {
