@@ -183,11 +183,12 @@ impl ClientInput {
         let region_code = p.take(division("regionCode", &self.region_code));
         let guardian_name = p.take(optional_text("guardianName", self.guardian_name.as_deref(), MAX_NAME));
         let guardian_phone = p.take(phone("guardianPhone", self.guardian_phone.as_deref()));
+        let gender_ = p.take(gender(self.gender, citizen.as_ref().and_then(Option::as_ref)));
         let record = (|| {
             let citizen = citizen?;
             Some(ClientRecord {
                 name: name?,
-                gender: gender(self.gender, citizen.as_ref()),
+                gender: gender_?,
                 id_number: citizen.map(|c| c.as_str().to_owned()),
                 birth_date: birth_date?,
                 phone: phone_?,

@@ -13,6 +13,7 @@ use entity::organization::OrganizationKind;
 use entity::social_worker::CertificateLevel;
 use entity::volunteer::IdDocumentType;
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::{CitizenId, CreditCode, DivisionCode, DomainError, Phone};
 
@@ -89,8 +90,19 @@ impl Problems {
 
 /// Trimmed, NFKC-normalised, non-empty text of at most `max` characters (names are stored
 /// NFKC-normalised, README "Text matching").
+///
+/// Invisible characters (Unicode format characters, category Cf: zero-width space, byte-order
+/// mark, …) are trimmed from both ends like white space, so text made only of them is empty.
+/// Bidirectional controls (UAX #9 explicit embeddings, overrides and isolates) are refused
+/// anywhere: they make the stored text display differently from its characters' order
+/// ("Trojan Source", CVE-2021-42574).
+///
+/// Errors: `REQUIRED` (empty), `TOO_LONG`, `INVALID_TEXT` (control or bidirectional control
+/// characters).
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let v: String = value.trim().nfkc().collect();
+    let invisible = |c: char| c.is_whitespace() || c.general_category() == GeneralCategory::Format;
+    let v: String = value.trim_matches(invisible).nfkc().collect();
+    let v = v.trim_matches(invisible);
     if v.is_empty() {
         return Err(FieldError::new(field, "REQUIRED", format!("{field}: must not be empty")));
     }
@@ -100,14 +112,30 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Fie
     if v.chars().any(char::is_control) {
         return Err(FieldError::new(field, "INVALID_TEXT", format!("{field}: contains control characters")));
     }
-    Ok(v)
+    if v.chars().any(is_bidi_control) {
+        return Err(FieldError::new(
+            field,
+            "INVALID_TEXT",
+            format!("{field}: contains bidirectional control characters (U+202A-U+202E, U+2066-U+2069)"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// UAX #9's explicit directional embeddings, overrides and isolates, and their terminators.
+fn is_bidi_control(c: char) -> bool {
+    use unicode_bidi::BidiClass::{FSI, LRE, LRI, LRO, PDF, PDI, RLE, RLI, RLO};
+    matches!(unicode_bidi::bidi_class(c), LRE | RLE | LRO | RLO | PDF | LRI | RLI | FSI | PDI)
 }
 
 /// Like [`required_text`] for an optional field: absent or blank is `None`.
 pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => required_text(field, v, max).map(Some),
+        Some(v) => match required_text(field, v, max) {
+            Err(e) if e.code == "REQUIRED" => Ok(None),
+            other => other.map(Some),
+        },
     }
 }
 
@@ -174,14 +202,22 @@ pub fn citizen_id(field: &str, value: Option<&str>, today: NaiveDate) -> Result<
     }
 }
 
-/// The gender given, else the one a citizen ID number encodes (odd sequence = male), else
-/// `UNKNOWN`.
-pub fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Gender {
-    given.unwrap_or_else(|| match id {
-        Some(id) if id.is_male() => Gender::Male,
-        Some(_) => Gender::Female,
-        None => Gender::Unknown,
-    })
+/// The gender given, else the one a citizen ID number encodes, else `UNKNOWN`. GB 11643-1999
+/// assigns odd sequence codes (digits 15-17) to men and even ones to women (DOMAIN.md).
+///
+/// Errors: `INCONSISTENT` when a given `MALE` or `FEMALE` contradicts the ID number (one of
+/// them is mistyped). `UNKNOWN` contradicts nothing.
+pub fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Result<Gender, FieldError> {
+    let encoded = id.map(|id| if id.is_male() { Gender::Male } else { Gender::Female });
+    match (given, encoded) {
+        (Some(g @ (Gender::Male | Gender::Female)), Some(e)) if g != e => {
+            let name = |g: Gender| if g == Gender::Male { "MALE" } else { "FEMALE" };
+            let msg = format!("gender: the ID number gives {} (GB 11643 sequence code), not {}", name(e), name(g));
+            Err(FieldError::new("gender", "INCONSISTENT", msg))
+        }
+        (Some(g), _) => Ok(g),
+        (None, e) => Ok(e.unwrap_or(Gender::Unknown)),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,11 +314,12 @@ impl VolunteerInput {
             out.sort();
             teams = Some(out);
         }
+        let gender_ = p.take(gender(self.gender, citizen.as_ref()));
         let record = (|| {
             Some(VolunteerRecord {
                 external_id: external_id?,
                 name: name?,
-                gender: gender(self.gender, citizen.as_ref()),
+                gender: gender_?,
                 id_document_type: doc,
                 id_number,
                 phone: phone?,
@@ -384,12 +421,13 @@ impl SocialWorkerInput {
         let employer =
             p.take(optional_text("employerExternalId", self.employer_external_id.as_deref(), MAX_EXTERNAL_ID));
         let region_code = p.take(division("regionCode", &self.region_code));
+        let gender_ = p.take(gender(self.gender, citizen.as_ref().and_then(Option::as_ref)));
         let record = (|| {
             let citizen = citizen?;
             Some(SocialWorkerRecord {
                 external_id: external_id?,
                 name: name?,
-                gender: gender(self.gender, citizen.as_ref()),
+                gender: gender_?,
                 id_number: citizen.map(|c| c.as_str().to_owned()),
                 phone: phone?,
                 certificate_level: level,
@@ -563,6 +601,22 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
     }
 
+    #[test]
+    fn text_of_only_invisible_characters_is_empty_and_bidi_controls_are_refused() {
+        let code = |v: &str| required_text("name", v, 50).map_err(|e| e.code);
+        assert_eq!(code("\u{200B}\u{FEFF} \u{200B}"), Err("REQUIRED"));
+        assert_eq!(code("\u{2060}"), Err("REQUIRED"));
+        assert_eq!(code("\u{200B}张三\u{FEFF}"), Ok("张三".to_owned()));
+        for control in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            assert_eq!(code(&format!("张{control}三")), Err("INVALID_TEXT"), "U+{:04X}", control as u32);
+        }
+        // Joiners inside a name are kept (Arabic-script names, emoji sequences).
+        assert_eq!(code("a\u{200D}b"), Ok("a\u{200D}b".to_owned()));
+        assert_eq!(optional_text("remarks", Some("\u{200B}"), 50).map_err(|e| e.code), Ok(None));
+    }
+
     fn volunteer() -> VolunteerInput {
         VolunteerInput {
             external_id: " V-001 ".into(),
@@ -601,6 +655,9 @@ mod tests {
             (Box::new(|v| v.phone = Some("12345".into())), "phone", "INVALID_PHONE"),
             (Box::new(|v| v.region_code = "52230".into()), "regionCode", "INVALID_DIVISION_CODE"),
             (Box::new(|v| v.skills = vec!["a;b".into()]), "skills", "INVALID_TEXT"),
+            (Box::new(|v| v.gender = Some(Gender::Male)), "gender", "INCONSISTENT"),
+            (Box::new(|v| v.name = "\u{200B}\u{FEFF}".into()), "name", "REQUIRED"),
+            (Box::new(|v| v.name = "张\u{202E}三".into()), "name", "INVALID_TEXT"),
         ] {
             let mut v = volunteer();
             change(&mut v);
