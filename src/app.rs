@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(state.http.max_body_bytes))
+        .layer(axum::middleware::map_response(payload_too_large_as_graphql))
         .layer(tower_http::compression::CompressionLayer::new());
     if let Some(cors) = cors(&state.http.cors_origins) {
         router = router.layer(cors);
@@ -100,6 +101,20 @@ pub fn router(state: AppState) -> Router {
     // Installs the recorder now, so the first scrape already has the series.
     let _ = observe::metrics_handle();
     router.with_state(Arc::new(state))
+}
+
+/// The body-limit layer answers 413 in plain text; clients get a GraphQL error body like every
+/// other refusal: `extensions.code` `PAYLOAD_TOO_LARGE`.
+async fn payload_too_large_as_graphql(response: Response) -> Response {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let message = "the request body is larger than CIVLINK_MAX_BODY_BYTES allows; send smaller batches";
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "PAYLOAD_TOO_LARGE" } }] });
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {

@@ -151,6 +151,8 @@ both_with!(each_limit_accepts_just_under_and_refuses_just_over_before_any_sql, t
     assert_eq!(status, 200, "{body:#}");
     let resp = app.client().post(app.graphql_url()).json(&padding(4097)).send().await.unwrap();
     assert_eq!(resp.status(), 413);
+    let body: Value = resp.json().await.expect("a GraphQL error body");
+    assert_eq!(code(&body), "PAYLOAD_TOO_LARGE");
 });
 
 fn budget(spec: &str) -> Options {
