@@ -51,6 +51,9 @@ both!(volunteer_values_are_checked_by_the_roster_rules, |app| {
         ("regionCode", json!("52230"), "INVALID_DIVISION_CODE"),
         ("regionCode", json!("529999000000"), "UNKNOWN_DIVISION"),
         ("skills", json!(["a;b"]), "INVALID_TEXT"),
+        ("name", json!("\u{200B}\u{FEFF}"), "REQUIRED"),
+        ("name", json!("张\u{202E}三"), "INVALID_TEXT"),
+        ("gender", json!("FEMALE"), "INCONSISTENT"),
     ] {
         let mut input = volunteer();
         input[field] = value.clone();
@@ -77,6 +80,14 @@ both!(volunteer_updates_are_versioned_and_audited_with_sensitive_values_masked, 
     let uuid = uuid_of(&id, "Volunteer");
     let sql = "SELECT CAST(version AS BIGINT) AS n FROM volunteers WHERE id = $1";
     assert_eq!(scalar(&app, sql, vec![uuid.into()]).await, 2, "a conflict changes nothing");
+    // A field that cannot be cleared refuses null instead of ignoring it; nothing is written.
+    for field in ["name", "regionCode", "gender"] {
+        let mut input = json!({ "id": id, "expectedVersion": 2 });
+        input[field] = Value::Null;
+        let code = app.error_code(UPDATE_VOLUNTEER, json!({ "input": input })).await;
+        assert_eq!(code, "BAD_USER_INPUT", "{field}: null");
+    }
+    assert_eq!(scalar(&app, sql, vec![uuid.into()]).await, 2, "a refused null changes nothing");
     let q = r#"{ auditLog(first: 100, filter: { entity: "Volunteer" }) { nodes { action entityId changes } } }"#;
     let log = app.data(q, json!({})).await;
     let update = log["auditLog"]["nodes"]

@@ -9,7 +9,7 @@ use super::charity_resource::CharityResource;
 use super::enums::{CharityKind, MatchingLevel};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::scalars::Date;
 use crate::domain::records::CharityResourceInput;
 use crate::domain::roster::Problems;
@@ -51,24 +51,24 @@ pub struct UpdateCharityResourceInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `description` (rules as on create); absent or `null`: unchanged.
-    pub description: Option<String>,
-    /// New `kind` (rules of `matchingLevel` as on create); absent or `null`: unchanged.
-    pub kind: Option<CharityKind>,
+    /// New `description` (rules as on create); absent: unchanged; `null` is refused.
+    pub description: SetOrKeep<String>,
+    /// New `kind` (rules of `matchingLevel` as on create); absent: unchanged; `null` is refused.
+    pub kind: SetOrKeep<CharityKind>,
     /// New `donorName` (rules as on create); absent: unchanged; `null`: cleared.
     pub donor_name: MaybeUndefined<String>,
-    /// New `value` in yuan (rules as on create); absent or `null`: unchanged.
-    pub value: Option<String>,
+    /// New `value` in yuan (rules as on create); absent: unchanged; `null` is refused.
+    pub value: SetOrKeep<String>,
     /// New `matchingLevel` (rules as on create); absent: unchanged; `null`: cleared.
     pub matching_level: MaybeUndefined<MatchingLevel>,
-    /// New `communityFund`; absent or `null`: unchanged.
-    pub community_fund: Option<bool>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `communityFund`; absent: unchanged; `null` is refused.
+    pub community_fund: SetOrKeep<bool>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
     /// New `stationId` (rules as on create); absent: unchanged; `null`: cleared.
     pub station_id: MaybeUndefined<ID>,
-    /// New `receivedOn` (rules as on create); absent or `null`: unchanged.
-    pub received_on: Option<Date>,
+    /// New `receivedOn` (rules as on create); absent: unchanged; `null` is refused.
+    pub received_on: SetOrKeep<Date>,
 }
 
 crate::payload!(

@@ -13,7 +13,7 @@ use super::client::Client;
 use super::enums::{CaseStage, ClientCategory, Gender};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::scalars::Date;
 use crate::domain::records::ClientInput;
 use crate::domain::roster::Problems;
@@ -55,20 +55,20 @@ pub struct UpdateClientInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
     /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,
     /// New `birthDate` (rules as on create); absent: unchanged; `null`: cleared.
     pub birth_date: MaybeUndefined<Date>,
-    /// New `gender` (rules as on create); absent or `null`: unchanged.
-    pub gender: Option<Gender>,
+    /// New `gender` (rules as on create); absent: unchanged; `null` is refused.
+    pub gender: SetOrKeep<Gender>,
     /// New `phone` (rules as on create); absent: unchanged; `null`: cleared.
     pub phone: MaybeUndefined<String>,
     /// New `address` (rules as on create); absent: unchanged; `null`: cleared.
     pub address: MaybeUndefined<String>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
     /// New `stationId` (rules as on create); absent: unchanged; `null`: cleared (not for
     /// STATION_STAFF, whose clients stay at its station).
     pub station_id: MaybeUndefined<ID>,
@@ -118,8 +118,8 @@ pub struct ChangeCaseFileStageInput {
     /// Day of the change (CST), default today; for CLOSED the closing day, from the opening
     /// day to today.
     pub on: Option<Date>,
-    /// New deep-case flag; absent or `null`: unchanged.
-    pub deep_case: Option<bool>,
+    /// New deep-case flag; absent: unchanged; `null` is refused.
+    pub deep_case: SetOrKeep<bool>,
     /// New social worker in charge (one the caller may read); absent: unchanged; `null`:
     /// cleared.
     pub social_worker_id: MaybeUndefined<ID>,
@@ -269,7 +269,7 @@ impl ClientMutation {
         let change = StageChange {
             stage: input.stage.into(),
             on: input.on.map(|d| d.0),
-            deep_case: input.deep_case,
+            deep_case: input.deep_case.into_option(),
             social_worker_id,
         };
         let out = store::change_case_file_stage(&data.db, &editor, id, input.expected_version, change).await;

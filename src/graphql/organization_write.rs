@@ -9,7 +9,7 @@ use super::enums::OrganizationKind;
 use super::error::ApiResult;
 use super::id::NodeType;
 use super::organization::Organization;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use crate::domain::roster::{OrganizationInput, Problems};
 use crate::store::organization_write as store;
 
@@ -38,14 +38,14 @@ pub struct UpdateOrganizationInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
-    /// New `kind` (rules as on create); absent or `null`: unchanged.
-    pub kind: Option<OrganizationKind>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
+    /// New `kind` (rules as on create); absent: unchanged; `null` is refused.
+    pub kind: SetOrKeep<OrganizationKind>,
     /// New `creditCode` (rules as on create); absent: unchanged; `null`: cleared.
     pub credit_code: MaybeUndefined<String>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
     /// New `contactName` (rules as on create); absent: unchanged; `null`: cleared.
     pub contact_name: MaybeUndefined<String>,
     /// New `contactPhone` (rules as on create); absent: unchanged; `null`: cleared.

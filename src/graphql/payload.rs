@@ -6,10 +6,16 @@
 //! `TIMEOUT`).
 //!
 //! Updates use "absent field = unchanged": a field left out of an update input keeps its
-//! stored value; for a nullable field, an explicit `null` clears it. A non-nullable field
-//! given as `null` is left unchanged too.
+//! stored value; for a nullable field, an explicit `null` clears it. A field that cannot be
+//! cleared ([`SetOrKeep`]) refuses `null` (`BAD_USER_INPUT`) rather than ignore it: a client
+//! that sends `name: null` meant something, and nothing is written.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, SimpleObject};
+use std::borrow::Cow;
+
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ID, InputObject, InputType, InputValueError, InputValueResult, MaybeUndefined, SimpleObject, Value,
+};
 use uuid::Uuid;
 
 use super::context::RequestData;
@@ -101,16 +107,69 @@ pub fn opt_uuid(p: &mut Problems, field: &str, id: Option<&ID>, ty: NodeType) ->
     }
 }
 
-/// Sets `target` to `value` when given (absent or null: unchanged).
-pub fn set<T>(target: &mut T, value: Option<T>) {
-    if let Some(v) = value {
+/// An update input field of a value that cannot be cleared: absent keeps the stored value, a
+/// value replaces it, and an explicit `null` is refused with `BAD_USER_INPUT` before anything
+/// runs. In the schema it is the nullable form of `T` (it may be left out).
+#[derive(Debug, Clone, Default)]
+pub struct SetOrKeep<T>(pub Option<T>);
+
+impl<T: InputType> InputType for SetOrKeep<T> {
+    type RawValueType = T::RawValueType;
+
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::type_name().to_string()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry);
+        T::type_name().to_string()
+    }
+
+    fn parse(value: Option<Value>) -> InputValueResult<Self> {
+        match value {
+            None => Ok(Self(None)),
+            Some(Value::Null) => {
+                Err(InputValueError::custom("this field cannot be cleared: leave it out to keep the stored value"))
+            }
+            Some(v) => T::parse(Some(v)).map(|v| Self(Some(v))).map_err(InputValueError::propagate),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        self.0.as_ref().map_or(Value::Null, InputType::to_value)
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        self.0.as_ref().and_then(InputType::as_raw_value)
+    }
+}
+
+impl<T> SetOrKeep<T> {
+    /// The value given, if any.
+    pub fn into_option(self) -> Option<T> {
+        self.0
+    }
+
+    /// The given value mapped by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> SetOrKeep<U> {
+        SetOrKeep(self.0.map(f))
+    }
+}
+
+/// Sets `target` to `value` when given (absent: unchanged).
+pub fn set<T>(target: &mut T, value: SetOrKeep<T>) {
+    if let Some(v) = value.0 {
         *target = v;
     }
 }
 
-/// Sets a nullable `target` from a non-nullable input field: absent or null unchanged.
-pub fn set_some<T, U: Into<T>>(target: &mut Option<T>, value: Option<U>) {
-    if let Some(v) = value {
+/// Sets a nullable `target` from a field that cannot be cleared: absent unchanged.
+pub fn set_some<T, U: Into<T>>(target: &mut Option<T>, value: SetOrKeep<U>) {
+    if let Some(v) = value.0 {
         *target = Some(v.into());
     }
 }

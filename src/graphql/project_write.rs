@@ -11,7 +11,7 @@ use entity::project as m;
 use super::enums::{FundingMode, ProjectParty, ProjectStatus};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::project::Project;
 use super::scalars::Date;
 use crate::domain::records::ProjectInput;
@@ -48,22 +48,22 @@ pub struct UpdateProjectInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
-    /// New `fundingMode`; absent or `null`: unchanged.
-    pub funding_mode: Option<FundingMode>,
-    /// New `status`; absent or `null`: unchanged.
-    pub status: Option<ProjectStatus>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
+    /// New `fundingMode`; absent: unchanged; `null` is refused.
+    pub funding_mode: SetOrKeep<FundingMode>,
+    /// New `status`; absent: unchanged; `null` is refused.
+    pub status: SetOrKeep<ProjectStatus>,
     /// Yuan as a decimal string (rules as on create); `null` sets zero.
     pub budget: MaybeUndefined<String>,
     /// Yuan as a decimal string (rules as on create); `null` sets zero.
     pub funds_raised: MaybeUndefined<String>,
-    /// New `startsOn` (rules as on create); absent or `null`: unchanged.
-    pub starts_on: Option<Date>,
+    /// New `startsOn` (rules as on create); absent: unchanged; `null` is refused.
+    pub starts_on: SetOrKeep<Date>,
     /// New `endsOn` (rules as on create); absent: unchanged; `null`: cleared.
     pub ends_on: MaybeUndefined<Date>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
 }
 
 /// Adding or removing a station running a project (a change of the project).

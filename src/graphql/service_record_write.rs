@@ -8,7 +8,7 @@ use entity::service_record as m;
 use super::enums::{ServiceMethod, ServiceType};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set_opt, set_some};
 use super::scalars::Date;
 use super::service_record::ServiceRecord;
 use crate::domain::records::ServiceRecordInput;
@@ -47,8 +47,8 @@ pub struct UpdateServiceRecordInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `stationId` (rules as on create); absent or `null`: unchanged.
-    pub station_id: Option<ID>,
+    /// New `stationId` (rules as on create); absent: unchanged; `null` is refused.
+    pub station_id: SetOrKeep<ID>,
     /// New `socialWorkerId` (rules as on create); absent: unchanged; `null`: cleared.
     pub social_worker_id: MaybeUndefined<ID>,
     /// New `clientId` (rules as on create); absent: unchanged; `null`: cleared.
@@ -57,14 +57,14 @@ pub struct UpdateServiceRecordInput {
     pub project_id: MaybeUndefined<ID>,
     /// New `activityName` (rules as on create); absent: unchanged; `null`: cleared.
     pub activity_name: MaybeUndefined<String>,
-    /// New `servedOn` (rules as on create); absent or `null`: unchanged.
-    pub served_on: Option<Date>,
-    /// New `serviceType`; absent or `null`: unchanged.
-    pub service_type: Option<ServiceType>,
-    /// New `method` (rules as on create); absent or `null`: unchanged.
-    pub method: Option<ServiceMethod>,
-    /// New `personTimes` (rules as on create); absent or `null`: unchanged.
-    pub person_times: Option<i32>,
+    /// New `servedOn` (rules as on create); absent: unchanged; `null` is refused.
+    pub served_on: SetOrKeep<Date>,
+    /// New `serviceType`; absent: unchanged; `null` is refused.
+    pub service_type: SetOrKeep<ServiceType>,
+    /// New `method` (rules as on create); absent: unchanged; `null` is refused.
+    pub method: SetOrKeep<ServiceMethod>,
+    /// New `personTimes` (rules as on create); absent: unchanged; `null` is refused.
+    pub person_times: SetOrKeep<i32>,
 }
 
 crate::payload!(
@@ -131,7 +131,8 @@ impl ServiceRecordMutation {
         let (data, editor) = editor(ctx, true)?;
         let mut p = Problems::default();
         let id = payload::uuid(&mut p, "id", &input.id, NodeType::ServiceRecord);
-        let station_id = input.station_id.map(|s| payload::uuid(&mut p, "stationId", &s, NodeType::Station));
+        let station_id =
+            input.station_id.into_option().map(|s| payload::uuid(&mut p, "stationId", &s, NodeType::Station));
         let links = RecordLinks {
             station_id: station_id.flatten(),
             social_worker_id: payload::maybe_uuid(

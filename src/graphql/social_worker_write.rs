@@ -9,7 +9,7 @@ use entity::social_worker as m;
 use super::enums::{AssignmentRole, CertificateLevel, Gender};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::scalars::Date;
 use super::social_worker::SocialWorker;
 use crate::domain::roster::{Problems, SocialWorkerInput};
@@ -50,16 +50,16 @@ pub struct UpdateSocialWorkerInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
-    /// New `gender` (rules as on create); absent or `null`: unchanged.
-    pub gender: Option<Gender>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
+    /// New `gender` (rules as on create); absent: unchanged; `null` is refused.
+    pub gender: SetOrKeep<Gender>,
     /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,
     /// New `phone` (rules as on create); absent: unchanged; `null`: cleared.
     pub phone: MaybeUndefined<String>,
-    /// New `certificateLevel` (rules as on create); absent or `null`: unchanged.
-    pub certificate_level: Option<CertificateLevel>,
+    /// New `certificateLevel` (rules as on create); absent: unchanged; `null` is refused.
+    pub certificate_level: SetOrKeep<CertificateLevel>,
     /// New `certificateNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub certificate_number: MaybeUndefined<String>,
     /// New `certificateYear` (rules as on create); absent: unchanged; `null`: cleared.
@@ -70,8 +70,8 @@ pub struct UpdateSocialWorkerInput {
     pub pay_post: MaybeUndefined<i32>,
     /// New `payGrade` (rules as on create); absent: unchanged; `null`: cleared.
     pub pay_grade: MaybeUndefined<i32>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
 }
 
 /// A social worker's new assignment to a station.

@@ -7,7 +7,7 @@ use entity::station as m;
 use super::enums::{StationLevel, StationStatus};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::scalars::Date;
 use super::station::Station;
 use crate::domain::records::StationInput;
@@ -52,16 +52,16 @@ pub struct UpdateStationInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
-    /// New `level` (rules as on create); absent or `null`: unchanged.
-    pub level: Option<StationLevel>,
-    /// New `status` (rules as on create); absent or `null`: unchanged.
-    pub status: Option<StationStatus>,
-    /// New `inFullService` (rules as on create); absent or `null`: unchanged.
-    pub in_full_service: Option<bool>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
+    /// New `level` (rules as on create); absent: unchanged; `null` is refused.
+    pub level: SetOrKeep<StationLevel>,
+    /// New `status` (rules as on create); absent: unchanged; `null` is refused.
+    pub status: SetOrKeep<StationStatus>,
+    /// New `inFullService` (rules as on create); absent: unchanged; `null` is refused.
+    pub in_full_service: SetOrKeep<bool>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
     /// New `parentStationId` (rules as on create); absent: unchanged; `null`: cleared.
     pub parent_station_id: MaybeUndefined<ID>,
     /// New `operatorId` (rules as on create); absent: unchanged; `null`: cleared.

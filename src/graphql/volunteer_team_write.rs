@@ -8,7 +8,7 @@ use entity::volunteer_team as m;
 
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt};
 use super::scalars::Date;
 use super::volunteer_team::VolunteerTeam;
 use crate::domain::roster::{Problems, VolunteerTeamInput};
@@ -37,10 +37,10 @@ pub struct UpdateVolunteerTeamInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
     /// New `foundedOn` (rules as on create); absent: unchanged; `null`: cleared.
     pub founded_on: MaybeUndefined<Date>,
     /// New `stationId` (rules as on create); absent: unchanged; `null`: cleared.

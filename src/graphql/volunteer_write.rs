@@ -8,7 +8,7 @@ use entity::volunteer as m;
 use super::enums::{Gender, IdDocumentType};
 use super::error::ApiResult;
 use super::id::NodeType;
-use super::payload::{self, DeleteInput, db_error, editor, refused, set, set_opt, set_some};
+use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::volunteer::Volunteer;
 use crate::domain::roster::{Problems, VolunteerInput};
 use crate::store::volunteer_write as store;
@@ -44,22 +44,23 @@ pub struct UpdateVolunteerInput {
     pub id: ID,
     /// `record.version` as read; another stored version is a `VERSION_CONFLICT`.
     pub expected_version: i32,
-    /// New `name` (rules as on create); absent or `null`: unchanged.
-    pub name: Option<String>,
-    /// New `gender` (rules as on create); absent or `null`: unchanged.
-    pub gender: Option<Gender>,
-    /// New `idDocumentType` (rules as on create); absent or `null`: unchanged.
-    pub id_document_type: Option<IdDocumentType>,
+    /// New `name` (rules as on create); absent: unchanged; `null` is refused.
+    pub name: SetOrKeep<String>,
+    /// New `gender` (rules as on create); absent: unchanged; `null` is refused.
+    pub gender: SetOrKeep<Gender>,
+    /// New `idDocumentType` (rules as on create); absent: unchanged; `null` is refused.
+    pub id_document_type: SetOrKeep<IdDocumentType>,
     /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,
     /// New `phone` (rules as on create); absent: unchanged; `null`: cleared.
     pub phone: MaybeUndefined<String>,
     /// New `volunteerNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub volunteer_number: MaybeUndefined<String>,
-    /// The whole list of skills (replaces the stored list).
-    pub skills: Option<Vec<String>>,
-    /// New `regionCode` (rules as on create); absent or `null`: unchanged.
-    pub region_code: Option<String>,
+    /// The whole list of skills (replaces the stored list; `[]` clears it); absent: unchanged;
+    /// `null` is refused.
+    pub skills: SetOrKeep<Vec<String>>,
+    /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
+    pub region_code: SetOrKeep<String>,
 }
 
 crate::payload!(
