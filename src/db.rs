@@ -36,12 +36,24 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
         .sqlx_logging(false);
-    if let Some(timeout) = settings.statement_timeout {
-        // A startup parameter, so it holds for every connection the pool opens, including
-        // those re-opened after the database comes back.
-        let ms = timeout.as_millis().max(1);
-        opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", format!("{ms}"))]));
-    }
+    // Startup parameters, so they hold for every connection the pool opens, including those
+    // re-opened after the database comes back.
+    //
+    // `plan_cache_mode = force_custom_plan`: statements are prepared once per connection, and
+    // after five runs PostgreSQL may switch to a generic plan, costed without the parameters'
+    // values. civlink's parameters vary in selectivity by orders of magnitude (a province's
+    // code range or a township's; a change feed's cursor near the start or the end), and the
+    // generic plan of a change-feed page read a bitmap of 1.5 M index entries instead of
+    // walking 2,800 in order: 222 ms against 21 ms per page (BENCHMARKS.md, operation 3).
+    // Planning each run costs well under a millisecond.
+    let statement_timeout = settings.statement_timeout.map(|t| t.as_millis().max(1));
+    opts.map_sqlx_postgres_opts(move |o| {
+        let o = o.options([("plan_cache_mode", "force_custom_plan")]);
+        match statement_timeout {
+            Some(ms) => o.options([("statement_timeout", format!("{ms}"))]),
+            None => o,
+        }
+    });
     opts.map_sqlx_sqlite_opts(|o| {
         o.foreign_keys(true)
             .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

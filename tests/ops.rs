@@ -455,3 +455,21 @@ async fn a_request_past_the_request_timeout_is_answered_504_and_the_server_goes_
     let data = app.data("{ stations(first: 1) { nodes { name } } }", json!({})).await;
     assert_eq!(data["stations"]["nodes"].as_array().unwrap().len(), 1);
 }
+
+/// PostgreSQL plans every statement with its parameters' values, also with a statement
+/// timeout set: a generic plan of a change-feed page was ten times slower (`civlink::db`).
+#[tokio::test]
+async fn postgres_connections_plan_each_statement_with_its_values() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let url = format!("{}/postgres", common::pg_server());
+    for statement_timeout in [None, Some(Duration::from_millis(1500))] {
+        let settings = civlink::db::PoolSettings { statement_timeout, ..Default::default() };
+        let db = civlink::db::connect(&url, &settings).await.expect("connect");
+        let sql = "SELECT current_setting('plan_cache_mode') AS mode, current_setting('statement_timeout') AS timeout";
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        assert_eq!(row.try_get::<String>("", "mode").unwrap(), "force_custom_plan");
+        let timeout = row.try_get::<String>("", "timeout").unwrap();
+        assert_eq!(timeout, if statement_timeout.is_some() { "1500ms" } else { "0" });
+        db.close().await.ok();
+    }
+}
