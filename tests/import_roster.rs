@@ -87,6 +87,19 @@ both!(a_csv_roster_is_imported_and_bad_rows_are_named_by_row_and_column, |app| {
     assert_eq!((again.created, again.unchanged, again.failed), (0, 3, 4));
 });
 
+both!(a_column_no_field_reads_is_named_in_a_warning, |app| {
+    // `手机` is not a header of the phone column (`手机号` is): its values would be dropped.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("volunteers.csv");
+    std::fs::write(&file, "外部编号,姓名,手机,行政区划代码\nV100,赵敏,13900000100,522301\n").unwrap();
+    let report = import(&app, RosterKind::Volunteers, &file, &options(false, false)).await;
+    assert_eq!((report.created, report.failed), (1, 0), "{report}");
+    let unread: Vec<(u64, Option<&str>, &str)> =
+        report.warnings.iter().map(|w| (w.row, w.column.as_deref(), w.code)).collect();
+    assert_eq!(unread, vec![(1, Some("手机"), "UNKNOWN_COLUMN")]);
+    assert!(report.to_string().contains("手机号"), "the warning lists the accepted headers: {report}");
+});
+
 both!(a_gbk_csv_of_organisations_warns_on_a_pilot_credit_code, |app| {
     let report =
         import(&app, RosterKind::Organizations, &fixture("organizations-gbk.csv"), &options(true, false)).await;

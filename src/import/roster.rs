@@ -254,6 +254,24 @@ fn columns(path: &Path, kind: RosterKind, table: &Table) -> Result<HashMap<&'sta
     Ok(out)
 }
 
+/// A warning (`UNKNOWN_COLUMN`, row 1) for each non-empty header that no field reads: a
+/// misspelt header (`手机` for `手机号`) would otherwise drop its column without a word.
+fn unread_columns(kind: RosterKind, table: &Table) -> Vec<RowIssue> {
+    let known = |h: &str| headers(kind).iter().any(|(_, names)| names.contains(&h));
+    let all: Vec<&str> = headers(kind).iter().flat_map(|(_, names)| names.iter().copied()).collect();
+    table
+        .headers
+        .iter()
+        .filter(|h| !h.is_empty() && !known(h))
+        .map(|h| RowIssue {
+            row: 1,
+            column: Some(h.clone()),
+            message: format!("column `{h}` is not read; accepted headers: {}", all.join(", ")),
+            code: "UNKNOWN_COLUMN",
+        })
+        .collect()
+}
+
 /// One row's cells by field.
 struct Row<'a> {
     cells: &'a [String],
@@ -375,6 +393,7 @@ pub async fn import_roster(
     let columns = columns(path, kind, &table)?;
     let today = crate::domain::time::today_cst();
     let mut report = RosterReport { rows: table.rows.len(), ..Default::default() };
+    report.warnings.extend(unread_columns(kind, &table));
     let header_of = |field: &str| columns.get(field).and_then(|i| table.headers.get(*i)).cloned();
     let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     progress.start(&label, Some(table.rows.len() as u64));
