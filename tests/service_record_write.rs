@@ -160,9 +160,19 @@ both!(county_officials_and_station_staff_record_only_their_own_services, |app| {
 });
 
 both!(station_staff_cannot_record_a_service_placed_outside_their_stations_area, |app| {
-    // A client of the station living in another county (written by ADMIN, or before the
-    // rule): a record of its service would count in that county, so staff may not write it.
-    let p = place(&app, "522301", "522327103").await;
+    // ADMIN may not file a client of the station under another county either.
+    let station = new_station(&app, "522301").await;
+    let input = json!({ "name": "李奶奶", "regionCode": "522327103", "stationId": station });
+    let d = app.data(CREATE_CLIENT, json!({ "input": input })).await;
+    assert_eq!(error_codes(&d, "createClient"), one_error("regionCode", "INCONSISTENT"));
+    // A client of the station living in another county (written before the rule): a record
+    // of its service would count in that county, so staff may not write it.
+    let p = place(&app, "522301", "522301").await;
+    let sql = "UPDATE clients SET region_code = '522327103000' WHERE id = $1";
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
+    let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace("$1", "?") } else { sql.to_owned() };
+    let stmt = sea_orm::Statement::from_sql_and_values(backend, sql, [uuid_of(&p.client, "Client").into()]);
+    sea_orm::ConnectionTrait::execute_raw(&app.db, stmt).await.unwrap();
     let staff = station_staff(&p.station);
     let mut input = casework(&p);
     input["socialWorkerId"] = Value::Null;

@@ -241,11 +241,12 @@ async fn station_area<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Div
 /// The written row's problems of place: its division must exist (`UNKNOWN_DIVISION`) and lie
 /// within the editor's limit (`OUT_OF_SCOPE`).
 ///
-/// STATION_STAFF writes rows bound to its own station (`OUT_OF_SCOPE` on `stationId`), and
-/// their division must lie in that station's area ([`station_area`]; `OUT_OF_SCOPE` on
-/// `regionCode`): otherwise staff could place a row in another county's lists and statistics,
-/// which only that county's officials may write. ADMIN and CIVIL_AFFAIRS are held to their own
-/// limit only.
+/// STATION_STAFF writes rows bound to its own station (`OUT_OF_SCOPE` on `stationId`). A row
+/// bound to a station must lie in that station's area ([`station_area`]): for STATION_STAFF
+/// that is `OUT_OF_SCOPE` on `regionCode` (staff could otherwise place a row in another
+/// county's lists and statistics, which only that county's officials may write); for ADMIN and
+/// CIVIL_AFFAIRS, whose limit admits both places, it is `INCONSISTENT` (a record of one county
+/// filed under another county's station would count in both).
 async fn placed<W: Writable, C: ConnectionTrait>(
     db: &C,
     editor: &Editor,
@@ -265,12 +266,18 @@ async fn placed<W: Writable, C: ConnectionTrait>(
             WriteLimit::Anywhere => ("regionCode", String::new()),
         };
         problems.push(FieldError::new(field, "OUT_OF_SCOPE", msg));
-    } else if let WriteLimit::Station(own) = editor.limit
-        && let Some(area) = station_area(db, own).await?
+    } else if let Some(station) = W::station(row)
+        && let Some(area) = station_area(db, station).await?
         && !region.starts_with(area.significant())
     {
-        let msg = format!("regionCode: {region} lies outside your station's area {}", area.as_str());
-        problems.push(FieldError::new("regionCode", "OUT_OF_SCOPE", msg));
+        let problem = if let WriteLimit::Station(_) = editor.limit {
+            let msg = format!("regionCode: {region} lies outside your station's area {}", area.as_str());
+            FieldError::new("regionCode", "OUT_OF_SCOPE", msg)
+        } else {
+            let msg = format!("regionCode: {region} lies outside the area {} of the station", area.as_str());
+            FieldError::new("regionCode", "INCONSISTENT", msg)
+        };
+        problems.push(problem);
     }
     Ok(problems)
 }
