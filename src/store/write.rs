@@ -40,14 +40,11 @@ pub fn within_write_timeout(stamped: DateTime<Utc>, limit: Duration) -> bool {
     (crate::domain::time::now() - stamped).to_std().map_or(true, |elapsed| elapsed <= limit)
 }
 
-/// Bind parameters per multi-row insert statement of [`insert_chunked`]: 4,000 (about 200
-/// roster rows), far below both databases' limits (SQLite 32,766, PostgreSQL 65,535). Larger
-/// statements save no measurable time, and every pooled connection keeps each prepared
-/// statement shape it ran: with 30,000 parameters a 10,000-record sync peaked at 197 MiB on
-/// SQLite (BENCHMARKS.md, "Roster sync").
-pub const INSERT_PARAMETERS: usize = 4_000;
+/// Largest number of bind parameters per insert statement: SQLite allows 32,766, PostgreSQL
+/// 65,535.
+pub const MAX_BIND_PARAMETERS: usize = 30_000;
 
-/// Inserts `rows` in multi-row statements of at most [`INSERT_PARAMETERS`] values. Parents
+/// Inserts `rows` in multi-row statements of at most [`MAX_BIND_PARAMETERS`] values. Parents
 /// must precede children in `rows`, so every chunk's foreign keys are already there.
 pub async fn insert_chunked<E, C>(db: &C, rows: Vec<E::Model>) -> Result<(), DbErr>
 where
@@ -57,7 +54,7 @@ where
     E::Model: IntoActiveModel<E::ActiveModel>,
 {
     let columns = E::Column::iter().count().max(1);
-    let per_statement = (INSERT_PARAMETERS / columns).max(1);
+    let per_statement = (MAX_BIND_PARAMETERS / columns).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<E::ActiveModel> =
