@@ -45,7 +45,8 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
     // code range or a township's; a change feed's cursor near the start or the end), and the
     // generic plan of a change-feed page read a bitmap of 1.5 M index entries instead of
     // walking 2,800 in order: 222 ms against 21 ms per page (BENCHMARKS.md, operation 3).
-    // Planning each run costs well under a millisecond.
+    // Planning each run costs well under a millisecond. Write transactions go back to the
+    // default (`store::write::begin_write`): foreign-key checks re-planned per row are slow.
     let statement_timeout = settings.statement_timeout.map(|t| t.as_millis().max(1));
     opts.map_sqlx_postgres_opts(move |o| {
         let o = o.options([("plan_cache_mode", "force_custom_plan")]);

@@ -456,11 +456,12 @@ async fn a_request_past_the_request_timeout_is_answered_504_and_the_server_goes_
     assert_eq!(data["stations"]["nodes"].as_array().unwrap().len(), 1);
 }
 
-/// PostgreSQL plans every statement with its parameters' values, also with a statement
-/// timeout set: a generic plan of a change-feed page was ten times slower (`civlink::db`).
+/// PostgreSQL plans every read with its parameters' values, also with a statement timeout set
+/// (a generic plan of a change-feed page was ten times slower, `civlink::db`), and write
+/// transactions with the server's default (`store::write::begin_write`).
 #[tokio::test]
 async fn postgres_connections_plan_each_statement_with_its_values() {
-    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
     let url = format!("{}/postgres", common::pg_server());
     for statement_timeout in [None, Some(Duration::from_millis(1500))] {
         let settings = civlink::db::PoolSettings { statement_timeout, ..Default::default() };
@@ -470,6 +471,11 @@ async fn postgres_connections_plan_each_statement_with_its_values() {
         assert_eq!(row.try_get::<String>("", "mode").unwrap(), "force_custom_plan");
         let timeout = row.try_get::<String>("", "timeout").unwrap();
         assert_eq!(timeout, if statement_timeout.is_some() { "1500ms" } else { "0" });
+        // Write transactions keep the default, under which foreign-key checks reuse one plan.
+        let txn = civlink::store::write::begin_write(&db).await.unwrap();
+        let row = txn.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        assert_eq!(row.try_get::<String>("", "mode").unwrap(), "auto");
+        txn.rollback().await.unwrap();
         db.close().await.ok();
     }
 }

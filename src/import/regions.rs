@@ -21,7 +21,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait, TryInsertResult,
+    TryInsertResult,
 };
 
 use super::Progress;
@@ -563,7 +563,7 @@ impl Run<'_> {
             first_seen.insert(row.code.as_str(), row.line);
         }
 
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = crate::store::write::begin_write(self.db).await.map_err(db_err)?;
         if txn.get_database_backend() == DbBackend::Postgres {
             // Every statement of a batch looks rows up by primary key. The `code IN ($1 … $n)`
             // lookups are prepared statements re-run per batch; after five runs PostgreSQL may

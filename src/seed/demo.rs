@@ -20,9 +20,7 @@ use entity::{
     service_record, social_worker, station, station_assignment, volunteer, volunteer_ledger_entry, volunteer_team,
     volunteer_team_membership,
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::SeedError;
 use super::atlas::Atlas;
@@ -295,7 +293,7 @@ impl fmt::Display for DemoSummary {
 /// [`SeedError::Plan`] when they cannot carry the published figures, [`SeedError::Db`] when
 /// the database fails.
 pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, SeedError> {
-    let txn = db.begin().await?;
+    let txn = crate::store::write::begin_write(db).await?;
     if demo_present(&txn).await? {
         txn.rollback().await?;
         return Ok(DemoSummary::already_present());
