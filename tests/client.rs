@@ -110,18 +110,18 @@ both!(clients_filters_each_return_matching_rows_and_count_like_sql, |app| {
         (json!({ "region": "420502003" }), "region_code LIKE '420502003%'".into()),
         (json!({ "categories": ["ORPHAN"] }), with_category(&["ORPHAN"])),
         (
-            json!({ "categories": ["LEFT_BEHIND_CHILD", "DISABLED", "ADVANCED_AGE"] }),
-            with_category(&["LEFT_BEHIND_CHILD", "DISABLED", "ADVANCED_AGE"]),
+            json!({ "categories": ["LEFT_BEHIND_CHILD", "CHILD_IN_DIFFICULTY", "ADVANCED_AGE"] }),
+            with_category(&["LEFT_BEHIND_CHILD", "CHILD_IN_DIFFICULTY", "ADVANCED_AGE"]),
         ),
         (json!({ "stages": ["INTAKE"] }), with_stage(&["INTAKE"])),
         (json!({ "stages": ["CLOSED", "EVALUATION"] }), with_stage(&["CLOSED", "EVALUATION"])),
         (json!({ "deepCase": true }), deep(true)),
         (json!({ "deepCase": false }), deep(false)),
         (
-            json!({ "region": "2302", "categories": ["EMPTY_NEST", "MIN_LIVING"], "stages": ["INTERVENTION"], "deepCase": true }),
+            json!({ "region": "2302", "categories": ["EMPTY_NEST", "LEFT_BEHIND_ELDERLY", "ADVANCED_AGE"], "stages": ["INTERVENTION"], "deepCase": true }),
             format!(
                 "region_code LIKE '2302%' AND {} AND {} AND {}",
-                with_category(&["EMPTY_NEST", "MIN_LIVING"]),
+                with_category(&["EMPTY_NEST", "LEFT_BEHIND_ELDERLY", "ADVANCED_AGE"]),
                 with_stage(&["INTERVENTION"]),
                 deep(true)
             ),
@@ -327,6 +327,28 @@ both!(clients_reached_through_relations_are_masked_too, |app| {
         guardians += usize::from(row.guardian_name.is_some());
     }
     assert!(guardians > 0, "children with guardians are among them");
+});
+
+both!(lists_cannot_be_filtered_by_the_categories_they_hide, |app| {
+    // A list filtered on MIN_LIVING would tell, client by client, what `categories` hides.
+    let ca = common::civil_affairs("522301");
+    for (token, q) in [
+        (None, r#"{ clients(first: 3, filter: { categories: [DISABLED, MIN_LIVING] }) { totalCount } }"#),
+        (Some(ca.as_str()), r#"{ clients(first: 3, filter: { categories: [EMPTY_NEST, DISABLED] }) { totalCount } }"#),
+        (
+            Some(ca.as_str()),
+            r#"{ region(code: "522301") { clients(first: 3, filter: { categories: [MIN_LIVING] }) { totalCount } } }"#,
+        ),
+    ] {
+        let token = token.map(str::to_owned).unwrap_or_else(common::admin_token);
+        let body = app.post_as(Some(&token), q, json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT", "{q}: {body:#}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("cannot be filtered on"), "{body:#}");
+    }
+    let ok = app
+        .data(r#"{ clients(first: 3, filter: { categories: [LEFT_BEHIND_CHILD] }) { totalCount } }"#, json!({}))
+        .await;
+    assert!(ok["clients"]["totalCount"].as_i64().unwrap() > 0);
 });
 
 // ---------------------------------------------------------------------------------------------

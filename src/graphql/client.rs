@@ -39,7 +39,10 @@ impl From<m::Model> for Client {
 pub struct ClientFilter {
     /// Only clients living in this division's subtree.
     pub region: Option<String>,
-    /// Only clients in at least one of these categories.
+    /// Only clients in at least one of these categories. Categories that reveal assistance or
+    /// disability status (those `categories` leaves out) cannot be filtered on:
+    /// `INVALID_ARGUMENT` (a list filtered on one would disclose it for every client listed;
+    /// their counts are in `statistics.clients.byCategory`).
     #[graphql(default)]
     pub categories: Vec<ClientCategory>,
     /// Only clients whose case file is at one of these stages.
@@ -52,9 +55,24 @@ pub struct ClientFilter {
 impl ClientFilter {
     pub fn parse(f: Option<ClientFilter>) -> ApiResult<store::client::ClientFilter> {
         let f = f.unwrap_or_default();
+        let categories: Vec<entity::client_category::ClientCategoryKind> =
+            f.categories.into_iter().map(Into::into).collect();
+        let sensitive: Vec<String> = categories
+            .iter()
+            .filter(|c| masking::is_sensitive_category(**c))
+            .map(|c| sea_orm::ActiveEnum::to_value(c))
+            .collect();
+        if !sensitive.is_empty() {
+            let message = format!(
+                "{} reveal assistance or disability status (PIPL art. 28) and cannot be filtered on; \
+                 counts by category are in statistics.clients.byCategory",
+                sensitive.join(", ")
+            );
+            return Err(ApiError::invalid("filter.categories", message).into());
+        }
         Ok(store::client::ClientFilter {
             region: division("filter.region", f.region.as_deref())?,
-            categories: f.categories.into_iter().map(Into::into).collect(),
+            categories,
             stages: f.stages.into_iter().map(Into::into).collect(),
             deep_case: f.deep_case,
         })
