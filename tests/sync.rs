@@ -253,6 +253,11 @@ both!(delete_missing_soft_deletes_what_the_source_no_longer_sends, |app| {
         .await;
     assert_eq!(d["syncVolunteers"]["userErrors"][0]["code"], "INVALID_ARGUMENT");
     assert_eq!(source_count(&app, "volunteers").await, 3);
+    // An empty batch (a failed export upstream) never wipes the source.
+    let d = app.data(SYNC_VOLUNTEERS, batch(vec![], json!({ "deleteMissing": true }))).await;
+    assert_eq!(d["syncVolunteers"]["userErrors"][0]["code"], "EMPTY_BATCH");
+    assert_eq!(d["syncVolunteers"]["deleted"], 0);
+    assert_eq!(source_count(&app, "volunteers").await, 3);
 });
 
 both!(sync_clients_write_only_their_source_and_officials_only_their_region, |app| {

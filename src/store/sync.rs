@@ -239,6 +239,13 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
         summary.errors.push(FieldError::new("deleteMissing", "INVALID_ARGUMENT", msg));
         return Ok(summary);
     }
+    if request.delete_missing && request.records.is_empty() {
+        // An empty export (a failed query upstream) would otherwise wipe the whole source.
+        let msg = "deleteMissing: refused for an empty batch, which would delete every record of the \
+                   source; to retire records, send the ones that remain";
+        summary.errors.push(FieldError::new("deleteMissing", "EMPTY_BATCH", msg));
+        return Ok(summary);
+    }
 
     // Parse errors, duplicates and records outside the writer's region fail before any SQL.
     let mut failed: HashMap<usize, Vec<FieldError>> = HashMap::new();
