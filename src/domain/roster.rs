@@ -100,6 +100,14 @@ impl Problems {
 /// Errors: `REQUIRED` (empty), `TOO_LONG`, `INVALID_TEXT` (control or bidirectional control
 /// characters).
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    if value.chars().any(is_bidi_control) {
+        // Checked before trimming: a control at either end is refused, not silently dropped.
+        return Err(FieldError::new(
+            field,
+            "INVALID_TEXT",
+            format!("{field}: contains bidirectional control characters (U+202A-U+202E, U+2066-U+2069)"),
+        ));
+    }
     let invisible = |c: char| c.is_whitespace() || c.general_category() == GeneralCategory::Format;
     let v: String = value.trim_matches(invisible).nfkc().collect();
     let v = v.trim_matches(invisible);
@@ -111,13 +119,6 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Fie
     }
     if v.chars().any(char::is_control) {
         return Err(FieldError::new(field, "INVALID_TEXT", format!("{field}: contains control characters")));
-    }
-    if v.chars().any(is_bidi_control) {
-        return Err(FieldError::new(
-            field,
-            "INVALID_TEXT",
-            format!("{field}: contains bidirectional control characters (U+202A-U+202E, U+2066-U+2069)"),
-        ));
     }
     Ok(v.to_owned())
 }
@@ -611,6 +612,8 @@ mod tests {
             ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
         {
             assert_eq!(code(&format!("张{control}三")), Err("INVALID_TEXT"), "U+{:04X}", control as u32);
+            assert_eq!(code(&format!("{control}张三")), Err("INVALID_TEXT"), "U+{:04X} first", control as u32);
+            assert_eq!(code(&format!("张三{control}")), Err("INVALID_TEXT"), "U+{:04X} last", control as u32);
         }
         // Joiners inside a name are kept (Arabic-script names, emoji sequences).
         assert_eq!(code("a\u{200D}b"), Ok("a\u{200D}b".to_owned()));
