@@ -258,6 +258,17 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
             return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
         }
     };
+    let operations: &[async_graphql::Request] = match &request {
+        BatchRequest::Single(r) => std::slice::from_ref(r),
+        BatchRequest::Batch(rs) => rs,
+    };
+    if operations.iter().any(holds_nul) {
+        record_outcome(None, "bad_request");
+        let message = "strings may not contain the NUL character (U+0000)";
+        // Like a validation error: 400 for GraphQL-over-HTTP clients, 200 for legacy JSON ones.
+        let status = if modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return refuse(status, "BAD_USER_INPUT", message);
+    }
     let identity = match authenticate(&state, &caller.headers) {
         Ok(identity) => identity,
         Err(reason) => {
@@ -301,6 +312,28 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
             response
         }
     }
+}
+
+/// Whether an operation carries a NUL character in a string, in its variables or as an escape
+/// in its text (`\u0000`, `\u{0}`). PostgreSQL refuses NUL in text (`invalid byte sequence for
+/// encoding "UTF8": 0x00`), so such a value, reaching a filter or a cursor, failed as
+/// `INTERNAL`; it is refused here, for every field at once.
+fn holds_nul(request: &async_graphql::Request) -> bool {
+    fn value_holds_nul(v: &async_graphql::Value) -> bool {
+        use async_graphql::Value as V;
+        match v {
+            V::String(s) => s.contains('\0'),
+            V::List(items) => items.iter().any(value_holds_nul),
+            V::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || value_holds_nul(v)),
+            _ => false,
+        }
+    }
+    let escaped = |q: &str| {
+        let q = q.to_ascii_lowercase();
+        q.contains("\\u0000")
+            || q.match_indices("\\u{").any(|(i, _)| q[i + 3..].trim_start_matches('0').starts_with('}'))
+    };
+    request.query.contains('\0') || escaped(&request.query) || request.variables.iter().any(|(_, v)| value_holds_nul(v))
 }
 
 fn set_retry_after(response: &mut Response, secs: Option<u64>) {

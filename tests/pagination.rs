@@ -159,4 +159,37 @@ both!(forged_cursors_of_the_right_ordering_but_wrong_types_are_refused, |app| {
         app.error_code(PAGE, json!({ "first": 1, "after": cursor, "o": { "field": "NAME" } })).await,
         "INVALID_CURSOR"
     );
+    // A NUL in a text key (PostgreSQL refuses it in text and answered INTERNAL).
+    let id = uuid::Uuid::now_v7().to_string();
+    let cursor = forge(json!({ "o": "name:asc", "k": [{ "t": "Text", "v": "x\u{0}y" }, { "t": "Id", "v": id }] }));
+    assert_eq!(
+        app.error_code(PAGE, json!({ "first": 1, "after": cursor, "o": { "field": "NAME" } })).await,
+        "INVALID_CURSOR"
+    );
+});
+
+both!(nul_characters_in_any_string_are_refused_before_anything_runs, |app| {
+    // In a variable, in a nested input, and as an escape in the query text.
+    let admin = common::admin_token();
+    let q = r#"query($a: String) { auditLog(first: 1, filter: { actor: $a }) { totalCount } }"#;
+    let body = app.post_as(Some(&admin), q, json!({ "a": "a\u{0}" })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+    for q in [
+        r#"{ auditLog(first: 1, filter: { entity: "a\u0000" }) { totalCount } }"#,
+        r#"{ volunteers(first: 1, filter: { nameContains: "x\u{0}" }) { totalCount } }"#,
+    ] {
+        let body = app.post_as(Some(&admin), q, json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{q}: {body:#}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("U+0000"), "{body:#}");
+    }
+    app.take_statements();
+    let body = app
+        .post_as(
+            Some(&admin),
+            r#"{ volunteers(first: 1, filter: { nameContains: "x\u0000" }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_array());
+    assert_eq!(app.take_statements(), 0, "nothing reached the database");
 });

@@ -214,7 +214,8 @@ impl<E: EntityTrait> Ordering<E> {
 fn fits_column(column: &impl ColumnTrait, value: &KeyValue) -> bool {
     use sea_orm::sea_query::ColumnType as T;
     match (column.def().get_column_type(), value) {
-        (T::String(_) | T::Text | T::Char(_), KeyValue::Text(_)) => true,
+        // Stored text never holds NUL (PostgreSQL refuses it in text).
+        (T::String(_) | T::Text | T::Char(_), KeyValue::Text(t)) => !t.contains('\0'),
         (T::Integer | T::BigInteger | T::SmallInteger, KeyValue::Int(_)) => true,
         (T::TimestampWithTimeZone | T::Timestamp | T::DateTime, KeyValue::Time(t)) => crate::domain::time::storable(t),
         (T::Date, KeyValue::Date(_)) => true,
