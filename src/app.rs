@@ -232,6 +232,10 @@ async fn graphql_post(
     handle(state, caller, request).await
 }
 
+/// The answer to a body that is not a GraphQL request (`BAD_REQUEST`).
+const NOT_A_REQUEST: &str =
+    "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
+
 /// Checks what holds for a whole HTTP request (media types, credentials, batch size), then
 /// runs each operation.
 async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchRequest, String>) -> Response {
@@ -253,7 +257,7 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
             // The parser's message may quote the body (`invalid type: string "…"`): not logged.
             let _ = rejection;
             tracing::info!(request_id = %caller.request_id, "malformed GraphQL request");
-            let message = "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
+            let message = NOT_A_REQUEST;
             record_outcome(None, "bad_request");
             return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
         }
@@ -262,6 +266,17 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
         BatchRequest::Single(r) => std::slice::from_ref(r),
         BatchRequest::Batch(rs) => rs,
     };
+    // `{"foo": 1}` and `[]` parse as one request with every field defaulted: no query, and no
+    // persisted-query hash standing in for one.
+    if let BatchRequest::Single(r) = &request
+        && r.query.trim().is_empty()
+        && r.extensions.is_empty()
+    {
+        tracing::info!(request_id = %caller.request_id, "GraphQL request without a query");
+        let message = NOT_A_REQUEST;
+        record_outcome(None, "bad_request");
+        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
+    }
     if operations.iter().any(holds_nul) {
         record_outcome(None, "bad_request");
         let message = "strings may not contain the NUL character (U+0000)";

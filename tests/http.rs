@@ -32,6 +32,13 @@ both!(media_types_and_status_codes_follow_graphql_over_http, |app| {
     assert_eq!(resp.headers()["content-type"], GRAPHQL_RESPONSE);
     let body: Value = resp.json().await.unwrap();
     assert!(body.get("data").is_none(), "{body}");
+    // JSON that is no GraphQL request (no query, nothing in its place): 400 BAD_REQUEST.
+    for body in [json!({ "foo": 1 }), json!([]), json!({ "query": "  " })] {
+        let resp = app.client().post(app.graphql_url()).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{body}");
+        let answer: Value = resp.json().await.unwrap();
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{body}: {answer}");
+    }
     // Validation errors (unknown field) are request errors too.
     let unknown = json!({ "query": "{ nope }" });
     let resp =
