@@ -251,32 +251,29 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
         let message = "this endpoint answers application/graphql-response+json or application/json";
         return refuse(StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE", message);
     }
+    // `{"foo": 1}` and `[]` parse as one request with every field defaulted: no query, and no
+    // persisted-query hash standing in for one. They are malformed like a body that does not
+    // parse.
+    let request = request.and_then(|r| match &r {
+        BatchRequest::Single(one) if one.query.trim().is_empty() && one.extensions.is_empty() => {
+            Err("no query".to_owned())
+        }
+        _ => Ok(r),
+    });
     let request = match request {
         Ok(r) => r,
         Err(rejection) => {
             // The parser's message may quote the body (`invalid type: string "…"`): not logged.
             let _ = rejection;
             tracing::info!(request_id = %caller.request_id, "malformed GraphQL request");
-            let message = NOT_A_REQUEST;
             record_outcome(None, "bad_request");
-            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
+            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", NOT_A_REQUEST);
         }
     };
     let operations: &[async_graphql::Request] = match &request {
         BatchRequest::Single(r) => std::slice::from_ref(r),
         BatchRequest::Batch(rs) => rs,
     };
-    // `{"foo": 1}` and `[]` parse as one request with every field defaulted: no query, and no
-    // persisted-query hash standing in for one.
-    if let BatchRequest::Single(r) = &request
-        && r.query.trim().is_empty()
-        && r.extensions.is_empty()
-    {
-        tracing::info!(request_id = %caller.request_id, "GraphQL request without a query");
-        let message = NOT_A_REQUEST;
-        record_outcome(None, "bad_request");
-        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
-    }
     if operations.iter().any(holds_nul) {
         record_outcome(None, "bad_request");
         let message = "strings may not contain the NUL character (U+0000)";
@@ -343,8 +340,8 @@ fn holds_nul(request: &async_graphql::Request) -> bool {
             _ => false,
         }
     }
+    // Zero has no letter case, so the text is searched as it is.
     let escaped = |q: &str| {
-        let q = q.to_ascii_lowercase();
         q.contains("\\u0000")
             || q.match_indices("\\u{").any(|(i, _)| q[i + 3..].trim_start_matches('0').starts_with('}'))
     };
