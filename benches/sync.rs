@@ -158,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
                 None => common::peak_rss_mib(),
             };
             peak = peak.max(rss.unwrap_or(0.0));
+            eprintln!("{label} run {run}: peak RSS {:.0} MiB", rss.unwrap_or(0.0));
             if let Some(app) = app {
                 app.db.close().await?;
             }

@@ -228,8 +228,19 @@ async fn graphql_post(
             &caller.request_id,
         );
     }
+    let large = content_length(&caller.headers).is_some_and(|n| n >= crate::memory::TRIM_AFTER_BYTES);
     let request = request.map(|r| r.into_inner()).map_err(|e| e.0.to_string());
-    handle(state, caller, request).await
+    let response = handle(state, caller, request).await;
+    if large {
+        // The request and its parsed variables are dropped by now (peak memory of roster syncs).
+        crate::memory::release_free_memory();
+    }
+    response
+}
+
+/// The `Content-Length` of a request, if given and valid.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// The answer to a body that is not a GraphQL request (`BAD_REQUEST`).

@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod import;
+pub mod memory;
 pub mod observe;
 pub mod ratelimit;
 pub mod seed;

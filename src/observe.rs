@@ -142,14 +142,17 @@ pub fn current_counter() -> Option<Arc<AtomicU64>> {
 
 /// Installs the SQL statement callback on `db`: counts each statement for the request running
 /// it and in the Prometheus series, with its duration; then calls `also` with the statement
-/// (tests count and inspect statements with it). The service itself reads only the
-/// statement's duration and outcome, never its text or parameters.
+/// (tests count and inspect statements with it). The service itself reads the statement's
+/// duration and outcome, and its text only for the `TRACE` log of target `civlink::sql`
+/// (`RUST_LOG=civlink::sql=trace`: each statement with its milliseconds, for profiling); never
+/// its parameters, which may hold personal data.
 pub fn instrument(db: &mut DatabaseConnection, also: Option<Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>>) {
     db.set_metric_callback(move |info| {
         let _ = STATEMENTS.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
         let outcome = if info.failed { "error" } else { "ok" };
         metrics::counter!(series::STATEMENTS, "outcome" => outcome).increment(1);
         metrics::histogram!(series::STATEMENT_DURATION).record(info.elapsed.as_secs_f64());
+        tracing::trace!(target: "civlink::sql", ms = info.elapsed.as_secs_f64() * 1e3, failed = info.failed, sql = %info.statement.sql);
         if let Some(f) = &also {
             f(info.statement);
         }

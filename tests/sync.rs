@@ -370,3 +370,56 @@ both!(a_batch_over_ten_thousand_records_is_refused_whole, |app| {
     assert_eq!(d["syncVolunteers"]["userErrors"][0]["code"], "BATCH_TOO_LARGE");
     assert_eq!(source_count(&app, "volunteers").await, 0);
 });
+
+// A batch longer than one write chunk (`store::sync::CHUNK`, 500 records): under ALL its
+// first chunks are written before a later record fails, and the failure still leaves nothing
+// behind; sent whole, every record, membership and audit row is written once.
+both!(all_writes_a_long_batch_in_chunks_and_one_late_failure_leaves_nothing, |app| {
+    teams(&app).await;
+    let n = civlink::store::sync::CHUNK * 2 + 201;
+    let records: Vec<Value> = (0..n)
+        .map(|i| {
+            let birth =
+                chrono::NaiveDate::from_ymd_opt(1985, 1, 1).unwrap() + chrono::TimeDelta::days((i / 900) as i64);
+            let id = civlink::domain::CitizenId::synthesize("522301", birth, (i % 900) as u16 + 1).unwrap();
+            json!({
+                "externalId": format!("L{i:05}"),
+                "name": format!("志愿者{i}"),
+                "idNumber": id.as_str(),
+                "regionCode": "522301",
+                "teamExternalIds": ["T1"],
+            })
+        })
+        .collect();
+    let audits_before = audit_count(&app).await;
+    let memberships = "SELECT COUNT(*) AS n FROM volunteer_team_memberships m JOIN volunteers v \
+                       ON v.id = m.volunteer_id WHERE v.source = 'national-volunteer-system' AND m.left_on IS NULL";
+
+    // The last record names a well-formed county code that does not exist: it fails only when
+    // the batch is planned against the database, after two chunks were written.
+    let mut late = records.clone();
+    late[n - 1]["regionCode"] = json!("522399");
+    let d = app.data(SYNC_VOLUNTEERS, batch(late, json!({}))).await;
+    let r = &d["syncVolunteers"];
+    assert_eq!(
+        (r["committed"].as_bool(), r["failed"].as_i64(), r["created"].as_i64()),
+        (Some(false), Some(1), Some(0)),
+        "{r}"
+    );
+    assert_eq!(r["results"][0]["index"], json!(n - 1));
+    assert_eq!(r["results"][0]["userErrors"][0]["code"], "UNKNOWN_DIVISION");
+    assert_eq!(source_count(&app, "volunteers").await, 0);
+    assert_eq!(scalar(&app, memberships, vec![]).await, 0);
+    assert_eq!(audit_count(&app).await, audits_before);
+
+    let d = app.data(SYNC_VOLUNTEERS, batch(records.clone(), json!({}))).await;
+    let r = &d["syncVolunteers"];
+    assert_eq!((r["committed"].as_bool(), r["created"].as_u64()), (Some(true), Some(n as u64)), "{}", r["userErrors"]);
+    assert_eq!(source_count(&app, "volunteers").await, n as i64);
+    assert_eq!(scalar(&app, memberships, vec![]).await, n as i64);
+    assert_eq!(audit_count(&app).await, audits_before + n as i64);
+
+    let d = app.data(SYNC_VOLUNTEERS, batch(records, json!({}))).await;
+    assert_eq!(d["syncVolunteers"]["results"], json!([]), "sent again, every record is unchanged");
+    assert_eq!(audit_count(&app).await, audits_before + n as i64);
+});
