@@ -108,6 +108,15 @@ async fn explain(server: &Server, statements: &[String]) {
             sea_orm::DbBackend::Postgres => "EXPLAIN (ANALYZE, BUFFERS) ",
             _ => "EXPLAIN QUERY PLAN ",
         };
+        // The statement alone, timed (SQLite has no EXPLAIN ANALYZE; on PostgreSQL this is
+        // the time without the instrumentation's overhead).
+        let t = Instant::now();
+        let rows = server.db.query_all_raw(Statement::from_string(backend, sql.clone())).await;
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        match rows {
+            Ok(rows) => println!("\n{ms:.1} ms alone, {} rows:", rows.len()),
+            Err(e) => println!("\nfailed alone: {e}"),
+        }
         println!("\n```sql\n{sql}\n```");
         match server.db.query_all_raw(Statement::from_string(backend, format!("{prefix}{sql}"))).await {
             Ok(rows) => {

@@ -483,18 +483,19 @@ impl ServiceStatistics {
 
     /// The rows of a breakdown of person-times (`cells` add up to the total): a row withheld
     /// to protect another ([`StatisticsAccess::partition`]) withholds its clients too.
-    async fn breakdown(&self, ctx: &Context<'_>, cells: &[Cell]) -> ApiResult<Vec<(ProtectedFigure, ProtectedFigure)>> {
-        let total = self.0.load::<figures::ServiceFigures>(ctx).await?.person_times;
+    /// `total` comes from the same load as `cells`: loading it again would wait for a second
+    /// round of batches, another run of the service statement (BENCHMARKS.md).
+    fn breakdown(&self, total: Cell, cells: &[Cell]) -> Vec<(ProtectedFigure, ProtectedFigure)> {
         let pairs: Vec<(i64, i64)> = cells.iter().map(|c| (c.value, c.clients)).collect();
         let shown = self.0.access.partition((total.value, total.clients), &pairs);
-        Ok(cells
+        cells
             .iter()
             .zip(shown)
             .map(|(c, shown)| match shown {
                 Err(Withheld::Complementary) => (shown.into(), Err(Withheld::Complementary).into()),
                 _ => (shown.into(), self.figures(*c).1),
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -518,10 +519,11 @@ impl ServiceStatistics {
     }
     /// By service type, every type present.
     async fn by_service_type(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceTypeFigures>> {
-        let by = self.0.load::<figures::ServiceFigures>(ctx).await?.by_type;
+        let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
+        let by = t.by_type;
         let cells: Vec<Cell> = TypeM::iter().map(|t| by.get(&t).copied().unwrap_or_default()).collect();
         Ok(TypeM::iter()
-            .zip(self.breakdown(ctx, &cells).await?)
+            .zip(self.breakdown(t.person_times, &cells))
             .map(|(t, (person_times, clients_served))| ServiceTypeFigures {
                 service_type: t.into(),
                 person_times,
@@ -531,10 +533,11 @@ impl ServiceStatistics {
     }
     /// By method, every method present.
     async fn by_method(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMethodFigures>> {
-        let by = self.0.load::<figures::ServiceFigures>(ctx).await?.by_method;
+        let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
+        let by = t.by_method;
         let cells: Vec<Cell> = MethodM::iter().map(|m| by.get(&m).copied().unwrap_or_default()).collect();
         Ok(MethodM::iter()
-            .zip(self.breakdown(ctx, &cells).await?)
+            .zip(self.breakdown(t.person_times, &cells))
             .map(|(m, (person_times, clients_served))| ServiceMethodFigures {
                 method: m.into(),
                 person_times,
@@ -544,12 +547,13 @@ impl ServiceStatistics {
     }
     /// By calendar month, every month the period touches present (zeros included).
     async fn by_month(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMonthFigures>> {
-        let by = self.0.load::<figures::ServiceFigures>(ctx).await?.by_month;
+        let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
+        let by = t.by_month;
         let months: Vec<String> = months(self.0.period.from, self.0.period.to).collect();
         let cells: Vec<Cell> = months.iter().map(|m| by.get(m).copied().unwrap_or_default()).collect();
         Ok(months
             .into_iter()
-            .zip(self.breakdown(ctx, &cells).await?)
+            .zip(self.breakdown(t.person_times, &cells))
             .map(|(month, (person_times, clients_served))| ServiceMonthFigures { month, person_times, clients_served })
             .collect())
     }

@@ -457,7 +457,11 @@ impl Figures for ServiceFigures {
             .cond_where(within)
             .to_owned();
         let rows = backend.build(&rows);
-        // Each grouping: its kind, and the dimension it groups by (none for the totals).
+        // Each grouping: its kind, and the dimension it groups by (none for the totals). The
+        // distinct clients of a group are counted in two steps, one row per (group, client)
+        // first, then the rows of the group (`COUNT(client_id)` skips the group without a
+        // client): PostgreSQL hashes both steps, where `COUNT(DISTINCT …)` sorted the period's
+        // records once per grouping (BENCHMARKS.md, "Statistics").
         let groupings = [("T", None), ("Y", Some("service_type")), ("M", Some("method")), ("D", Some("month"))];
         let selects: Vec<String> = groupings
             .iter()
@@ -469,11 +473,16 @@ impl Figures for ServiceFigures {
                 format!(
                     "SELECT '{kind}' AS kind, prefix, {dim_expr} AS dimension, \
                      CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS person_times, \
-                     COUNT(DISTINCT client_id) AS clients, COUNT(*) AS records FROM s GROUP BY {group}"
+                     COUNT(client_id) AS clients, CAST(SUM(records) AS BIGINT) AS records \
+                     FROM (SELECT {group}, client_id, SUM(person_times) AS person_times, COUNT(*) AS records \
+                     FROM s GROUP BY {group}, client_id) AS g GROUP BY {group}"
                 )
             })
             .collect();
-        let sql = format!("WITH s AS ({}) {}", rows.sql, selects.join(" UNION ALL "));
+        // MATERIALIZED: read once. SQLite otherwise inlined `s` into each grouping's subquery
+        // and read the records four times (eight counties' year at national scale: 331 ms
+        // instead of 115 ms); PostgreSQL materializes a CTE used more than once anyway.
+        let sql = format!("WITH s AS MATERIALIZED ({}) {}", rows.sql, selects.join(" UNION ALL "));
         let stmt =
             sea_orm::Statement::from_sql_and_values(backend, sql, rows.values.unwrap_or(sea_orm::Values(Vec::new())));
         let mut out: HashMap<String, Self> = HashMap::new();
@@ -542,17 +551,13 @@ impl Figures for ClientCounts {
             .cond_where(within.clone())
             .add_group_by([prefix.clone()])
             .to_owned();
-        let mut out = fold(db, &on_file, |v: &mut Self, row| {
-            v.on_file = get_i64(row, "n")?;
-            Ok(())
-        })
-        .await?;
 
+        // `(client_id, category)` is unique, so rows of a category are distinct clients.
         use client_category::Column as K;
         let categories = Query::select()
             .expr_as(prefix.clone(), "prefix")
             .column((client_category::Entity, K::Category))
-            .expr_as(count_distinct(col((client::Entity, client::Column::Id))), "n")
+            .expr_as(count_all(), "n")
             .from(client_category::Entity)
             .inner_join(
                 client::Entity,
@@ -563,10 +568,6 @@ impl Figures for ClientCounts {
             .cond_where(within.clone())
             .add_group_by([prefix.clone(), col((client_category::Entity, K::Category))])
             .to_owned();
-        for row in db.query_all(&categories).await? {
-            let v = out.entry(get_text(&row, "prefix")?).or_default();
-            v.by_category.insert(get_enum(&row, "category")?, get_i64(&row, "n")?);
-        }
 
         use case_file::Column as F;
         let stages = Query::select()
@@ -584,7 +585,19 @@ impl Figures for ClientCounts {
             .cond_where(within)
             .add_group_by([prefix, col((case_file::Entity, F::Stage))])
             .to_owned();
-        for row in db.query_all(&stages).await? {
+
+        // Three statements at once, each on a connection of its own.
+        let (on_file, categories, stages) =
+            futures::try_join!(db.query_all(&on_file), db.query_all(&categories), db.query_all(&stages))?;
+        let mut out: HashMap<String, Self> = HashMap::new();
+        for row in on_file {
+            out.entry(get_text(&row, "prefix")?).or_default().on_file = get_i64(&row, "n")?;
+        }
+        for row in categories {
+            let v = out.entry(get_text(&row, "prefix")?).or_default();
+            v.by_category.insert(get_enum(&row, "category")?, get_i64(&row, "n")?);
+        }
+        for row in stages {
             let v = out.entry(get_text(&row, "prefix")?).or_default();
             v.by_stage.insert(get_enum(&row, "stage")?, (get_i64(&row, "n")?, get_i64(&row, "deep")?));
         }
@@ -664,6 +677,7 @@ impl Figures for CharityTotals {
         period: Period,
     ) -> Result<HashMap<String, Self>, StoreError> {
         use charity_resource::Column as R;
+        let backend = db.get_database_backend();
         let (within, prefix) = subtree(col(R::RegionCode), prefixes);
         let fund_value = Expr::case(col(R::IsCommunityFund), col(R::ValueFen)).finally(0);
         let stmt = Query::select()
@@ -675,7 +689,7 @@ impl Figures for CharityTotals {
             .expr_as(sum(fund_value.into()), "fund")
             .from(charity_resource::Entity)
             .and_where(live(R::DeletedAt))
-            .cond_where(period.contains(col(R::ReceivedOn)))
+            .cond_where(period.filters(backend, col(R::ReceivedOn)))
             .cond_where(within)
             .add_group_by([prefix, col(R::Kind), col(R::MatchingLevel)])
             .to_owned();
@@ -731,19 +745,22 @@ fn participants(
         .to_owned()
 }
 
-/// Counts distinct `participant`s per `prefix` over the union of `parts`.
+/// Counts distinct `participant`s per `prefix` over the union of `parts`: the union without
+/// duplicates (`UNION`, hashed on PostgreSQL), then its rows per prefix, rather than
+/// `COUNT(DISTINCT …)` over `UNION ALL`, which sorted.
 async fn distinct_participants<C: ConnectionTrait>(
     db: &C,
     mut parts: Vec<SelectStatement>,
 ) -> Result<HashMap<String, i64>, StoreError> {
     let mut union = parts.remove(0);
+    union.distinct();
     for p in parts {
-        union.union(UnionType::All, p);
+        union.union(UnionType::Distinct, p);
     }
     let t = Alias::new("t");
     let stmt = Query::select()
         .expr_as(col((t.clone(), Alias::new("prefix"))), "prefix")
-        .expr_as(count_distinct(col((t.clone(), Alias::new("participant")))), "n")
+        .expr_as(Expr::cust("COUNT(*)"), "n")
         .from_subquery(union, t.clone())
         .add_group_by([col((t, Alias::new("prefix")))])
         .to_owned();
@@ -784,12 +801,10 @@ impl Figures for Linkage {
             .cond_where(within)
             .to_owned();
         let communities =
-            distinct_participants(db, vec![participants(prefixes, period, Party::Community, PP::RegionCode), places])
-                .await?;
+            distinct_participants(db, vec![participants(prefixes, period, Party::Community, PP::RegionCode), places]);
 
         let organizations =
-            distinct_participants(db, vec![participants(prefixes, period, Party::Organization, PP::OrganizationId)])
-                .await?;
+            distinct_participants(db, vec![participants(prefixes, period, Party::Organization, PP::OrganizationId)]);
 
         let (within, prefix) = subtree(col(S::RegionCode), prefixes);
         let serving = Query::select()
@@ -804,8 +819,7 @@ impl Figures for Linkage {
         let workers = distinct_participants(
             db,
             vec![participants(prefixes, period, Party::SocialWorker, PP::SocialWorkerId), serving],
-        )
-        .await?;
+        );
 
         use volunteer_ledger_entry::Column as L;
         let (within, prefix) = subtree(col((volunteer::Entity, volunteer::Column::RegionCode)), prefixes);
@@ -818,8 +832,7 @@ impl Figures for Linkage {
             .cond_where(within)
             .to_owned();
         let volunteers =
-            distinct_participants(db, vec![participants(prefixes, period, Party::Volunteer, PP::VolunteerId), logging])
-                .await?;
+            distinct_participants(db, vec![participants(prefixes, period, Party::Volunteer, PP::VolunteerId), logging]);
 
         use charity_resource::Column as R;
         let (within, prefix) = subtree(col(R::RegionCode), prefixes);
@@ -828,14 +841,17 @@ impl Figures for Linkage {
             .expr_as(col(R::Id), "participant")
             .from(charity_resource::Entity)
             .and_where(live(R::DeletedAt))
-            .cond_where(period.contains(col(R::ReceivedOn)))
+            .cond_where(period.filters(backend, col(R::ReceivedOn)))
             .cond_where(within)
             .to_owned();
         let charity = distinct_participants(
             db,
             vec![participants(prefixes, period, Party::CharityResource, PP::CharityResourceId), received],
-        )
-        .await?;
+        );
+        // Five statements at once, each on a connection of its own: in turn they were the
+        // longest path of a dashboard request (BENCHMARKS.md, "Statistics").
+        let (communities, organizations, workers, volunteers, charity) =
+            futures::try_join!(communities, organizations, workers, volunteers, charity)?;
 
         let mut out: HashMap<String, Self> = HashMap::new();
         let parts: [(HashMap<String, i64>, fn(&mut Self) -> &mut i64); 5] = [
