@@ -110,6 +110,7 @@ both!(a_gbk_csv_of_organisations_warns_on_a_pilot_credit_code, |app| {
     assert_eq!(report.warnings[0].code, "CHECK_DIGIT_MISMATCH");
     assert_eq!(report.errors[0].row, 4);
     assert_eq!(report.errors[0].column.as_deref(), Some("类型"));
+    assert_eq!(report.errors.len(), 1, "the unreadable type is reported once, not also as missing: {report}");
     let name =
         scalar(&app, "SELECT COUNT(*) AS n FROM organizations WHERE name = '兴义市阳光社会工作服务中心'", vec![]).await;
     assert_eq!(name, 1, "GBK decoded");
@@ -173,4 +174,32 @@ both!(the_cli_imports_prints_the_report_and_fails_on_bad_rows, |app| {
     let out = run("volunteers", fixture("missing.csv"), &[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.csv"), "names the file");
+});
+
+// The importer sends a file in batches (`--batch-size`); an external id repeated in a later
+// batch is a duplicate like one within a batch, and never overwrites the earlier row.
+both!(an_external_id_repeated_in_a_later_batch_is_a_duplicate, |app| {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dup.csv");
+    let id = |n: u16| {
+        let birth = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+        civlink::domain::CitizenId::synthesize("522301", birth, n).unwrap().as_str().to_owned()
+    };
+    let rows = [("I1", "甲一", 501), ("I2", "乙二", 502), ("I3", "丙三", 503), ("I1", "丁四", 504)];
+    let mut csv = "外部编号,姓名,身份证号,行政区划代码\n".to_owned();
+    for (ext, name, n) in rows {
+        csv.push_str(&format!("{ext},{name},{},522301\n", id(n)));
+    }
+    std::fs::write(&file, csv).unwrap();
+    for batch_size in [2, 1_000] {
+        let source = format!("dup-{batch_size}");
+        let options = RosterOptions { batch_size, source: source.clone(), ..options(true, false) };
+        let report = import(&app, RosterKind::Volunteers, &file, &options).await;
+        assert_eq!((report.created, report.updated, report.failed), (3, 0, 1), "batch size {batch_size}: {report}");
+        let errors: Vec<(u64, Option<&str>, &str)> =
+            report.errors.iter().map(|e| (e.row, e.column.as_deref(), e.code)).collect();
+        assert_eq!(errors, vec![(5, Some("外部编号"), "DUPLICATE_EXTERNAL_ID")], "batch size {batch_size}");
+        let sql = format!("SELECT COUNT(*) AS n FROM volunteers WHERE source = '{source}' AND name = '甲一'");
+        assert_eq!(scalar(&app, &sql, vec![]).await, 1, "the first row keeps its name (batch size {batch_size})");
+    }
 });

@@ -362,6 +362,39 @@ fn number(v: &str) -> Option<i32> {
 type Parsed<R> = Result<<R as Roster>::Record, Vec<FieldError>>;
 
 /// The external id cell of a row, as written.
+/// Rows (by position in `rows`) whose external id, normalised as the sync engine keys it,
+/// an earlier row of the file already has, each with its `DUPLICATE_EXTERNAL_ID` error. The
+/// engine finds duplicates within one batch; the file is sent in several (`--batch-size`).
+fn repeated_external_ids(
+    rows: &[(u64, Vec<String>)],
+    columns: &HashMap<&'static str, usize>,
+) -> HashMap<usize, FieldError> {
+    let mut first: HashMap<String, u64> = HashMap::new();
+    let mut repeated = HashMap::new();
+    for (i, (row, cells)) in rows.iter().enumerate() {
+        let Ok(ext) = crate::domain::roster::required_text("externalId", &sent(cells, columns), 64) else { continue };
+        match first.get(&ext) {
+            Some(earlier) => {
+                let msg = format!("externalId: `{ext}` appears more than once in the file (first in row {earlier})");
+                repeated.insert(i, FieldError::new("externalId", "DUPLICATE_EXTERNAL_ID", msg));
+            }
+            None => _ = first.insert(ext, *row),
+        }
+    }
+    repeated
+}
+
+/// The row's duplicate error if it repeats an earlier external id, else the parsed row.
+fn first_or<T>(
+    repeated: Option<FieldError>,
+    parse: impl FnOnce() -> Result<T, Vec<FieldError>>,
+) -> Result<T, Vec<FieldError>> {
+    match repeated {
+        Some(e) => Err(vec![e]),
+        None => parse(),
+    }
+}
+
 fn sent(cells: &[String], columns: &HashMap<&'static str, usize>) -> String {
     columns.get("externalId").and_then(|i| cells.get(*i)).cloned().unwrap_or_default()
 }
@@ -370,8 +403,11 @@ fn merge<T>(row: Row<'_>, parsed: Result<T, Vec<FieldError>>) -> Result<T, Vec<F
     match (parsed, row.errors) {
         (Ok(v), e) if e.is_empty() => Ok(v),
         (Ok(_), e) => Err(e),
-        (Err(mut p), mut e) => {
-            e.append(&mut p);
+        (Err(p), mut e) => {
+            // A cell the row could not read (`INVALID_VALUE`) reaches the parser as absent:
+            // its `REQUIRED` there would report the same cell twice.
+            let unread: Vec<Vec<String>> = e.iter().map(|e| e.field.clone()).collect();
+            e.extend(p.into_iter().filter(|p| !unread.contains(&p.field)));
             Err(e)
         }
     }
@@ -407,25 +443,40 @@ pub async fn import_roster(
         write_timeout: options.write_timeout,
     };
     let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
-    for batch in table.rows.chunks(batch_size) {
+    let repeated = repeated_external_ids(&table.rows, &columns);
+    for (b, batch) in table.rows.chunks(batch_size).enumerate() {
         let mut warnings = Vec::new();
+        // A row repeating an earlier row's external id fails like a duplicate within one batch,
+        // whichever batch the earlier row went into (it would otherwise overwrite it).
+        let once = |i: usize| repeated.get(&(b * batch_size + i)).cloned();
         let summary = match kind {
             RosterKind::Volunteers => {
-                let records: Vec<engine::Submitted<<engine::Volunteers as Roster>::Record>> =
-                    batch.iter().map(|(_, cells)| (sent(cells, &columns), volunteer(cells, &columns, today))).collect();
+                let records: Vec<engine::Submitted<<engine::Volunteers as Roster>::Record>> = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, cells))| {
+                        (sent(cells, &columns), first_or(once(i), || volunteer(cells, &columns, today)))
+                    })
+                    .collect();
                 run::<engine::Volunteers>(db, &writer, options, records).await?
             }
             RosterKind::SocialWorkers => {
                 let records: Vec<engine::Submitted<<engine::SocialWorkers as Roster>::Record>> = batch
                     .iter()
-                    .map(|(_, cells)| (sent(cells, &columns), social_worker(cells, &columns, today)))
+                    .enumerate()
+                    .map(|(i, (_, cells))| {
+                        (sent(cells, &columns), first_or(once(i), || social_worker(cells, &columns, today)))
+                    })
                     .collect();
                 run::<engine::SocialWorkers>(db, &writer, options, records).await?
             }
             RosterKind::VolunteerTeams => {
                 let records: Vec<engine::Submitted<<engine::VolunteerTeams as Roster>::Record>> = batch
                     .iter()
-                    .map(|(_, cells)| (sent(cells, &columns), volunteer_team(cells, &columns, today)))
+                    .enumerate()
+                    .map(|(i, (_, cells))| {
+                        (sent(cells, &columns), first_or(once(i), || volunteer_team(cells, &columns, today)))
+                    })
                     .collect();
                 run::<engine::VolunteerTeams>(db, &writer, options, records).await?
             }
@@ -434,9 +485,11 @@ pub async fn import_roster(
                     .iter()
                     .enumerate()
                     .map(|(i, (_, cells))| {
-                        let parsed = organization(cells, &columns).map(|(r, w)| {
-                            warnings.extend(w.into_iter().map(|w| (i, w)));
-                            r
+                        let parsed = first_or(once(i), || {
+                            organization(cells, &columns).map(|(r, w)| {
+                                warnings.extend(w.into_iter().map(|w| (i, w)));
+                                r
+                            })
                         });
                         (sent(cells, &columns), parsed)
                     })
