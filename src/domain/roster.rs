@@ -21,6 +21,8 @@ use super::{CitizenId, CreditCode, DivisionCode, DomainError, Phone};
 pub const MAX_EXTERNAL_ID: usize = 64;
 /// Longest name accepted, in characters.
 pub const MAX_NAME: usize = 100;
+/// Most skills one volunteer may list (a repeated skill is kept once).
+pub const MAX_SKILLS: usize = 30;
 /// Longest other free text (numbers, skills, contact names), in characters.
 pub const MAX_TEXT: usize = 200;
 
@@ -292,13 +294,20 @@ impl VolunteerInput {
         };
         let phone = p.take(phone("phone", self.phone.as_deref()));
         let volunteer_number = p.take(optional_text("volunteerNumber", self.volunteer_number.as_deref(), 64));
-        let mut skills = Vec::new();
-        for s in &self.skills {
-            if let Some(Some(s)) = p.take(optional_text("skills", Some(s), 50)) {
+        let mut skills: Vec<String> = Vec::new();
+        if self.skills.len() > MAX_SKILLS {
+            let msg = format!("skills: at most {MAX_SKILLS} skills, got {}", self.skills.len());
+            p.add(FieldError::new("skills", "TOO_MANY", msg));
+        }
+        for s in self.skills.iter().take(MAX_SKILLS) {
+            // Each entry is a skill: a blank one is a mistake, not an absent value.
+            if let Some(s) = p.take(required_text("skills", s, 50)) {
                 if s.contains(';') {
                     p.add(FieldError::new("skills", "INVALID_TEXT", "skills: a skill may not contain `;`"));
                 }
-                skills.push(s);
+                if !skills.contains(&s) {
+                    skills.push(s);
+                }
             }
         }
         let region_code = p.take(division("regionCode", &self.region_code));
@@ -634,6 +643,12 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_skill_is_kept_once() {
+        let v = VolunteerInput { skills: vec!["急救".into(), " 急救".into(), "书法".into()], ..volunteer() };
+        assert_eq!(v.parse(today()).unwrap().skills.as_deref(), Some("急救;书法"));
+    }
+
+    #[test]
     fn a_valid_volunteer_is_normalised() {
         let r = volunteer().parse(today()).unwrap();
         assert_eq!(r.external_id, "V-001");
@@ -658,6 +673,8 @@ mod tests {
             (Box::new(|v| v.phone = Some("12345".into())), "phone", "INVALID_PHONE"),
             (Box::new(|v| v.region_code = "52230".into()), "regionCode", "INVALID_DIVISION_CODE"),
             (Box::new(|v| v.skills = vec!["a;b".into()]), "skills", "INVALID_TEXT"),
+            (Box::new(|v| v.skills = vec!["急救".into(), "  ".into()]), "skills", "REQUIRED"),
+            (Box::new(|v| v.skills = (0..=MAX_SKILLS).map(|i| format!("技能{i}")).collect()), "skills", "TOO_MANY"),
             (Box::new(|v| v.gender = Some(Gender::Male)), "gender", "INCONSISTENT"),
             (Box::new(|v| v.name = "\u{200B}\u{FEFF}".into()), "name", "REQUIRED"),
             (Box::new(|v| v.name = "张\u{202E}三".into()), "name", "INVALID_TEXT"),

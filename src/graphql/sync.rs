@@ -164,7 +164,7 @@ pub struct VolunteerSyncRecord {
     pub phone: Option<String>,
     /// Number on the national volunteer service system (全国志愿服务信息系统).
     pub volunteer_number: Option<String>,
-    /// Skills (each 1-50 characters, no `;`).
+    /// Skills (at most 30, each 1-50 characters, no `;`; a repeated skill is kept once).
     #[graphql(default)]
     pub skills: Vec<String>,
     /// Division the volunteer belongs to (any code form `region(code:)` accepts; it must

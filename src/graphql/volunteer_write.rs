@@ -29,7 +29,7 @@ pub struct CreateVolunteerInput {
     pub phone: Option<String>,
     /// Number on the national volunteer service system (全国志愿服务信息系统).
     pub volunteer_number: Option<String>,
-    /// Skills (each 1-50 characters, no `;`).
+    /// Skills (at most 30, each 1-50 characters, no `;`; a repeated skill is kept once).
     #[graphql(default)]
     pub skills: Vec<String>,
     /// 12-digit division the volunteer belongs to (shorter NBS forms are padded); it must
