@@ -384,15 +384,22 @@ fn repeated_external_ids(
     repeated
 }
 
-/// The row's duplicate error if it repeats an earlier external id, else the parsed row.
-fn first_or<T>(
-    repeated: Option<FieldError>,
-    parse: impl FnOnce() -> Result<T, Vec<FieldError>>,
-) -> Result<T, Vec<FieldError>> {
-    match repeated {
-        Some(e) => Err(vec![e]),
-        None => parse(),
-    }
+/// A batch's rows as sync records: each row's external id as sent, and its duplicate error
+/// (`repeated`, by position in the batch) or else what `parse` makes of its cells.
+fn submitted<T>(
+    batch: &[(u64, Vec<String>)],
+    columns: &HashMap<&'static str, usize>,
+    repeated: impl Fn(usize) -> Option<FieldError>,
+    mut parse: impl FnMut(usize, &[String]) -> Result<T, Vec<FieldError>>,
+) -> Vec<engine::Submitted<T>> {
+    let row = |(i, (_, cells)): (usize, &(u64, Vec<String>))| {
+        let parsed = match repeated(i) {
+            Some(e) => Err(vec![e]),
+            None => parse(i, cells),
+        };
+        (sent(cells, columns), parsed)
+    };
+    batch.iter().enumerate().map(row).collect()
 }
 
 fn sent(cells: &[String], columns: &HashMap<&'static str, usize>) -> String {
@@ -451,49 +458,24 @@ pub async fn import_roster(
         let once = |i: usize| repeated.get(&(b * batch_size + i)).cloned();
         let summary = match kind {
             RosterKind::Volunteers => {
-                let records: Vec<engine::Submitted<<engine::Volunteers as Roster>::Record>> = batch
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, cells))| {
-                        (sent(cells, &columns), first_or(once(i), || volunteer(cells, &columns, today)))
-                    })
-                    .collect();
+                let records = submitted(batch, &columns, once, |_, cells| volunteer(cells, &columns, today));
                 run::<engine::Volunteers>(db, &writer, options, records).await?
             }
             RosterKind::SocialWorkers => {
-                let records: Vec<engine::Submitted<<engine::SocialWorkers as Roster>::Record>> = batch
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, cells))| {
-                        (sent(cells, &columns), first_or(once(i), || social_worker(cells, &columns, today)))
-                    })
-                    .collect();
+                let records = submitted(batch, &columns, once, |_, cells| social_worker(cells, &columns, today));
                 run::<engine::SocialWorkers>(db, &writer, options, records).await?
             }
             RosterKind::VolunteerTeams => {
-                let records: Vec<engine::Submitted<<engine::VolunteerTeams as Roster>::Record>> = batch
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, cells))| {
-                        (sent(cells, &columns), first_or(once(i), || volunteer_team(cells, &columns, today)))
-                    })
-                    .collect();
+                let records = submitted(batch, &columns, once, |_, cells| volunteer_team(cells, &columns, today));
                 run::<engine::VolunteerTeams>(db, &writer, options, records).await?
             }
             RosterKind::Organizations => {
-                let records: Vec<engine::Submitted<<engine::Organizations as Roster>::Record>> = batch
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, cells))| {
-                        let parsed = first_or(once(i), || {
-                            organization(cells, &columns).map(|(r, w)| {
-                                warnings.extend(w.into_iter().map(|w| (i, w)));
-                                r
-                            })
-                        });
-                        (sent(cells, &columns), parsed)
+                let records = submitted(batch, &columns, once, |i, cells| {
+                    organization(cells, &columns).map(|(r, w)| {
+                        warnings.extend(w.into_iter().map(|w| (i, w)));
+                        r
                     })
-                    .collect();
+                });
                 run::<engine::Organizations>(db, &writer, options, records).await?
             }
         };
