@@ -760,7 +760,7 @@ async fn distinct_participants<C: ConnectionTrait>(
     let t = Alias::new("t");
     let stmt = Query::select()
         .expr_as(col((t.clone(), Alias::new("prefix"))), "prefix")
-        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .expr_as(count_all(), "n")
         .from_subquery(union, t.clone())
         .add_group_by([col((t, Alias::new("prefix")))])
         .to_owned();
