@@ -135,6 +135,20 @@ fn covered_townships(scope: &Scope, prefixes: &[String]) -> sea_orm::sea_query::
     stations.select_only().column(station::Column::RegionCode).distinct().into_query()
 }
 
+/// `SELECT code FROM regions AS r WHERE code BETWEEN … OR …`: every division code of
+/// `prefixes`' subtrees, soft-deleted ones included. Every `region_code` references one
+/// (foreign keys are enforced on both databases), so `region_code IN (this)` selects the same
+/// rows as the code ranges, but as one index seek per code: SQLite uses it where a range read
+/// whole would be filtered on the index's next columns.
+pub fn subtree_codes(prefixes: &[String]) -> sea_orm::sea_query::SelectStatement {
+    let r = Alias::new("r");
+    let mut any = Condition::any();
+    for p in prefixes {
+        any = any.add(Expr::col((r.clone(), region::Column::Code)).between(format!("{p:0<12}"), format!("{p:9<12}")));
+    }
+    Query::select().column((r.clone(), region::Column::Code)).from_as(region::Entity, r).cond_where(any).to_owned()
+}
+
 /// Township coverage of regions' subtrees (DOMAIN.md: 黔西南州 101 of 140 = 72 %): per
 /// significant code prefix, `(townships, townships with an operating TOWNSHIP_STATION)`, one
 /// statement per prefix length. Stations outside `scope` do not count.
@@ -157,20 +171,33 @@ pub async fn coverage<C: sea_orm::ConnectionTrait>(
         // PostgreSQL hashed the EXISTS over every operating station of the country (28,000
         // rows, 22-32 ms for one prefecture's counties); the join reads the subtrees' stations
         // only (0.6 ms).
-        let covered = Alias::new("covered_townships");
-        let mut stmt = select
-            .select_only()
-            .expr_as(parent.clone(), "prefix")
-            .expr_as(Expr::cust("COUNT(*)"), "townships")
-            .expr_as(Expr::cust("COUNT(covered_townships.region_code)"), "covered")
-            .group_by(parent)
-            .into_query();
-        stmt.join_subquery(
-            JoinType::LeftJoin,
-            covered_townships(scope, &batch),
-            covered.clone(),
-            Expr::col((covered, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)),
-        );
+        //
+        // SQLite instead tests each township for a station (a correlated EXISTS, one seek on
+        // `(region_code, level, status)` per township): for the join its planner read every
+        // operating township station of the country through `idx_stations_level_status`
+        // (eight counties: 15-23 ms instead of 2; BENCHMARKS.md, "Statistics").
+        let select =
+            select.select_only().expr_as(parent.clone(), "prefix").expr_as(Expr::cust("COUNT(*)"), "townships");
+        let stmt = match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let covered = Expr::case(Expr::exists(operating_township_station(scope)), 1).finally(0);
+                select.expr_as(Func::sum(covered), "covered").group_by(parent).into_query()
+            }
+            _ => {
+                let covered = Alias::new("covered_townships");
+                let mut stmt = select
+                    .expr_as(Expr::cust("COUNT(covered_townships.region_code)"), "covered")
+                    .group_by(parent)
+                    .into_query();
+                stmt.join_subquery(
+                    JoinType::LeftJoin,
+                    covered_townships(scope, &batch),
+                    covered.clone(),
+                    Expr::col((covered, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)),
+                );
+                stmt
+            }
+        };
         for row in db.query_all(&stmt).await? {
             let prefix: String = row.try_get("", "prefix")?;
             let townships: i64 = row.try_get("", "townships")?;

@@ -32,7 +32,10 @@ use entity::{
     case_file, charity_resource, client, client_category, project, project_participant, service_record, social_worker,
     station, volunteer, volunteer_ledger_entry, volunteer_team, volunteer_team_membership,
 };
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Condition, Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement, UnionType,
+    WithClause,
+};
 use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult};
 
 use uuid::Uuid;
@@ -60,12 +63,12 @@ impl Period {
 
     /// `column` (a date) lies in the period, written so that no index on `column` serves the
     /// test: for statements whose rows are found by their division-code ranges and only
-    /// filtered by the period.
+    /// filtered by the period (charity resources; service records go by [`dated_subtree`]).
     ///
     /// SQLite's planner, without histograms (STAT4), rates "one year of dates" as selective as
-    /// "one county's codes" and read a whole year of the country's service records through
-    /// `idx_service_records_served_on` (12 s per statement at national scale, against 16 ms
-    /// through the code ranges: BENCHMARKS.md). A unary `+` is SQLite's documented way to
+    /// "one county's codes" and read a whole year of the country's records through the date
+    /// index (service records: 12 s per statement at national scale, against 16 ms through
+    /// the code ranges: BENCHMARKS.md). A unary `+` is SQLite's documented way to
     /// disqualify a term from index use ("The SQLite Query Optimizer Overview", §
     /// "Disqualifying WHERE clause terms using unary-+"). PostgreSQL plans from histograms and
     /// is left alone. (`?` is SQLite's placeholder in custom expressions; `$1` is not.)
@@ -109,6 +112,34 @@ pub struct Cell {
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
+
+/// The rows of `prefixes`' subtrees dated in `period`, for tables indexed on `(region_code,
+/// date)`: the condition, and the expression naming a row's subtree (as [`subtree`]).
+///
+/// On PostgreSQL, the subtrees' code ranges and the period, which its bitmap index scans bound
+/// on both columns. On SQLite, the subtrees' listed codes
+/// ([`super::region::subtree_codes`]) and the period. Each listed code is then one index
+/// seek bounded by the period as well, where a code range is read whole and its dates filtered:
+/// eight counties' year of service records at national scale read 11,459 index entries
+/// instead of 34,000, 4 ms instead of 20 (BENCHMARKS.md, "Statistics"). The equality on the
+/// code also keeps SQLite's planner off the date index without the unary `+` of
+/// [`Period::filters`].
+fn dated_subtree(
+    backend: DbBackend,
+    region: Expr,
+    date: Expr,
+    prefixes: &[String],
+    period: Period,
+) -> (Condition, Expr) {
+    let (within, prefix) = subtree(region.clone(), prefixes);
+    match backend {
+        DbBackend::Sqlite => {
+            let listed = super::region::subtree_codes(prefixes);
+            (Condition::all().add(region.in_subquery(listed)).add(period.contains(date)), prefix)
+        }
+        _ => (Condition::all().add(within).add(period.contains(date)), prefix),
+    }
+}
 
 /// The subtree restriction of `column` (a 12-digit code) to `prefixes`, and the expression
 /// naming a row's subtree, `substr(column, 1, len)`.
@@ -446,22 +477,22 @@ impl Figures for ServiceFigures {
     ) -> Result<HashMap<String, Self>, StoreError> {
         use service_record::Column as S;
         let backend = db.get_database_backend();
-        let (within, prefix) = subtree(col(S::RegionCode), prefixes);
+        let (dated, prefix) = dated_subtree(backend, col(S::RegionCode), col(S::ServedOn), prefixes, period);
         let rows = Query::select()
             .expr_as(prefix, "prefix")
             .columns([S::PersonTimes, S::ClientId, S::ServiceType, S::Method])
             .expr_as(month_of(backend, col(S::ServedOn)), "month")
             .from(service_record::Entity)
             .and_where(live(S::DeletedAt))
-            .cond_where(period.filters(backend, col(S::ServedOn)))
-            .cond_where(within)
+            .cond_where(dated)
             .to_owned();
         let rows = backend.build(&rows);
-        // Each grouping: its kind, and the dimension it groups by (none for the totals). The
-        // distinct clients of a group are counted in two steps, one row per (group, client)
-        // first, then the rows of the group (`COUNT(client_id)` skips the group without a
-        // client): PostgreSQL hashes both steps, where `COUNT(DISTINCT …)` sorted the period's
-        // records once per grouping (BENCHMARKS.md, "Statistics").
+        // Each grouping: its kind, and the dimension it groups by (none for the totals). On
+        // PostgreSQL the distinct clients of a group are counted in two steps, one row per
+        // (group, client) first, then the rows of the group (`COUNT(client_id)` skips the group
+        // without a client): it hashes both steps, where `COUNT(DISTINCT …)` sorted the
+        // period's records once per grouping. SQLite sorts either way, and one sort per
+        // grouping (`COUNT(DISTINCT …)`) costs it half of two (BENCHMARKS.md, "Statistics").
         let groupings = [("T", None), ("Y", Some("service_type")), ("M", Some("method")), ("D", Some("month"))];
         let selects: Vec<String> = groupings
             .iter()
@@ -470,13 +501,20 @@ impl Figures for ServiceFigures {
                     Some(d) => (format!("CAST({d} AS TEXT)"), format!("prefix, {d}")),
                     None => ("NULL".to_owned(), "prefix".to_owned()),
                 };
-                format!(
+                let head = format!(
                     "SELECT '{kind}' AS kind, prefix, {dim_expr} AS dimension, \
-                     CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS person_times, \
-                     COUNT(client_id) AS clients, CAST(SUM(records) AS BIGINT) AS records \
-                     FROM (SELECT {group}, client_id, SUM(person_times) AS person_times, COUNT(*) AS records \
-                     FROM s GROUP BY {group}, client_id) AS g GROUP BY {group}"
-                )
+                     CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS person_times"
+                );
+                match backend {
+                    DbBackend::Sqlite => format!(
+                        "{head}, COUNT(DISTINCT client_id) AS clients, COUNT(*) AS records FROM s GROUP BY {group}"
+                    ),
+                    _ => format!(
+                        "{head}, COUNT(client_id) AS clients, CAST(SUM(records) AS BIGINT) AS records \
+                         FROM (SELECT {group}, client_id, SUM(person_times) AS person_times, COUNT(*) AS records \
+                         FROM s GROUP BY {group}, client_id) AS g GROUP BY {group}"
+                    ),
+                }
             })
             .collect();
         // MATERIALIZED: read once. SQLite otherwise inlined `s` into each grouping's subquery
@@ -723,52 +761,57 @@ pub struct Linkage {
     pub charity_resources: i64,
 }
 
-/// `SELECT prefix, participant FROM running projects' participants of `party``.
-fn participants(
-    prefixes: &[String],
-    period: Period,
-    party: Party,
-    column: project_participant::Column,
-) -> SelectStatement {
+/// The participants of the subtrees' running projects: `prefix`, `party` and the participant
+/// columns of `project_participants` (one of them set per row).
+fn participants(prefixes: &[String], period: Period) -> SelectStatement {
     use project_participant::Column as PP;
     let (within, prefix) = subtree(col((project::Entity, project::Column::RegionCode)), prefixes);
-    running_projects(period, within)
-        .expr_as(prefix, "prefix")
-        .expr_as(col((project_participant::Entity, column)), "participant")
-        .inner_join(
-            project_participant::Entity,
-            col((project_participant::Entity, PP::ProjectId)).equals((project::Entity, project::Column::Id)),
-        )
-        .and_where(live((project_participant::Entity, PP::DeletedAt)))
-        .and_where(col((project_participant::Entity, PP::Party)).eq(party.to_value()))
-        .and_where(col((project_participant::Entity, column)).is_not_null())
-        .to_owned()
+    let mut stmt = running_projects(period, within);
+    stmt.expr_as(prefix, "prefix");
+    for c in [PP::Party, PP::RegionCode, PP::OrganizationId, PP::SocialWorkerId, PP::VolunteerId, PP::CharityResourceId]
+    {
+        stmt.column((project_participant::Entity, c));
+    }
+    stmt.inner_join(
+        project_participant::Entity,
+        col((project_participant::Entity, PP::ProjectId)).equals((project::Entity, project::Column::Id)),
+    )
+    .and_where(live((project_participant::Entity, PP::DeletedAt)))
+    .to_owned()
 }
 
-/// Counts distinct `participant`s per `prefix` over the union of `parts`: the union without
-/// duplicates (`UNION`, hashed on PostgreSQL), then its rows per prefix, rather than
-/// `COUNT(DISTINCT …)` over `UNION ALL`, which sorted.
-async fn distinct_participants<C: ConnectionTrait>(
-    db: &C,
-    mut parts: Vec<SelectStatement>,
-) -> Result<HashMap<String, i64>, StoreError> {
+/// `SELECT prefix, <column> AS participant FROM <cte> WHERE <column> IS NOT NULL [AND party]`.
+fn from_cte(cte: &str, column: &str, party: Option<Party>) -> SelectStatement {
+    let t = Alias::new(cte);
+    let mut stmt = Query::select()
+        .expr_as(col((t.clone(), Alias::new("prefix"))), "prefix")
+        .expr_as(col((t.clone(), Alias::new(column))), "participant")
+        .from(t.clone())
+        .and_where(col((t.clone(), Alias::new(column))).is_not_null())
+        .to_owned();
+    if let Some(party) = party {
+        stmt.and_where(col((t, Alias::new("party"))).eq(party.to_value()));
+    }
+    stmt
+}
+
+/// `SELECT '<kind>' AS kind, prefix, COUNT(*) AS n` over the union without duplicates of
+/// `parts` (each `prefix, participant`), per prefix: the union is hashed on PostgreSQL, where
+/// `COUNT(DISTINCT …)` over `UNION ALL` sorted.
+fn distinct_participants(kind: &str, mut parts: Vec<SelectStatement>) -> SelectStatement {
     let mut union = parts.remove(0);
     union.distinct();
     for p in parts {
         union.union(UnionType::Distinct, p);
     }
     let t = Alias::new("t");
-    let stmt = Query::select()
+    Query::select()
+        .expr_as(Expr::cust(format!("'{kind}'")), "kind")
         .expr_as(col((t.clone(), Alias::new("prefix"))), "prefix")
         .expr_as(count_all(), "n")
         .from_subquery(union, t.clone())
         .add_group_by([col((t, Alias::new("prefix")))])
-        .to_owned();
-    fold(db, &stmt, |v: &mut i64, row| {
-        *v = get_i64(row, "n")?;
-        Ok(())
-    })
-    .await
+        .to_owned()
 }
 
 impl Figures for Linkage {
@@ -777,48 +820,47 @@ impl Figures for Linkage {
     fn class(prefix: &String) -> usize {
         prefix.len()
     }
+    /// One statement: the running projects' participants (CTE `p`) and the period's service
+    /// records (CTE `sv`) are each read once and feed the five parties' distinct counts
+    /// (`UNION ALL`); five statements read the service records twice and the projects five
+    /// times (BENCHMARKS.md, "Statistics").
     async fn compute<C: ConnectionTrait>(
         db: &C,
         prefixes: &[String],
         period: Period,
     ) -> Result<HashMap<String, Self>, StoreError> {
-        use project_participant::Column as PP;
         use service_record::Column as S;
         let backend = db.get_database_backend();
 
-        // Communities: participants, and village-level places of service.
-        let (within, prefix) = subtree(col(S::RegionCode), prefixes);
-        let places = Query::select()
+        let (dated, prefix) = dated_subtree(backend, col(S::RegionCode), col(S::ServedOn), prefixes, period);
+        let service = Query::select()
             .expr_as(prefix, "prefix")
-            .expr_as(col(S::RegionCode), "participant")
+            .columns([S::RegionCode, S::SocialWorkerId])
             .from(service_record::Entity)
             .and_where(live(S::DeletedAt))
-            .and_where(
-                Expr::from(Func::cust("substr").arg(col(S::RegionCode)).arg(Expr::cust("10")).arg(Expr::cust("3")))
-                    .ne("000"),
-            )
-            .cond_where(period.filters(backend, col(S::ServedOn)))
-            .cond_where(within)
+            .cond_where(dated)
             .to_owned();
+        let cte = |name: &str, query: SelectStatement| {
+            CommonTableExpression::new().table_name(Alias::new(name)).query(query).materialized(true).to_owned()
+        };
+        let with = WithClause::new().cte(cte("p", participants(prefixes, period))).cte(cte("sv", service)).to_owned();
+
+        // Communities: participants, and places of service at village level.
+        let mut places = from_cte("sv", "region_code", None);
+        places.and_where(
+            Expr::from(Func::cust("substr").arg(col(S::RegionCode)).arg(Expr::cust("10")).arg(Expr::cust("3")))
+                .ne("000"),
+        );
         let communities =
-            distinct_participants(db, vec![participants(prefixes, period, Party::Community, PP::RegionCode), places]);
-
+            distinct_participants("C", vec![from_cte("p", "region_code", Some(Party::Community)), places]);
         let organizations =
-            distinct_participants(db, vec![participants(prefixes, period, Party::Organization, PP::OrganizationId)]);
-
-        let (within, prefix) = subtree(col(S::RegionCode), prefixes);
-        let serving = Query::select()
-            .expr_as(prefix, "prefix")
-            .expr_as(col(S::SocialWorkerId), "participant")
-            .from(service_record::Entity)
-            .and_where(live(S::DeletedAt))
-            .and_where(col(S::SocialWorkerId).is_not_null())
-            .cond_where(period.filters(backend, col(S::ServedOn)))
-            .cond_where(within)
-            .to_owned();
+            distinct_participants("O", vec![from_cte("p", "organization_id", Some(Party::Organization))]);
         let workers = distinct_participants(
-            db,
-            vec![participants(prefixes, period, Party::SocialWorker, PP::SocialWorkerId), serving],
+            "W",
+            vec![
+                from_cte("p", "social_worker_id", Some(Party::SocialWorker)),
+                from_cte("sv", "social_worker_id", None),
+            ],
         );
 
         use volunteer_ledger_entry::Column as L;
@@ -832,7 +874,7 @@ impl Figures for Linkage {
             .cond_where(within)
             .to_owned();
         let volunteers =
-            distinct_participants(db, vec![participants(prefixes, period, Party::Volunteer, PP::VolunteerId), logging]);
+            distinct_participants("V", vec![from_cte("p", "volunteer_id", Some(Party::Volunteer)), logging]);
 
         use charity_resource::Column as R;
         let (within, prefix) = subtree(col(R::RegionCode), prefixes);
@@ -845,26 +887,25 @@ impl Figures for Linkage {
             .cond_where(within)
             .to_owned();
         let charity = distinct_participants(
-            db,
-            vec![participants(prefixes, period, Party::CharityResource, PP::CharityResourceId), received],
+            "R",
+            vec![from_cte("p", "charity_resource_id", Some(Party::CharityResource)), received],
         );
-        // Five statements at once, each on a connection of its own: in turn they were the
-        // longest path of a dashboard request (BENCHMARKS.md, "Statistics").
-        let (communities, organizations, workers, volunteers, charity) =
-            futures::try_join!(communities, organizations, workers, volunteers, charity)?;
 
+        let mut all = communities;
+        for part in [organizations, workers, volunteers, charity] {
+            all.union(UnionType::All, part);
+        }
         let mut out: HashMap<String, Self> = HashMap::new();
-        let parts: [(HashMap<String, i64>, fn(&mut Self) -> &mut i64); 5] = [
-            (communities, |l| &mut l.communities),
-            (organizations, |l| &mut l.organizations),
-            (workers, |l| &mut l.social_workers),
-            (volunteers, |l| &mut l.volunteers),
-            (charity, |l| &mut l.charity_resources),
-        ];
-        for (counts, field) in parts {
-            for (prefix, n) in counts {
-                *field(out.entry(prefix).or_default()) = n;
-            }
+        for row in db.query_all(&all.with(with)).await? {
+            let linkage = out.entry(get_text(&row, "prefix")?).or_default();
+            let field = match get_text(&row, "kind")?.as_str() {
+                "C" => &mut linkage.communities,
+                "O" => &mut linkage.organizations,
+                "W" => &mut linkage.social_workers,
+                "V" => &mut linkage.volunteers,
+                _ => &mut linkage.charity_resources,
+            };
+            *field = get_i64(&row, "n")?;
         }
         Ok(out)
     }
