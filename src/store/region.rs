@@ -171,33 +171,20 @@ pub async fn coverage<C: sea_orm::ConnectionTrait>(
         // PostgreSQL hashed the EXISTS over every operating station of the country (28,000
         // rows, 22-32 ms for one prefecture's counties); the join reads the subtrees' stations
         // only (0.6 ms).
-        //
-        // SQLite instead tests each township for a station (a correlated EXISTS, one seek on
-        // `(region_code, level, status)` per township): for the join its planner read every
-        // operating township station of the country through `idx_stations_level_status`
-        // (eight counties: 15-23 ms instead of 2; BENCHMARKS.md, "Statistics").
-        let select =
-            select.select_only().expr_as(parent.clone(), "prefix").expr_as(Expr::cust("COUNT(*)"), "townships");
-        let stmt = match db.get_database_backend() {
-            DbBackend::Sqlite => {
-                let covered = Expr::case(Expr::exists(operating_township_station(scope)), 1).finally(0);
-                select.expr_as(Func::sum(covered), "covered").group_by(parent).into_query()
-            }
-            _ => {
-                let covered = Alias::new("covered_townships");
-                let mut stmt = select
-                    .expr_as(Expr::cust("COUNT(covered_townships.region_code)"), "covered")
-                    .group_by(parent)
-                    .into_query();
-                stmt.join_subquery(
-                    JoinType::LeftJoin,
-                    covered_townships(scope, &batch),
-                    covered.clone(),
-                    Expr::col((covered, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)),
-                );
-                stmt
-            }
-        };
+        let covered = Alias::new("covered_townships");
+        let mut stmt = select
+            .select_only()
+            .expr_as(parent.clone(), "prefix")
+            .expr_as(Expr::cust("COUNT(*)"), "townships")
+            .expr_as(Expr::cust("COUNT(covered_townships.region_code)"), "covered")
+            .group_by(parent)
+            .into_query();
+        stmt.join_subquery(
+            JoinType::LeftJoin,
+            covered_townships(scope, &batch),
+            covered.clone(),
+            Expr::col((covered, station::Column::RegionCode)).equals((region::Entity, region::Column::Code)),
+        );
         for row in db.query_all(&stmt).await? {
             let prefix: String = row.try_get("", "prefix")?;
             let townships: i64 = row.try_get("", "townships")?;
