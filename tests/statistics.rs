@@ -1006,19 +1006,13 @@ async fn sqlite_statistics_read_service_records_by_division_code_and_period() {
 
     // One connection, whose planner is given the national statistics; rolled back.
     let txn = app.db.begin().await.unwrap();
-    txn.execute_unprepared("ANALYZE").await.unwrap();
-    txn.execute_unprepared("DELETE FROM sqlite_stat1 WHERE tbl = 'service_records'").await.unwrap();
-    for (index, stat) in NATIONAL_STAT1 {
-        let sql = format!("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('service_records', '{index}', '{stat}')");
-        txn.execute_unprepared(&sql).await.unwrap();
-    }
-    txn.execute_unprepared("ANALYZE sqlite_schema").await.unwrap();
+    common::use_sqlite_stats(&txn, "service_records", NATIONAL_STAT1).await;
     let mut checked = 0;
     for statement in logged {
         if !(statement.sql.contains("\"service_records\"") && statement.sql.contains("BETWEEN")) {
             continue;
         }
-        let plan = sqlite_plan(&txn, &statement).await;
+        let plan = common::sqlite_plan(&txn, &statement).await;
         assert!(
             !plan.iter().any(|step| step.contains("idx_service_records_served_on")),
             "{}\nplan: {plan:#?}",
@@ -1038,14 +1032,4 @@ async fn sqlite_statistics_read_service_records_by_division_code_and_period() {
     txn.rollback().await.unwrap();
     // Per request, the service figures and the linkage (its places and workers).
     assert_eq!(checked, 4, "statements over service records");
-}
-
-/// SQLite's `EXPLAIN QUERY PLAN` of a logged statement, with its values: one step per line.
-async fn sqlite_plan(db: &impl ConnectionTrait, statement: &sea_orm::Statement) -> Vec<String> {
-    let explain = sea_orm::Statement::from_sql_and_values(
-        sea_orm::DbBackend::Sqlite,
-        format!("EXPLAIN QUERY PLAN {}", statement.sql),
-        statement.values.clone().unwrap_or(sea_orm::Values(Vec::new())),
-    );
-    db.query_all_raw(explain).await.unwrap().iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect()
 }

@@ -14,6 +14,7 @@ mod m20261129_000005_create_projects_services_and_charity;
 mod m20261129_000006_create_audit_log_and_consent_records;
 mod m20261129_000007_record_changes_in_audit_log;
 mod m20261130_000008_cover_service_records_for_statistics;
+mod m20261130_000009_index_change_feeds_by_province;
 
 /// Runs civlink's migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_audit_log_and_consent_records::Migration),
             Box::new(m20261129_000007_record_changes_in_audit_log::Migration),
             Box::new(m20261130_000008_cover_service_records_for_statistics::Migration),
+            Box::new(m20261130_000009_index_change_feeds_by_province::Migration),
         ]
     }
 }

@@ -87,6 +87,11 @@ impl DivisionCode {
         &self.0
     }
 
+    /// The province's code, the first 2 digits (GB/T 2260), e.g. `52` for `522300000000`.
+    pub fn province(&self) -> &str {
+        self.0.get(..2).unwrap_or(&self.0)
+    }
+
     /// The level, read from the trailing zero segments of the 12-digit code.
     pub fn level(&self) -> RegionLevel {
         level_of(significant_len_of(&self.0))

@@ -35,6 +35,9 @@ impl Listed for charity_resource::Entity {
     type Filter = CharityResourceFilter;
     type OrderBy = Sort<CharityResourceOrderField>;
 
+    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
+        f.region.as_ref().map(|r| (charity_resource::Column::RegionCode, r))
+    }
     fn filter(_backend: DbBackend, select: Select<Self>, f: &CharityResourceFilter) -> Select<Self> {
         select
             .filter(within(charity_resource::Column::RegionCode, &f.region))

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Select,
     TryGetable, Value,
@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::page::{self, Feed, Ordering, Page, PageRequest};
 use super::{Scope, StoreError};
+use crate::domain::DivisionCode;
 
 /// An entity that can be listed: scoped, filtered, ordered and looked up by key.
 pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + Default {
@@ -49,6 +50,14 @@ pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + De
     fn feed_ordering() -> Option<Ordering<Self>> {
         None
     }
+
+    /// The region a filter restricts rows to, and the code column it restricts. On SQLite a
+    /// change feed filtered to a region also restricts rows to the region's province, which
+    /// `idx_<table>_province_changes` (migration `000009`) answers in feed order. `None`: no
+    /// region filter, or no such index.
+    fn filtered_region(_filter: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
+        None
+    }
 }
 
 /// A one-to-many (or many-to-many) relation from a parent key to children of `Child`.
@@ -80,7 +89,21 @@ fn listed<E: Listed>(backend: DbBackend, scope: &Scope, filter: &E::Filter, feed
             select = select.filter(updated_at.gte(since));
         }
     }
+    // SQLite only: PostgreSQL multiplied this condition's selectivity with the code range's
+    // (the same rows), underestimated a province 30-fold and sorted it whole through the code
+    // index (operation 3: 55 → 22-26 req/s). With histograms it walks `(updated_at, id)`.
+    if backend == DbBackend::Sqlite
+        && let Some((column, region)) = E::filtered_region(filter)
+    {
+        select = select.filter(province_of(column).eq(region.province()));
+    }
     select
+}
+
+/// `substr(column, 1, 2)`, written as `idx_<table>_province_changes` is (constants inline:
+/// SQLite uses an index on an expression only for the same expression).
+fn province_of<C: ColumnTrait>(column: C) -> Expr {
+    Func::cust("substr").arg(Expr::col(column)).arg(Expr::cust("1")).arg(Expr::cust("2")).into()
 }
 
 /// The ordering of a list: the change-feed order for a feed, else the one asked for.

@@ -35,6 +35,9 @@ impl Listed for service_record::Entity {
     type Filter = ServiceRecordFilter;
     type OrderBy = Sort<ServiceRecordOrderField>;
 
+    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
+        f.region.as_ref().map(|r| (service_record::Column::RegionCode, r))
+    }
     fn filter(_backend: DbBackend, select: Select<Self>, f: &ServiceRecordFilter) -> Select<Self> {
         select
             .filter(within(service_record::Column::RegionCode, &f.region))

@@ -26,6 +26,9 @@ impl Listed for station::Entity {
     type Filter = StationFilter;
     type OrderBy = Sort<RecordOrderField>;
 
+    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
+        f.region.as_ref().map(|r| (station::Column::RegionCode, r))
+    }
     fn filter(backend: DbBackend, select: Select<Self>, f: &StationFilter) -> Select<Self> {
         let mut s = select
             .filter(within(station::Column::RegionCode, &f.region))

@@ -26,6 +26,9 @@ impl Listed for volunteer::Entity {
     type Filter = VolunteerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
+    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
+        f.region.as_ref().map(|r| (volunteer::Column::RegionCode, r))
+    }
     fn filter(backend: DbBackend, select: Select<Self>, f: &VolunteerFilter) -> Select<Self> {
         let mut s = select.filter(within(volunteer::Column::RegionCode, &f.region));
         if let Some(q) = &f.name_contains {

@@ -23,6 +23,9 @@ impl Listed for volunteer_team::Entity {
     type Filter = VolunteerTeamFilter;
     type OrderBy = Sort<RecordOrderField>;
 
+    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
+        f.region.as_ref().map(|r| (volunteer_team::Column::RegionCode, r))
+    }
     fn filter(backend: DbBackend, select: Select<Self>, f: &VolunteerTeamFilter) -> Select<Self> {
         let mut s = select.filter(within(volunteer_team::Column::RegionCode, &f.region));
         if let Some(q) = &f.name_contains {

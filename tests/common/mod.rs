@@ -557,3 +557,25 @@ pub async fn new_station(app: &TestApp, region: &str) -> Value {
     let d = app.data(q, json!({ "input": input })).await;
     payload_ok(&d, "createStation")["station"]["id"].clone()
 }
+
+/// SQLite's `EXPLAIN QUERY PLAN` of a logged statement, with its values: one step per line.
+pub async fn sqlite_plan(db: &impl sea_orm::ConnectionTrait, statement: &Statement) -> Vec<String> {
+    let explain = Statement::from_sql_and_values(
+        sea_orm::DbBackend::Sqlite,
+        format!("EXPLAIN QUERY PLAN {}", statement.sql),
+        statement.values.clone().unwrap_or(sea_orm::Values(Vec::new())),
+    );
+    db.query_all_raw(explain).await.unwrap().iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect()
+}
+
+/// Gives SQLite's planner on `db` (a transaction, to be rolled back) the statistics `ANALYZE`
+/// left for `table` on another database: its `(index, stat)` rows of `sqlite_stat1`.
+pub async fn use_sqlite_stats(db: &impl sea_orm::ConnectionTrait, table: &str, stats: &[(&str, &str)]) {
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    db.execute_unprepared(&format!("DELETE FROM sqlite_stat1 WHERE tbl = '{table}'")).await.unwrap();
+    for (index, stat) in stats {
+        let sql = format!("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('{table}', '{index}', '{stat}')");
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    db.execute_unprepared("ANALYZE sqlite_schema").await.unwrap();
+}
