@@ -308,3 +308,14 @@ async fn sqlite_region_feeds_read_their_province_in_feed_order() {
     txn.rollback().await.unwrap();
     assert_eq!(checked, 3, "one page per region");
 }
+
+// A region-filtered feed of a relation that joins a table with its own `region_code`
+// (an organisation's projects, through `project_participants`): the province condition names
+// its table, where an unqualified `region_code` was ambiguous on SQLite.
+both!(region_filtered_feeds_of_joined_relations_name_their_column, |app| {
+    let q = r#"{ organizations(first: 20) { nodes {
+        projects(updatedSince: "2000-01-01T00:00:00Z", filter: { region: "52" }) { totalCount nodes { id } } } } }"#;
+    let d = app.data(q, json!({})).await;
+    let found: usize = nodes(&d["organizations"]).iter().map(|o| nodes(&o["projects"]).len()).sum();
+    assert!(found > 0, "the demo organisations take part in projects in 贵州: {d}");
+});

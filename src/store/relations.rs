@@ -95,15 +95,17 @@ fn listed<E: Listed>(backend: DbBackend, scope: &Scope, filter: &E::Filter, feed
     if backend == DbBackend::Sqlite
         && let Some((column, region)) = E::filtered_region(filter)
     {
-        select = select.filter(province_of(column).eq(region.province()));
+        select = select.filter(province_of::<E>(column).eq(region.province()));
     }
     select
 }
 
-/// `substr(column, 1, 2)`, written as `idx_<table>_province_changes` is (constants inline:
-/// SQLite uses an index on an expression only for the same expression).
-fn province_of<C: ColumnTrait>(column: C) -> Expr {
-    Func::cust("substr").arg(Expr::col(column)).arg(Expr::cust("1")).arg(Expr::cust("2")).into()
+/// `substr(table.column, 1, 2)`, written as `idx_<table>_province_changes` is (constants
+/// inline: SQLite uses an index on an expression only for the same expression), with the
+/// column qualified: relations join tables that have a `region_code` too
+/// (`project_participants`).
+fn province_of<E: EntityTrait + Default>(column: E::Column) -> Expr {
+    Func::cust("substr").arg(Expr::col((E::default(), column))).arg(Expr::cust("1")).arg(Expr::cust("2")).into()
 }
 
 /// The ordering of a list: the change-feed order for a feed, else the one asked for.
