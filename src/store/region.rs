@@ -135,18 +135,14 @@ fn covered_townships(scope: &Scope, prefixes: &[String]) -> sea_orm::sea_query::
     stations.select_only().column(station::Column::RegionCode).distinct().into_query()
 }
 
-/// `SELECT code FROM regions AS r WHERE code BETWEEN … OR …`: every division code of
+/// `SELECT code FROM regions WHERE code BETWEEN … OR …`: every division code of
 /// `prefixes`' subtrees, soft-deleted ones included. Every `region_code` references one
 /// (foreign keys are enforced on both databases), so `region_code IN (this)` selects the same
 /// rows as the code ranges, but as one index seek per code: SQLite uses it where a range read
 /// whole would be filtered on the index's next columns.
 pub fn subtree_codes(prefixes: &[String]) -> sea_orm::sea_query::SelectStatement {
-    let r = Alias::new("r");
-    let mut any = Condition::any();
-    for p in prefixes {
-        any = any.add(Expr::col((r.clone(), region::Column::Code)).between(format!("{p:0<12}"), format!("{p:9<12}")));
-    }
-    Query::select().column((r.clone(), region::Column::Code)).from_as(region::Entity, r).cond_where(any).to_owned()
+    let (codes, _) = in_subtrees(region::Entity::find(), region::Column::Code, prefixes);
+    codes.select_only().column(region::Column::Code).into_query()
 }
 
 /// Township coverage of regions' subtrees (DOMAIN.md: 黔西南州 101 of 140 = 72 %): per
