@@ -20,8 +20,9 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The tables with a change feed and a division code, as of this migration.
-const TABLES: [&str; 9] = [
+/// The tables with a change feed and a division code, as of this migration (`000010` indexes
+/// the same ones on PostgreSQL).
+pub(crate) const TABLES: [&str; 9] = [
     "stations",
     "organizations",
     "social_workers",

@@ -43,8 +43,8 @@ impl Listed for client::Entity {
     type Filter = ClientFilter;
     type OrderBy = Sort<ClientOrderField>;
 
-    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
-        f.region.as_ref().map(|r| (client::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
+        f.region.take().map(|r| (client::Column::RegionCode, r))
     }
     fn filter(_backend: DbBackend, select: Select<Self>, f: &ClientFilter) -> Select<Self> {
         let mut s = select.filter(within(client::Column::RegionCode, &f.region));

@@ -28,8 +28,8 @@ impl Listed for project::Entity {
     type Filter = ProjectFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
-        f.region.as_ref().map(|r| (project::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
+        f.region.take().map(|r| (project::Column::RegionCode, r))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &ProjectFilter) -> Select<Self> {
         let mut s = select

@@ -26,8 +26,8 @@ impl Listed for volunteer::Entity {
     type Filter = VolunteerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn filtered_region(f: &Self::Filter) -> Option<(Self::Column, &DivisionCode)> {
-        f.region.as_ref().map(|r| (volunteer::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
+        f.region.take().map(|r| (volunteer::Column::RegionCode, r))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &VolunteerFilter) -> Select<Self> {
         let mut s = select.filter(within(volunteer::Column::RegionCode, &f.region));
