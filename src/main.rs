@@ -138,6 +138,14 @@ enum SeedCommand {
     },
 }
 
+/// The process's allocator: mimalloc, not glibc's `malloc`. Under the load harness's 16
+/// clients glibc's `malloc` family took about a fifth of the machine's CPU time (`perf`:
+/// `_int_malloc`, `malloc_consolidate`, `unlink_chunk`), as much as the server's own code.
+/// With mimalloc, in interleaved runs, the portal operation served 69 → 86 requests/s and the
+/// station operation 86 → 105 (medians of three, BENCHMARKS.md, "Load harness").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -8,14 +8,18 @@
 //! SQLite (BENCHMARKS.md, "Roster sync"): live heap at its peak 72 MB (heaptrack), resident
 //! 127-191 MiB over five runs; with a trim after each large request, resident stays near live.
 //! `malloc_trim(0)` returns every arena's whole free pages (glibc ≥ 2.8, `malloc_trim(3)`).
+//!
+//! The `civlink` binary allocates Rust's memory through mimalloc (`src/main.rs`), which returns
+//! freed pages to the operating system on its own (after its purge delay); glibc's `malloc`
+//! still serves what C code allocates (SQLite's page cache), and this trims that.
 
 /// Request bodies from this size on (bytes, by `Content-Length`) are followed by
 /// [`release_free_memory`]: a 10,000-volunteer sync is about 2.3 MB, an ordinary query a few KB.
 pub const TRIM_AFTER_BYTES: u64 = 1 << 20;
 
-/// Returns the allocator's free pages to the operating system, on a blocking thread (it walks
-/// every arena: a few milliseconds). Nothing on platforms without glibc, whose allocators
-/// return memory on their own terms.
+/// Returns glibc's free pages to the operating system, on a blocking thread (it walks every
+/// arena: a few milliseconds). Nothing on platforms without glibc, whose allocators return
+/// memory on their own terms.
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     tokio::task::spawn_blocking(|| {
