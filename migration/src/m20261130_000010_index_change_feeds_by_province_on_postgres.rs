@@ -8,8 +8,9 @@
 //! country's `(updated_at, id)` order and kept one row in about 30 (BENCHMARKS.md, operation
 //! 3).
 //!
-//! `CREATE INDEX` blocks writes to each table while it builds (at national scale, about a
-//! minute for the 10 million service records); run it when no roster sync is due.
+//! `CREATE INDEX` blocks writes to each table while it builds (at national scale the nine
+//! took 54 s together, 10 million service records among them); run it when no roster sync is
+//! due.
 //! `ANALYZE` then gathers the expression's statistics: without them PostgreSQL would guess
 //! 0.5 % of the rows for any province.
 use sea_orm_migration::prelude::*;
