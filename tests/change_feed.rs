@@ -263,7 +263,7 @@ both_with!(concurrent_syncs_of_the_same_new_records_never_fail_internally, super
 /// volunteers took 12.9 s that way, 0.14 s through the province (BENCHMARKS.md, operation 3).
 /// Checked on the plan of the filtered feed under the national set's planner statistics
 /// (`sqlite_stat1` of `volunteers` after `ANALYZE`, copied below), and the filtered feed lists
-/// what the region holds.
+/// what the region holds. The same for the unfiltered feed of a caller confined to a region.
 #[tokio::test]
 async fn sqlite_region_feeds_read_their_province_in_feed_order() {
     use sea_orm::TransactionTrait;
@@ -290,6 +290,13 @@ async fn sqlite_region_feeds_read_their_province_in_feed_order() {
     }
     let elsewhere = app.data(q, json!({ "since": t0, "region": "110101" })).await;
     assert_eq!(total(&elsewhere["volunteers"]), 0, "{elsewhere}");
+    // Callers confined to a region, asking for none: the scope's range reads the same way.
+    let unfiltered = r#"query($since: DateTime!) { volunteers(updatedSince: $since) { totalCount nodes { id } } }"#;
+    for caller in ["52", "522301"] {
+        let token = common::civil_affairs(caller);
+        let here = app.data_as(Some(&token), unfiltered, json!({ "since": t0 })).await;
+        assert_eq!(nodes(&here["volunteers"]).len(), 3, "{here}");
+    }
     let logged = app.take_logged();
 
     let txn = app.db.begin().await.unwrap();
@@ -306,7 +313,20 @@ async fn sqlite_region_feeds_read_their_province_in_feed_order() {
         checked += 1;
     }
     txn.rollback().await.unwrap();
-    assert_eq!(checked, 3, "one page per region");
+    assert_eq!(checked, 5, "one page per region and per confined caller");
+}
+
+/// The province condition of a volunteers feed, as logged.
+const PROVINCE_PREFIX: &str = r#"substr("volunteers"."region_code", 1, 2) ="#;
+
+/// The SQL of the volunteer pages logged since the last look (their `ORDER BY` tells them
+/// from the counts).
+fn volunteer_pages(app: &TestApp) -> Vec<String> {
+    app.take_logged()
+        .into_iter()
+        .filter(|s| s.sql.contains("FROM \"volunteers\"") && s.sql.contains("ORDER BY"))
+        .map(|s| s.sql)
+        .collect()
 }
 
 // A change feed filtered to a province asks for the province's two-digit prefix alone, which
@@ -325,20 +345,14 @@ both_with!(province_feeds_ask_for_the_prefix_alone, Options { log_statements: tr
         let d = app.data(q, json!({ "since": t0, "region": region })).await;
         assert_eq!(nodes(&d["volunteers"]).len(), expected, "{region}: {d}");
     }
-    let pages: Vec<String> = app
-        .take_logged()
-        .into_iter()
-        .filter(|s| s.sql.contains("FROM \"volunteers\"") && s.sql.contains("ORDER BY"))
-        .map(|s| s.sql)
-        .collect();
+    let pages = volunteer_pages(&app);
     assert_eq!(pages.len(), 4, "one page per region: {pages:#?}");
-    let prefix = r#"substr("volunteers"."region_code", 1, 2) ="#;
     for province in [&pages[0], &pages[2]] {
-        assert!(province.contains(prefix) && !province.contains("BETWEEN"), "{province}");
+        assert!(province.contains(PROVINCE_PREFIX) && !province.contains("BETWEEN"), "{province}");
     }
     for county in [&pages[1], &pages[3]] {
         assert!(county.contains("BETWEEN"), "{county}");
-        assert_eq!(county.contains(prefix), app.backend == common::Backend::Sqlite, "{county}");
+        assert_eq!(county.contains(PROVINCE_PREFIX), app.backend == common::Backend::Sqlite, "{county}");
     }
     let indexes = match app.backend {
         common::Backend::Sqlite => {
@@ -349,6 +363,38 @@ both_with!(province_feeds_ask_for_the_prefix_alone, Options { log_statements: tr
         }
     };
     assert_eq!(common::scalar(&app, indexes, vec![]).await, 9, "one per table with a change feed and a division code");
+});
+
+// A feed that asks for no region still reads one province's feed order when the caller is
+// confined to a region (CIVIL_AFFAIRS): the scope's code range gets the province's prefix, on
+// both databases for a province and on SQLite below one (as a region filter would), where it
+// walked the whole country's `(updated_at, id)` order (BENCHMARKS.md, operation 3). The range
+// stays, and the rows are the scope's.
+both_with!(scoped_feeds_read_the_callers_province, Options { log_statements: true, ..feed_options() }, |app| {
+    let t0 = now();
+    sync(&app, &[1, 2, 3], 0, false).await;
+    tokio::time::sleep(SETTLE).await;
+    app.take_logged();
+    let q = r#"query($since: DateTime!) { volunteers(updatedSince: $since) { nodes { id } } }"#;
+    let callers = [("52", 3), ("522301", 3), ("53", 0), ("522302", 0)];
+    for (region, expected) in callers {
+        let d = app.data_as(Some(&common::civil_affairs(region)), q, json!({ "since": t0 })).await;
+        assert_eq!(nodes(&d["volunteers"]).len(), expected, "{region}: {d}");
+    }
+    let admin = app.data(q, json!({ "since": t0 })).await;
+    assert!(nodes(&admin["volunteers"]).len() >= 3, "{admin}");
+    let pages = volunteer_pages(&app);
+    assert_eq!(pages.len(), callers.len() + 1, "one page per caller: {pages:#?}");
+    for (page, (region, _)) in pages.iter().zip(callers) {
+        assert!(page.contains("BETWEEN"), "the scope's range stays for {region}: {page}");
+        let province_wide = region.len() == 2;
+        assert_eq!(
+            page.contains(PROVINCE_PREFIX),
+            province_wide || app.backend == common::Backend::Sqlite,
+            "{region}: {page}"
+        );
+    }
+    assert!(!pages[callers.len()].contains(PROVINCE_PREFIX), "an ADMIN's feed has no region: {}", pages[callers.len()]);
 });
 
 // A region-filtered feed of a relation that joins a table with its own `region_code`

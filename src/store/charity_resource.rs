@@ -35,8 +35,8 @@ impl Listed for charity_resource::Entity {
     type Filter = CharityResourceFilter;
     type OrderBy = Sort<CharityResourceOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (charity_resource::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((charity_resource::Column::RegionCode, f.region.take()))
     }
     fn filter(_backend: DbBackend, select: Select<Self>, f: &CharityResourceFilter) -> Select<Self> {
         select

@@ -43,8 +43,8 @@ impl Listed for client::Entity {
     type Filter = ClientFilter;
     type OrderBy = Sort<ClientOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (client::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((client::Column::RegionCode, f.region.take()))
     }
     fn filter(_backend: DbBackend, select: Select<Self>, f: &ClientFilter) -> Select<Self> {
         let mut s = select.filter(within(client::Column::RegionCode, &f.region));

@@ -23,8 +23,8 @@ impl Listed for organization::Entity {
     type Filter = OrganizationFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (organization::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((organization::Column::RegionCode, f.region.take()))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &OrganizationFilter) -> Select<Self> {
         let mut s = select

@@ -28,8 +28,8 @@ impl Listed for project::Entity {
     type Filter = ProjectFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (project::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((project::Column::RegionCode, f.region.take()))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &ProjectFilter) -> Select<Self> {
         let mut s = select

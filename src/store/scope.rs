@@ -147,6 +147,14 @@ impl Scope {
         }
     }
 
+    /// The division whose subtree the caller is confined to (CIVIL_AFFAIRS), if any.
+    pub fn region(&self) -> Option<&DivisionCode> {
+        match self {
+            Scope::Region(code) => Some(code),
+            _ => None,
+        }
+    }
+
     /// Whether rows may be returned at all (false for PUBLIC, which sees only counts).
     pub fn returns_rows(&self) -> bool {
         *self != Scope::CountsOnly

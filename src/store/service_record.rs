@@ -35,8 +35,8 @@ impl Listed for service_record::Entity {
     type Filter = ServiceRecordFilter;
     type OrderBy = Sort<ServiceRecordOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (service_record::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((service_record::Column::RegionCode, f.region.take()))
     }
     fn filter(_backend: DbBackend, select: Select<Self>, f: &ServiceRecordFilter) -> Select<Self> {
         select

@@ -26,8 +26,8 @@ impl Listed for station::Entity {
     type Filter = StationFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (station::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((station::Column::RegionCode, f.region.take()))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &StationFilter) -> Select<Self> {
         let mut s = select

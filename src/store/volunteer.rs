@@ -26,8 +26,8 @@ impl Listed for volunteer::Entity {
     type Filter = VolunteerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (volunteer::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((volunteer::Column::RegionCode, f.region.take()))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &VolunteerFilter) -> Select<Self> {
         let mut s = select.filter(within(volunteer::Column::RegionCode, &f.region));

@@ -23,8 +23,8 @@ impl Listed for volunteer_team::Entity {
     type Filter = VolunteerTeamFilter;
     type OrderBy = Sort<RecordOrderField>;
 
-    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, DivisionCode)> {
-        f.region.take().map(|r| (volunteer_team::Column::RegionCode, r))
+    fn take_region(f: &mut Self::Filter) -> Option<(Self::Column, Option<DivisionCode>)> {
+        Some((volunteer_team::Column::RegionCode, f.region.take()))
     }
     fn filter(backend: DbBackend, select: Select<Self>, f: &VolunteerTeamFilter) -> Select<Self> {
         let mut s = select.filter(within(volunteer_team::Column::RegionCode, &f.region));
