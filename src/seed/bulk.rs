@@ -390,9 +390,12 @@ async fn write_sqlite(
     result?;
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
     // Planner statistics, as PostgreSQL gets above: without `sqlite_stat1` SQLite guesses
-    // index selectivity. `analysis_limit` samples each index (0.1 s for the national set).
+    // index selectivity. Every index of every table read whole (SQLite's default,
+    // `analysis_limit = 0`; 46 s for the national set): sampling the first 1,000
+    // entries of each (0.1 s) rated a column's values from the few that come first in index
+    // order, e.g. 667 operating township stations of ~28,000 and 1,001 service records per
+    // method of 3.4 million, and SQLite chose indexes by them (BENCHMARKS.md, "Statistics").
     progress.start("analyze", Some(1));
-    sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
     sqlx::query("ANALYZE").execute(&mut *conn).await?;
     progress.finish();
     Ok(())
