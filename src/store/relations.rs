@@ -128,11 +128,11 @@ fn feed_region<E: EntityTrait + Default>(backend: DbBackend, column: E::Column, 
 /// to the code range of the caller's scope, when the feed asks for no region: without it a
 /// CIVIL_AFFAIRS caller of a province walked the whole country's `(updated_at, id)` order
 /// and kept its province's rows. A page of 100 volunteers at national scale, warm
-/// (BENCHMARKS.md, operation 3): 贵州 1.5-2.3 → 0.3-0.5 ms on PostgreSQL, 6-8 → under 1 ms on
-/// SQLite; 北京, with 16,000 of the 2 million, 13 → 6-10 ms and 37-42 → under 1 ms. The range
-/// stays: it is the scope. Given both, PostgreSQL underestimates a province (about 2,500 rows
-/// of 65,000) but still reads a large one through the province index; a small one it reads by
-/// the code index and sorts.
+/// (BENCHMARKS.md, "A CIVIL_AFFAIRS caller's feed without a region filter"): 贵州 1.4-2.3 →
+/// 0.3-0.5 ms on PostgreSQL, 6-8 → under 1 ms on SQLite; 北京, with 16,000 of the 2 million,
+/// 13-32 → 6-11 ms and 37-42 → under 1 ms. The range stays: it is the scope. Given both,
+/// PostgreSQL underestimates a province (about 2,500 rows of 65,000) but still reads a large
+/// one through the province index; a small one it reads by the code index and sorts.
 fn feed_province<E: EntityTrait + Default>(
     backend: DbBackend,
     column: E::Column,
