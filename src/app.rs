@@ -94,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(state.http.max_body_bytes))
         .layer(axum::middleware::map_response(payload_too_large_as_graphql))
+        // tower-http's levels: gzip 6, brotli 4 (not the brotli crate's 11, 100× slower on a
+        // page; tests/http.rs guards it).
         .layer(tower_http::compression::CompressionLayer::new());
     if let Some(cors) = cors(&state.http.cors_origins) {
         router = router.layer(cors);
