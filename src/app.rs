@@ -37,6 +37,8 @@ use crate::observe::{self, series};
 pub struct AppState {
     pub schema: CivlinkSchema,
     pub db: DatabaseConnection,
+    /// The pool for lookups by key ([`crate::db::connect_keyed`]); on SQLite, `db`.
+    pub keyed_db: DatabaseConnection,
     /// `None` when no secret or key is configured: every request is then PUBLIC, and a
     /// request that presents a token is refused.
     pub verifier: Option<Verifier>,
@@ -402,7 +404,8 @@ async fn run_in_span(
 ) -> (StatusCode, Value, Option<u64>) {
     let started = Instant::now();
     let statements = Arc::new(AtomicU64::new(0));
-    let (mut data, loads) = RequestData::new(state.db.clone(), identity.clone(), caller.request_id.clone());
+    let (mut data, loads) =
+        RequestData::new(state.db.clone(), state.keyed_db.clone(), identity.clone(), caller.request_id.clone());
     data.operation_name = request.operation_name.clone();
     data.via_get = caller.method == Method::GET;
     data.write_timeout = state.http.write_timeout;

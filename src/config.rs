@@ -31,7 +31,8 @@ pub struct DatabaseConfig {
     )]
     pub database_url: String,
 
-    /// Largest number of pooled database connections.
+    /// Largest number of pooled database connections; on PostgreSQL `serve` has two pools of
+    /// this size (see `db::connect_keyed`).
     #[arg(long, env = "CIVLINK_DB_MAX_CONNECTIONS", value_name = "CIVLINK_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub db_max_connections: u32,
 

@@ -31,6 +31,44 @@ impl Default for PoolSettings {
 ///
 /// Errors: the driver's error when the database cannot be reached or opened.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    connect_planning(url, settings, Planning::PerExecution).await
+}
+
+/// The pool for statements that look rows up by key (primary keys, parent ids), next to
+/// `db`, the pool [`connect`] opened on `url`.
+///
+/// On PostgreSQL: a second pool of up to `settings.max_connections`, whose connections keep
+/// PostgreSQL's default `plan_cache_mode` (`auto`): after five runs of a prepared statement it
+/// may reuse one generic plan instead of planning each run. A lookup by key has one good plan
+/// whatever the keys: with them here, load operation 2 (a station and its twelve relation
+/// statements) served 30 % more requests per second on the national set (BENCHMARKS.md,
+/// "Generic plans for lookups by key"). Statements whose rows depend on a code range, a
+/// change-feed window or a period stay on `db`: a county's change-feed page took 236 ms under
+/// its generic plan and 0.7 ms planned with its values.
+/// On SQLite, which plans every statement as it prepares it: `db` itself.
+///
+/// Errors: the driver's error when the database cannot be reached.
+pub async fn connect_keyed(
+    db: &DatabaseConnection,
+    url: &str,
+    settings: &PoolSettings,
+) -> Result<DatabaseConnection, DbErr> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => connect_planning(url, settings, Planning::Cached).await,
+        _ => Ok(db.clone()),
+    }
+}
+
+/// When PostgreSQL plans a prepared statement.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Planning {
+    /// Every run, with its parameters' values (`plan_cache_mode = force_custom_plan`).
+    PerExecution,
+    /// PostgreSQL's default, `auto`: a cached generic plan when it costs no more.
+    Cached,
+}
+
+async fn connect_planning(url: &str, settings: &PoolSettings, planning: Planning) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
@@ -45,11 +83,16 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
     // code range or a township's; a change feed's cursor near the start or the end), and the
     // generic plan of a change-feed page read a bitmap of 1.5 M index entries instead of
     // walking 2,800 in order: 222 ms against 21 ms per page (BENCHMARKS.md, operation 3).
-    // Planning each run costs well under a millisecond. Write transactions go back to the
-    // default (`store::write::begin_write`): foreign-key checks re-planned per row are slow.
+    // Planning each run costs well under a millisecond, but a request runs many statements:
+    // lookups by key go to a second pool that keeps the default ([`connect_keyed`]). Write
+    // transactions go back to the default too (`store::write::begin_write`): foreign-key
+    // checks re-planned per row are slow.
     let statement_timeout = settings.statement_timeout.map(|t| t.as_millis().max(1));
     opts.map_sqlx_postgres_opts(move |o| {
-        let o = o.options([("plan_cache_mode", "force_custom_plan")]);
+        let o = match planning {
+            Planning::PerExecution => o.options([("plan_cache_mode", "force_custom_plan")]),
+            Planning::Cached => o,
+        };
         match statement_timeout {
             Some(ms) => o.options([("statement_timeout", format!("{ms}"))]),
             None => o,

@@ -218,7 +218,11 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("demo data: {summary}");
             }
             let schema = civlink::graphql::build_schema(&serve.limits());
-            let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), verifier, http });
+            let keyed_db =
+                civlink::db::connect_keyed(&db, &cli.db.database_url, &cli.db.serving_pool()).await.with_context(
+                    || format!("cannot connect to the database (DATABASE_URL={})", redact(&cli.db.database_url)),
+                )?;
+            let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), keyed_db, verifier, http });
             let listener = tokio::net::TcpListener::bind(serve.addr)
                 .await
                 .with_context(|| format!("cannot listen on {} (CIVLINK_ADDR)", serve.addr))?;

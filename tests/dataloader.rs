@@ -89,3 +89,40 @@ both!(a_relation_page_counts_its_total_in_the_same_statement, |app| {
     assert_eq!(app.take_statements(), 3, "region, stations page, stations count");
     assert_eq!(next["region"]["stations"]["totalCount"].as_u64().unwrap(), total);
 });
+
+/// On PostgreSQL, lookups by key run on the pool that may reuse generic plans; statements
+/// over a code range, a change-feed window or a period on the pool that plans each run
+/// (`db::connect_keyed`: a county's change feed took 236 ms under its generic plan and 0.7 ms
+/// planned with its values).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_by_key_and_range_statements_use_their_pools() {
+    let app = common::TestApp::spawn(common::Backend::Postgres).await;
+    let station = app.data(r#"{ region(code: "522301") { stations(first: 1) { nodes { id } } } }"#, json!({})).await
+        ["region"]["stations"]["nodes"][0]["id"]
+        .clone();
+    // The region by code is a lookup by key; its stations are its code range's.
+    app.take_statements();
+    app.take_keyed_statements();
+    app.data(r#"{ region(code: "522301") { stations(first: 3) { nodes { id } } } }"#, json!({})).await;
+    assert_eq!((app.take_statements(), app.take_keyed_statements()), (2, 1));
+    // A station by id, its workers, teams and region: all by key.
+    let station_relations = r#"query($id: ID!) { node(id: $id) { ... on Station {
+        socialWorkers(first: 3) { nodes { id } } volunteerTeams(first: 3) { totalCount } region { code } } } }"#;
+    app.data(station_relations, json!({ "id": station })).await;
+    let (all, keyed) = (app.take_statements(), app.take_keyed_statements());
+    assert!(all >= 4 && keyed == all, "{keyed} of {all} statements by key");
+    // A relation's change feed reads a window: planned per run.
+    let feed = r#"query($id: ID!) { node(id: $id) { ... on Station {
+        volunteerTeams(first: 3, updatedSince: "2020-01-01T00:00:00Z") { nodes { id } } } } }"#;
+    app.data(feed, json!({ "id": station })).await;
+    assert_eq!((app.take_statements(), app.take_keyed_statements()), (2, 1));
+    // Statistics of a period: planned per run.
+    app.data(
+        r#"{ region(code: "522301") { statistics(period: { from: "2023-01-01", to: "2024-01-01" }) {
+        service { personTimes { value } } } } }"#,
+        json!({}),
+    )
+    .await;
+    let (all, keyed) = (app.take_statements(), app.take_keyed_statements());
+    assert!(all >= 2 && keyed == 1, "{keyed} of {all} statements by key");
+}

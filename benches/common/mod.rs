@@ -22,17 +22,20 @@ pub struct Server {
 pub async fn serve(database_url: &str) -> anyhow::Result<Server> {
     let pool = civlink::db::PoolSettings { max_connections: 8, ..Default::default() };
     let mut db = civlink::db::connect(database_url, &pool).await?;
+    let mut keyed_db = civlink::db::connect_keyed(&db, database_url, &pool).await?;
     let statements = Arc::new(AtomicU64::new(0));
     let sql = Arc::new(Mutex::new(Vec::new()));
-    let (counter, log) = (statements.clone(), sql.clone());
-    db.set_metric_callback(move |info| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut l) = log.lock()
-            && l.len() < 64
-        {
-            l.push(info.statement.to_string());
-        }
-    });
+    for pool in [&mut db, &mut keyed_db] {
+        let (counter, log) = (statements.clone(), sql.clone());
+        pool.set_metric_callback(move |info| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut l) = log.lock()
+                && l.len() < 64
+            {
+                l.push(info.statement.to_string());
+            }
+        });
+    }
     let settings = civlink::auth::jwt::JwtSettings {
         secret: Some(SECRET.to_owned()),
         keys_file: None,
@@ -42,7 +45,8 @@ pub async fn serve(database_url: &str) -> anyhow::Result<Server> {
     };
     let verifier = civlink::auth::jwt::Verifier::new(&settings)?;
     let schema = civlink::graphql::build_schema(&Default::default());
-    let state = civlink::app::AppState { schema, db: db.clone(), verifier: Some(verifier), http: Default::default() };
+    let state =
+        civlink::app::AppState { schema, db: db.clone(), keyed_db, verifier: Some(verifier), http: Default::default() };
     let app = civlink::app::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/graphql", listener.local_addr()?);

@@ -395,11 +395,14 @@ impl Drop for Server {
 /// connection counts statements; also checks every operation answers without errors.
 async fn count_statements(url: &str, s: &Arc<Samples>, ops: &[Operation]) -> anyhow::Result<Vec<f64>> {
     let mut db = civlink::db::connect(url, &Default::default()).await?;
+    let mut keyed_db = civlink::db::connect_keyed(&db, url, &Default::default()).await?;
     let counter = Arc::new(AtomicU64::new(0));
-    let c = counter.clone();
-    db.set_metric_callback(move |_| {
-        c.fetch_add(1, Ordering::SeqCst);
-    });
+    for pool in [&mut db, &mut keyed_db] {
+        let c = counter.clone();
+        pool.set_metric_callback(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+    }
     let settings = civlink::auth::jwt::JwtSettings {
         secret: Some(SECRET.to_owned()),
         keys_file: None,
@@ -409,8 +412,13 @@ async fn count_statements(url: &str, s: &Arc<Samples>, ops: &[Operation]) -> any
     };
     let verifier = civlink::auth::jwt::Verifier::new(&settings)?;
     let schema = civlink::graphql::build_schema(&Default::default());
-    let app =
-        civlink::app::router(civlink::app::AppState { schema, db, verifier: Some(verifier), http: Default::default() });
+    let app = civlink::app::router(civlink::app::AppState {
+        schema,
+        db,
+        keyed_db,
+        verifier: Some(verifier),
+        http: Default::default(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move {

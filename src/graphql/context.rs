@@ -128,13 +128,20 @@ impl Wake for WakeFlag {
 
 impl RequestData {
     /// Builds the request data and its DataLoader, whose batches go through the returned
-    /// queue: execute the request with [`LoadQueue::run`].
-    pub fn new(db: DatabaseConnection, identity: Identity, request_id: String) -> (Self, LoadQueue) {
+    /// queue: execute the request with [`LoadQueue::run`]. `keyed` is the pool for lookups
+    /// by key ([`crate::db::connect_keyed`]; on SQLite, `db`).
+    pub fn new(
+        db: DatabaseConnection,
+        keyed: DatabaseConnection,
+        identity: Identity,
+        request_id: String,
+    ) -> (Self, LoadQueue) {
         let scope = identity.scope.clone();
         let queue = LoadQueue::default();
         let spawner = queue.clone();
-        let loader = DataLoader::new(StoreLoader { db: db.clone(), scope: scope.clone() }, move |f| spawner.push(f))
-            .delay(Duration::ZERO);
+        let loader =
+            DataLoader::new(StoreLoader { db: db.clone(), keyed, scope: scope.clone() }, move |f| spawner.push(f))
+                .delay(Duration::ZERO);
         let rate_key = match &identity.subject {
             Some(subject) => format!("{}:{subject}", identity.role.as_str()),
             None => "PUBLIC".to_owned(),

@@ -20,9 +20,23 @@ use crate::store::statistics::{Figures, Period};
 use crate::store::{Feed, Page, PageRequest, Scope, StoreError};
 
 /// The per-request loader: the database and the caller's scope.
+///
+/// Lookups by key (rows by primary key, children by parent id, a client's categories…) run
+/// on `keyed`, whose PostgreSQL connections may reuse a generic plan; statements over code
+/// ranges, change-feed windows and statistics run on `db`, planned per run
+/// ([`crate::db::connect_keyed`]). On SQLite both are the same pool.
 pub struct StoreLoader {
     pub db: DatabaseConnection,
+    pub keyed: DatabaseConnection,
     pub scope: Scope,
+}
+
+impl StoreLoader {
+    /// The pool for a relation's statement: `keyed` unless it reads a code range or a
+    /// change-feed window.
+    fn pool_for<R: ToMany>(&self, feed: Option<&Feed>) -> &DatabaseConnection {
+        if R::BY_RANGE || feed.is_some() { &self.db } else { &self.keyed }
+    }
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<StoreError>>;
@@ -94,7 +108,7 @@ impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
         }
         let mut out = HashMap::with_capacity(keys.len());
         for ((filter, order, feed, page, with_total), parents) in groups {
-            let (db, scope) = (&self.db, &self.scope);
+            let (db, scope) = (self.pool_for::<R>(feed.as_ref()), &self.scope);
             let mut pages =
                 relations::pages::<R, _>(db, scope, &parents, filter, order, feed.as_ref(), page, with_total).await?;
             let counted = crate::store::page::counts_with_page(page, with_total);
@@ -122,7 +136,14 @@ impl<R: ToMany> Loader<CountKey<R>> for StoreLoader {
         }
         let mut out = HashMap::with_capacity(keys.len());
         for ((filter, feed), parents) in groups {
-            let counts = relations::counts::<R, _>(&self.db, &self.scope, &parents, filter, feed.as_ref()).await?;
+            let counts = relations::counts::<R, _>(
+                self.pool_for::<R>(feed.as_ref()),
+                &self.scope,
+                &parents,
+                filter,
+                feed.as_ref(),
+            )
+            .await?;
             for parent in parents {
                 let n = counts.get(&parent).copied().unwrap_or(0);
                 out.insert(CountKey { parent, filter: filter.clone(), feed }, n);
@@ -138,7 +159,7 @@ impl<E: Listed> Loader<ByKey<E>> for StoreLoader {
 
     async fn load(&self, keys: &[ByKey<E>]) -> LoadResult<ByKey<E>, E::Model> {
         let wanted: Vec<E::Key> = keys.iter().map(|k| k.0.clone()).collect();
-        let rows = relations::by_keys::<E, _>(&self.db, &self.scope, &wanted).await?;
+        let rows = relations::by_keys::<E, _>(&self.keyed, &self.scope, &wanted).await?;
         Ok(rows.into_iter().map(|(k, v)| (ByKey(k), v)).collect())
     }
 }
@@ -153,7 +174,7 @@ impl Loader<CategoriesOf> for StoreLoader {
 
     async fn load(&self, keys: &[CategoriesOf]) -> LoadResult<CategoriesOf, Vec<ClientCategoryKind>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = crate::store::client::categories_by_client(&self.db, &ids).await?;
+        let found = crate::store::client::categories_by_client(&self.keyed, &ids).await?;
         Ok(found.into_iter().map(|(k, v)| (CategoriesOf(k), v)).collect())
     }
 }
@@ -168,7 +189,7 @@ impl Loader<CaseFileOf> for StoreLoader {
 
     async fn load(&self, keys: &[CaseFileOf]) -> LoadResult<CaseFileOf, case_file::Model> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = crate::store::client::case_files_by_client(&self.db, &ids).await?;
+        let found = crate::store::client::case_files_by_client(&self.keyed, &ids).await?;
         Ok(found.into_iter().map(|(k, v)| (CaseFileOf(k), v)).collect())
     }
 }
@@ -183,7 +204,7 @@ impl Loader<AssignmentsOf> for StoreLoader {
 
     async fn load(&self, keys: &[AssignmentsOf]) -> LoadResult<AssignmentsOf, Vec<station_assignment::Model>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = crate::store::social_worker::assignments_by_worker(&self.db, &self.scope, &ids).await?;
+        let found = crate::store::social_worker::assignments_by_worker(&self.keyed, &self.scope, &ids).await?;
         Ok(found.into_iter().map(|(k, v)| (AssignmentsOf(k), v)).collect())
     }
 }
@@ -198,7 +219,7 @@ impl Loader<LedgerTotalsOf> for StoreLoader {
 
     async fn load(&self, keys: &[LedgerTotalsOf]) -> LoadResult<LedgerTotalsOf, (i64, i64)> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let found = crate::store::volunteer::ledger_totals(&self.db, &ids).await?;
+        let found = crate::store::volunteer::ledger_totals(&self.keyed, &ids).await?;
         Ok(found.into_iter().map(|(k, v)| (LedgerTotalsOf(k), v)).collect())
     }
 }

@@ -77,6 +77,11 @@ pub trait ToMany: Send + Sync + 'static {
     fn batch(_parent: &Self::Parent) -> u8 {
         0
     }
+
+    /// The parents name code ranges (a province's or a township's subtree), not keys: how
+    /// many rows a statement reads depends on their values, so it is planned per run, on the
+    /// main pool, never from a cached generic plan ([`crate::db::connect_keyed`]).
+    const BY_RANGE: bool = false;
 }
 
 /// The rows a list shows: scoped, filtered and, for a change feed, changed in its window
@@ -270,6 +275,7 @@ impl<E: Located + 'static> ToMany for InRegion<E> {
     fn batch(parent: &String) -> u8 {
         parent.len() as u8
     }
+    const BY_RANGE: bool = true;
 }
 
 /// Restriction through a link table: children of `E` whose key equals `link_child` of a live

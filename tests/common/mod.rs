@@ -146,6 +146,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub url: String,
     statements: Arc<AtomicU64>,
+    /// Statements run on the pool for lookups by key (on SQLite: none told apart, the same pool).
+    keyed_statements: Arc<AtomicU64>,
     /// Every statement the app ran, when [`Options::log_statements`] is set.
     log: Option<Arc<Mutex<Vec<Statement>>>>,
     client: reqwest::Client,
@@ -281,11 +283,25 @@ impl TestApp {
                 log.lock().expect("statement log").push(statement.clone());
             }
         });
+        let app_url = options.app_url.as_ref().map_or_else(|| url.clone(), |rewrite| rewrite(&url));
         let mut app_db = match &options.app_url {
-            Some(rewrite) => civlink::db::connect(&rewrite(&url), &options.pool).await.expect("connect app database"),
+            Some(_) => civlink::db::connect(&app_url, &options.pool).await.expect("connect app database"),
             None => db.clone(),
         };
-        civlink::observe::instrument(&mut app_db, Some(count));
+        civlink::observe::instrument(&mut app_db, Some(count.clone()));
+        // The pool for lookups by key: a second pool on PostgreSQL, counted like the first and
+        // on its own.
+        let mut keyed_db =
+            civlink::db::connect_keyed(&app_db, &app_url, &options.pool).await.expect("connect keyed pool");
+        let keyed_statements = Arc::new(AtomicU64::new(0));
+        if backend == Backend::Postgres {
+            let keyed = keyed_statements.clone();
+            let count_keyed: Arc<dyn Fn(&Statement) + Send + Sync> = Arc::new(move |statement| {
+                keyed.fetch_add(1, Ordering::SeqCst);
+                count(statement);
+            });
+            civlink::observe::instrument(&mut keyed_db, Some(count_keyed));
+        }
         let schema = civlink::graphql::build_schema(&options.limits);
         let settings = civlink::auth::jwt::JwtSettings {
             secret: Some(TEST_SECRET.to_owned()),
@@ -298,6 +314,7 @@ impl TestApp {
         let app = civlink::app::router(civlink::app::AppState {
             schema,
             db: app_db,
+            keyed_db,
             verifier: Some(verifier),
             http: options.http,
         });
@@ -308,7 +325,18 @@ impl TestApp {
                 .await
                 .expect("server");
         });
-        TestApp { backend, addr, db, url, statements, log, client: reqwest::Client::new(), server, store }
+        TestApp {
+            backend,
+            addr,
+            db,
+            url,
+            statements,
+            keyed_statements,
+            log,
+            client: reqwest::Client::new(),
+            server,
+            store,
+        }
     }
 
     pub fn graphql_url(&self) -> String {
@@ -364,6 +392,12 @@ impl TestApp {
     /// SQL statements executed since the last call.
     pub fn take_statements(&self) -> u64 {
         self.statements.swap(0, Ordering::SeqCst)
+    }
+
+    /// Statements run on the pool for lookups by key since the last call (PostgreSQL; on SQLite
+    /// always 0, the pools being one).
+    pub fn take_keyed_statements(&self) -> u64 {
+        self.keyed_statements.swap(0, Ordering::SeqCst)
     }
 
     /// The statements the app ran since the last call (with [`Options::log_statements`]).
