@@ -602,7 +602,11 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 /// `/metrics`: the Prometheus text exposition of civlink's series (see [`series`]).
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    observe::record_pool(&state.db, state.http.db_max_connections);
+    observe::record_pool(series::POOL, &state.db, state.http.db_max_connections);
+    // On SQLite the two are one pool.
+    if state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        observe::record_pool(series::KEYED_POOL, &state.keyed_db, state.http.db_max_connections);
+    }
     let mut response = observe::metrics_handle().render().into_response();
     response
         .headers_mut()

@@ -222,7 +222,13 @@ async fn main() -> anyhow::Result<()> {
                 civlink::db::connect_keyed(&db, &cli.db.database_url, &cli.db.serving_pool()).await.with_context(
                     || format!("cannot connect to the database (DATABASE_URL={})", redact(&cli.db.database_url)),
                 )?;
-            let app = civlink::app::router(civlink::app::AppState { schema, db: db.clone(), keyed_db, verifier, http });
+            let app = civlink::app::router(civlink::app::AppState {
+                schema,
+                db: db.clone(),
+                keyed_db: keyed_db.clone(),
+                verifier,
+                http,
+            });
             let listener = tokio::net::TcpListener::bind(serve.addr)
                 .await
                 .with_context(|| format!("cannot listen on {} (CIVLINK_ADDR)", serve.addr))?;
@@ -250,6 +256,8 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             db.close().await.context("closing the database pool")?;
+            // On SQLite the same pool, already closed: closing it again returns at once.
+            keyed_db.close().await.context("closing the database pool for lookups by key")?;
             tracing::info!("stopped");
             Ok(())
         }

@@ -46,6 +46,8 @@ pub mod series {
     pub const STATEMENT_DURATION: &str = "civlink_sql_statement_duration_seconds";
     /// Gauge of pooled database connections, labelled `state` (`open`, `idle`, `max`).
     pub const POOL: &str = "civlink_db_pool_connections";
+    /// The same of PostgreSQL's second pool, for lookups by key (`db::connect_keyed`).
+    pub const KEYED_POOL: &str = "civlink_db_keyed_pool_connections";
     /// Counter of requests refused by the cost rate limit, labelled `role`.
     pub const RATE_LIMITED: &str = "civlink_rate_limited_total";
     /// Counter of requests refused by a static limit, labelled `code`.
@@ -84,8 +86,9 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Refreshes the pool gauges; called when `/metrics` is scraped.
-pub fn record_pool(db: &DatabaseConnection, max_connections: u32) {
+/// Refreshes the gauges `series` (one of [`series::POOL`], [`series::KEYED_POOL`]) of the
+/// pool `db`; called when `/metrics` is scraped.
+pub fn record_pool(series: &'static str, db: &DatabaseConnection, max_connections: u32) {
     let (open, idle) = match &db.inner {
         sea_orm::DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
             let pool = db.get_postgres_connection_pool();
@@ -97,10 +100,10 @@ pub fn record_pool(db: &DatabaseConnection, max_connections: u32) {
         }
         _ => (0, 0),
     };
-    metrics::gauge!(series::POOL, "state" => "open").set(open as f64);
-    metrics::gauge!(series::POOL, "state" => "idle").set(idle as f64);
-    metrics::gauge!(series::POOL, "state" => "in_use").set(open.saturating_sub(idle as u32) as f64);
-    metrics::gauge!(series::POOL, "state" => "max").set(f64::from(max_connections));
+    metrics::gauge!(series, "state" => "open").set(open as f64);
+    metrics::gauge!(series, "state" => "idle").set(idle as f64);
+    metrics::gauge!(series, "state" => "in_use").set(open.saturating_sub(idle as u32) as f64);
+    metrics::gauge!(series, "state" => "max").set(f64::from(max_connections));
 }
 
 /// Most distinct operation names used as a metric label; later names count as `other`, so a

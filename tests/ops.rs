@@ -44,6 +44,12 @@ both_with!(
         ] {
             assert!(text.contains(series), "missing {series} in\n{text}");
         }
+        // PostgreSQL's second pool, for lookups by key (SQLite has one pool; the recorder is
+        // the process's, so its absence there cannot be told from another test's series).
+        let keyed = r#"civlink_db_keyed_pool_connections{state="max"} 16"#;
+        if app.backend == common::Backend::Postgres {
+            assert!(text.contains(keyed), "missing {keyed} in\n{text}");
+        }
     }
 );
 
