@@ -169,10 +169,17 @@ impl Client {
         let reason = audit::reason(&reason)?;
         let fields = audit::selected_fields(ctx);
         let today = crate::domain::time::today_cst();
-        let (c, categories) =
-            store::audit::reveal_client(&data.db, &data.scope, &data.actor(), self.0.id, &fields, &reason, today)
-                .await
-                .map_err(ApiError::from)?;
+        let (c, categories) = Box::pin(store::audit::reveal_client(
+            &data.db,
+            &data.scope,
+            &data.actor(),
+            self.0.id,
+            &fields,
+            &reason,
+            today,
+        ))
+        .await
+        .map_err(ApiError::from)?;
         Ok(Some(ClientIdentity {
             name: c.name,
             id_number: c.id_number,

@@ -89,9 +89,16 @@ impl SocialWorker {
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;
         let fields = audit::selected_fields(ctx);
-        let row = store::audit::reveal_social_worker(&data.db, &data.scope, &data.actor(), self.0.id, &fields, &reason)
-            .await
-            .map_err(ApiError::from)?;
+        let row = Box::pin(store::audit::reveal_social_worker(
+            &data.db,
+            &data.scope,
+            &data.actor(),
+            self.0.id,
+            &fields,
+            &reason,
+        ))
+        .await
+        .map_err(ApiError::from)?;
         Ok(Some(PersonIdentity { phone: row.phone, id_number: row.id_number }))
     }
     /// Professional qualification level.

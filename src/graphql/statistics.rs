@@ -766,7 +766,10 @@ pub async fn record_figure<F: Figures<Key = uuid::Uuid>>(
     period: Period,
 ) -> ApiResult<F::Value> {
     let data = RequestData::of(ctx)?;
-    Ok(data.loader.load_one(FigureKey::<F>::new(id, period)).await.map_err(ApiError::from)?.unwrap_or_default())
+    Ok(Box::pin(data.loader.load_one(FigureKey::<F>::new(id, period)))
+        .await
+        .map_err(ApiError::from)?
+        .unwrap_or_default())
 }
 
 /// Person-times (服务人次) of one record's service in `period`, withheld when computed from 1

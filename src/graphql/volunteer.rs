@@ -83,9 +83,10 @@ impl Volunteer {
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;
         let fields = audit::selected_fields(ctx);
-        let row = store::audit::reveal_volunteer(&data.db, &data.scope, &data.actor(), self.0.id, &fields, &reason)
-            .await
-            .map_err(ApiError::from)?;
+        let row =
+            Box::pin(store::audit::reveal_volunteer(&data.db, &data.scope, &data.actor(), self.0.id, &fields, &reason))
+                .await
+                .map_err(ApiError::from)?;
         Ok(Some(PersonIdentity { phone: row.phone, id_number: row.id_number }))
     }
     /// Number on the national volunteer service system (全国志愿服务信息系统).
@@ -161,7 +162,7 @@ impl Volunteer {
 
 async fn ledger(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<(i64, i64)> {
     let data = RequestData::of(ctx)?;
-    Ok(data.loader.load_one(LedgerTotalsOf(id)).await.map_err(ApiError::from)?.unwrap_or((0, 0)))
+    Ok(Box::pin(data.loader.load_one(LedgerTotalsOf(id))).await.map_err(ApiError::from)?.unwrap_or((0, 0)))
 }
 
 /// Root fields for volunteers.
