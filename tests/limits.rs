@@ -77,6 +77,36 @@ fn tight() -> Options {
     o
 }
 
+// The server keeps the parse of a document it has seen (issue 7); what depends on the request
+// (variables, caller, budget) is checked again every time the document comes back.
+both_with!(a_document_seen_before_is_checked_again_for_each_request, tight(), |app| {
+    let q = "query($n: Int) { regions(first: $n) { totalCount } }";
+    for (n, refused) in [(50, false), (51, true), (50, false), (51, true)] {
+        let (_, body) = query(&app, q, json!({ "n": n })).await;
+        if refused {
+            assert_eq!(code(&body), "PAGE_SIZE_EXCEEDED", "first: {n}, sent again: {body:#}");
+        } else {
+            assert!(body["data"]["regions"]["totalCount"].as_u64().unwrap_or(0) > 0, "first: {n}: {body:#}");
+        }
+    }
+    // A document refused for its size is refused each time it is sent.
+    let mut doc = String::from("fragment F0 on Query { __typename }\n");
+    for i in 1..=24 {
+        doc.push_str(&format!("fragment F{i} on Query {{ ...F{p} ...F{p} }}\n", p = i - 1));
+    }
+    doc.push_str("{ ...F24 }");
+    for _ in 0..2 {
+        let (_, body) = query(&app, &doc, json!({})).await;
+        assert_eq!(code(&body), "QUERY_TOO_LARGE", "{body:#}");
+    }
+    // The same text with another operation selected is another operation.
+    let two = "query A { regions(first: 1) { totalCount } } query B { __typename }";
+    let (_, _, a) = send(&app, Some(&admin_token()), json!({ "query": two, "operationName": "A" })).await;
+    let (_, _, b) = send(&app, Some(&admin_token()), json!({ "query": two, "operationName": "B" })).await;
+    assert!(a["data"]["regions"]["totalCount"].as_u64().unwrap_or(0) > 0, "{a:#}");
+    assert_eq!(b["data"], json!({ "__typename": "Query" }), "{b:#}");
+});
+
 both_with!(each_limit_accepts_just_under_and_refuses_just_over_before_any_sql, tight(), |app| {
     let cases: Vec<(&str, String, String, &str)> = vec![
         ("cost", stations(20), stations(21), "COST_LIMIT_EXCEEDED"),

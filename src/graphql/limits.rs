@@ -126,16 +126,37 @@ impl RequestStats {
     }
 }
 
+/// Parsed documents kept per process, least recently used first out.
+pub const DOCUMENT_CACHE_ENTRIES: usize = 256;
+/// Longest document text (bytes) whose parse is kept: with [`DOCUMENT_CACHE_ENTRIES`], this
+/// bounds the cache to a few megabytes whatever clients send.
+pub const DOCUMENT_CACHE_MAX_BYTES: usize = 16 * 1024;
+
+/// Parsed documents by their text. Integration scripts and portals send the same few
+/// documents again and again; parsing one (async-graphql's pest grammar) was a twelfth of
+/// load operation 1's CPU in civlink and a twentieth of a 100-row roster page's (issue 7,
+/// callgrind). Only documents that parsed and passed the expansion check are kept; every
+/// other check (variables, role, cost, rate) still runs per request. A cache of a pure
+/// function: a replica without the entry parses again.
+type Documents = Mutex<lru::LruCache<String, Arc<ExecutableDocument>>>;
+
 /// The extension enforcing [`Limits`] and reporting `extensions.cost`.
 pub struct CostLimits {
     limits: Arc<Limits>,
     rate: Arc<RateLimiter>,
+    documents: Arc<Documents>,
 }
 
 impl CostLimits {
-    /// One rate limiter for the schema's lifetime: build one schema per process.
+    /// One rate limiter and one document cache for the schema's lifetime: build one schema
+    /// per process.
     pub fn new(limits: &Limits) -> Self {
-        Self { limits: Arc::new(limits.clone()), rate: Arc::new(RateLimiter::new(&limits.budgets)) }
+        let entries = std::num::NonZeroUsize::new(DOCUMENT_CACHE_ENTRIES).unwrap_or(std::num::NonZeroUsize::MIN);
+        Self {
+            limits: Arc::new(limits.clone()),
+            rate: Arc::new(RateLimiter::new(&limits.budgets)),
+            documents: Arc::new(Mutex::new(lru::LruCache::new(entries))),
+        }
     }
 }
 
@@ -144,6 +165,7 @@ impl ExtensionFactory for CostLimits {
         Arc::new(CostExtension {
             limits: self.limits.clone(),
             rate: self.rate.clone(),
+            documents: self.documents.clone(),
             requested: Mutex::new(None),
             actual: AtomicUsize::new(0),
             pending: Mutex::new(None),
@@ -154,6 +176,7 @@ impl ExtensionFactory for CostLimits {
 struct CostExtension {
     limits: Arc<Limits>,
     rate: Arc<RateLimiter>,
+    documents: Arc<Documents>,
     requested: Mutex<Option<usize>>,
     actual: AtomicUsize,
     /// A limit the document broke, held until validation has computed its cost, so the error
@@ -207,21 +230,34 @@ impl Extension for CostExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        // Before anything walks the fragments as spread: a few hundred bytes of fragments that
-        // each spread the previous one twice expand exponentially, and validation would
-        // spend minutes on them.
-        let expanded = expanded_fields(&doc);
-        if expanded > MAX_EXPANDED_FIELDS {
-            return Err(request_error(
-                "QUERY_TOO_LARGE",
-                format!(
-                    "the query expands to {} fields once its fragments are spread; at most {MAX_EXPANDED_FIELDS} are accepted",
-                    if expanded == u64::MAX { "more than 2^64".to_owned() } else { expanded.to_string() }
-                ),
-                &[],
-            ));
-        }
+        let cached = self.documents.lock().unwrap_or_else(|e| e.into_inner()).get(query).cloned();
+        let doc = match cached {
+            Some(doc) => ExecutableDocument::clone(&doc),
+            None => {
+                let doc = next.run(ctx, query, variables).await?;
+                // Before anything walks the fragments as spread: a few hundred bytes of
+                // fragments that each spread the previous one twice expand exponentially, and
+                // validation would spend minutes on them.
+                let expanded = expanded_fields(&doc);
+                if expanded > MAX_EXPANDED_FIELDS {
+                    return Err(request_error(
+                        "QUERY_TOO_LARGE",
+                        format!(
+                            "the query expands to {} fields once its fragments are spread; at most {MAX_EXPANDED_FIELDS} are accepted",
+                            if expanded == u64::MAX { "more than 2^64".to_owned() } else { expanded.to_string() }
+                        ),
+                        &[],
+                    ));
+                }
+                if query.len() <= DOCUMENT_CACHE_MAX_BYTES {
+                    self.documents
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .put(query.to_owned(), Arc::new(doc.clone()));
+                }
+                doc
+            }
+        };
         let data = ctx.data::<RequestData>().ok();
         let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
         if let Some(data) = data {
