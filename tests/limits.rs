@@ -236,6 +236,23 @@ both!(automatic_persisted_queries_follow_the_apollo_flow, |app| {
     let resp = app.client().get(app.graphql_url()).query(&[("extensions", ext.to_string())]).send().await.unwrap();
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["data"]["regions"]["totalCount"], total, "{body:#}");
+    // A second persisted document runs as itself, and the first still does: each by its own
+    // hash, never the other (the server keeps parsed documents by their text, and a persisted
+    // query reaches that step with none).
+    let q2 = "query($c: String!) { region(code: $c) { name } }";
+    let ext2 = json!({ "persistedQuery": { "version": 1, "sha256Hash": civlink::allowlist::sha256_hex(q2) } });
+    let vars = json!({ "c": "522301" });
+    let (_, _, body) = send(&app, None, json!({ "query": q2, "extensions": ext2, "variables": vars })).await;
+    assert_eq!(body["data"], json!({ "region": { "name": "兴义市" } }), "{body:#}");
+    for _ in 0..2 {
+        let (_, _, body) = send(&app, None, json!({ "extensions": ext2, "variables": vars })).await;
+        assert_eq!(body["data"], json!({ "region": { "name": "兴义市" } }), "{body:#}");
+        let (_, _, body) = send(&app, None, json!({ "extensions": ext })).await;
+        assert_eq!(body["data"]["regions"]["totalCount"], total, "{body:#}");
+        // And the same texts sent plainly.
+        let (_, _, body) = send(&app, None, json!({ "query": q2, "variables": vars })).await;
+        assert_eq!(body["data"], json!({ "region": { "name": "兴义市" } }), "{body:#}");
+    }
     // A hash that does not match the text.
     let bad = json!({ "persistedQuery": { "version": 1, "sha256Hash": "00".repeat(32) } });
     let (_, _, body) = send(&app, None, json!({ "query": q, "extensions": bad })).await;

@@ -230,7 +230,13 @@ impl Extension for CostExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let cached = self.documents.lock().unwrap_or_else(|e| e.into_inner()).get(query).cloned();
+        // Only a document parsed from `query` may be kept under it. A persisted query's
+        // document arrives parsed, with `query` empty (async-graphql's APQ step clears it), so
+        // an empty text is never looked up or stored: every persisted query would otherwise
+        // run the first one kept.
+        let cacheable = !query.is_empty() && query.len() <= DOCUMENT_CACHE_MAX_BYTES;
+        let cached =
+            if cacheable { self.documents.lock().unwrap_or_else(|e| e.into_inner()).get(query).cloned() } else { None };
         let doc = match cached {
             Some(doc) => ExecutableDocument::clone(&doc),
             None => {
@@ -249,7 +255,7 @@ impl Extension for CostExtension {
                         &[],
                     ));
                 }
-                if query.len() <= DOCUMENT_CACHE_MAX_BYTES {
+                if cacheable {
                     self.documents
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
