@@ -169,6 +169,7 @@ impl ExtensionFactory for CostLimits {
             requested: Mutex::new(None),
             actual: AtomicUsize::new(0),
             pending: Mutex::new(None),
+            document: Mutex::new(None),
         })
     }
 }
@@ -182,6 +183,9 @@ struct CostExtension {
     /// A limit the document broke, held until validation has computed its cost, so the error
     /// can carry it.
     pending: Mutex<Option<ServerError>>,
+    /// The request's document, to put the response's entries in its order
+    /// ([`super::order`]) once it has run.
+    document: Mutex<Option<Arc<ExecutableDocument>>>,
 }
 
 /// A request error with `extensions { code, …more }`.
@@ -208,7 +212,11 @@ fn limit_error(code: &str, message: String, cost: Option<usize>, limit: usize) -
 #[async_trait::async_trait]
 impl Extension for CostExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let response = next.run(ctx).await;
+        let mut response = next.run(ctx).await;
+        if let Some(doc) = self.document.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let operation = ctx.data::<RequestData>().ok().and_then(|d| d.operation_name.as_deref());
+            super::order::as_selected(&mut response.data, &doc, operation);
+        }
         let requested = *self.requested.lock().unwrap_or_else(|e| e.into_inner());
         match requested {
             Some(requested) => response.extension(
@@ -237,8 +245,8 @@ impl Extension for CostExtension {
         let cacheable = !query.is_empty() && query.len() <= DOCUMENT_CACHE_MAX_BYTES;
         let cached =
             if cacheable { self.documents.lock().unwrap_or_else(|e| e.into_inner()).get(query).cloned() } else { None };
-        let doc = match cached {
-            Some(doc) => ExecutableDocument::clone(&doc),
+        let (doc, kept) = match cached {
+            Some(doc) => (ExecutableDocument::clone(&doc), doc),
             None => {
                 let doc = next.run(ctx, query, variables).await?;
                 // Before anything walks the fragments as spread: a few hundred bytes of
@@ -255,15 +263,14 @@ impl Extension for CostExtension {
                         &[],
                     ));
                 }
+                let kept = Arc::new(doc.clone());
                 if cacheable {
-                    self.documents
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .put(query.to_owned(), Arc::new(doc.clone()));
+                    self.documents.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), kept.clone());
                 }
-                doc
+                (doc, kept)
             }
         };
+        *self.document.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
         let data = ctx.data::<RequestData>().ok();
         let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
         if let Some(data) = data {

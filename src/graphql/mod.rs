@@ -22,6 +22,7 @@ pub mod id;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod order;
 pub mod organization;
 pub mod organization_write;
 pub mod payload;

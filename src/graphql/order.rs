@@ -1,0 +1,163 @@
+//! Response field order: each object of `data` lists its entries in the order the operation
+//! selected them (GraphQL spec, October 2021, §7.1 "Serialized Map Ordering").
+//!
+//! async-graphql 7 resolves a selection's fields concurrently and inserts each entry as its
+//! field completes, so two root fields that wait on the database come back in whichever order
+//! their statements finished. [`as_selected`] puts them back, once the response is complete.
+
+use async_graphql::Value;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
+
+/// The response keys of a selection, in the order they are first selected, each with the
+/// order of its own sub-selection (empty for leaf fields).
+#[derive(Default)]
+struct Order<'d> {
+    keys: Vec<(&'d str, Order<'d>)>,
+}
+
+impl<'d> Order<'d> {
+    /// The order of `sets` merged, as the spec's CollectFields merges a response key's
+    /// selections; fragments count wherever they are spread, whatever their type condition
+    /// (an entry a type condition skips is simply absent from the object).
+    fn of(sets: &[&'d SelectionSet], doc: &'d ExecutableDocument) -> Self {
+        let mut merged: Vec<(&'d str, Vec<&'d SelectionSet>)> = Vec::new();
+        for set in sets {
+            collect(set, doc, &mut merged, 0);
+        }
+        let keys = merged
+            .into_iter()
+            .map(|(key, subs)| {
+                let child =
+                    if subs.iter().all(|s| s.items.is_empty()) { Order::default() } else { Order::of(&subs, doc) };
+                (key, child)
+            })
+            .collect();
+        Order { keys }
+    }
+
+    fn position(&self, key: &str) -> usize {
+        self.keys.iter().position(|(k, _)| *k == key).unwrap_or(usize::MAX)
+    }
+
+    fn apply(&self, value: &mut Value) {
+        if self.keys.is_empty() {
+            return;
+        }
+        match value {
+            Value::List(items) => items.iter_mut().for_each(|item| self.apply(item)),
+            Value::Object(map) => {
+                let in_order = map.keys().map(|k| self.position(k)).is_sorted();
+                if !in_order {
+                    map.sort_by(|a, _, b, _| self.position(a).cmp(&self.position(b)));
+                }
+                for (key, child) in &self.keys {
+                    if let Some(v) = map.get_mut(*key) {
+                        child.apply(v);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Fragment spreads nested deeper than this are not followed (validation refuses fragment
+/// cycles before anything runs; this only bounds the walk).
+const MAX_FRAGMENT_DEPTH: usize = 64;
+
+fn collect<'d>(
+    set: &'d SelectionSet,
+    doc: &'d ExecutableDocument,
+    merged: &mut Vec<(&'d str, Vec<&'d SelectionSet>)>,
+    depth: usize,
+) {
+    if depth > MAX_FRAGMENT_DEPTH {
+        return;
+    }
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let key = field.node.response_key().node.as_str();
+                let sub = &field.node.selection_set.node;
+                match merged.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, subs)) => subs.push(sub),
+                    None => merged.push((key, vec![sub])),
+                }
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
+                    collect(&fragment.node.selection_set.node, doc, merged, depth + 1);
+                }
+            }
+            Selection::InlineFragment(inline) => collect(&inline.node.selection_set.node, doc, merged, depth + 1),
+        }
+    }
+}
+
+/// Orders `data`, the result of the operation named `operation` (or the document's only one)
+/// of `doc`, as the operation selected it. Leaves `data` as it is when no such operation
+/// exists (the request then failed before execution).
+pub fn as_selected(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) {
+    let op = match (&doc.operations, operation) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op)
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    if let Some(op) = op {
+        Order::of(&[&op.node.selection_set.node], doc).apply(data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    fn keys(v: &Value) -> Vec<String> {
+        match v {
+            Value::Object(m) => m.keys().map(|k| k.to_string()).collect(),
+            _ => vec![],
+        }
+    }
+
+    fn field<'v>(v: &'v Value, key: &str) -> &'v Value {
+        match v {
+            Value::Object(m) => m.get(key).unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        }
+    }
+
+    #[test]
+    fn objects_follow_the_selection_through_aliases_fragments_and_lists() {
+        let doc = parse_query(
+            "query Q { z: regions { nodes { name code } } ...F a: __typename }
+             fragment F on Query { s: stations { ... on StationConnection { totalCount nodes { id name } } } }",
+        )
+        .unwrap();
+        let mut data = async_graphql::value!({
+            "a": "Query",
+            "s": { "nodes": [{ "name": "n1", "id": "1" }, { "name": "n2", "id": "2" }], "totalCount": 2 },
+            "z": { "nodes": [{ "code": "52", "name": "贵州省" }] },
+        });
+        as_selected(&mut data, &doc, Some("Q"));
+        assert_eq!(keys(&data), ["z", "s", "a"]);
+        assert_eq!(keys(field(&data, "s")), ["totalCount", "nodes"]);
+        let Value::List(items) = field(field(&data, "s"), "nodes") else { panic!("a list") };
+        assert!(items.iter().all(|i| keys(i) == ["id", "name"]));
+        let Value::List(items) = field(field(&data, "z"), "nodes") else { panic!("a list") };
+        assert_eq!(keys(&items[0]), ["name", "code"]);
+    }
+
+    #[test]
+    fn an_unknown_operation_leaves_the_data_alone() {
+        let doc = parse_query("query A { b a } query B { a b }").unwrap();
+        let mut data = async_graphql::value!({ "b": 1, "a": 2 });
+        as_selected(&mut data, &doc, None);
+        assert_eq!(keys(&data), ["b", "a"]);
+        as_selected(&mut data, &doc, Some("B"));
+        assert_eq!(keys(&data), ["a", "b"]);
+    }
+}
