@@ -46,8 +46,14 @@ impl<'d> Order<'d> {
         match value {
             Value::List(items) => items.iter_mut().for_each(|item| self.apply(item)),
             Value::Object(map) => {
-                let in_order = map.keys().map(|k| self.position(k)).is_sorted();
-                if !in_order {
+                // Most objects already hold exactly the selected keys in order (fields that
+                // complete at once): walk them side by side, no lookups.
+                let aligned = map.len() == self.keys.len() && map.keys().zip(&self.keys).all(|(a, (b, _))| a == b);
+                if aligned {
+                    map.values_mut().zip(&self.keys).for_each(|(v, (_, child))| child.apply(v));
+                    return;
+                }
+                if !map.keys().map(|k| self.position(k)).is_sorted() {
                     map.sort_by(|a, _, b, _| self.position(a).cmp(&self.position(b)));
                 }
                 for (key, child) in &self.keys {
