@@ -3,7 +3,8 @@
 //!
 //! async-graphql 7 resolves a selection's fields concurrently and inserts each entry as its
 //! field completes, so two root fields that wait on the database come back in whichever order
-//! their statements finished. [`as_selected`] puts them back, once the response is complete.
+//! their statements finished (async-graphql/async-graphql#612, open since 2021).
+//! [`as_selected`] puts them back, once the response is complete.
 
 use async_graphql::Value;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
