@@ -59,9 +59,49 @@ both_with!(every_response_reports_its_cost_computed_from_page_sizes, serve_cost_
     let q = "query($n: Int) { stations(first: $n) { nodes { socialWorkers(first: 5) { nodes { name } } } } }";
     let (_, body) = query(&app, q, json!({ "n": 4 })).await;
     assert_eq!(body["extensions"]["cost"]["requested"], 1 + 4 * (1 + (1 + 5 * (1 + 1))), "{body:#}");
+    // A page of none still resolves the connection's own fields: costed as one entry.
+    let (_, body) =
+        query(&app, "{ stations(first: 0) { totalCount pageInfo { hasNextPage } nodes { id } } }", json!({})).await;
+    let cost = &body["extensions"]["cost"];
+    assert!(cost["actual"].as_u64() <= cost["requested"].as_u64(), "{cost}");
+    assert_eq!(cost["requested"], 1 + (1 + 2 + 2), "{body:#}");
     // `nodes(ids:)` costs per id.
     let (_, body) = query(&app, r#"{ nodes(ids: ["a", "b", "c"]) { id } }"#, json!({})).await;
     assert_eq!(body["extensions"]["cost"]["requested"], 1 + 3, "1 + 3 ids × (id: 1): {body:#}");
+});
+
+// Statistics breakdowns are costed per entry, like a connection's page: what a statistics
+// request resolves never costs more than it was charged, and a request for hundreds of
+// divisions' monthly series is refused before any SQL (found by a new-user review: 8,001
+// requested, 627,501 resolved, and eight of them at once held a trivial query for 10 s).
+both_with!(statistics_breakdowns_are_costed_per_entry, serve_cost_limit(), |app| {
+    let q = r#"{ region(code: "5223") { statistics(period: { from: "2023-01-01", to: "2024-01-01" }) {
+        stationsByLevel { level count } stationsByStatus { status count }
+        socialWorkers { byCertificateLevel { level count } byPayGrade { post grade count { value } } }
+        service { byServiceType { serviceType personTimes { value } clientsServed { value } }
+                  byMethod { method personTimes { value } }
+                  byMonth { month personTimes { value withheld } clientsServed { value } } }
+        clients { byCategory { category clients { value } } byCaseStage { stage caseFiles { value } } }
+        projects { byFundingMode { fundingMode projects budget } }
+        charity { byKind { kind value } matchedByLevel { level value } } } } }"#;
+    for period in ["2023-01-01\", to: \"2024-01-01", "2005-01-01\", to: \"2025-01-01"] {
+        let q = q.replace("2023-01-01\", to: \"2024-01-01", period);
+        let (_, body) = query(&app, &q, json!({})).await;
+        assert!(body.get("errors").is_none(), "{body:#}");
+        let cost = &body["extensions"]["cost"];
+        let (requested, actual) = (cost["requested"].as_u64().unwrap(), cost["actual"].as_u64().unwrap());
+        assert!(actual <= requested, "{period}: resolved {actual}, charged {requested}");
+        assert!(actual > 240, "{period}: the breakdowns resolved: {cost}");
+    }
+    let codes = serde_json::to_string(&vec!["522301"; 500]).unwrap();
+    let q = format!(
+        r#"{{ regionStatistics(codes: {codes}, period: {{ from: "2005-01-01", to: "2025-01-01" }}) {{
+            service {{ byMonth {{ month personTimes {{ value }} clientsServed {{ value }} }} }} }} }}"#
+    );
+    app.take_statements();
+    let (_, body) = query(&app, &q, json!({})).await;
+    assert_eq!(code(&body), "COST_LIMIT_EXCEEDED", "{body:#}");
+    assert_eq!(app.take_statements(), 0, "refused before any SQL");
 });
 
 /// Limits small enough to reach with short documents.

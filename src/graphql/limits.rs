@@ -34,13 +34,14 @@ use crate::ratelimit::{Budgets, RateLimiter, Refusal};
 pub const DEFAULT_COST_PAGE: usize = super::connection::DEFAULT_PAGE_SIZE as usize;
 
 /// The static cost of a connection field: one for the field, plus its page size (`first` or
-/// `last`, else the default page of 20) times the cost of its selection. A negative size
-/// counts as zero (the resolver refuses it); a size over the maximum page size is refused
-/// before this runs (`PAGE_SIZE_EXCEEDED`).
+/// `last`, else the default page of 20) times the cost of its selection. A page of zero (or a
+/// negative size, which the resolver refuses) is costed as one entry: the connection's own
+/// fields (`totalCount`, `pageInfo`) still resolve. A size over the maximum page size is
+/// refused before this runs (`PAGE_SIZE_EXCEEDED`).
 ///
 /// Used as `#[graphql(complexity = "connection_cost(first, last, child_complexity)")]`.
 pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let page = first.or(last).map_or(DEFAULT_COST_PAGE, |n| n.max(0) as usize);
+    let page = first.or(last).map_or(DEFAULT_COST_PAGE, |n| n.max(1) as usize);
     page.saturating_mul(child_complexity).saturating_add(1)
 }
 
