@@ -172,26 +172,13 @@ where
     E: Listed,
     N: OutputType + From<E::Model>,
 {
-    Box::pin(root_unboxed::<E, N>(ctx, filter, order, args)).await
-}
-
-async fn root_unboxed<E, N>(
-    ctx: &Context<'_>,
-    filter: E::Filter,
-    order: E::OrderBy,
-    args: PageArgs,
-) -> ApiResult<Conn<N>>
-where
-    E: Listed,
-    N: OutputType + From<E::Model>,
-{
     let data = RequestData::of(ctx)?;
     let req = args.request()?;
     let feed = args.feed(data)?;
     rows_allowed::<E>(ctx, data)?;
     counts_allowed::<E>(data, &filter)?;
     let page = if wants_rows(ctx) {
-        relations::list::<E, _>(&data.db, &data.scope, &filter, order, feed.as_ref(), &req)
+        Box::pin(relations::list::<E, _>(&data.db, &data.scope, &filter, order, feed.as_ref(), &req))
             .await
             .map_err(ApiError::from)?
     } else {
@@ -218,20 +205,6 @@ where
     R: ToMany,
     N: OutputType + From<<R::Child as EntityTrait>::Model>,
 {
-    Box::pin(related_unboxed::<R, N>(ctx, parent, filter, order, args)).await
-}
-
-async fn related_unboxed<R, N>(
-    ctx: &Context<'_>,
-    parent: R::Parent,
-    filter: <R::Child as Listed>::Filter,
-    order: <R::Child as Listed>::OrderBy,
-    args: PageArgs,
-) -> ApiResult<Conn<N>>
-where
-    R: ToMany,
-    N: OutputType + From<<R::Child as EntityTrait>::Model>,
-{
     let data = RequestData::of(ctx)?;
     rows_allowed::<R::Child>(ctx, data)?;
     counts_allowed::<R::Child>(data, &filter)?;
@@ -240,7 +213,7 @@ where
     let page = args.request()?;
     let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, feed, page, with_total };
     let page = if wants_rows(ctx) {
-        data.loader.load_one(page).await.map_err(ApiError::from)?.unwrap_or_default()
+        Box::pin(data.loader.load_one(page)).await.map_err(ApiError::from)?.unwrap_or_default()
     } else {
         Page::default()
     };
