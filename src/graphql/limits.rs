@@ -41,8 +41,13 @@ pub const DEFAULT_COST_PAGE: usize = super::connection::DEFAULT_PAGE_SIZE as usi
 ///
 /// Used as `#[graphql(complexity = "connection_cost(first, last, child_complexity)")]`.
 pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let page = first.or(last).map_or(DEFAULT_COST_PAGE, |n| n.max(1) as usize);
-    page.saturating_mul(child_complexity).saturating_add(1)
+    list_cost(first.or(last).map_or(DEFAULT_COST_PAGE, |n| n.max(1) as usize), child_complexity)
+}
+
+/// The static cost of a list field of at most `entries` entries: one for the field plus
+/// `entries` times the cost of its selection (saturating).
+pub fn list_cost(entries: usize, child_complexity: usize) -> usize {
+    entries.saturating_mul(child_complexity).saturating_add(1)
 }
 
 /// Limits applied to every request before it runs. Units: counts unless said otherwise.

@@ -21,7 +21,7 @@ use super::enums::{
     StationLevel, StationStatus,
 };
 use super::error::{ApiError, ApiResult};
-use super::limits::connection_cost;
+use super::limits::{connection_cost, list_cost};
 use super::loaders::FigureKey;
 use super::region::Region;
 use super::scalars::{Date, Yuan};
@@ -35,18 +35,14 @@ pub const MAX_PERIOD_MONTHS: i64 = 240;
 /// Steps of the social-worker pay scale: 3 posts × 12 grades (`byPayGrade` lists them all).
 pub const PAY_SCALE_STEPS: usize = 36;
 
-/// The static cost of a breakdown list of at most `entries` entries: one for the field plus
-/// `entries` times its selection, as a connection's page is costed (see
-/// [`connection_cost`]); a monthly series is costed at its longest, [`MAX_PERIOD_MONTHS`],
-/// since the period is an argument of the enclosing `statistics`. So what a statistics request
-/// resolves never costs more than it was charged (`extensions.cost.actual ≤ requested`), and
+/// Values of an enumeration: the entries of a breakdown that lists every value.
+///
+/// Each breakdown list is costed with [`list_cost`] at its longest: every value of its
+/// enumeration, [`PAY_SCALE_STEPS`], or [`MAX_PERIOD_MONTHS`] for a monthly series (the period
+/// is an argument of the enclosing `statistics`). So what a statistics request resolves never
+/// costs more than it was charged (`extensions.cost.actual ≤ requested`), and
 /// `regionStatistics` over hundreds of divisions' monthly series is refused
 /// (`COST_LIMIT_EXCEEDED`) before any SQL runs.
-pub fn breakdown_cost(entries: usize, child_complexity: usize) -> usize {
-    entries.saturating_mul(child_complexity).saturating_add(1)
-}
-
-/// Values of an enumeration: the entries of a breakdown that lists every value.
 fn variants<E: Iterable>() -> usize {
     E::iter().count()
 }
@@ -217,7 +213,7 @@ impl RegionStatistics {
         Ok(s.0.values().map(|(n, _)| n).sum())
     }
     /// Stations by level, every level present (zeros included) (stock).
-    #[graphql(complexity = "breakdown_cost(variants::<LevelS>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<LevelS>(), child_complexity)")]
     async fn stations_by_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<StationLevelCount>> {
         let s = self.subject.load::<figures::StationCounts>(ctx).await?;
         Ok(LevelS::iter()
@@ -228,7 +224,7 @@ impl RegionStatistics {
             .collect())
     }
     /// Stations by status, every status present (zeros included) (stock).
-    #[graphql(complexity = "breakdown_cost(variants::<StatusS>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<StatusS>(), child_complexity)")]
     async fn stations_by_status(&self, ctx: &Context<'_>) -> ApiResult<Vec<StationStatusCount>> {
         let s = self.subject.load::<figures::StationCounts>(ctx).await?;
         Ok(StatusS::iter()
@@ -397,7 +393,7 @@ impl SocialWorkerStatistics {
         Ok((total > 0).then(|| certified as f64 / total as f64))
     }
     /// Workers by certificate level, every level present.
-    #[graphql(complexity = "breakdown_cost(variants::<CertificateM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<CertificateM>(), child_complexity)")]
     async fn by_certificate_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<CertificateLevelCount>> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
         Ok(CertificateM::iter()
@@ -408,7 +404,7 @@ impl SocialWorkerStatistics {
             .collect())
     }
     /// Workers on each of the 36 steps of the pay scale, post by post (internal figures).
-    #[graphql(complexity = "breakdown_cost(PAY_SCALE_STEPS, child_complexity)")]
+    #[graphql(complexity = "list_cost(PAY_SCALE_STEPS, child_complexity)")]
     async fn by_pay_grade(&self, ctx: &Context<'_>) -> ApiResult<Vec<PayGradeCount>> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
         let mut out = Vec::with_capacity(PAY_SCALE_STEPS);
@@ -541,7 +537,7 @@ impl ServiceStatistics {
         Ok(self.0.cell(Cell { value: t.records, clients: t.person_times.clients }))
     }
     /// By service type, every type present.
-    #[graphql(complexity = "breakdown_cost(variants::<TypeM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<TypeM>(), child_complexity)")]
     async fn by_service_type(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceTypeFigures>> {
         let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
         let by = t.by_type;
@@ -556,7 +552,7 @@ impl ServiceStatistics {
             .collect())
     }
     /// By method, every method present.
-    #[graphql(complexity = "breakdown_cost(variants::<MethodM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<MethodM>(), child_complexity)")]
     async fn by_method(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMethodFigures>> {
         let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
         let by = t.by_method;
@@ -571,7 +567,7 @@ impl ServiceStatistics {
             .collect())
     }
     /// By calendar month, every month the period touches present (zeros included).
-    #[graphql(complexity = "breakdown_cost(MAX_PERIOD_MONTHS as usize, child_complexity)")]
+    #[graphql(complexity = "list_cost(MAX_PERIOD_MONTHS as usize, child_complexity)")]
     async fn by_month(&self, ctx: &Context<'_>) -> ApiResult<Vec<ServiceMonthFigures>> {
         let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
         let by = t.by_month;
@@ -619,7 +615,7 @@ impl ClientStatistics {
         Ok(self.0.clients(Publication::Published, c.on_file))
     }
     /// Clients by category, every category present. A client may be in several.
-    #[graphql(complexity = "breakdown_cost(variants::<CategoryM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<CategoryM>(), child_complexity)")]
     async fn by_category(&self, ctx: &Context<'_>) -> ApiResult<Vec<ClientCategoryFigure>> {
         let c = self.0.load::<figures::ClientCounts>(ctx).await?;
         Ok(CategoryM::iter()
@@ -635,7 +631,7 @@ impl ClientStatistics {
         Ok(self.0.clients(Publication::Published, c.by_stage.values().map(|(n, _)| n).sum()))
     }
     /// Case files by casework stage (MZ/T 094-2017), every stage present (internal figures).
-    #[graphql(complexity = "breakdown_cost(variants::<StageM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<StageM>(), child_complexity)")]
     async fn by_case_stage(&self, ctx: &Context<'_>) -> ApiResult<Vec<CaseStageFigure>> {
         let c = self.0.load::<figures::ClientCounts>(ctx).await?;
         Ok(StageM::iter()
@@ -688,7 +684,7 @@ impl ProjectStatistics {
         Ok(Yuan::from_fen(self.0.load::<figures::ProjectTotals>(ctx).await?.0.values().map(|v| v.2).sum()))
     }
     /// By funding mode, every mode present.
-    #[graphql(complexity = "breakdown_cost(variants::<FundingM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<FundingM>(), child_complexity)")]
     async fn by_funding_mode(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingModeFigures>> {
         let p = self.0.load::<figures::ProjectTotals>(ctx).await?;
         Ok(FundingM::iter()
@@ -746,7 +742,7 @@ impl CharityStatistics {
         Ok(Yuan::from_fen(self.0.load::<figures::CharityTotals>(ctx).await?.0.values().map(|v| v.2).sum()))
     }
     /// By kind, every kind present.
-    #[graphql(complexity = "breakdown_cost(variants::<KindM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<KindM>(), child_complexity)")]
     async fn by_kind(&self, ctx: &Context<'_>) -> ApiResult<Vec<CharityKindFigures>> {
         let c = self.0.load::<figures::CharityTotals>(ctx).await?;
         Ok(KindM::iter()
@@ -758,7 +754,7 @@ impl CharityStatistics {
             .collect())
     }
     /// Matched donations (kind MATCHED_DONATION) by matching level, every level present.
-    #[graphql(complexity = "breakdown_cost(variants::<LevelM>(), child_complexity)")]
+    #[graphql(complexity = "list_cost(variants::<LevelM>(), child_complexity)")]
     async fn matched_by_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<MatchingLevelFigures>> {
         let c = self.0.load::<figures::CharityTotals>(ctx).await?;
         Ok(LevelM::iter()
