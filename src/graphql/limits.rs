@@ -593,8 +593,10 @@ mod tests {
         assert_eq!(connection_cost(Some(10), None, 3), 31);
         assert_eq!(connection_cost(None, Some(5), 3), 16);
         assert_eq!(connection_cost(None, None, 3), 61);
-        assert_eq!(connection_cost(Some(-4), None, 3), 1);
-        assert_eq!(connection_cost(Some(0), None, 3), 1);
+        // An empty page still resolves the connection's own fields: costed as one entry.
+        assert_eq!(connection_cost(Some(-4), None, 3), 4);
+        assert_eq!(connection_cost(Some(0), None, 3), 4);
+        assert_eq!(list_cost(usize::MAX, 3), usize::MAX, "saturates");
     }
 
     #[test]
