@@ -148,7 +148,8 @@ impl ImportCounts {
 
 impl fmt::Display for ImportCounts {
     /// `47801 rows: 47797 inserted, 0 updated, 0 unchanged, 4 placeholders skipped (31
-    /// provinces, 342 prefectures, …)`; level counts are rows read.
+    /// provinces, 342 prefectures, …)`; level counts are the divisions kept (inserted, updated
+    /// or unchanged), placeholders left out, so they match what `regions` lists.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -170,7 +171,7 @@ impl fmt::Display for ImportCounts {
                 RegionLevel::Township => "townships",
                 RegionLevel::Village => "villages",
             };
-            write!(f, "{sep}{} {noun}", counts.total())?;
+            write!(f, "{sep}{} {noun}", counts.total() - counts.skipped)?;
             sep = ", ";
         }
         if !self.by_level.is_empty() {
@@ -811,7 +812,7 @@ mod tests {
         c.add(RegionLevel::Township, LevelCounts { unchanged: 5, skipped: 1, ..Default::default() });
         assert_eq!(
             c.to_string(),
-            "37 rows: 30 inserted, 1 updated, 5 unchanged, 1 placeholders skipped (31 provinces, 6 townships)"
+            "37 rows: 30 inserted, 1 updated, 5 unchanged, 1 placeholders skipped (31 provinces, 5 townships)"
         );
     }
 
