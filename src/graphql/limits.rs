@@ -19,7 +19,8 @@ use async_graphql::extensions::{
     ResolveInfo,
 };
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, VariableDefinition,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    VariableDefinition,
 };
 use async_graphql::{
     ErrorExtensionValues, Positioned, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
@@ -281,7 +282,7 @@ impl Extension for CostExtension {
         let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
         if let Some(data) = data {
             data.stats.set_operation(operation.and_then(|(name, _)| name.map(str::to_owned)));
-            if data.via_get && operation.is_some_and(|(_, ty)| ty != OperationType::Query) {
+            if data.via_get && operation.is_some_and(|(_, op)| op.ty != OperationType::Query) {
                 return Err(request_error(
                     "METHOD_NOT_ALLOWED",
                     "only queries may be sent with GET; send mutations with POST".to_owned(),
@@ -399,12 +400,15 @@ fn rate_error(refusal: Refusal, cost: usize) -> ServerError {
 }
 
 /// The operation that will run: its name and type; `None` when the name matches none.
-fn selected_operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<(Option<&'a str>, OperationType)> {
+pub(super) fn selected_operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(Option<&'a str>, &'a OperationDefinition)> {
     match &doc.operations {
-        DocumentOperations::Single(op) => Some((None, op.node.ty)),
+        DocumentOperations::Single(op) => Some((None, &op.node)),
         DocumentOperations::Multiple(ops) => match name {
-            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(n, op)| (Some(n.as_str()), op.node.ty)),
-            None if ops.len() == 1 => ops.iter().next().map(|(n, op)| (Some(n.as_str()), op.node.ty)),
+            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(n, op)| (Some(n.as_str()), &op.node)),
+            None if ops.len() == 1 => ops.iter().next().map(|(n, op)| (Some(n.as_str()), &op.node)),
             None => None,
         },
     }

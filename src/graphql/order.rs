@@ -7,7 +7,7 @@
 //! [`as_selected`] puts them back, once the response is complete.
 
 use async_graphql::Value;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// The response keys of a selection, in the order they are first selected, each with the
 /// order of its own sub-selection (empty for leaf fields).
@@ -105,16 +105,8 @@ fn collect<'d>(
 /// of `doc`, as the operation selected it. Leaves `data` as it is when no such operation
 /// exists (the request then failed before execution).
 pub fn as_selected(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) {
-    let op = match (&doc.operations, operation) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op)
-        }
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    if let Some(op) = op {
-        Order::of(&[&op.node.selection_set.node], doc).apply(data);
+    if let Some((_, op)) = super::limits::selected_operation(doc, operation) {
+        Order::of(&[&op.selection_set.node], doc).apply(data);
     }
 }
 
