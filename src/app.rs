@@ -442,7 +442,6 @@ async fn run_in_span(
         match tokio::time::timeout(state.http.request_timeout, run).await {
             Ok(response) => response,
             Err(_) => {
-                loads.abort_all();
                 let message = format!(
                     "the request ran longer than {} ms and was cancelled; ask for smaller pages or narrower filters",
                     state.http.request_timeout.as_millis()

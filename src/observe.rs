@@ -131,16 +131,11 @@ tokio::task_local! {
     static STATEMENTS: Arc<AtomicU64>;
 }
 
-/// Runs `f` with a statement counter: every SQL statement executed by `f`, or by the
-/// DataLoader batches it starts (see [`current_counter`]), adds one to `counter`.
+/// Runs `f` with a statement counter: every SQL statement executed by `f`, batched loads
+/// included (they run inside the request's future, `graphql::context::LoadQueue::run`), adds
+/// one to `counter`.
 pub async fn count_statements<F: Future>(counter: Arc<AtomicU64>, f: F) -> F::Output {
     STATEMENTS.scope(counter, f).await
-}
-
-/// The statement counter of the request running on this task, if any; spawned tasks that work
-/// for the request run under the same counter.
-pub fn current_counter() -> Option<Arc<AtomicU64>> {
-    STATEMENTS.try_with(Arc::clone).ok()
 }
 
 /// Installs the SQL statement callback on `db`: counts each statement for the request running

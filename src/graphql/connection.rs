@@ -8,14 +8,13 @@
 //! page from 7.3 to 6.9 million instructions).
 
 use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, OutputType};
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
 
-use super::context::RequestData;
+use super::context::{BatchLoader, RequestData};
 use super::error::{ApiError, ApiResult};
-use super::loaders::{CountKey, PageKey, StoreLoader};
+use super::loaders::{CountKey, PageKey};
 use crate::store::relations::{self, Listed, ToMany};
 use crate::store::{Cursor, Feed, Page, PageRequest, StoreError};
 
@@ -107,7 +106,7 @@ enum Counter {
     Root(Box<dyn Fn(&RequestData) -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync>),
     /// A relation: batched through the DataLoader with the siblings' counts.
     Relation(
-        Box<dyn Fn(&DataLoader<StoreLoader>) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>,
+        Box<dyn Fn(&BatchLoader) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>,
     ),
 }
 
@@ -220,7 +219,7 @@ where
     let total = match page.total {
         // The page statement counted too: no second statement.
         Some(n) => TotalCount(Counter::Known(n)),
-        None => TotalCount(Counter::Relation(Box::new(move |loader: &DataLoader<StoreLoader>| {
+        None => TotalCount(Counter::Relation(Box::new(move |loader: &BatchLoader| {
             let key = CountKey::<R> { parent: parent.clone(), filter: filter.clone(), feed };
             Box::pin(async move { Ok(loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or(0)) })
         }))),

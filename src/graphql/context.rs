@@ -1,22 +1,29 @@
 //! What a request carries into resolvers: the database, the caller's scope and the loader;
-//! and the executor wrapper that makes DataLoader batching deterministic.
+//! and the executor wrapper that batches the loads of each level (deterministically: the
+//! statements a request runs depend on its shape alone).
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Wake, Waker};
 use std::time::Duration;
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use sea_orm::DatabaseConnection;
 
 use super::error::ApiError;
 use super::loaders::StoreLoader;
 use crate::auth::identity::Identity;
-use crate::store::Scope;
+use crate::store::merge::Merger;
+use crate::store::{Scope, StoreError};
 use crate::store::audit::Actor;
 
 /// Per-request data, inserted by the HTTP handler.
@@ -28,7 +35,7 @@ pub struct RequestData {
     pub scope: Scope,
     /// The request's id: the client's `x-request-id`, or one generated for it.
     pub request_id: String,
-    pub loader: DataLoader<StoreLoader>,
+    pub loader: BatchLoader,
     /// The operation the client named (`operationName`), if any.
     pub operation_name: Option<String>,
     /// The request came as `GET`: only queries may run.
@@ -46,66 +53,182 @@ pub struct RequestData {
     pub write_timeout: Duration,
 }
 
-/// Batch loads the DataLoader wants to start, held back until the request is idle.
+/// Batch loads, held back until the request is idle, and the statements they submit, merged
+/// per level.
 ///
-/// async-graphql's DataLoader starts a batch a fixed delay after its first key. Under load, or
-/// in a debug build, resolving 50 siblings can take longer than that delay, and the batch then
-/// splits into several statements. Instead, batches are queued here and started only when the
-/// request's future returns `Pending`, i.e. when every resolver that could run has run and
-/// registered its keys. A batch then holds every key of its level, whatever the page size, and
-/// the number of statements depends on the query's shape alone.
-#[derive(Clone, Default)]
-pub struct LoadQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>, Arc<Mutex<Vec<tokio::task::AbortHandle>>>);
+/// A load is started only when the request's future returns `Pending`, i.e. when every
+/// resolver that could run has run and registered its keys ([`BatchLoader`]). A batch then
+/// holds every key of its level, whatever the page size, and the number of statements depends
+/// on the query's shape alone. (async-graphql's DataLoader starts a batch after a delay from
+/// its first key, on a timer thread: resolving 50 siblings can outlast the delay, and the batch
+/// then splits; and each batch waits for that thread, even with a zero delay.)
+///
+/// The batches run inside the request's own future, so the queue sees when they too have
+/// submitted their selects and wait: it then runs the level's selects as one statement
+/// ([`Merger`]).
+#[derive(Clone)]
+pub struct LoadQueue {
+    queued: Arc<Mutex<Vec<BoxFuture<'static, ()>>>>,
+    merger: Merger,
+}
 
 impl LoadQueue {
     fn push(&self, f: BoxFuture<'static, ()>) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+        self.queued.lock().unwrap_or_else(|e| e.into_inner()).push(f);
     }
 
-    /// Cancels the batches still running (a timed-out request), so none is left running for
-    /// a request that has already been answered.
-    pub fn abort_all(&self) {
-        for handle in self.1.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
-            handle.abort();
-        }
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.queued.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn start_all(&self) {
-        let queued = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
-        // Batches run on tasks of their own: they count their statements for this request.
-        let counter = crate::observe::current_counter();
-        let mut running = self.1.lock().unwrap_or_else(|e| e.into_inner());
-        running.retain(|h| !h.is_finished());
-        for f in queued {
-            let task = match &counter {
-                Some(c) => tokio::spawn(crate::observe::count_statements(c.clone(), f)),
-                None => tokio::spawn(f),
-            };
-            running.push(task.abort_handle());
-        }
-    }
-
-    /// Drives `request` (a schema execution), starting queued batches whenever it is idle.
+    /// Drives `request` (a schema execution) and the loads it starts.
     ///
-    /// "Idle" means the request returned `Pending` without waking itself: a list of more
-    /// than 30 items is resolved by `FuturesUnordered`, which yields (wakes itself and returns
-    /// `Pending`) part-way through its items, and those items have not registered their keys.
+    /// Whenever the request and its loads are idle, it starts the queued batches, polls each
+    /// once, which submits its selects, then runs those selects as one statement. "Idle" means
+    /// they returned `Pending` without waking themselves: a list of more than 30 items is
+    /// resolved by `FuturesUnordered`, which yields (wakes itself and returns `Pending`)
+    /// part-way through its items, and those items have not registered their keys. Merging
+    /// only what a round of batches submitted on its first poll keeps the statements a request
+    /// runs independent of when other statements finish. Loads still running when the request
+    /// ends, or when it is dropped (a timed-out request), are dropped with it.
     pub async fn run<F: Future>(&self, request: F) -> F::Output {
         let mut request = std::pin::pin!(request);
+        let mut loads = FuturesUnordered::<BoxFuture<'static, ()>>::new();
         std::future::poll_fn(|cx| {
-            let woken = Arc::new(WakeFlag { woken: AtomicBool::new(false), waker: cx.waker().clone() });
-            let waker = Waker::from(woken.clone());
-            match request.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
-                Poll::Ready(v) => Poll::Ready(v),
-                Poll::Pending => {
-                    if !woken.woken.load(Ordering::SeqCst) {
-                        self.start_all();
+            loop {
+                let woken = Arc::new(WakeFlag { woken: AtomicBool::new(false), waker: cx.waker().clone() });
+                let waker = Waker::from(woken.clone());
+                let mut inner = std::task::Context::from_waker(&waker);
+                if let Poll::Ready(v) = request.as_mut().poll(&mut inner) {
+                    return Poll::Ready(v);
+                }
+                while let Poll::Ready(Some(())) = loads.poll_next_unpin(&mut inner) {}
+                if woken.woken.load(Ordering::SeqCst) {
+                    return Poll::Pending;
+                }
+                let queued = self.take();
+                for mut batch in queued {
+                    if batch.as_mut().poll(&mut inner).is_pending() {
+                        loads.push(batch);
                     }
-                    Poll::Pending
+                }
+                match self.merger.flush() {
+                    Some(statement) => loads.push(statement),
+                    None if woken.woken.load(Ordering::SeqCst) => continue,
+                    None => return Poll::Pending,
                 }
             }
         })
         .await
+    }
+}
+
+/// The request's loader: `load_one`/`load_many` of any key `K` that [`StoreLoader`] loads,
+/// batched per key type and level through the [`LoadQueue`], without a cache (each level
+/// asks for keys it has not seen).
+#[derive(Clone)]
+pub struct BatchLoader {
+    inner: Arc<BatchInner>,
+}
+
+struct BatchInner {
+    loader: StoreLoader,
+    queue: LoadQueue,
+    /// Per key type: `Waiting<K>` of the batch not yet started.
+    waiting: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+}
+
+type Answer<K> = Result<HashMap<K, <StoreLoader as Loader<K>>::Value>, Arc<StoreError>>;
+
+/// The callers waiting for a batch of `K`: the keys each asked for.
+struct Waiting<K: Send + Sync + Hash + Eq + Clone + 'static>
+where
+    StoreLoader: Loader<K, Error = Arc<StoreError>>,
+{
+    callers: Vec<(Vec<K>, tokio::sync::oneshot::Sender<Answer<K>>)>,
+}
+
+impl BatchLoader {
+    /// The value of `key`, `None` when absent.
+    ///
+    /// Errors: the batch's store error, shared by every key of the batch.
+    pub async fn load_one<K>(&self, key: K) -> Result<Option<<StoreLoader as Loader<K>>::Value>, Arc<StoreError>>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        StoreLoader: Loader<K, Error = Arc<StoreError>>,
+    {
+        let mut found = self.load_many(std::iter::once(key.clone())).await?;
+        Ok(found.remove(&key))
+    }
+
+    /// The values of `keys` that exist.
+    ///
+    /// Errors: the batch's store error, shared by every key of the batch.
+    pub async fn load_many<K, I>(&self, keys: I) -> Answer<K>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        I: IntoIterator<Item = K>,
+        StoreLoader: Loader<K, Error = Arc<StoreError>>,
+    {
+        let keys: Vec<K> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let first = {
+            let mut waiting = self.inner.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            let batch = waiting.entry(TypeId::of::<K>()).or_insert_with(|| Box::new(Waiting::<K> { callers: Vec::new() }));
+            let Some(batch) = batch.downcast_mut::<Waiting<K>>() else {
+                tracing::error!("a batch of another key type under this key type's id");
+                return Err(Arc::new(StoreError::Shared(Arc::new(sea_orm::DbErr::Custom("loader state".into())))));
+            };
+            batch.callers.push((keys, reply));
+            batch.callers.len() == 1
+        };
+        if first {
+            let inner = self.inner.clone();
+            self.inner.queue.push(Box::pin(async move { inner.load::<K>().await }));
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(Arc::new(StoreError::Shared(Arc::new(sea_orm::DbErr::Custom("the request was cancelled".into())))))
+        })
+    }
+}
+
+impl BatchInner {
+    /// Loads every key waiting for type `K`, in one call of the loader, and answers each caller.
+    async fn load<K>(&self)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        StoreLoader: Loader<K, Error = Arc<StoreError>>,
+    {
+        let callers = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            match waiting.remove(&TypeId::of::<K>()).and_then(|b| b.downcast::<Waiting<K>>().ok()) {
+                Some(batch) => batch.callers,
+                None => return,
+            }
+        };
+        let mut keys: Vec<K> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for k in callers.iter().flat_map(|(keys, _)| keys) {
+            if seen.insert(k) {
+                keys.push(k.clone());
+            }
+        }
+        match self.loader.load(&keys).await {
+            Ok(values) => {
+                for (asked, reply) in callers {
+                    let found = asked.into_iter().filter_map(|k| values.get(&k).cloned().map(|v| (k, v))).collect();
+                    let _ = reply.send(Ok(found));
+                }
+            }
+            Err(e) => {
+                for (_, reply) in callers {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
     }
 }
 
@@ -137,11 +260,12 @@ impl RequestData {
         request_id: String,
     ) -> (Self, LoadQueue) {
         let scope = identity.scope.clone();
-        let queue = LoadQueue::default();
-        let spawner = queue.clone();
-        let loader =
-            DataLoader::new(StoreLoader { db: db.clone(), keyed, scope: scope.clone() }, move |f| spawner.push(f))
-                .delay(Duration::ZERO);
+        let merger = Merger::new(db.clone(), keyed.clone());
+        let queue = LoadQueue { queued: Default::default(), merger: merger.clone() };
+        let store = StoreLoader { db: db.clone(), keyed, scope: scope.clone(), merger };
+        let loader = BatchLoader {
+            inner: Arc::new(BatchInner { loader: store, queue: queue.clone(), waiting: Default::default() }),
+        };
         let rate_key = match &identity.subject {
             Some(subject) => format!("{}:{subject}", identity.role.as_str()),
             None => "PUBLIC".to_owned(),

@@ -113,6 +113,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::InvalidCursor(m) => ApiError::InvalidCursor(m),
             StoreError::Db(e) => ApiError::database(&e),
+            StoreError::Shared(e) => ApiError::database(&e),
         }
     }
 }
@@ -122,6 +123,7 @@ impl From<std::sync::Arc<StoreError>> for ApiError {
         match &*e {
             StoreError::InvalidCursor(m) => ApiError::InvalidCursor(m.clone()),
             StoreError::Db(e) => ApiError::database(e),
+            StoreError::Shared(e) => ApiError::database(e),
         }
     }
 }

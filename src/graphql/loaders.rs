@@ -15,6 +15,7 @@ use entity::station_assignment;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
+use crate::store::merge::Merger;
 use crate::store::relations::{self, Listed, ToMany};
 use crate::store::statistics::{Figures, Period};
 use crate::store::{Feed, Page, PageRequest, Scope, StoreError};
@@ -29,6 +30,8 @@ pub struct StoreLoader {
     pub db: DatabaseConnection,
     pub keyed: DatabaseConnection,
     pub scope: Scope,
+    /// Runs the pages and lookups of a level as one statement (over `db` and `keyed`).
+    pub merger: Merger,
 }
 
 impl StoreLoader {
@@ -106,11 +109,15 @@ impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
         for k in keys {
             groups.entry((&k.filter, k.order, k.feed, &k.page, k.with_total)).or_default().push(k.parent.clone());
         }
+        // Every group submitted before any is awaited: they share the level's statement.
+        let (merger, scope) = (&self.merger, &self.scope);
+        let loads = groups.into_iter().map(|((filter, order, feed, page, with_total), parents)| async move {
+            let pages =
+                relations::pages::<R>(merger, scope, &parents, filter, order, feed.as_ref(), page, with_total).await?;
+            Ok::<_, StoreError>(((filter, order, feed, page, with_total), parents, pages))
+        });
         let mut out = HashMap::with_capacity(keys.len());
-        for ((filter, order, feed, page, with_total), parents) in groups {
-            let (db, scope) = (self.pool_for::<R>(feed.as_ref()), &self.scope);
-            let mut pages =
-                relations::pages::<R, _>(db, scope, &parents, filter, order, feed.as_ref(), page, with_total).await?;
+        for ((filter, order, feed, page, with_total), parents, mut pages) in futures::future::try_join_all(loads).await? {
             let counted = crate::store::page::counts_with_page(page, with_total);
             for parent in parents {
                 // A parent absent from a counted answer has no children at all.
@@ -159,7 +166,7 @@ impl<E: Listed> Loader<ByKey<E>> for StoreLoader {
 
     async fn load(&self, keys: &[ByKey<E>]) -> LoadResult<ByKey<E>, E::Model> {
         let wanted: Vec<E::Key> = keys.iter().map(|k| k.0.clone()).collect();
-        let rows = relations::by_keys::<E, _>(&self.keyed, &self.scope, &wanted).await?;
+        let rows = relations::by_keys::<E>(&self.merger, &self.scope, &wanted).await?;
         Ok(rows.into_iter().map(|(k, v)| (ByKey(k), v)).collect())
     }
 }

@@ -5,6 +5,7 @@
 //! returned. Nothing here knows GraphQL.
 
 pub mod audit;
+pub mod merge;
 pub mod mutate;
 pub mod page;
 pub mod relations;
@@ -46,6 +47,10 @@ pub enum StoreError {
     /// The database failed or could not be reached. Never shown to clients verbatim.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// The failure of a statement that served several lists at once ([`merge::Merger`]),
+    /// shared by each of them.
+    #[error("database error: {0}")]
+    Shared(std::sync::Arc<DbErr>),
     /// A pagination cursor that this API did not issue, or issued for another ordering.
     #[error("invalid cursor: {0}")]
     InvalidCursor(String),

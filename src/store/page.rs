@@ -17,13 +17,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, OverStatement, Query, WindowStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Select, TryGetable, Value,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::StoreError;
+use super::merge::{Column, Merger, Pool, Rows};
 
 /// One value of a row's sort key, typed so that it binds as the column's own type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -270,11 +271,15 @@ where
 /// sees only the rows past it, so totals are left to [`count_by_parent`].
 ///
 /// `select` must already restrict to the parents' children (filters, scope); `parent` is the
-/// expression naming a row's parent, read back as `P`. Parents without children are absent
-/// from the map.
-pub async fn fetch_pages_by_parent<E, C, P>(
-    db: &C,
+/// expression naming a row's parent, read back as `P`; `parents` is how many. Parents without
+/// children are absent from the map. The statement runs on `pool`, merged with the other
+/// selects of the request's level ([`Merger`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_pages_by_parent<E, P>(
+    merger: &Merger,
+    pool: Pool,
     select: Select<E>,
+    parents: usize,
     parent: Expr,
     ordering: &Ordering<E>,
     req: &PageRequest,
@@ -283,16 +288,17 @@ pub async fn fetch_pages_by_parent<E, C, P>(
 where
     E: EntityTrait,
     E::Model: FromQueryResult,
-    C: ConnectionTrait,
-    P: TryGetable + Eq + Hash,
+    P: TryGetable + sea_orm::sea_query::ValueType + Eq + Hash,
 {
     let order = ordering.fetch_order(req);
     let counted = counts_with_page(req, with_total);
+    let mut columns = Column::of::<E>();
     let mut inner = ordering.window(select, req)?.into_query();
     if counted {
         let mut total = WindowStatement::new();
         total.add_partition_by(parent.clone());
         inner.expr_window_as(Expr::cust("COUNT(*)"), total, Alias::new("__total"));
+        columns.push(Column::new("__total", ColumnType::BigInteger));
     }
     let mut window = WindowStatement::new();
     window.add_partition_by(parent.clone());
@@ -301,19 +307,22 @@ where
     }
     inner.expr_as(parent, Alias::new("__parent"));
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("__rn"));
+    columns.push(Column::new("__parent", <P as sea_orm::sea_query::ValueType>::column_type()));
+    columns.push(Column::new("__rn", ColumnType::BigInteger));
     let outer = Query::select()
         .column(Asterisk)
         .from_subquery(inner, Alias::new("paged"))
         .and_where(Expr::col(Alias::new("__rn")).lte(req.limit() as i64 + 1))
         .order_by(Alias::new("__rn"), Order::Asc)
         .to_owned();
-    let rows = db.query_all(&outer).await?;
+    let Rows { rows, prefix } = merger.rows(pool, outer, columns, Some("__rn"), parents).await?;
     let mut grouped: HashMap<P, (Vec<E::Model>, Option<u64>)> = HashMap::new();
     for row in rows {
-        let key: P = row.try_get("", "__parent")?;
-        let total = if counted { Some(u64::try_from(row.try_get::<i64>("", "__total")?).unwrap_or(0)) } else { None };
+        let key: P = row.try_get(&prefix, "__parent")?;
+        let total =
+            if counted { Some(u64::try_from(row.try_get::<i64>(&prefix, "__total")?).unwrap_or(0)) } else { None };
         let entry = grouped.entry(key).or_insert_with(|| (Vec::new(), total));
-        entry.0.push(E::Model::from_query_result(&row, "")?);
+        entry.0.push(E::Model::from_query_result(&row, &prefix)?);
     }
     Ok(grouped.into_iter().map(|(k, (rows, total))| (k, Page { total, ..into_page(rows, ordering, req) })).collect())
 }

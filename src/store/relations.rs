@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use entity::region::RegionLevel;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, ValueType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    Select, TryGetable, Value,
+    QueryTrait, Select, TryGetable, Value,
 };
 
+use super::merge::{Column, Merger, Pool, Rows};
 use super::page::{self, Feed, Ordering, Page, PageRequest};
 use super::{Scope, StoreError, within};
 use crate::domain::DivisionCode;
@@ -66,7 +67,7 @@ pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + De
 pub trait ToMany: Send + Sync + 'static {
     type Child: Listed;
     /// Value identifying the parent, as read back from the partition expression.
-    type Parent: Clone + Eq + Hash + Send + Sync + TryGetable + 'static;
+    type Parent: Clone + Eq + Hash + Send + Sync + TryGetable + ValueType + 'static;
 
     /// Restricts `select` to the children of `parents` and returns the expression that names a
     /// child's parent. All `parents` given share one [`ToMany::batch`].
@@ -186,22 +187,34 @@ pub async fn count<E: Listed, C: ConnectionTrait>(
     Ok(listed::<E>(db.get_database_backend(), scope, filter, feed).count(db).await?)
 }
 
-/// Rows by key, within scope. Missing or out-of-scope keys are simply absent.
-pub async fn by_keys<E: Listed, C: ConnectionTrait>(
-    db: &C,
+/// Rows by key, within scope, on the pool for lookups by key, merged with the other selects
+/// of the request's level ([`Merger`]). Missing or out-of-scope keys are simply absent.
+pub async fn by_keys<E: Listed>(
+    merger: &Merger,
     scope: &Scope,
     keys: &[E::Key],
 ) -> Result<HashMap<E::Key, E::Model>, StoreError> {
     if !E::PUBLIC && !scope.returns_rows() {
         return Ok(HashMap::new());
     }
-    let rows = E::visible(scope).filter(E::key_column().is_in(keys.iter().cloned())).all(db).await?;
-    Ok(rows.into_iter().map(|m| (E::key(&m), m)).collect())
+    let select = E::visible(scope).filter(E::key_column().is_in(keys.iter().cloned())).into_query();
+    let Rows { rows, prefix } = merger.rows(Pool::Keyed, select, Column::of::<E>(), None, keys.len()).await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let m = E::Model::from_query_result(&row, &prefix)?;
+        out.insert(E::key(&m), m);
+    }
+    Ok(out)
 }
 
-/// A page of children for each parent, one statement per batch of parents.
-pub async fn pages<R: ToMany, C: ConnectionTrait>(
-    db: &C,
+/// A page of children for each parent, one statement per batch of parents, merged with the
+/// other selects of the request's level ([`Merger`]).
+///
+/// Runs on the pool for lookups by key, unless the relation reads code ranges or the list
+/// is a change feed: then on the main pool, planned per run ([`crate::db::connect_keyed`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn pages<R: ToMany>(
+    merger: &Merger,
     scope: &Scope,
     parents: &[R::Parent],
     filter: &<R::Child as Listed>::Filter,
@@ -210,17 +223,18 @@ pub async fn pages<R: ToMany, C: ConnectionTrait>(
     req: &PageRequest,
     with_total: bool,
 ) -> Result<HashMap<R::Parent, Page<<R::Child as EntityTrait>::Model>>, StoreError> {
-    let mut out = HashMap::new();
     if !R::Child::PUBLIC && !scope.returns_rows() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
+    let pool = if R::BY_RANGE || feed.is_some() { Pool::Main } else { Pool::Keyed };
     let ordering = ordering::<R::Child>(order, feed);
-    for batch in batches::<R>(parents) {
-        let select = listed::<R::Child>(db.get_database_backend(), scope, filter, feed);
+    // Every batch submitted before any is awaited: they share the level's statement.
+    let pages = batches::<R>(parents).into_iter().map(|batch| {
+        let select = listed::<R::Child>(merger.backend(), scope, filter, feed);
         let (select, parent) = R::restrict(select, &batch);
-        out.extend(page::fetch_pages_by_parent(db, select, parent, &ordering, req, with_total).await?);
-    }
-    Ok(out)
+        page::fetch_pages_by_parent(merger, pool, select, batch.len(), parent, &ordering, req, with_total)
+    });
+    Ok(futures::future::try_join_all(pages).await?.into_iter().flatten().collect())
 }
 
 /// Number of children per parent.
