@@ -20,7 +20,9 @@
 //! types pair by pair, and two untyped NULLs would become `text`. `__ord` keeps each arm's
 //! own order. Selects for the pool of lookups by key and for the main pool (code ranges, change
 //! feeds: planned per run, [`crate::db::connect_keyed`]) merge apart: two statements at most
-//! per level. A merged statement that fails fails every arm, with the same error.
+//! per level. A merged statement that fails fails every arm, with the same error. Only on
+//! PostgreSQL: on SQLite, where a statement is no round trip, each select runs alone
+//! ([`execute`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -150,8 +152,17 @@ const MAX_VALUES: usize = 30_000;
 /// Values a select binds besides its keys, at most: its filters and cursor.
 const FILTER_VALUES: usize = 64;
 
-/// Runs `arms` as few statements as [`MAX_COLUMNS`] and [`MAX_VALUES`] allow, at once.
+/// Runs `arms` at once: on PostgreSQL, as few statements as [`MAX_COLUMNS`] and
+/// [`MAX_VALUES`] allow; on SQLite each alone.
+///
+/// SQLite runs a statement as a call into the library, not a round trip, and each pooled
+/// connection on a thread of its own, so separate statements run in parallel there; merged,
+/// operation 2 of the load harness served 30 % fewer requests per second (BENCHMARKS.md).
 async fn execute(db: &DatabaseConnection, backend: DbBackend, arms: Vec<Arm>) {
+    if backend != DbBackend::Postgres {
+        futures::future::join_all(arms.into_iter().map(|arm| execute_one(db, vec![arm]))).await;
+        return;
+    }
     let mut chunks: Vec<Vec<Arm>> = Vec::new();
     let (mut columns, mut values) = (0, 0);
     for arm in arms {
@@ -168,18 +179,18 @@ async fn execute(db: &DatabaseConnection, backend: DbBackend, arms: Vec<Arm>) {
             }
         }
     }
-    futures::future::join_all(chunks.into_iter().map(|chunk| execute_one(db, backend, chunk))).await;
+    futures::future::join_all(chunks.into_iter().map(|chunk| execute_one(db, chunk))).await;
 }
 
 /// Runs `arms` as one statement and answers each.
-async fn execute_one(db: &DatabaseConnection, backend: DbBackend, mut arms: Vec<Arm>) {
+async fn execute_one(db: &DatabaseConnection, mut arms: Vec<Arm>) {
     if arms.len() == 1 {
         let arm = arms.remove(0);
         let rows = db.query_all(&arm.select).await.map(|rows| Rows { rows, prefix: String::new() });
         let _ = arm.reply.send(rows.map_err(Arc::new));
         return;
     }
-    let statement = merged(backend, &mut arms);
+    let statement = merged(&mut arms);
     let mut split: Vec<Vec<QueryResult>> = arms.iter().map(|_| Vec::new()).collect();
     match db.query_all(&statement).await {
         Ok(rows) => {
@@ -207,8 +218,8 @@ fn prefix(arm: usize) -> String {
 }
 
 /// The `UNION ALL` of `arms` (module docs); takes their selects.
-fn merged(backend: DbBackend, arms: &mut [Arm]) -> SelectStatement {
-    let nulls: Vec<Vec<Expr>> = arms.iter().map(|arm| arm.columns.iter().map(|c| typed_null(backend, &c.ty)).collect()).collect();
+fn merged(arms: &mut [Arm]) -> SelectStatement {
+    let nulls: Vec<Vec<Expr>> = arms.iter().map(|arm| arm.columns.iter().map(|c| typed_null(&c.ty)).collect()).collect();
     let m = Alias::new("m");
     let mut out: Option<SelectStatement> = None;
     for k in 0..arms.len() {
@@ -216,7 +227,7 @@ fn merged(backend: DbBackend, arms: &mut [Arm]) -> SelectStatement {
         arm.expr_as(Expr::cust(k.to_string()), Alias::new("__arm"));
         match arms[k].order {
             Some(column) => arm.expr_as(Expr::col((m.clone(), Alias::new(column))), Alias::new("__ord")),
-            None => arm.expr_as(typed_null(backend, &ColumnType::BigInteger), Alias::new("__ord")),
+            None => arm.expr_as(typed_null(&ColumnType::BigInteger), Alias::new("__ord")),
         };
         for (j, other) in arms.iter().enumerate() {
             for (c, column) in other.columns.iter().enumerate() {
@@ -241,12 +252,8 @@ fn merged(backend: DbBackend, arms: &mut [Arm]) -> SelectStatement {
     out
 }
 
-/// NULL of a column's type: cast on PostgreSQL (module docs), bare on SQLite, whose columns
-/// have no declared type in a compound select anyway.
-fn typed_null(backend: DbBackend, ty: &ColumnType) -> Expr {
-    if backend != DbBackend::Postgres {
-        return Expr::cust("NULL");
-    }
+/// NULL of a column's type on PostgreSQL (module docs).
+fn typed_null(ty: &ColumnType) -> Expr {
     let mut name = String::new();
     PostgresQueryBuilder.prepare_column_type(ty, &mut name);
     Expr::cust(format!("CAST(NULL AS {name})"))
