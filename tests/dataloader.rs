@@ -27,7 +27,10 @@ both!(statement_count_is_bounded_by_depth_not_page_size, |app| {
     // statement on PostgreSQL (`store::merge`); the workers' employers and the projects'
     // organisations, one statement, and the teams' member counts. On SQLite each list and
     // lookup runs alone.
-    let expected = match app.backend { common::Backend::Postgres => 5, common::Backend::Sqlite => 8 };
+    let expected = match app.backend {
+        common::Backend::Postgres => 5,
+        common::Backend::Sqlite => 8,
+    };
     assert_eq!(counts[1], expected, "{counts:?}");
 });
 
@@ -50,7 +53,10 @@ both!(root_lists_with_relations_batch_the_same_way, |app| {
     // stations; then region, operator, parent station and clients, merged into one
     // statement on PostgreSQL; then parent region, categories, case files; then the case
     // files' workers.
-    let expected = match app.backend { common::Backend::Postgres => 6, common::Backend::Sqlite => 9 };
+    let expected = match app.backend {
+        common::Backend::Postgres => 6,
+        common::Backend::Sqlite => 9,
+    };
     assert_eq!(counts[1], expected, "{counts:?}");
 });
 
@@ -149,12 +155,18 @@ const STATION_RELATIONS: [(&str, &str); 10] = [
 ];
 
 both!(a_level_runs_as_one_statement_and_each_relation_gets_its_own_rows, |app| {
-    let station_query = |fields: &str| format!("query($id: ID!) {{ node(id: $id) {{ ... on Station {{ id {fields} }} }} }}");
+    let station_query =
+        |fields: &str| format!("query($id: ID!) {{ node(id: $id) {{ ... on Station {{ id {fields} }} }} }}");
     let all: Vec<&str> = STATION_RELATIONS.iter().map(|(_, f)| *f).collect();
     let whole_query = station_query(&all.join(" "));
     // A county's first stations, and the stations charity resources were given to.
-    let d = app.data(r#"{ stations(first: 8, filter: { region: "522301" }) { nodes { id } }
-        charityResources(first: 50) { nodes { station { id } } } }"#, json!({})).await;
+    let d = app
+        .data(
+            r#"{ stations(first: 8, filter: { region: "522301" }) { nodes { id } }
+        charityResources(first: 50) { nodes { station { id } } } }"#,
+            json!({}),
+        )
+        .await;
     let mut ids: Vec<&serde_json::Value> = common::nodes(&d["stations"]).iter().map(|s| &s["id"]).collect();
     ids.extend(common::nodes(&d["charityResources"]).iter().map(|r| &r["station"]["id"]).filter(|id| id.is_string()));
     ids.sort_by_key(|id| id.to_string());
@@ -167,14 +179,19 @@ both!(a_level_runs_as_one_statement_and_each_relation_gets_its_own_rows, |app| {
         // PostgreSQL, one each on SQLite (no parent station, no lookup); then the region's
         // parent.
         let parent = u64::from(!whole["node"]["parentStation"].is_null());
-        let expected = match app.backend { common::Backend::Postgres => 3, common::Backend::Sqlite => 11 + parent };
+        let expected = match app.backend {
+            common::Backend::Postgres => 3,
+            common::Backend::Sqlite => 11 + parent,
+        };
         assert_eq!(app.take_statements(), expected, "{whole}");
         for (name, fields) in STATION_RELATIONS {
             // Alone, the relation's select runs as it is, not as an arm.
             let alone = app.data(&station_query(fields), json!({ "id": id })).await;
             assert_eq!(whole["node"][name], alone["node"][name], "{name} of {id}");
             let value = &whole["node"][name];
-            if value["totalCount"].as_u64().is_some_and(|n| n > 0) || (value.is_object() && value.get("totalCount").is_none()) {
+            if value["totalCount"].as_u64().is_some_and(|n| n > 0)
+                || (value.is_object() && value.get("totalCount").is_none())
+            {
                 filled.insert(name);
             }
         }
@@ -190,7 +207,12 @@ async fn many_lists_at_one_level(backend: common::Backend) {
     let mut options = common::Options::default();
     options.limits.max_aliases = 100;
     let app = common::TestApp::spawn_with(backend, options).await;
-    let d = app.data(r#"{ stations(first: 1, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes { id } } }"#, json!({})).await;
+    let d = app
+        .data(
+            r#"{ stations(first: 1, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes { id } } }"#,
+            json!({}),
+        )
+        .await;
     let id = common::nodes(&d["stations"])[0]["id"].clone();
     let lists: Vec<String> =
         (1..=70).map(|n| format!("w{n}: clients(first: {n}) {{ totalCount nodes {{ id }} }}")).collect();
@@ -200,7 +222,10 @@ async fn many_lists_at_one_level(backend: common::Backend) {
     let statements = app.take_statements();
     match backend {
         common::Backend::Postgres => {
-            assert!((3..=4).contains(&statements), "the station, then the lists in two or three statements: {statements}")
+            assert!(
+                (3..=4).contains(&statements),
+                "the station, then the lists in two or three statements: {statements}"
+            )
         }
         common::Backend::Sqlite => assert_eq!(statements, 71, "the station, then each list alone"),
     }

@@ -105,9 +105,7 @@ enum Counter {
     /// A root list: one `COUNT(*)` of the filtered, scoped rows.
     Root(Box<dyn Fn(&RequestData) -> futures::future::BoxFuture<'static, Result<u64, ApiError>> + Send + Sync>),
     /// A relation: batched through the DataLoader with the siblings' counts.
-    Relation(
-        Box<dyn Fn(&BatchLoader) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>,
-    ),
+    Relation(Box<dyn Fn(&BatchLoader) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>),
 }
 
 /// The connection's extra field `totalCount`.

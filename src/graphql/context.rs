@@ -22,9 +22,9 @@ use sea_orm::DatabaseConnection;
 use super::error::ApiError;
 use super::loaders::StoreLoader;
 use crate::auth::identity::Identity;
+use crate::store::audit::Actor;
 use crate::store::merge::Merger;
 use crate::store::{Scope, StoreError};
-use crate::store::audit::Actor;
 
 /// Per-request data, inserted by the HTTP handler.
 pub struct RequestData {
@@ -177,7 +177,8 @@ impl BatchLoader {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let first = {
             let mut waiting = self.inner.waiting.lock().unwrap_or_else(|e| e.into_inner());
-            let batch = waiting.entry(TypeId::of::<K>()).or_insert_with(|| Box::new(Waiting::<K> { callers: Vec::new() }));
+            let batch =
+                waiting.entry(TypeId::of::<K>()).or_insert_with(|| Box::new(Waiting::<K> { callers: Vec::new() }));
             let Some(batch) = batch.downcast_mut::<Waiting<K>>() else {
                 tracing::error!("a batch of another key type under this key type's id");
                 return Err(Arc::new(StoreError::Shared(Arc::new(sea_orm::DbErr::Custom("loader state".into())))));

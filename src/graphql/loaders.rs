@@ -117,7 +117,9 @@ impl<R: ToMany> Loader<PageKey<R>> for StoreLoader {
             Ok::<_, StoreError>(((filter, order, feed, page, with_total), parents, pages))
         });
         let mut out = HashMap::with_capacity(keys.len());
-        for ((filter, order, feed, page, with_total), parents, mut pages) in futures::future::try_join_all(loads).await? {
+        for ((filter, order, feed, page, with_total), parents, mut pages) in
+            futures::future::try_join_all(loads).await?
+        {
             let counted = crate::store::page::counts_with_page(page, with_total);
             for parent in parents {
                 // A parent absent from a counted answer has no children at all.

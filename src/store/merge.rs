@@ -219,7 +219,8 @@ fn prefix(arm: usize) -> String {
 
 /// The `UNION ALL` of `arms` (module docs); takes their selects.
 fn merged(arms: &mut [Arm]) -> SelectStatement {
-    let nulls: Vec<Vec<Expr>> = arms.iter().map(|arm| arm.columns.iter().map(|c| typed_null(&c.ty)).collect()).collect();
+    let nulls: Vec<Vec<Expr>> =
+        arms.iter().map(|arm| arm.columns.iter().map(|c| typed_null(&c.ty)).collect()).collect();
     let m = Alias::new("m");
     let mut out: Option<SelectStatement> = None;
     for k in 0..arms.len() {
