@@ -43,6 +43,7 @@ pub struct Column {
 }
 
 impl Column {
+    /// A column named `name` (as the select's output names it) of type `ty`.
     pub fn new(name: impl Into<String>, ty: ColumnType) -> Self {
         Self { name: name.into(), ty }
     }
@@ -89,10 +90,13 @@ pub enum Pool {
 }
 
 impl Merger {
+    /// A merger for one request over the main pool `db` and the pool for lookups by key
+    /// `keyed` (on SQLite, the same pool).
     pub fn new(db: DatabaseConnection, keyed: DatabaseConnection) -> Self {
         Self { db, keyed, waiting: Default::default() }
     }
 
+    /// The database the selects are written for.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
     }
@@ -123,8 +127,8 @@ impl Merger {
         }
     }
 
-    /// The statements of the selects submitted so far, one per pool, to run; `None` when
-    /// nothing waits.
+    /// A future that runs the selects submitted so far ([`execute`]: on PostgreSQL merged per
+    /// pool) and answers each; `None` when nothing waits.
     pub fn flush(&self) -> Option<BoxFuture<'static, ()>> {
         let [keyed, main] = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
         if keyed.is_empty() && main.is_empty() {
