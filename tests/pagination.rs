@@ -168,6 +168,34 @@ both!(forged_cursors_of_the_right_ordering_but_wrong_types_are_refused, |app| {
     );
 });
 
+both!(forged_cursors_with_dates_no_database_stores_are_refused_and_spare_their_siblings, |app| {
+    // A service-record cursor by date, with years PostgreSQL refuses (before 4714 BC: it
+    // answered INTERNAL, and failed every list merged into the same statement) or SQLite
+    // compares as text out of order (after 9999: SQLite and PostgreSQL returned different rows).
+    use base64::Engine;
+    let forge = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let d = app
+        .data(
+            r#"{ stations(first: 1, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let station = common::nodes(&d["stations"])[0]["id"].clone();
+    let q = r#"query($id: ID!, $after: String) { node(id: $id) { ... on Station {
+        socialWorkers(first: 1) { totalCount }
+        serviceRecords(first: 1, orderBy: { field: SERVED_ON }, after: $after) { nodes { servedOn } } } } }"#;
+    for date in ["-5000-01-01", "0999-12-31", "+10000-01-01", "+200000-01-01"] {
+        let id = uuid::Uuid::now_v7().to_string();
+        let cursor = forge(json!({ "o": "servedOn:asc", "k": [{ "t": "Date", "v": date }, { "t": "Id", "v": id }] }));
+        let body = app.post(q, json!({ "id": station, "after": cursor })).await;
+        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("{date}: {body:#}"));
+        assert_eq!(errors.len(), 1, "{date}: {body:#}");
+        assert_eq!(errors[0]["extensions"]["code"], "INVALID_CURSOR", "{date}: {body:#}");
+        assert_eq!(errors[0]["path"], json!(["node", "serviceRecords"]), "{date}: {body:#}");
+        assert!(body["data"]["node"]["socialWorkers"]["totalCount"].as_u64().unwrap() > 0, "{date}: {body:#}");
+    }
+});
+
 both!(nul_characters_in_any_string_are_refused_before_anything_runs, |app| {
     // In a variable, in a nested input, and as an escape in the query text.
     let admin = common::admin_token();

@@ -24,8 +24,14 @@ pub fn now() -> DateTime<Utc> {
 /// Whether `t` can be stored and compared on both databases: years 1000-9999. SQLite
 /// compares timestamps as RFC 3339 text, where `+10000-01-01` sorts before `2026-…`.
 pub fn storable(t: &DateTime<Utc>) -> bool {
+    storable_date(&t.date_naive())
+}
+
+/// Whether a calendar date can be stored and compared on both databases: years 1000-9999,
+/// as [`storable`]; PostgreSQL also refuses dates before 4714 BC ("date out of range").
+pub fn storable_date(d: &chrono::NaiveDate) -> bool {
     use chrono::Datelike;
-    (1000..=9999).contains(&t.year())
+    (1000..=9999).contains(&d.year())
 }
 
 /// China Standard Time as an offset, [`CST`].

@@ -210,8 +210,9 @@ impl<E: EntityTrait> Ordering<E> {
     }
 }
 
-/// Whether a cursor value has the type of its column (a forged cursor could otherwise bind a
-/// text where PostgreSQL expects a uuid).
+/// Whether a cursor value has the type of its column and a value both databases store (a
+/// forged cursor could otherwise bind a text where PostgreSQL expects a uuid, or a date
+/// PostgreSQL refuses, failing the whole statement its list was merged into).
 fn fits_column(column: &impl ColumnTrait, value: &KeyValue) -> bool {
     use sea_orm::sea_query::ColumnType as T;
     match (column.def().get_column_type(), value) {
@@ -219,7 +220,7 @@ fn fits_column(column: &impl ColumnTrait, value: &KeyValue) -> bool {
         (T::String(_) | T::Text | T::Char(_), KeyValue::Text(t)) => !t.contains('\0'),
         (T::Integer | T::BigInteger | T::SmallInteger, KeyValue::Int(_)) => true,
         (T::TimestampWithTimeZone | T::Timestamp | T::DateTime, KeyValue::Time(t)) => crate::domain::time::storable(t),
-        (T::Date, KeyValue::Date(_)) => true,
+        (T::Date, KeyValue::Date(d)) => crate::domain::time::storable_date(d),
         (T::Uuid, KeyValue::Id(_)) => true,
         _ => false,
     }
