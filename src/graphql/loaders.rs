@@ -15,7 +15,7 @@ use entity::station_assignment;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
-use crate::store::merge::Merger;
+use crate::store::merge::{Merger, Pool};
 use crate::store::relations::{self, Listed, ToMany};
 use crate::store::statistics::{Figures, Period};
 use crate::store::{Feed, Page, PageRequest, Scope, StoreError};
@@ -35,10 +35,12 @@ pub struct StoreLoader {
 }
 
 impl StoreLoader {
-    /// The pool for a relation's statement: `keyed` unless it reads a code range or a
-    /// change-feed window.
+    /// The pool for a relation's statement ([`relations::pool`]).
     fn pool_for<R: ToMany>(&self, feed: Option<&Feed>) -> &DatabaseConnection {
-        if R::BY_RANGE || feed.is_some() { &self.db } else { &self.keyed }
+        match relations::pool::<R>(feed) {
+            Pool::Main => &self.db,
+            Pool::Keyed => &self.keyed,
+        }
     }
 }
 

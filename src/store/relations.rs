@@ -209,9 +209,7 @@ pub async fn by_keys<E: Listed>(
 
 /// A page of children for each parent, one statement per batch of parents, merged with the
 /// other selects of the request's level ([`Merger`]).
-///
-/// Runs on the pool for lookups by key, unless the relation reads code ranges or the list
-/// is a change feed: then on the main pool, planned per run ([`crate::db::connect_keyed`]).
+/// On the relation's [`pool`].
 #[allow(clippy::too_many_arguments)]
 pub async fn pages<R: ToMany>(
     merger: &Merger,
@@ -226,7 +224,7 @@ pub async fn pages<R: ToMany>(
     if !R::Child::PUBLIC && !scope.returns_rows() {
         return Ok(HashMap::new());
     }
-    let pool = if R::BY_RANGE || feed.is_some() { Pool::Main } else { Pool::Keyed };
+    let pool = pool::<R>(feed);
     let ordering = ordering::<R::Child>(order, feed);
     // Every batch submitted before any is awaited: they share the level's statement.
     let pages = batches::<R>(parents).into_iter().map(|batch| {
@@ -235,6 +233,13 @@ pub async fn pages<R: ToMany>(
         page::fetch_pages_by_parent(merger, pool, select, batch.len(), parent, &ordering, req, with_total)
     });
     Ok(futures::future::try_join_all(pages).await?.into_iter().flatten().collect())
+}
+
+/// The pool for a relation's statements: the one for lookups by key, unless they read code
+/// ranges or a change-feed window, which are planned per run on the main pool
+/// ([`crate::db::connect_keyed`]).
+pub fn pool<R: ToMany>(feed: Option<&Feed>) -> Pool {
+    if R::BY_RANGE || feed.is_some() { Pool::Main } else { Pool::Keyed }
 }
 
 /// Number of children per parent.
