@@ -207,13 +207,7 @@ async fn many_lists_at_one_level(backend: common::Backend) {
     let mut options = common::Options::default();
     options.limits.max_aliases = 100;
     let app = common::TestApp::spawn_with(backend, options).await;
-    let d = app
-        .data(
-            r#"{ stations(first: 1, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes { id } } }"#,
-            json!({}),
-        )
-        .await;
-    let id = common::nodes(&d["stations"])[0]["id"].clone();
+    let id = common::a_township_station(&app).await;
     let lists: Vec<String> =
         (1..=70).map(|n| format!("w{n}: clients(first: {n}) {{ totalCount nodes {{ id }} }}")).collect();
     let q = format!("query($id: ID!) {{ node(id: $id) {{ ... on Station {{ {} }} }} }}", lists.join(" "));

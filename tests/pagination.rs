@@ -174,13 +174,7 @@ both!(forged_cursors_with_dates_no_database_stores_are_refused_and_spare_their_s
     // compares as text out of order (after 9999: SQLite and PostgreSQL returned different rows).
     use base64::Engine;
     let forge = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let d = app
-        .data(
-            r#"{ stations(first: 1, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes { id } } }"#,
-            json!({}),
-        )
-        .await;
-    let station = common::nodes(&d["stations"])[0]["id"].clone();
+    let station = common::a_township_station(&app).await;
     let q = r#"query($id: ID!, $after: String) { node(id: $id) { ... on Station {
         socialWorkers(first: 1) { totalCount }
         serviceRecords(first: 1, orderBy: { field: SERVED_ON }, after: $after) { nodes { servedOn } } } } }"#;

@@ -437,6 +437,13 @@ pub async fn scalar(app: &TestApp, sql: &str, params: Vec<SqlValue>) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+/// The global id of the first township station of 兴义市 (`522301`) in the demo data.
+pub async fn a_township_station(app: &TestApp) -> Value {
+    let q = r#"{ stations(first: 1, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes { id } } }"#;
+    let d = app.data(q, serde_json::json!({})).await;
+    nodes(&d["stations"])[0]["id"].clone()
+}
+
 /// The type name and key inside a global id.
 pub fn decode(id: &str) -> (String, String) {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id).expect("base64url id")).expect("utf-8 id");
