@@ -92,6 +92,9 @@ impl LoadQueue {
     /// runs independent of when other statements finish. Loads still running when the request
     /// ends, or when it is dropped (a timed-out request), are dropped with it.
     pub async fn run<F: Future>(&self, request: F) -> F::Output {
+        // Batches queued but never started hold the loader, which holds this queue: a request
+        // dropped before it started them (a timeout) would otherwise keep both alive.
+        let _unqueue = Unqueue(self);
         let mut request = std::pin::pin!(request);
         let mut loads = FuturesUnordered::<BoxFuture<'static, ()>>::new();
         std::future::poll_fn(|cx| {
@@ -120,6 +123,15 @@ impl LoadQueue {
             }
         })
         .await
+    }
+}
+
+/// Drops the batches still queued when [`LoadQueue::run`] ends or is dropped.
+struct Unqueue<'a>(&'a LoadQueue);
+
+impl Drop for Unqueue<'_> {
+    fn drop(&mut self) {
+        drop(self.0.take());
     }
 }
 
@@ -190,9 +202,7 @@ impl BatchLoader {
             let inner = self.inner.clone();
             self.inner.queue.push(Box::pin(async move { inner.load::<K>().await }));
         }
-        answer.await.unwrap_or_else(|_| {
-            Err(Arc::new(StoreError::Shared(Arc::new(sea_orm::DbErr::Custom("the request was cancelled".into())))))
-        })
+        answer.await.unwrap_or_else(|_| Err(Arc::new(StoreError::cancelled())))
     }
 }
 

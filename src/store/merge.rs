@@ -123,7 +123,7 @@ impl Merger {
             Ok(Ok(rows)) => Ok(rows),
             Ok(Err(e)) => Err(StoreError::Shared(e)),
             // Dropped unanswered: the request was cancelled.
-            Err(_) => Err(StoreError::Shared(Arc::new(DbErr::Custom("the request was cancelled".into())))),
+            Err(_) => Err(StoreError::cancelled()),
         }
     }
 

@@ -56,6 +56,13 @@ pub enum StoreError {
     InvalidCursor(String),
 }
 
+impl StoreError {
+    /// A load dropped unanswered: its request was cancelled (timed out) while it waited.
+    pub fn cancelled() -> Self {
+        StoreError::Shared(std::sync::Arc::new(DbErr::Custom("the request was cancelled".into())))
+    }
+}
+
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition};
 
