@@ -392,3 +392,118 @@ both!(fragments_that_expand_exponentially_are_refused_before_validation, |app| {
     let body = app.post_as(None, &doc, serde_json::json!({})).await;
     assert_eq!(body["data"]["__typename"], "Query", "{body}");
 });
+
+/// The introspection queries of graphql-js 16, graphql-core 3.3 and gql 4, with their options
+/// off and on, as those libraries generate them (tests/fixtures/introspection/README.md).
+const STANDARD_INTROSPECTION: [(&str, &str); 6] = [
+    ("graphql-js 16", include_str!("fixtures/introspection/graphql-js-16.15.0.graphql")),
+    ("graphql-js 16, every option", include_str!("fixtures/introspection/graphql-js-16.15.0-all-options.graphql")),
+    ("graphql-core 3.3", include_str!("fixtures/introspection/graphql-core-3.3.2.graphql")),
+    ("graphql-core 3.3, every option", include_str!("fixtures/introspection/graphql-core-3.3.2-all-options.graphql")),
+    ("gql 4", include_str!("fixtures/introspection/gql-4.4.0.graphql")),
+    ("gql 4, every option", include_str!("fixtures/introspection/gql-4.4.0-all-options.graphql")),
+];
+
+/// Exactly the limits and budgets of `civlink serve` with no option set.
+fn serve_defaults() -> Options {
+    Options { limits: civlink::graphql::Limits::default(), ..Options::default() }
+}
+
+// GraphiQL, graphql-codegen, gql's `fetch_schema_from_transport` and schemathesis all start by
+// sending one of these; under the default depth limit of 12 they were refused as 15 levels deep
+// (found by trying those tools against `civlink serve --demo`).
+both_with!(the_standard_introspection_queries_run_under_the_default_limits_for_every_role, serve_defaults(), |app| {
+    let station = common::a_township_station(&app).await;
+    let callers = [
+        ("PUBLIC", None),
+        ("PORTAL", Some(token_with("PORTAL", |_| {}))),
+        ("CIVIL_AFFAIRS", Some(common::civil_affairs("522301"))),
+        ("STATION_STAFF", Some(common::station_staff(&station))),
+        ("SYNC_CLIENT", Some(token_with("SYNC_CLIENT", |c| c.source = Some("demo".into())))),
+        ("ADMIN", Some(admin_token())),
+    ];
+    for (role, token) in &callers {
+        for (client, q) in STANDARD_INTROSPECTION {
+            let (status, _, body) = send(&app, token.as_deref(), json!({ "query": q })).await;
+            assert_eq!(status, 200, "{role}, {client}: {body:#}");
+            assert!(body.get("errors").is_none(), "{role}, {client}: {body:#}");
+            let schema = &body["data"]["__schema"];
+            assert_eq!(schema["queryType"]["name"], "Query", "{role}, {client}");
+            let types = schema["types"].as_array().expect("types");
+            let station = types.iter().find(|t| t["name"] == "Station").expect("Station is listed");
+            assert!(station["fields"].as_array().is_some_and(|f| f.len() > 5), "{role}, {client}");
+        }
+    }
+    // The client of GraphiQL and graphql-codegen asks with this header.
+    let (status, _, body) = send(&app, None, json!({ "query": STANDARD_INTROSPECTION[1].1 })).await;
+    assert_eq!(status, 200);
+    assert!(body["data"]["__schema"]["directives"].as_array().is_some_and(|d| !d.is_empty()), "{body:#}");
+});
+
+both_with!(introspection_beyond_the_standard_shape_is_refused_before_it_runs, serve_defaults(), |app| {
+    let public = None;
+    let refused = [
+        // Every type's fields' types' fields' types' fields: three nested lists.
+        ("nested fields", "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"),
+        (
+            "nested lists through fragments",
+            "{ __type(name: \"Station\") { ...A } }
+             fragment A on __Type { fields { type { ...B } } }
+             fragment B on __Type { possibleTypes { interfaces { name } } }",
+        ),
+        (
+            "input fields of input fields of input fields",
+            "{ __schema { types { inputFields { type { inputFields { type { inputFields { name } } } } } } } }",
+        ),
+        ("two schemas", "{ a: __schema { queryType { name } } b: __schema { queryType { name } } }"),
+        ("a schema spread twice", "{ ...S ...S } fragment S on Query { __schema { types { name } } }"),
+    ];
+    for (what, q) in refused {
+        let (status, _, body) = send(&app, public, json!({ "query": q })).await;
+        assert_eq!(status, 200, "{what}: legacy clients get 200");
+        assert_eq!(code(&body), "INTROSPECTION_LIMIT_EXCEEDED", "{what}: {body:#}");
+        assert!(body.get("data").is_none(), "{what}: {body:#}");
+    }
+    // Hundreds of aliased `__schema`s: refused before anything runs, whichever limit speaks.
+    let many: String = (0..300).map(|i| format!("s{i}: __schema {{ types {{ name }} }} ")).collect();
+    let (_, _, body) = send(&app, public, json!({ "query": format!("{{ {many} }}") })).await;
+    assert!(body.get("data").is_none(), "{body:#}");
+    assert!(["ALIAS_LIMIT_EXCEEDED", "INTROSPECTION_LIMIT_EXCEEDED"].contains(&code(&body)), "{body:#}");
+    // Two nested lists are what graphql-js allows too.
+    let two = "{ __type(name: \"Station\") { fields { type { fields { name } } } } }";
+    let (_, _, body) = send(&app, public, json!({ "query": two })).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    // The `ofType` chain does not count towards depth, everything else still does.
+    let chain = format!(
+        "{{ __type(name: \"Query\") {{ fields {{ type {{ {} name {} }} }} }} }}",
+        "ofType { ".repeat(20),
+        "}".repeat(20)
+    );
+    let (_, _, body) = send(&app, public, json!({ "query": chain })).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let deep = format!(
+        "{{ __type(name: \"Query\") {{ fields {{ args {{ type {{ {} name {} }} }} }} }} }}",
+        "fields { type { ".repeat(4),
+        "} }".repeat(4)
+    );
+    let (_, _, body) = send(&app, public, json!({ "query": deep })).await;
+    assert!(body.get("data").is_none(), "{body:#}");
+});
+
+both_with!(depth_counts_every_level_but_the_of_type_chain, tight(), |app| {
+    // Depth 3 once `ofType` is left out (it would be 6), under the limit of 3.
+    let q = r#"{ __type(name: "Query") { name ofType { ofType { ofType { name } } } } }"#;
+    let (_, body) = query(&app, q, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(body["data"]["__type"]["name"], "Query");
+    // Depth 4: refused with the depth it was measured at.
+    let q = r#"{ __type(name: "Query") { fields { type { name } } } }"#;
+    let (_, body) = query(&app, q, json!({})).await;
+    assert_eq!(code(&body), "DEPTH_LIMIT_EXCEEDED", "{body:#}");
+    assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("4 levels"), "{body:#}");
+    // Depth through fragments counts as spread.
+    let q = "{ ...A } fragment A on Query { stations(first: 1) { ...B } } fragment B on StationConnection { nodes { region { name } } }";
+    let (_, body) = query(&app, q, json!({})).await;
+    assert_eq!(code(&body), "DEPTH_LIMIT_EXCEEDED", "{body:#}");
+});
+

@@ -177,6 +177,7 @@ impl ExtensionFactory for CostLimits {
             actual: AtomicUsize::new(0),
             pending: Mutex::new(None),
             document: Mutex::new(None),
+            depth: Mutex::new(None),
         })
     }
 }
@@ -193,6 +194,8 @@ struct CostExtension {
     /// The request's document, to put the response's entries in its order
     /// ([`super::order`]) once it has run.
     document: Mutex<Option<Arc<ExecutableDocument>>>,
+    /// The document's depth as [`Shape`] measures it, checked once validation has costed it.
+    depth: Mutex<Option<usize>>,
 }
 
 /// A request error with `extensions { code, …more }`.
@@ -302,6 +305,7 @@ impl Extension for CostExtension {
                 &[],
             ));
         }
+        *self.depth.lock().unwrap_or_else(|e| e.into_inner()) = Some(counts.shape.depth);
         if let Err(e) = check_counts(&counts, &self.limits) {
             *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
         }
@@ -330,9 +334,9 @@ impl Extension for CostExtension {
             return Err(vec![e]);
         }
         let limits = &self.limits;
-        if result.depth > limits.max_depth {
-            let message =
-                format!("the query is nested {} levels deep; at most {} are accepted", result.depth, limits.max_depth);
+        let depth = self.depth.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or(result.depth);
+        if depth > limits.max_depth {
+            let message = format!("the query is nested {depth} levels deep; at most {} are accepted", limits.max_depth);
             return Err(vec![limit_error("DEPTH_LIMIT_EXCEEDED", message, Some(cost), limits.max_depth)]);
         }
         if cost > limits.max_complexity {
@@ -481,13 +485,128 @@ fn count_document(doc: &ExecutableDocument, variables: &Variables, limits: &Limi
         let defs = operations.first().map(|op| &op.node.variable_definitions[..]).unwrap_or(&[]);
         walk(&fragment.node.selection_set, defs, variables, limits, &mut counts);
     }
+    counts.shape = document_shape(doc);
     counts
+}
+
+/// How deep a document reaches, measured per operation with every fragment spread (like
+/// async-graphql's own depth, which it replaces), and what its introspection asks for.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    /// Deepest field path: a field is one level, fragments are transparent, and inside
+    /// introspection (`__schema`, `__type`) an `ofType` adds none. The standard introspection
+    /// queries unwrap type references through a fixed chain of seven (gql 4) or nine
+    /// (graphql-js 16, graphql-core 3.3) `ofType`s, which would otherwise make them 13-15
+    /// levels deep; a chain is one object per level, bounded by [`MAX_EXPANDED_FIELDS`] like
+    /// every other field, and ends in `null` past the schema's deepest wrapping.
+    depth: usize,
+    /// Most `fields`, `inputFields`, `interfaces` and `possibleTypes` nested in one another
+    /// inside introspection: the lists that multiply its work (every type's fields' types'
+    /// fields …). graphql-js 16.9 refuses three (`MaxIntrospectionDepthRule`); the standard
+    /// queries nest one.
+    introspection_lists: usize,
+    /// `__schema` fields an operation selects, fragments spread (saturating).
+    schemas: usize,
+}
+
+impl Shape {
+    /// Siblings: the deepest path, the most nested lists, all the `__schema`s.
+    fn beside(self, other: Shape) -> Shape {
+        Shape {
+            depth: self.depth.max(other.depth),
+            introspection_lists: self.introspection_lists.max(other.introspection_lists),
+            schemas: self.schemas.saturating_add(other.schemas),
+        }
+    }
+}
+
+/// Nested introspection lists refused (graphql-js 16.9's `MaxIntrospectionDepthRule`).
+pub const MAX_INTROSPECTION_LISTS: usize = 3;
+
+/// The largest [`Shape`] of `doc`'s operations, fragments computed once per introspection
+/// context (a fragment cycle counts as nothing here and is refused by validation).
+fn document_shape(doc: &ExecutableDocument) -> Shape {
+    use std::collections::HashMap;
+    type Memo<'a> = HashMap<(&'a str, bool), Shape>;
+    fn of_set<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        introspection: bool,
+        memo: &mut Memo<'a>,
+        visiting: &mut HashSet<(&'a str, bool)>,
+    ) -> Shape {
+        let mut shape = Shape::default();
+        for item in &set.items {
+            let one = match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    let root = matches!(name, "__schema" | "__type");
+                    let inner = of_set(&f.node.selection_set.node, doc, introspection || root, memo, visiting);
+                    let list =
+                        introspection && matches!(name, "fields" | "inputFields" | "interfaces" | "possibleTypes");
+                    Shape {
+                        depth: inner.depth + usize::from(!(introspection && name == "ofType")),
+                        introspection_lists: inner.introspection_lists + usize::from(list),
+                        schemas: inner.schemas.saturating_add(usize::from(name == "__schema")),
+                    }
+                }
+                Selection::InlineFragment(i) => of_set(&i.node.selection_set.node, doc, introspection, memo, visiting),
+                Selection::FragmentSpread(spread) => {
+                    let key = (spread.node.fragment_name.node.as_str(), introspection);
+                    match (memo.get(&key), doc.fragments.get(&spread.node.fragment_name.node)) {
+                        (Some(known), _) => *known,
+                        (None, Some(fragment)) if visiting.insert(key) => {
+                            let v = of_set(&fragment.node.selection_set.node, doc, introspection, memo, visiting);
+                            visiting.remove(&key);
+                            memo.insert(key, v);
+                            v
+                        }
+                        _ => Shape::default(),
+                    }
+                }
+            };
+            shape = shape.beside(one);
+        }
+        shape
+    }
+    let mut memo = Memo::new();
+    let mut visiting = HashSet::new();
+    doc.operations.iter().fold(Shape::default(), |acc, (_, op)| {
+        let one = of_set(&op.node.selection_set.node, doc, false, &mut memo, &mut visiting);
+        Shape {
+            depth: acc.depth.max(one.depth),
+            introspection_lists: acc.introspection_lists.max(one.introspection_lists),
+            schemas: acc.schemas.max(one.schemas),
+        }
+    })
 }
 
 /// The first limit the counts break.
 fn check_counts(counts: &Counts, limits: &Limits) -> ServerResult<()> {
     if let Some(e) = &counts.page_size {
         return Err(e.clone());
+    }
+    if counts.shape.introspection_lists >= MAX_INTROSPECTION_LISTS {
+        return Err(limit_error(
+            "INTROSPECTION_LIMIT_EXCEEDED",
+            format!(
+                "introspection nests `fields`, `inputFields`, `interfaces` or `possibleTypes` {} deep; fewer than {MAX_INTROSPECTION_LISTS} are accepted (the standard introspection query nests one)",
+                counts.shape.introspection_lists
+            ),
+            None,
+            MAX_INTROSPECTION_LISTS - 1,
+        ));
+    }
+    if counts.shape.schemas > 1 {
+        return Err(limit_error(
+            "INTROSPECTION_LIMIT_EXCEEDED",
+            format!(
+                "an operation selects `__schema` {} times; once is accepted (it already holds the whole schema)",
+                counts.shape.schemas
+            ),
+            None,
+            1,
+        ));
     }
     if counts.aliases > limits.max_aliases {
         return Err(limit_error(
@@ -516,6 +635,8 @@ struct Counts {
     aliases: usize,
     directives: usize,
     introspection: bool,
+    /// The deepest operation's [`Shape`].
+    shape: Shape,
     /// The first `first`/`last` over the maximum page size.
     page_size: Option<ServerError>,
 }
