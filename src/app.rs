@@ -95,7 +95,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(state.http.max_body_bytes))
-        .layer(axum::middleware::map_response(payload_too_large_as_graphql))
+        .layer(axum::middleware::map_response({
+            let limit = state.http.max_body_bytes;
+            move |response| payload_too_large_as_graphql(response, limit)
+        }))
         // tower-http's levels: gzip 6, brotli 4 (not the brotli crate's 11, 100× slower on a
         // page; tests/http.rs guards it).
         .layer(tower_http::compression::CompressionLayer::new());
@@ -108,13 +111,15 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The body-limit layer answers 413 in plain text; clients get a GraphQL error body like every
-/// other refusal: `extensions.code` `PAYLOAD_TOO_LARGE`.
-async fn payload_too_large_as_graphql(response: Response) -> Response {
+/// other refusal: `extensions { code: PAYLOAD_TOO_LARGE, limit }`, `limit` in bytes.
+async fn payload_too_large_as_graphql(response: Response, limit: usize) -> Response {
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
-    let message = "the request body is larger than CIVLINK_MAX_BODY_BYTES allows; send smaller batches";
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "PAYLOAD_TOO_LARGE" } }] });
+    let message =
+        format!("the request body is larger than CIVLINK_MAX_BODY_BYTES allows ({limit} bytes); send smaller batches");
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "PAYLOAD_TOO_LARGE", "limit": limit } }] });
     let (mut parts, _) = response.into_parts();
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -308,11 +313,14 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
     };
     match request {
         BatchRequest::Single(r) => {
-            let (status, body, retry) = run_one(&state, &caller, &identity, r, modern).await;
-            let mut response = with_request_id(respond(status, modern, body), &caller.request_id);
-            set_retry_after(&mut response, retry);
-            if status == StatusCode::METHOD_NOT_ALLOWED {
+            let answer = run_one(&state, &caller, &identity, r, modern).await;
+            let mut response = with_request_id(respond(answer.status, modern, answer.body), &caller.request_id);
+            set_retry_after(&mut response, answer.retry_after);
+            if answer.status == StatusCode::METHOD_NOT_ALLOWED {
                 response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            if caller.method == Method::GET {
+                set_get_caching(&mut response, &identity, answer.clean);
             }
             response
         }
@@ -324,21 +332,33 @@ async fn handle(state: Arc<AppState>, caller: Caller, request: Result<BatchReque
                     requests.len()
                 );
                 record_outcome(None, "rejected");
-                return refuse(StatusCode::BAD_REQUEST, "BATCH_LIMIT_EXCEEDED", &message);
+                let extensions = json!({ "code": "BATCH_LIMIT_EXCEEDED", "limit": state.http.max_batch });
+                let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
+                return with_request_id(respond(StatusCode::BAD_REQUEST, modern, body.to_string()), &id);
             }
             // Each body is a JSON object's text: the batch's is their array, joined as text.
             let mut bodies = String::from("[");
             let mut retry = None;
             for (i, r) in requests.into_iter().enumerate() {
-                let (_, body, r_retry) = run_one(&state, &caller, &identity, r, false).await;
-                retry = retry.max(r_retry);
                 if i > 0 {
                     bodies.push(',');
                 }
-                bodies.push_str(&body);
+                // Once an entry is rate-limited the budget is spent: the entries after it are
+                // refused unrun, so a client retrying after `Retry-After` knows that exactly
+                // the entries from the first refused one on did not run.
+                if let Some(secs) = retry {
+                    record_outcome(None, "rate_limited");
+                    bodies.push_str(&not_run_body(secs));
+                    continue;
+                }
+                let answer = run_one(&state, &caller, &identity, r, false).await;
+                retry = answer.retry_after;
+                bodies.push_str(&answer.body);
             }
             bodies.push(']');
-            let mut response = with_request_id(respond(StatusCode::OK, modern, bodies), &caller.request_id);
+            // 429 as for a single request (README); the body still holds every entry's answer.
+            let status = if retry.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
+            let mut response = with_request_id(respond(status, modern, bodies), &caller.request_id);
             set_retry_after(&mut response, retry);
             response
         }
@@ -367,6 +387,38 @@ fn holds_nul(request: &async_graphql::Request) -> bool {
     request.query.contains('\0') || escaped(&request.query) || request.variables.iter().any(|(_, v)| value_holds_nul(v))
 }
 
+/// The answer to a batch entry after a rate-limited one: the same `RATE_LIMITED` request
+/// error, saying it did not run.
+fn not_run_body(retry_after: u64) -> String {
+    json!({ "errors": [{
+        "message": format!("rate limit: an earlier operation of this batch spent the budget, so this one did not run; retry in {retry_after} s"),
+        "extensions": { "code": "RATE_LIMITED", "retryAfter": retry_after },
+    }] })
+    .to_string()
+}
+
+/// How long shared caches may keep a GET answer made for no caller in particular.
+pub const PUBLIC_GET_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// `Cache-Control` and `Vary` of a GET answer (GraphQL over HTTP lets GET answers be cached;
+/// RFC 9111 says what shared caches may keep). Only an error-free answer to a request without
+/// credentials is `public`: it is the same for every anonymous caller. An answer made for a
+/// token is that caller's scoped (and possibly revealed, and audited) view and is never
+/// stored; nor is an error, which may be a rate limit or an outage that should not outlive
+/// itself. `Vary` names the request headers the answer depends on, so a cache never hands
+/// one caller's answer to a request that differs in them.
+fn set_get_caching(response: &mut Response, identity: &Identity, clean: bool) {
+    let policy = if clean && identity.subject.is_none() && identity.role == Role::Public {
+        format!("public, max-age={}", PUBLIC_GET_MAX_AGE.as_secs())
+    } else {
+        "private, no-store".to_owned()
+    };
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        response.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("authorization, accept"));
+}
+
 fn set_retry_after(response: &mut Response, secs: Option<u64>) {
     if let Some(secs) = secs
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
@@ -375,15 +427,26 @@ fn set_retry_after(response: &mut Response, secs: Option<u64>) {
     }
 }
 
-/// Runs one operation inside its request span; returns the status it calls for, the body,
-/// and the seconds to wait when it was rate-limited.
+/// What one operation answered.
+struct Answer {
+    /// The status it calls for on its own.
+    status: StatusCode,
+    /// The response's JSON text.
+    body: String,
+    /// Seconds to wait, when it was rate-limited.
+    retry_after: Option<u64>,
+    /// It ran and has no errors.
+    clean: bool,
+}
+
+/// Runs one operation inside its request span.
 async fn run_one(
     state: &AppState,
     caller: &Caller,
     identity: &Identity,
     request: async_graphql::Request,
     modern: bool,
-) -> (StatusCode, String, Option<u64>) {
+) -> Answer {
     let span = tracing::info_span!(
         "request",
         request_id = %caller.request_id,
@@ -405,7 +468,7 @@ async fn run_in_span(
     identity: &Identity,
     mut request: async_graphql::Request,
     modern: bool,
-) -> (StatusCode, String, Option<u64>) {
+) -> Answer {
     let started = Instant::now();
     let statements = Arc::new(AtomicU64::new(0));
     let (mut data, loads) =
@@ -511,7 +574,7 @@ async fn run_in_span(
     metrics::counter!(series::REQUESTS, "operation" => label.clone(), "outcome" => outcome).increment(1);
     metrics::histogram!(series::DURATION, "operation" => label).record(elapsed.as_secs_f64());
     metrics::histogram!(series::STATEMENTS_PER_REQUEST).record(statements as f64);
-    (status, body, retry)
+    Answer { status, body, retry_after: retry, clean: outcome == "ok" }
 }
 
 fn record_outcome(operation: Option<&str>, outcome: &'static str) {

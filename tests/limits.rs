@@ -211,6 +211,7 @@ both_with!(each_limit_accepts_just_under_and_refuses_just_over_before_any_sql, t
     let (status, _, body) = send(&app, Some(&admin_token()), json!([op, op, op])).await;
     assert_eq!(status, 400);
     assert_eq!(code(&body), "BATCH_LIMIT_EXCEEDED");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], 2, "{body:#}");
     assert_eq!(app.take_statements(), 0);
     // Body size: 4 KiB accepted, one byte more refused with 413.
     let padding = |total: usize| {
@@ -223,6 +224,7 @@ both_with!(each_limit_accepts_just_under_and_refuses_just_over_before_any_sql, t
     assert_eq!(resp.status(), 413);
     let body: Value = resp.json().await.expect("a GraphQL error body");
     assert_eq!(code(&body), "PAYLOAD_TOO_LARGE");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], 4096, "{body:#}");
 });
 
 fn budget(spec: &str) -> Options {
@@ -507,3 +509,54 @@ both_with!(depth_counts_every_level_but_the_of_type_chain, tight(), |app| {
     assert_eq!(code(&body), "DEPTH_LIMIT_EXCEEDED", "{body:#}");
 });
 
+// README documents a spent budget as 429 with `Retry-After`; entries of a batch answered 200
+// (found by a new-user review).
+both_with!(a_rate_limited_batch_answers_429_and_runs_nothing_after_the_refused_entry, budget("ADMIN=100/1h"), |app| {
+    let op = json!({ "query": stations(20) });
+    app.take_statements();
+    let (status, headers, body) = send(&app, Some(&admin_token()), json!([op, op, op])).await;
+    assert_eq!(status, 429, "{body:#}");
+    assert!(headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0, "{headers:?}");
+    let entries = body.as_array().expect("a batch answer");
+    assert_eq!(entries.len(), 3);
+    assert!(entries[0]["data"]["stations"]["nodes"].is_array(), "the first ran: {body:#}");
+    for refused in &entries[1..] {
+        assert_eq!(code(refused), "RATE_LIMITED", "{body:#}");
+        assert!(refused["errors"][0]["extensions"]["retryAfter"].as_u64().unwrap() > 0);
+        assert!(refused.get("data").is_none());
+    }
+    let ran = app.take_statements();
+    let (_, _, _) = send(&app, Some(&token_with("ADMIN", |c| c.sub = "another".into())), op.clone()).await;
+    assert_eq!(ran, app.take_statements(), "only the first entry ran statements");
+});
+
+// GET answers are cacheable by HTTP caches only where no caller's scope is in them.
+both!(get_answers_say_who_may_cache_them, |app| {
+    let get = |token: Option<String>, q: &str| {
+        let mut req = app.client().get(app.graphql_url()).query(&[("query", q)]);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let q = r#"{ region(code: "522301") { name coverage { townships } } }"#;
+    let resp = get(None, q).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=60");
+    let vary: Vec<_> = resp.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().to_lowercase()).collect();
+    assert!(vary.iter().any(|v| v.contains("authorization")), "{vary:?}");
+    assert!(vary.iter().any(|v| v.contains("accept")), "{vary:?}");
+    // A token's answer is its caller's scoped view: never stored.
+    let resp = get(Some(common::civil_affairs("522301")), q).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "private, no-store");
+    assert!(resp.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("authorization")));
+    // Nor is an error.
+    let resp = get(None, r#"{ region(code: "522301") { nonsense } }"#).await.unwrap();
+    assert_eq!(resp.headers()["cache-control"], "private, no-store");
+    let resp = get(None, r#"{ region(code: "x") { name } }"#).await.unwrap();
+    assert_eq!(resp.headers()["cache-control"], "private, no-store");
+    // POST answers say nothing about caching (they are not cached).
+    let resp = app.client().post(app.graphql_url()).json(&json!({ "query": q })).send().await.unwrap();
+    assert!(resp.headers().get("cache-control").is_none());
+});
