@@ -17,6 +17,12 @@ use entity::{
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// Service hours as the API states them, computed here on their own: whole minutes to
+/// hundredths of an hour, rounded half up (minutes are never negative here).
+fn hours_of(minutes: i64) -> f64 {
+    ((minutes * 100 + 30) / 60) as f64 / 100.0
+}
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -801,7 +807,7 @@ impl Rows {
             "volunteers": {
                 "volunteers": live_volunteers.values().filter(|v| inside(&v.region_code)).count(),
                 "teams": self.teams.iter().filter(|t| t.deleted_at.is_none() && inside(&t.region_code)).count(),
-                "serviceHours": minutes as f64 / 60.0,
+                "serviceHours": hours_of(minutes),
                 "servicePersonTimes": ledger.iter().filter(|l| l.service_minutes > 0).count(),
                 "points": ledger.iter().map(|l| l.points as i64).sum::<i64>(),
             },
@@ -933,7 +939,7 @@ both!(station_worker_and_team_figures_are_batched_and_agree_with_the_records, |a
             vec![id.into()],
         )
         .await;
-        assert_eq!(t["serviceHours"], minutes as f64 / 60.0);
+        assert_eq!(t["serviceHours"], hours_of(minutes));
         hours += minutes as f64;
     }
     assert!(hours > 0.0, "the demo teams log service");

@@ -54,11 +54,38 @@ pub fn cst_date_start_utc(d: NaiveDate) -> DateTime<Utc> {
         .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
 }
 
+/// Hours of service from whole minutes, rounded half away from zero to two decimal places
+/// (`5534` minutes → `92.23`). Every hours figure of the API comes from integer minutes
+/// through this one function, so both databases and any client recomputing it from the
+/// same minutes get the same number; `minutes / 60.0` gave 92.23333333333333 or one unit
+/// in the last place apart, depending on how the figure was reached and parsed.
+pub fn hours_from_minutes(minutes: i64) -> f64 {
+    // Hundredths of an hour, rounded in integers; the quotient of two exact values is the
+    // closest double to the two-decimal figure.
+    let scaled = i128::from(minutes) * 100;
+    let hundredths = (scaled + scaled.signum() * 30) / 60;
+    hundredths as f64 / 100.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     use chrono::{TimeZone, Timelike};
+
+    #[test]
+    fn hours_are_whole_minutes_rounded_to_two_decimals() {
+        assert_eq!(hours_from_minutes(5534), 92.23);
+        assert_eq!(hours_from_minutes(0), 0.0);
+        assert_eq!(hours_from_minutes(60), 1.0);
+        assert_eq!(hours_from_minutes(1), 0.02, "0.0166… rounds up");
+        assert_eq!(hours_from_minutes(3), 0.05, "exactly half a hundredth rounds away from zero");
+        assert_eq!(hours_from_minutes(-3), -0.05);
+        assert_eq!(hours_from_minutes(-5534), -92.23);
+        assert!(hours_from_minutes(i64::MAX) > 1.5e17, "no overflow");
+        // What a client parses from the JSON text is the same value.
+        assert_eq!(serde_json::to_string(&hours_from_minutes(5534)).unwrap(), "92.23");
+    }
 
     #[test]
     fn cst_is_eight_hours_east() {

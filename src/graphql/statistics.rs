@@ -441,9 +441,10 @@ impl VolunteerStatistics {
     async fn teams(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.teams)
     }
-    /// Hours of service the subtree's volunteers logged in the period (ledger minutes / 60).
+    /// Hours of service the subtree's volunteers logged in the period: ledger minutes / 60,
+    /// rounded half away from zero to two decimals.
     async fn service_hours(&self, ctx: &Context<'_>) -> ApiResult<f64> {
-        Ok(self.0.load::<figures::LedgerTotals>(ctx).await?.minutes as f64 / 60.0)
+        Ok(crate::domain::time::hours_from_minutes(self.0.load::<figures::LedgerTotals>(ctx).await?.minutes))
     }
     /// Person-times of volunteer service (志愿服务人次) in the period: ledger entries with
     /// service time.

@@ -104,7 +104,7 @@ impl Volunteer {
     /// Total service hours recorded in the volunteer's ledger (hours, two decimals).
     async fn service_hours(&self, ctx: &Context<'_>) -> ApiResult<f64> {
         let (minutes, _) = ledger(ctx, self.0.id).await?;
-        Ok((minutes as f64 / 60.0 * 100.0).round() / 100.0)
+        Ok(crate::domain::time::hours_from_minutes(minutes))
     }
     /// Balance of volunteer points (志愿积分): earned minus redeemed.
     async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {

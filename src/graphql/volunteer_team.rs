@@ -88,12 +88,12 @@ impl VolunteerTeam {
         statistics::record_figure::<figures::TeamMembers>(ctx, self.0.id, Period::STOCK).await
     }
     /// Hours of volunteer service logged for this team in `period`, a half-open range
-    /// `[from, to)` of China Standard Time dates (both ends required; ledger minutes / 60).
+    /// `[from, to)` of China Standard Time dates (both ends required; ledger minutes / 60, rounded to two decimals).
     /// Errors: `INVALID_ARGUMENT` for a bad period.
     async fn service_hours(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<f64> {
         let period = statistics::parse_period(period, "period")?;
         let minutes = statistics::record_figure::<figures::TeamServiceMinutes>(ctx, self.0.id, period).await?;
-        Ok(minutes as f64 / 60.0)
+        Ok(crate::domain::time::hours_from_minutes(minutes))
     }
     /// Current members.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
