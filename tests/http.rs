@@ -394,3 +394,66 @@ both_with!(
         assert!(resp.headers()["access-control-expose-headers"].to_str().unwrap().contains("x-request-id"));
     }
 );
+
+// The GraphQL spec's CoerceVariableValues makes a variable that fails its type a request
+// error: nothing runs. A malformed `Date` inside a `DateRange`, a bad `DateTime` or a bad date
+// in a mutation's input ran the request and answered a field error with HTTP 200 (found by a
+// new-user review).
+both!(a_variable_that_fails_its_type_refuses_the_whole_request_before_anything_runs, |app| {
+    let stations =
+        || async { app.data("{ stations { totalCount } }", json!({})).await["stations"]["totalCount"].clone() };
+    let before = stations().await;
+    let cases = [
+        (
+            "a Date in a DateRange",
+            r#"query($p: DateRange!) { region(code: "522301") { name statistics(period: $p) { volunteers { volunteers } } } }"#,
+            json!({ "p": { "from": "2023-13-01", "to": "2024-01-01" } }),
+        ),
+        (
+            "a Date in a filter",
+            "query($d: Date) { serviceRecords(filter: { served: { from: $d } }) { totalCount } }",
+            json!({ "d": "2024-02-30" }),
+        ),
+        (
+            "a DateTime",
+            "query($t: DateTime) { stations(updatedSince: $t) { totalCount } }",
+            json!({ "t": "yesterday" }),
+        ),
+        (
+            "a DateTime out of range",
+            "query($t: DateTime) { stations(updatedSince: $t) { totalCount } }",
+            json!({ "t": "0999-12-31T00:00:00Z" }),
+        ),
+        (
+            "a Date in a mutation's input",
+            "mutation($i: CreateStationInput!) { createStation(input: $i) { station { id } userErrors { code } } }",
+            json!({ "i": { "name": "坏日期社工站", "level": "TOWNSHIP_STATION", "regionCode": "522301001000", "openedOn": "2023-02-30" } }),
+        ),
+        (
+            "a Yuan in a mutation's input",
+            "mutation($i: CreateStationInput!) { createStation(input: $i) { station { id } userErrors { code } } }",
+            json!({ "i": { "name": "坏金额社工站", "level": "TOWNSHIP_STATION", "regionCode": "522301001000", "investment": "12.345" } }),
+        ),
+    ];
+    for (what, query, variables) in cases {
+        app.take_statements();
+        let resp = app
+            .client()
+            .post(app.graphql_url())
+            .bearer_auth(common::admin_token())
+            .header("accept", GRAPHQL_RESPONSE)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{what}");
+        let body: Value = resp.json().await.unwrap();
+        assert!(body.get("data").is_none(), "{what}: {body:#}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{what}: {body:#}");
+        assert_eq!(app.take_statements(), 0, "{what}: nothing ran");
+        // Legacy JSON clients get the same request error (with 200).
+        let code = app.error_code(query, variables.clone()).await;
+        assert_eq!(code, "GRAPHQL_VALIDATION_FAILED", "{what}, legacy JSON");
+    }
+    assert_eq!(stations().await, before, "nothing was written");
+});

@@ -19,6 +19,12 @@ impl ScalarType for Yuan {
         }
     }
 
+    /// Validation calls this on every argument, variables substituted: a value that does not
+    /// parse refuses the whole request before anything runs (GraphQL spec, CoerceVariableValues).
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
     }
@@ -50,6 +56,11 @@ impl ScalarType for Date {
                 }),
             _ => Err(InputValueError::expected_type(value)),
         }
+    }
+
+    /// As [`Yuan`]'s: a malformed date refuses the request before it runs.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
     }
 
     fn to_value(&self) -> Value {
