@@ -592,8 +592,9 @@ fn error_code(e: &ServerError) -> Option<String> {
 /// Gives every error an `extensions.code`: async-graphql's own errors have none. The
 /// automatic persisted query protocol's errors get Apollo's codes (clients match on the
 /// message `PersistedQueryNotFound`, which is kept); other request errors (syntax,
-/// validation) become `GRAPHQL_VALIDATION_FAILED`; errors inside execution (a variable or
-/// argument that fails its scalar's parsing) become `BAD_USER_INPUT`.
+/// validation, which includes every input value that fails its type) become
+/// `GRAPHQL_VALIDATION_FAILED`; an error inside execution without a code of its own becomes
+/// `BAD_USER_INPUT`.
 fn add_missing_codes(errors: &mut [ServerError], request_error: bool) {
     for e in errors {
         let code = match e.message.as_str() {

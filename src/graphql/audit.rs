@@ -174,7 +174,9 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// The audit log: every reveal of personal data. ADMIN only; others get `FORBIDDEN`.
+    /// The audit log: every reveal of personal data in clear (`REVEAL`) and every write
+    /// (`CREATE`, `UPDATE`, `DELETE`, with the changed fields). ADMIN only; others get
+    /// `FORBIDDEN`.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn audit_log(
         &self,
