@@ -560,3 +560,18 @@ both!(get_answers_say_who_may_cache_them, |app| {
     let resp = app.client().post(app.graphql_url()).json(&json!({ "query": q })).send().await.unwrap();
     assert!(resp.headers().get("cache-control").is_none());
 });
+
+// A new-user review saw the alias-limit error report `cost: 0`: it had aliased `__typename`,
+// which costs nothing (README's cost model says so now). A refused document's cost is the
+// one validation computed, like every other limit's.
+both_with!(the_alias_limit_error_reports_the_documents_cost, serve_defaults(), |app| {
+    let typenames: String = (0..31).map(|i| format!("a{i}: __typename ")).collect();
+    let (_, _, body) = send(&app, None, json!({ "query": format!("{{ {typenames} }}") })).await;
+    assert_eq!(code(&body), "ALIAS_LIMIT_EXCEEDED", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["cost"], 0, "`__typename` is free: {body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], 30, "{body:#}");
+    let lists: String = (0..31).map(|i| format!("a{i}: regions(first: 1) {{ totalCount }} ")).collect();
+    let (_, _, body) = send(&app, None, json!({ "query": format!("{{ {lists} }}") })).await;
+    assert_eq!(code(&body), "ALIAS_LIMIT_EXCEEDED", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["cost"], 31 * (1 + 1), "{body:#}");
+});
