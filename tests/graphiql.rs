@@ -36,6 +36,7 @@ both!(graphiql_and_every_file_it_loads_are_served_by_civlink_itself, |app| {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(resp.headers()["cache-control"], "no-cache");
+    assert!(resp.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("accept")), "no Vary: accept");
     let html = resp.text().await.unwrap();
 
     // No URL with a scheme or a protocol-relative one: nothing names another host.

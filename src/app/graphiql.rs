@@ -127,9 +127,17 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The GraphiQL page (`text/html`). Revalidated on every load (`no-cache`), so that after an
-/// upgrade browsers load the new assets.
+/// upgrade browsers load the new assets; `Vary: Accept`, as `/graphql` answers JSON to other
+/// clients (RFC 9110 §12.5.5).
 pub fn page() -> Response {
-    ([(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))], Html(PAGE.as_str())).into_response()
+    (
+        [
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::VARY, HeaderValue::from_static("accept")),
+        ],
+        Html(PAGE.as_str()),
+    )
+        .into_response()
 }
 
 /// `GET /graphiql/{hash}/{file}`: an embedded asset with its media type, cacheable for a year.
