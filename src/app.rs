@@ -1,6 +1,6 @@
-//! The HTTP application: GraphQL over HTTP on `/graphql`, GraphiQL for browsers, health and
-//! readiness probes, Prometheus metrics. Built from its parts and bound separately, so tests
-//! can bind port 0.
+//! The HTTP application: GraphQL over HTTP on `/graphql`, GraphiQL for browsers (with its
+//! scripts served from the binary, [`graphiql`]), health and readiness probes, Prometheus
+//! metrics. Built from its parts and bound separately, so tests can bind port 0.
 //!
 //! Every GraphQL request runs inside one tracing span (`request`) that ends with one log line
 //! carrying its request id, operation name, role, cost, duration and SQL statement count, and
@@ -11,12 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, ServerError};
 use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use sea_orm::DatabaseConnection;
@@ -28,6 +27,8 @@ use crate::auth::identity::{Identity, Role};
 use crate::auth::jwt::{self, Verifier};
 use crate::graphql::{CivlinkSchema, RequestData};
 use crate::observe::{self, series};
+
+mod graphiql;
 
 /// Shared state of the router: the schema, the pool, the token verifier and the HTTP
 /// settings. Nothing per-client is kept here beyond the bounded, per-replica caches inside the
@@ -91,6 +92,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphiql/{hash}/{file}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -197,7 +199,8 @@ impl GetParams {
     }
 }
 
-/// GET `/graphql`: GraphiQL for a browser that sent no query, else a query over GET.
+/// GET `/graphql`: GraphiQL ([`graphiql::page`]) for a browser that sent no query, else a
+/// query over GET.
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -206,7 +209,7 @@ async fn graphql_get(
 ) -> Response {
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some() || p.extensions.is_some());
     if !has_query && accepts(&headers, "text/html") {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("civlink GraphiQL").finish()).into_response();
+        return graphiql::page();
     }
     let caller = Caller { request_id: request_id(&headers), headers, peer: peer.map(|p| p.0.0), method: Method::GET };
     let request = params.map_err(|e| e.body_text()).and_then(|p| p.0.into_request()).map(BatchRequest::Single);
