@@ -526,7 +526,10 @@ async fn import_sources(
     }
     let mut run = Run {
         txn: &txn,
-        // One instant for the whole import: every row it touches says "imported then".
+        // One instant for the whole import: every row it touches says "imported then". The rows
+        // become visible at the commit, which for a large file comes later than
+        // CIVLINK_WRITE_TIMEOUT_MS after this instant, so a `regions(updatedSince:)` feed read
+        // during the import can page past them (as it could when each batch committed alone).
         now: crate::domain::time::now(),
         edition_year: options.edition_year,
         batch_size: options.batch_size.clamp(1, MAX_BATCH_SIZE),
