@@ -5,6 +5,7 @@
 //! cargo bench --bench import_regions -- --postgres postgres://postgres@127.0.0.1:5432/postgres
 //! cargo bench --bench import_regions -- --postgres 'postgres://postgres@localhost/postgres?host=/var/run/postgresql'
 //! cargo bench --bench import_regions -- --runs 9 --batch-size 2000
+//! cargo bench --bench import_regions -- --write-synthetic /tmp/nbs-full   # then time `civlink import regions`
 //! ```
 //!
 //! Each run migrates a fresh database (untimed), then times one import: the shipped
@@ -13,8 +14,14 @@
 //! (idempotent: nothing written). SQLite runs on a temporary file with the server's pragmas
 //! (WAL, synchronous NORMAL); PostgreSQL on a database created on the given server and dropped
 //! afterwards. Reports median and minimum per scenario.
+//!
+//! `--write-synthetic DIR` times nothing: it writes a full-size input for `civlink import
+//! regions DIR` (the shipped provinces … streets, and a made-up `villages.csv` of `--villages`
+//! rows, 620,573 by default as in the real 2023 file, in its layout; see [`write_synthetic`]),
+//! so that the real command can be timed and its peak memory measured (BENCHMARKS.md).
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use civlink::db::{self, PoolSettings};
@@ -34,6 +41,12 @@ struct Args {
     /// Rows per batch / transaction.
     #[arg(long, default_value_t = ImportOptions::default().batch_size)]
     batch_size: usize,
+    /// Write a full-size synthetic input directory here and exit (no timing).
+    #[arg(long, value_name = "DIR")]
+    write_synthetic: Option<PathBuf>,
+    /// Rows of the synthetic `villages.csv`, placeholders included.
+    #[arg(long, default_value_t = 620_573)]
+    villages: usize,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -121,9 +134,60 @@ fn summary(label: &str, mut times: Vec<Duration>, rows: u64) {
     );
 }
 
+/// Writes into `dir` the shipped `provinces.csv` … `streets.csv` and a `villages.csv` of `rows`
+/// rows in the layout of the full NBS file (`code,name,streetCode,provinceCode,cityCode,areaCode`,
+/// names quoted, code order): the rows spread evenly over the shipped townships, codes 001… for
+/// residents' committees and 201… for villagers' committees, names made up; and below each
+/// township placeholder row (`350527000` 金门县) the village placeholder the real file has at
+/// that place (`350527000000`, line 226,726 there, about line 226,000 here), so the importer
+/// meets it in the middle of the file.
+fn write_synthetic(dir: &Path, rows: usize) -> anyhow::Result<()> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/regions");
+    std::fs::create_dir_all(dir)?;
+    for file in ["provinces.csv", "cities.csv", "areas.csv", "streets.csv"] {
+        std::fs::copy(data.join(file), dir.join(file))?;
+    }
+    let mut townships = Vec::new();
+    for record in csv::Reader::from_path(data.join("streets.csv"))?.records() {
+        let record = record?;
+        townships.push((record[0].to_owned(), record[1].to_owned()));
+    }
+    let is_placeholder = |code: &str| code.ends_with("000");
+    let real = townships.iter().filter(|(code, _)| !is_placeholder(code)).count();
+    let villages = rows.saturating_sub(townships.len() - real);
+    // Codes 001-199 and 201-399 (200 is skipped to keep the two kinds apart by their first digit).
+    anyhow::ensure!(villages <= real * 398, "at most {} villages fit the shipped townships", real * 398);
+    let (each, extra) = (villages / real, villages % real);
+
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("villages.csv"))?);
+    writeln!(out, "code,name,streetCode,provinceCode,cityCode,areaCode")?;
+    let mut written = 0;
+    for (street, name) in &townships {
+        let ancestors = format!("{},{},{},{}", street, &street[..2], &street[..4], &street[..6]);
+        if is_placeholder(street) {
+            writeln!(out, "{street}000,\"{name}\",{ancestors}")?;
+            continue;
+        }
+        let here = each + usize::from(written < extra);
+        written += 1;
+        let residents = here / 2;
+        for n in 1..=here {
+            let (number, kind) =
+                if n <= residents { (n, "社区居民委员会") } else { (200 + n - residents, "村民委员会") };
+            writeln!(out, "{street}{number:03},\"{name}第{n}{kind}\",{ancestors}")?;
+        }
+    }
+    out.flush()?;
+    println!("{}: {} township rows, villages.csv with {rows} rows", dir.display(), townships.len());
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(dir) = &args.write_synthetic {
+        return write_synthetic(dir, args.villages);
+    }
     let runs = args.runs.max(1);
     let options = ImportOptions { batch_size: args.batch_size, ..ImportOptions::default() };
 

@@ -87,7 +87,8 @@ struct TokenArgs {
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import NBS division-code CSV files (provinces.csv, cities.csv, areas.csv, streets.csv,
-    /// villages*.csv; plain or .gz) from DIR. Idempotent.
+    /// villages*.csv; plain or .gz) from DIR. Idempotent; placeholder rows are skipped and
+    /// counted per level; one transaction, so a failure leaves the regions table as it was.
     Regions { dir: PathBuf },
     /// Import a volunteer roster (CSV or XLSX; headers 外部编号/志愿者编号, 姓名, 身份证号, 手机号,
     /// 所属队伍, 行政区划代码, … see README) through the sync code.
@@ -175,7 +176,12 @@ async fn main() -> anyhow::Result<()> {
             let db = connect_and_migrate(&cli.db).await?;
             let counts = civlink::import::regions::import_regions_dir(&db, &dir, &BarProgress::new())
                 .await
-                .with_context(|| format!("importing regions from {}", dir.display()))?;
+                .with_context(|| {
+                    format!(
+                        "importing regions from {} (nothing imported: the regions table is as it was)",
+                        dir.display()
+                    )
+                })?;
             println!("{counts}");
             Ok(())
         }

