@@ -142,6 +142,63 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
     }
 }
 
+/// Longest reveal reason accepted, in characters.
+pub const MAX_REASON: usize = 500;
+
+/// Fewest letters or digits a reveal reason must contain: [`reveal_reason`].
+pub const MIN_REASON_WORD_CHARS: usize = 2;
+
+/// The reason given for revealing personal data in clear (`identity(reason:)`): trimmed,
+/// NFKC-normalised text of at most [`MAX_REASON`] characters with at least
+/// [`MIN_REASON_WORD_CHARS`] letters or digits (Unicode general categories L* and N*), so a
+/// reason is words a reviewer of the audit log can read (PIPL art. 51: reveals are
+/// accountable). Text made only of white space, punctuation, symbols or invisible
+/// characters (zero-width spaces and joiners, the byte-order mark, other format characters)
+/// is no reason: one letter or digit is not either (`"."`, `"1"`, `"x"`).
+///
+/// Bidirectional controls and other control characters are refused anywhere, as in
+/// [`required_text`] ("Trojan Source", CVE-2021-42574).
+///
+/// Errors: `REQUIRED` (fewer than [`MIN_REASON_WORD_CHARS`] letters or digits), `TOO_LONG`,
+/// `INVALID_TEXT`; the field is `reason`.
+pub fn reveal_reason(value: &str) -> Result<String, FieldError> {
+    let text = required_text("reason", value, MAX_REASON)
+        .map_err(|e| if e.code == "REQUIRED" { reason_required() } else { e })?;
+    let words = text.chars().filter(|c| is_letter_or_digit(*c)).count();
+    if words < MIN_REASON_WORD_CHARS {
+        return Err(reason_required());
+    }
+    Ok(text)
+}
+
+fn reason_required() -> FieldError {
+    FieldError::new(
+        "reason",
+        "REQUIRED",
+        format!(
+            "reason: a reveal needs a reason in words (at least {MIN_REASON_WORD_CHARS} letters or digits), \
+             e.g. \"home visit follow-up\""
+        ),
+    )
+}
+
+/// Whether `c` is a letter or a digit: Unicode general category L* (letters, including Han
+/// ideographs) or N* (digits and other numbers).
+fn is_letter_or_digit(c: char) -> bool {
+    use GeneralCategory as G;
+    matches!(
+        c.general_category(),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+            | G::DecimalNumber
+            | G::LetterNumber
+            | G::OtherNumber
+    )
+}
+
 /// Earliest date accepted on the records of the station network (opened, served, received,
 /// assigned, …): 2000-01-01. The first social-work stations date from the 2000s; earlier
 /// dates are typing mistakes.
@@ -609,6 +666,42 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+    }
+
+    #[test]
+    fn a_reveal_reason_needs_two_letters_or_digits() {
+        let code = |v: &str| reveal_reason(v).map_err(|e| e.code);
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("home visit follow-up", Ok("home visit follow-up")),
+            ("  家访  ", Ok("家访")),
+            ("核查", Ok("核查")),
+            ("ab", Ok("ab")),
+            ("12", Ok("12")),
+            ("Ⅻ号", Ok("XII号")),
+            ("\u{200B}家访\u{200B}", Ok("家访")),
+            ("", Err("REQUIRED")),
+            ("   ", Err("REQUIRED")),
+            ("\u{200B}", Err("REQUIRED")),
+            ("\u{200B}\u{200B}\u{200D}", Err("REQUIRED")),
+            ("\u{FEFF}\u{2060}\u{00AD}", Err("REQUIRED")),
+            ("\u{3000}", Err("REQUIRED")),
+            ("x", Err("REQUIRED")),
+            ("1", Err("REQUIRED")),
+            ("...", Err("REQUIRED")),
+            ("!?。，", Err("REQUIRED")),
+            ("--- +++ ***", Err("REQUIRED")),
+            ("😀😀", Err("REQUIRED")),
+            ("a\u{200B}", Err("REQUIRED")),
+            ("\u{202E}", Err("INVALID_TEXT")),
+            ("\u{202E}家访", Err("INVALID_TEXT")),
+            ("家访\u{2066}", Err("INVALID_TEXT")),
+            ("家\u{7}访", Err("INVALID_TEXT")),
+        ];
+        for &(input, expected) in cases {
+            assert_eq!(code(input), expected.map(str::to_owned), "{input:?}");
+        }
+        assert_eq!(code(&"访".repeat(MAX_REASON)), Ok("访".repeat(MAX_REASON)));
+        assert_eq!(code(&"访".repeat(MAX_REASON + 1)), Err("TOO_LONG"));
     }
 
     #[test]

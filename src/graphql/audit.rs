@@ -12,22 +12,11 @@ use super::limits::connection_cost;
 use crate::store;
 use crate::store::audit::RevealError;
 
-/// Longest reason accepted, in characters.
-pub const MAX_REASON_CHARS: usize = 500;
-
-/// The reason given for a reveal: trimmed, non-empty, at most 500 characters.
+/// The reason given for a reveal, by the rule of [`crate::domain::roster::reveal_reason`]:
+/// trimmed, at most 500 characters, with at least 2 letters or digits (invisible, bidi
+/// control, punctuation-only reasons are refused). Errors: `INVALID_ARGUMENT` on `reason`.
 pub fn reason(reason: &str) -> Result<String, ApiError> {
-    let r = reason.trim();
-    if r.is_empty() {
-        return Err(ApiError::invalid("reason", "a reveal needs a reason, e.g. \"home visit follow-up\""));
-    }
-    if r.chars().any(char::is_control) {
-        return Err(ApiError::invalid("reason", "the reason may not contain control characters"));
-    }
-    if r.chars().count() > MAX_REASON_CHARS {
-        return Err(ApiError::invalid("reason", format!("the reason is longer than {MAX_REASON_CHARS} characters")));
-    }
-    Ok(r.to_owned())
+    crate::domain::roster::reveal_reason(reason).map_err(|e| ApiError::invalid("reason", e.message))
 }
 
 /// The subfields selected under the current field: what the audit row says was revealed.
