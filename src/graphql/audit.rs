@@ -35,6 +35,18 @@ pub fn contact(ctx: &Context<'_>, value: Option<&str>, mask: fn(&str) -> String)
     Ok(if data.identity.sees_contact_fields() { value.map(mask) } else { None })
 }
 
+/// The name of an individual who is not a record of their own (an organisation's contact
+/// person, a donor) as the caller may see it: in clear for the roles that work with personal
+/// data (those that see workers' contact fields: CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT,
+/// ADMIN), masked by the one name rule ([`crate::domain::masking::name`], `张*`) for PORTAL
+/// and PUBLIC, which may not see personal data (PIPL art. 13: no purpose of theirs needs it).
+pub fn person_name(ctx: &Context<'_>, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let data = RequestData::of(ctx)?;
+    let shown =
+        |v: &str| if data.identity.sees_contact_fields() { v.to_owned() } else { crate::domain::masking::name(v) };
+    Ok(value.map(shown))
+}
+
 /// Checks that the caller may reveal, or says why not.
 pub fn may_reveal(allowed: bool) -> Result<(), ApiError> {
     if allowed { Ok(()) } else { Err(ApiError::Forbidden("your role may not see personal data in clear".into())) }
