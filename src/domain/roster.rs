@@ -271,13 +271,71 @@ pub fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Result<Gender, F
     let encoded = id.map(|id| if id.is_male() { Gender::Male } else { Gender::Female });
     match (given, encoded) {
         (Some(g @ (Gender::Male | Gender::Female)), Some(e)) if g != e => {
-            let name = |g: Gender| if g == Gender::Male { "MALE" } else { "FEMALE" };
-            let msg = format!("gender: the ID number gives {} (GB 11643 sequence code), not {}", name(e), name(g));
+            // Names the rule, never the gender the number encodes: on an update the ID number
+            // may be the stored one, which the caller sees masked (issue 21).
+            let msg = "gender: contradicts the ID number's sequence code (GB 11643-1999: odd for men, even for women)";
             Err(FieldError::new("gender", "INCONSISTENT", msg))
         }
         (Some(g), _) => Ok(g),
         (None, e) => Ok(e.unwrap_or(Gender::Unknown)),
     }
+}
+
+/// Lays an update's birth date and gender over a stored person whose citizen ID number
+/// (GB 11643-1999) encodes both, so that no answer depends on the stored number, which every
+/// caller sees masked (issue 21: `updateClient(birthDate:)` answered with the date the stored
+/// number gives, and its `INCONSISTENT` alone told a guess from the right date).
+///
+/// `sent` says which input fields (API names) the update sends; `new_id` whether the record
+/// has a citizen ID number once the sent fields are laid over the stored ones; `stored_id`
+/// whether the stored record has one. `birth_date` (clients only) and `gender` hold the
+/// stored values with the sent ones laid over them, and are changed in place:
+///
+/// - `idNumber` sent with a value: a birth date or gender not sent is derived from the new
+///   number again (set to `None`), never compared with it;
+/// - `idNumber` not sent while one is stored: a sent birth date, or a sent `MALE` or `FEMALE`,
+///   is refused whatever its value (comparing it with the stored number is a guessing
+///   oracle); `null` and `UNKNOWN` contradict nothing and pass. To change them, send the ID
+///   number with them: then both values are the caller's own and are compared as on create.
+///
+/// Errors: `INCONSISTENT` on `birthDate` and on `gender`.
+pub fn lay_over_citizen_id(
+    sent: &dyn Fn(&str) -> bool,
+    new_id: bool,
+    stored_id: bool,
+    birth_date: Option<&mut Option<NaiveDate>>,
+    gender: &mut Option<Gender>,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Vec::new();
+    if sent("idNumber") {
+        if new_id {
+            if !sent("gender") {
+                *gender = None;
+            }
+            if let Some(b) = birth_date
+                && !sent("birthDate")
+            {
+                *b = None;
+            }
+        }
+        return Ok(());
+    }
+    if !stored_id {
+        return Ok(());
+    }
+    if let Some(b) = birth_date
+        && sent("birthDate")
+        && b.is_some()
+    {
+        let msg = "birthDate: the stored ID number gives the birth date; send idNumber with a new birth date";
+        problems.push(FieldError::new("birthDate", "INCONSISTENT", msg));
+    }
+    if sent("gender") && matches!(gender, Some(Gender::Male | Gender::Female)) {
+        let msg = "gender: the stored ID number gives the gender (GB 11643-1999 sequence code); send idNumber \
+                   with a new gender";
+        problems.push(FieldError::new("gender", "INCONSISTENT", msg));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,6 +778,61 @@ mod tests {
         // Joiners inside a name are kept (Arabic-script names, emoji sequences).
         assert_eq!(code("a\u{200D}b"), Ok("a\u{200D}b".to_owned()));
         assert_eq!(optional_text("remarks", Some("\u{200B}"), 50).map_err(|e| e.code), Ok(None));
+    }
+
+    #[test]
+    fn an_update_never_compares_a_sent_birth_date_or_gender_with_a_stored_id_number() {
+        let date = |d: u32| NaiveDate::from_ymd_opt(2014, 7, d);
+        // (sent fields, new id, stored id, birth date, gender) -> (result codes, birth, gender)
+        type Case = (&'static [&'static str], bool, bool, Option<NaiveDate>, Option<Gender>);
+        let cases: Vec<(Case, Result<(), Vec<&str>>, Option<NaiveDate>, Option<Gender>)> = vec![
+            // A guess of the birth date alone is refused whether right (19) or wrong (1).
+            (
+                (&["birthDate"][..], true, true, date(19), Some(Gender::Male)),
+                Err(vec!["birthDate"]),
+                date(19),
+                Some(Gender::Male),
+            ),
+            (
+                (&["birthDate"][..], true, true, date(1), Some(Gender::Male)),
+                Err(vec!["birthDate"]),
+                date(1),
+                Some(Gender::Male),
+            ),
+            (
+                (&["gender"][..], true, true, date(19), Some(Gender::Female)),
+                Err(vec!["gender"]),
+                date(19),
+                Some(Gender::Female),
+            ),
+            ((&["gender"][..], true, true, date(19), Some(Gender::Unknown)), Ok(()), date(19), Some(Gender::Unknown)),
+            ((&["birthDate"][..], true, true, None, Some(Gender::Male)), Ok(()), None, Some(Gender::Male)),
+            // Without a stored number there is nothing to compare with.
+            (
+                (&["birthDate", "gender"][..], false, false, date(1), Some(Gender::Female)),
+                Ok(()),
+                date(1),
+                Some(Gender::Female),
+            ),
+            // A new number: unsent values are derived from it again, sent ones compared as on create.
+            ((&["idNumber"][..], true, true, date(19), Some(Gender::Male)), Ok(()), None, None),
+            ((&["idNumber", "birthDate"][..], true, true, date(1), Some(Gender::Male)), Ok(()), date(1), None),
+            ((&["idNumber"][..], false, true, date(19), Some(Gender::Male)), Ok(()), date(19), Some(Gender::Male)),
+        ];
+        for ((sent, new_id, stored_id, birth, gender), expected, want_birth, want_gender) in cases {
+            let (mut b, mut g) = (birth, gender);
+            let r = lay_over_citizen_id(&|f: &str| sent.contains(&f), new_id, stored_id, Some(&mut b), &mut g);
+            let codes = r.map_err(|e| e.iter().map(|e| e.field[0].as_str()).collect::<Vec<_>>().join(","));
+            assert_eq!(codes, expected.map_err(|e| e.join(",")), "{sent:?} {new_id} {stored_id}");
+            assert_eq!((b, g), (want_birth, want_gender), "{sent:?} {new_id} {stored_id}");
+        }
+    }
+
+    #[test]
+    fn messages_that_compare_with_an_id_number_name_no_value() {
+        let id = CitizenId::parse("11010519491231002X", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();
+        let e = gender(Some(Gender::Male), Some(&id)).unwrap_err();
+        assert!(!e.message.contains("FEMALE") && !e.message.contains("female"), "{}", e.message);
     }
 
     fn volunteer() -> VolunteerInput {
