@@ -384,6 +384,35 @@ both!(a_reveal_shows_clear_data_and_writes_exactly_one_audit_row, |app| {
     assert_eq!(app.error_code_as(Some(&token), "{ auditLog { totalCount } }", json!({})).await, "FORBIDDEN");
 });
 
+both!(a_reveal_reason_must_have_letters_or_digits_not_only_invisible_characters, |app| {
+    // Issue 21: reasons made of zero-width, joiner or bidi characters returned the clear name.
+    let token = civil_affairs("522301");
+    let adult = sql_first(&app, "SELECT id, name, id_number FROM clients WHERE region_code LIKE '522301%' AND birth_date < '1990-01-01' ORDER BY id LIMIT 1").await;
+    let id = global("Client", &adult.0);
+    let worker = sql_first(
+        &app,
+        "SELECT id, name, id_number FROM social_workers WHERE region_code LIKE '522301%' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let worker_reveal =
+        r#"query($id: ID!, $reason: String!) { socialWorker(id: $id) { identity(reason: $reason) { phone } } }"#;
+    let before = audit_rows(&app).await;
+    for reason in ["\u{200b}", "\u{200b}\u{200b}\u{200d}", "\u{202e}", "\u{feff}", "...", "x", "\u{202e}家访"] {
+        let body = app.post_as(Some(&token), REVEAL, json!({ "id": id, "reason": reason })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT", "{reason:?}: {body}");
+        assert_eq!(body["data"]["client"]["identity"], Value::Null, "{reason:?}");
+        assert!(!body.to_string().contains(&adult.1), "{reason:?}: the clear name leaked");
+        let id = global("SocialWorker", &worker.0);
+        let body = app.post_as(Some(&token), worker_reveal, json!({ "id": id, "reason": reason })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT", "{reason:?}: {body}");
+    }
+    assert_eq!(audit_rows(&app).await, before, "a refused reveal writes no audit row");
+    let d = app.data_as(Some(&token), REVEAL, json!({ "id": id, "reason": "\u{200b}家访\u{200b}" })).await;
+    assert_eq!(d["client"]["identity"]["name"], adult.1, "invisible characters around words are trimmed");
+    let log = app.data(r#"{ auditLog(last: 1) { nodes { reason } } }"#, json!({})).await;
+    assert_eq!(log["auditLog"]["nodes"][0]["reason"], "家访");
+});
+
 both!(a_reveal_whose_audit_cannot_be_written_returns_nothing, |app| {
     let token = civil_affairs("522301");
     let adult = sql_first(&app, "SELECT id, name, id_number FROM clients WHERE region_code LIKE '522301%' AND birth_date < '1990-01-01' ORDER BY id LIMIT 1").await;

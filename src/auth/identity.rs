@@ -116,6 +116,16 @@ impl Identity {
         matches!(self.role, Role::CivilAffairs | Role::StationStaff | Role::SyncClient | Role::Admin)
     }
 
+    /// Whether a roster sync by this caller may learn how the masked values it sends (phones,
+    /// ID numbers) compare with the stored ones, i.e. see a record `UNCHANGED` (issue 21): the
+    /// keepers of the rosters, ADMIN (the operator, who may reveal any roster person) and
+    /// SYNC_CLIENT (which writes only its own source's records, whose values it supplied).
+    /// CIVIL_AFFAIRS may not: for it a sync is blind ([`crate::store::sync::Writer::blind`]),
+    /// or a dry run with a guessed phone would be an unaudited reveal.
+    pub fn compares_masked_in_sync(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::SyncClient)
+    }
+
     /// Whether workers' and volunteers' contact and ID fields are shown at all (masked).
     /// PORTAL and PUBLIC get none of them.
     pub fn sees_contact_fields(&self) -> bool {

@@ -170,8 +170,10 @@ impl ClientInput {
         let citizen = p.take(citizen_id("idNumber", self.id_number.as_deref(), today));
         let encoded = citizen.as_ref().and_then(|c| c.as_ref().map(|c| c.birth_date()));
         let birth_date = match (self.birth_date, encoded) {
-            (Some(d), Some(e)) if d != e => {
-                let msg = format!("birthDate: the ID number gives {e}");
+            (Some(d), Some(encoded)) if d != encoded => {
+                // The message names the rule, never the encoded date: on an update the ID
+                // number may be the stored one, which the caller sees masked (issue 21).
+                let msg = "birthDate: not the birth date the ID number encodes (GB 11643-1999, digits 7-14)";
                 p.add(FieldError::new("birthDate", "INCONSISTENT", msg));
                 None
             }
@@ -428,6 +430,23 @@ mod tests {
         assert_eq!(money("value", Some(" 19.90 ")).map(|y| y.fen()), Ok(1990));
         for blank in ["", "   "] {
             assert_eq!(money("value", Some(blank)).unwrap_err().code, "INVALID_MONEY", "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn a_birth_date_that_contradicts_the_id_number_is_refused_without_naming_the_encoded_date() {
+        // Issue 21: the message said "the ID number gives 2014-07-19" of a stored number.
+        let client = ClientInput {
+            name: "王小明".into(),
+            id_number: Some("11010519491231002X".into()),
+            birth_date: NaiveDate::from_ymd_opt(2000, 1, 1),
+            region_code: "522301".into(),
+            ..Default::default()
+        };
+        let errors = client.parse(today()).unwrap_err();
+        assert_eq!((errors[0].field[0].as_str(), errors[0].code), ("birthDate", "INCONSISTENT"));
+        for leak in ["1949", "12-31", "1231"] {
+            assert!(!errors[0].message.contains(leak), "{}", errors[0].message);
         }
     }
 

@@ -142,6 +142,63 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
     }
 }
 
+/// Longest reveal reason accepted, in characters.
+pub const MAX_REASON: usize = 500;
+
+/// Fewest letters or digits a reveal reason must contain: [`reveal_reason`].
+pub const MIN_REASON_WORD_CHARS: usize = 2;
+
+/// The reason given for revealing personal data in clear (`identity(reason:)`): trimmed,
+/// NFKC-normalised text of at most [`MAX_REASON`] characters with at least
+/// [`MIN_REASON_WORD_CHARS`] letters or digits (Unicode general categories L* and N*), so a
+/// reason is words a reviewer of the audit log can read (PIPL art. 51: reveals are
+/// accountable). Text made only of white space, punctuation, symbols or invisible
+/// characters (zero-width spaces and joiners, the byte-order mark, other format characters)
+/// is no reason: one letter or digit is not either (`"."`, `"1"`, `"x"`).
+///
+/// Bidirectional controls and other control characters are refused anywhere, as in
+/// [`required_text`] ("Trojan Source", CVE-2021-42574).
+///
+/// Errors: `REQUIRED` (fewer than [`MIN_REASON_WORD_CHARS`] letters or digits), `TOO_LONG`,
+/// `INVALID_TEXT`; the field is `reason`.
+pub fn reveal_reason(value: &str) -> Result<String, FieldError> {
+    let text = required_text("reason", value, MAX_REASON)
+        .map_err(|e| if e.code == "REQUIRED" { reason_required() } else { e })?;
+    let words = text.chars().filter(|c| is_letter_or_digit(*c)).count();
+    if words < MIN_REASON_WORD_CHARS {
+        return Err(reason_required());
+    }
+    Ok(text)
+}
+
+fn reason_required() -> FieldError {
+    FieldError::new(
+        "reason",
+        "REQUIRED",
+        format!(
+            "reason: a reveal needs a reason in words (at least {MIN_REASON_WORD_CHARS} letters or digits), \
+             e.g. \"home visit follow-up\""
+        ),
+    )
+}
+
+/// Whether `c` is a letter or a digit: Unicode general category L* (letters, including Han
+/// ideographs) or N* (digits and other numbers).
+fn is_letter_or_digit(c: char) -> bool {
+    use GeneralCategory as G;
+    matches!(
+        c.general_category(),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+            | G::DecimalNumber
+            | G::LetterNumber
+            | G::OtherNumber
+    )
+}
+
 /// Earliest date accepted on the records of the station network (opened, served, received,
 /// assigned, …): 2000-01-01. The first social-work stations date from the 2000s; earlier
 /// dates are typing mistakes.
@@ -214,13 +271,71 @@ pub fn gender(given: Option<Gender>, id: Option<&CitizenId>) -> Result<Gender, F
     let encoded = id.map(|id| if id.is_male() { Gender::Male } else { Gender::Female });
     match (given, encoded) {
         (Some(g @ (Gender::Male | Gender::Female)), Some(e)) if g != e => {
-            let name = |g: Gender| if g == Gender::Male { "MALE" } else { "FEMALE" };
-            let msg = format!("gender: the ID number gives {} (GB 11643 sequence code), not {}", name(e), name(g));
+            // Names the rule, never the gender the number encodes: on an update the ID number
+            // may be the stored one, which the caller sees masked (issue 21).
+            let msg = "gender: contradicts the ID number's sequence code (GB 11643-1999: odd for men, even for women)";
             Err(FieldError::new("gender", "INCONSISTENT", msg))
         }
         (Some(g), _) => Ok(g),
         (None, e) => Ok(e.unwrap_or(Gender::Unknown)),
     }
+}
+
+/// Lays an update's birth date and gender over a stored person whose citizen ID number
+/// (GB 11643-1999) encodes both, so that no answer depends on the stored number, which every
+/// caller sees masked (issue 21: `updateClient(birthDate:)` answered with the date the stored
+/// number gives, and its `INCONSISTENT` alone told a guess from the right date).
+///
+/// `sent` says which input fields (API names) the update sends; `new_id` whether the record
+/// has a citizen ID number once the sent fields are laid over the stored ones; `stored_id`
+/// whether the stored record has one. `birth_date` (clients only) and `gender` hold the
+/// stored values with the sent ones laid over them, and are changed in place:
+///
+/// - `idNumber` sent with a value: a birth date or gender not sent is derived from the new
+///   number again (set to `None`), never compared with it;
+/// - `idNumber` not sent while one is stored: a sent birth date, or a sent `MALE` or `FEMALE`,
+///   is refused whatever its value (comparing it with the stored number is a guessing
+///   oracle); `null` and `UNKNOWN` contradict nothing and pass. To change them, send the ID
+///   number with them: then both values are the caller's own and are compared as on create.
+///
+/// Errors: `INCONSISTENT` on `birthDate` and on `gender`.
+pub fn lay_over_citizen_id(
+    sent: &dyn Fn(&str) -> bool,
+    new_id: bool,
+    stored_id: bool,
+    birth_date: Option<&mut Option<NaiveDate>>,
+    gender: &mut Option<Gender>,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Vec::new();
+    if sent("idNumber") {
+        if new_id {
+            if !sent("gender") {
+                *gender = None;
+            }
+            if let Some(b) = birth_date
+                && !sent("birthDate")
+            {
+                *b = None;
+            }
+        }
+        return Ok(());
+    }
+    if !stored_id {
+        return Ok(());
+    }
+    if let Some(b) = birth_date
+        && sent("birthDate")
+        && b.is_some()
+    {
+        let msg = "birthDate: the stored ID number gives the birth date; send idNumber with a new birth date";
+        problems.push(FieldError::new("birthDate", "INCONSISTENT", msg));
+    }
+    if sent("gender") && matches!(gender, Some(Gender::Male | Gender::Female)) {
+        let msg = "gender: the stored ID number gives the gender (GB 11643-1999 sequence code); send idNumber \
+                   with a new gender";
+        problems.push(FieldError::new("gender", "INCONSISTENT", msg));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,6 +727,42 @@ mod tests {
     }
 
     #[test]
+    fn a_reveal_reason_needs_two_letters_or_digits() {
+        let code = |v: &str| reveal_reason(v).map_err(|e| e.code);
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("home visit follow-up", Ok("home visit follow-up")),
+            ("  家访  ", Ok("家访")),
+            ("核查", Ok("核查")),
+            ("ab", Ok("ab")),
+            ("12", Ok("12")),
+            ("Ⅻ号", Ok("XII号")),
+            ("\u{200B}家访\u{200B}", Ok("家访")),
+            ("", Err("REQUIRED")),
+            ("   ", Err("REQUIRED")),
+            ("\u{200B}", Err("REQUIRED")),
+            ("\u{200B}\u{200B}\u{200D}", Err("REQUIRED")),
+            ("\u{FEFF}\u{2060}\u{00AD}", Err("REQUIRED")),
+            ("\u{3000}", Err("REQUIRED")),
+            ("x", Err("REQUIRED")),
+            ("1", Err("REQUIRED")),
+            ("...", Err("REQUIRED")),
+            ("!?。，", Err("REQUIRED")),
+            ("--- +++ ***", Err("REQUIRED")),
+            ("😀😀", Err("REQUIRED")),
+            ("a\u{200B}", Err("REQUIRED")),
+            ("\u{202E}", Err("INVALID_TEXT")),
+            ("\u{202E}家访", Err("INVALID_TEXT")),
+            ("家访\u{2066}", Err("INVALID_TEXT")),
+            ("家\u{7}访", Err("INVALID_TEXT")),
+        ];
+        for &(input, expected) in cases {
+            assert_eq!(code(input), expected.map(str::to_owned), "{input:?}");
+        }
+        assert_eq!(code(&"访".repeat(MAX_REASON)), Ok("访".repeat(MAX_REASON)));
+        assert_eq!(code(&"访".repeat(MAX_REASON + 1)), Err("TOO_LONG"));
+    }
+
+    #[test]
     fn text_of_only_invisible_characters_is_empty_and_bidi_controls_are_refused() {
         let code = |v: &str| required_text("name", v, 50).map_err(|e| e.code);
         assert_eq!(code("\u{200B}\u{FEFF} \u{200B}"), Err("REQUIRED"));
@@ -627,6 +778,61 @@ mod tests {
         // Joiners inside a name are kept (Arabic-script names, emoji sequences).
         assert_eq!(code("a\u{200D}b"), Ok("a\u{200D}b".to_owned()));
         assert_eq!(optional_text("remarks", Some("\u{200B}"), 50).map_err(|e| e.code), Ok(None));
+    }
+
+    #[test]
+    fn an_update_never_compares_a_sent_birth_date_or_gender_with_a_stored_id_number() {
+        let date = |d: u32| NaiveDate::from_ymd_opt(2014, 7, d);
+        // (sent fields, new id, stored id, birth date, gender) -> (result codes, birth, gender)
+        type Case = (&'static [&'static str], bool, bool, Option<NaiveDate>, Option<Gender>);
+        let cases: Vec<(Case, Result<(), Vec<&str>>, Option<NaiveDate>, Option<Gender>)> = vec![
+            // A guess of the birth date alone is refused whether right (19) or wrong (1).
+            (
+                (&["birthDate"][..], true, true, date(19), Some(Gender::Male)),
+                Err(vec!["birthDate"]),
+                date(19),
+                Some(Gender::Male),
+            ),
+            (
+                (&["birthDate"][..], true, true, date(1), Some(Gender::Male)),
+                Err(vec!["birthDate"]),
+                date(1),
+                Some(Gender::Male),
+            ),
+            (
+                (&["gender"][..], true, true, date(19), Some(Gender::Female)),
+                Err(vec!["gender"]),
+                date(19),
+                Some(Gender::Female),
+            ),
+            ((&["gender"][..], true, true, date(19), Some(Gender::Unknown)), Ok(()), date(19), Some(Gender::Unknown)),
+            ((&["birthDate"][..], true, true, None, Some(Gender::Male)), Ok(()), None, Some(Gender::Male)),
+            // Without a stored number there is nothing to compare with.
+            (
+                (&["birthDate", "gender"][..], false, false, date(1), Some(Gender::Female)),
+                Ok(()),
+                date(1),
+                Some(Gender::Female),
+            ),
+            // A new number: unsent values are derived from it again, sent ones compared as on create.
+            ((&["idNumber"][..], true, true, date(19), Some(Gender::Male)), Ok(()), None, None),
+            ((&["idNumber", "birthDate"][..], true, true, date(1), Some(Gender::Male)), Ok(()), date(1), None),
+            ((&["idNumber"][..], false, true, date(19), Some(Gender::Male)), Ok(()), date(19), Some(Gender::Male)),
+        ];
+        for ((sent, new_id, stored_id, birth, gender), expected, want_birth, want_gender) in cases {
+            let (mut b, mut g) = (birth, gender);
+            let r = lay_over_citizen_id(&|f: &str| sent.contains(&f), new_id, stored_id, Some(&mut b), &mut g);
+            let codes = r.map_err(|e| e.iter().map(|e| e.field[0].as_str()).collect::<Vec<_>>().join(","));
+            assert_eq!(codes, expected.map_err(|e| e.join(",")), "{sent:?} {new_id} {stored_id}");
+            assert_eq!((b, g), (want_birth, want_gender), "{sent:?} {new_id} {stored_id}");
+        }
+    }
+
+    #[test]
+    fn messages_that_compare_with_an_id_number_name_no_value() {
+        let id = CitizenId::parse("11010519491231002X", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();
+        let e = gender(Some(Gender::Male), Some(&id)).unwrap_err();
+        assert!(!e.message.contains("FEMALE") && !e.message.contains("female"), "{}", e.message);
     }
 
     fn volunteer() -> VolunteerInput {

@@ -12,22 +12,11 @@ use super::limits::connection_cost;
 use crate::store;
 use crate::store::audit::RevealError;
 
-/// Longest reason accepted, in characters.
-pub const MAX_REASON_CHARS: usize = 500;
-
-/// The reason given for a reveal: trimmed, non-empty, at most 500 characters.
+/// The reason given for a reveal, by the rule of [`crate::domain::roster::reveal_reason`]:
+/// trimmed, at most 500 characters, with at least 2 letters or digits (invisible, bidi
+/// control, punctuation-only reasons are refused). Errors: `INVALID_ARGUMENT` on `reason`.
 pub fn reason(reason: &str) -> Result<String, ApiError> {
-    let r = reason.trim();
-    if r.is_empty() {
-        return Err(ApiError::invalid("reason", "a reveal needs a reason, e.g. \"home visit follow-up\""));
-    }
-    if r.chars().any(char::is_control) {
-        return Err(ApiError::invalid("reason", "the reason may not contain control characters"));
-    }
-    if r.chars().count() > MAX_REASON_CHARS {
-        return Err(ApiError::invalid("reason", format!("the reason is longer than {MAX_REASON_CHARS} characters")));
-    }
-    Ok(r.to_owned())
+    crate::domain::roster::reveal_reason(reason).map_err(|e| ApiError::invalid("reason", e.message))
 }
 
 /// The subfields selected under the current field: what the audit row says was revealed.
@@ -44,6 +33,18 @@ pub fn selected_fields(ctx: &Context<'_>) -> Vec<String> {
 pub fn contact(ctx: &Context<'_>, value: Option<&str>, mask: fn(&str) -> String) -> Result<Option<String>, ApiError> {
     let data = RequestData::of(ctx)?;
     Ok(if data.identity.sees_contact_fields() { value.map(mask) } else { None })
+}
+
+/// The name of an individual who is not a record of their own (an organisation's contact
+/// person, a donor) as the caller may see it: in clear for the roles that work with personal
+/// data (those that see workers' contact fields: CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT,
+/// ADMIN), masked by the one name rule ([`crate::domain::masking::name`], `张*`) for PORTAL
+/// and PUBLIC, which may not see personal data (PIPL art. 13: no purpose of theirs needs it).
+pub fn person_name(ctx: &Context<'_>, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let data = RequestData::of(ctx)?;
+    let shown =
+        |v: &str| if data.identity.sees_contact_fields() { v.to_owned() } else { crate::domain::masking::name(v) };
+    Ok(value.map(shown))
 }
 
 /// Checks that the caller may reveal, or says why not.

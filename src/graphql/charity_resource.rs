@@ -97,9 +97,11 @@ impl CharityResource {
     async fn kind(&self) -> CharityKind {
         self.0.kind.into()
     }
-    /// Donor.
-    async fn donor_name(&self) -> Option<&str> {
-        self.0.donor_name.as_deref()
+    /// Donor's name. civlink records no kind of donor, so every donor may be an individual:
+    /// in clear for CIVIL_AFFAIRS, STATION_STAFF and ADMIN, masked for PORTAL (`张*`, the
+    /// name rule of docs/ACCESS.md).
+    async fn donor_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(super::audit::person_name(ctx, self.0.donor_name.as_deref())?)
     }
     /// Value in yuan (in-kind donations at their assessed value).
     async fn value(&self) -> Yuan {

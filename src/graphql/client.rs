@@ -162,7 +162,8 @@ impl Client {
     /// STATION_STAFF and ADMIN; each call writes one audit row (actor, role, client, fields
     /// selected, reason, time, request id) in the same transaction as the read, and returns
     /// nothing if that write fails. A child under 14 needs a guardian consent in force.
-    /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (empty reason), `CONSENT_REQUIRED`.
+    /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits),
+    /// `CONSENT_REQUIRED`.
     async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<ClientIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_clients())?;

@@ -59,9 +59,13 @@ pub struct UpdateClientInput {
     pub name: SetOrKeep<String>,
     /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,
-    /// New `birthDate` (rules as on create); absent: unchanged; `null`: cleared.
+    /// New `birthDate` (rules as on create); absent: unchanged, or the new `idNumber`'s when
+    /// that is given; `null`: cleared. A client with an ID number takes its birth date from
+    /// it: a date sent without `idNumber` is `INCONSISTENT` whatever its value.
     pub birth_date: MaybeUndefined<Date>,
-    /// New `gender` (rules as on create); absent: unchanged; `null` is refused.
+    /// New `gender` (rules as on create); absent: unchanged, or the new `idNumber`'s when that
+    /// is given; `null` is refused. MALE or FEMALE sent without `idNumber` for a client with
+    /// an ID number is `INCONSISTENT` whatever its value.
     pub gender: SetOrKeep<Gender>,
     /// New `phone` (rules as on create); absent: unchanged; `null`: cleared.
     pub phone: MaybeUndefined<String>,

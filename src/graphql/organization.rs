@@ -72,9 +72,11 @@ impl Organization {
     async fn credit_code(&self) -> Option<&str> {
         self.0.credit_code.as_deref()
     }
-    /// Contact person.
-    async fn contact_name(&self) -> Option<&str> {
-        self.0.contact_name.as_deref()
+    /// Contact person's name: in clear for CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT and
+    /// ADMIN, masked for PORTAL (`张*`, the name rule of docs/ACCESS.md). The organisation's
+    /// own name is not personal data and stays clear.
+    async fn contact_name(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(super::audit::person_name(ctx, self.0.contact_name.as_deref())?)
     }
     /// Contact phone, masked (`138****5678`).
     async fn contact_phone(&self) -> Option<String> {

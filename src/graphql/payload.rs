@@ -72,7 +72,22 @@ pub fn editor<'a>(ctx: &'a Context<'_>, station_bound: bool) -> ApiResult<(&'a R
     let limit = data.scope.write_limit(station_bound).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
     let now = crate::domain::time::now();
     let write_timeout = data.write_timeout;
-    Ok((data, Editor { actor: data.actor(), scope: data.scope.clone(), limit, now, write_timeout }))
+    let sent = sent_fields(ctx);
+    Ok((data, Editor { actor: data.actor(), scope: data.scope.clone(), limit, now, write_timeout, sent }))
+}
+
+/// The fields (API names) present in the mutation's `input` argument, variables resolved:
+/// what the caller sends, whatever the value (see [`Editor::sent`]).
+fn sent_fields(ctx: &Context<'_>) -> Vec<String> {
+    let arguments = ctx.field().arguments().unwrap_or_default();
+    arguments
+        .into_iter()
+        .filter(|(name, _)| name.as_str() == "input")
+        .flat_map(|(_, value)| match value {
+            Value::Object(fields) => fields.keys().map(|k| k.to_string()).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// A database failure as the client sees it (logged, never echoed).

@@ -52,7 +52,9 @@ pub struct UpdateSocialWorkerInput {
     pub expected_version: i32,
     /// New `name` (rules as on create); absent: unchanged; `null` is refused.
     pub name: SetOrKeep<String>,
-    /// New `gender` (rules as on create); absent: unchanged; `null` is refused.
+    /// New `gender` (rules as on create); absent: unchanged, or the new `idNumber`'s when that
+    /// is given; `null` is refused. MALE or FEMALE sent without `idNumber` for a record with a
+    /// citizen ID number is `INCONSISTENT` whatever its value.
     pub gender: SetOrKeep<Gender>,
     /// New `idNumber` (rules as on create); absent: unchanged; `null`: cleared.
     pub id_number: MaybeUndefined<String>,

@@ -42,7 +42,9 @@ pub enum SyncAction {
     Created,
     /// A stored row changed (or came back from deletion).
     Updated,
-    /// The stored row already had these values; nothing written.
+    /// The stored row already had these values; nothing written. Never for a CIVIL_AFFAIRS
+    /// record that sends a phone or ID number, which sees them masked: such a field is written
+    /// and reported changed whether or not it equals the stored value.
     Unchanged,
     /// Soft-deleted: the source's batch no longer names it (`deleteMissing`).
     Deleted,
@@ -62,7 +64,9 @@ pub struct SyncRecordResult {
     pub action: SyncAction,
     /// Global id of the row (null when a failed record matches none).
     pub id: Option<ID>,
-    /// Fields that changed (created rows: the fields given).
+    /// Fields that changed (created rows: the fields given). For CIVIL_AFFAIRS, every masked
+    /// field sent with a value (phone, ID number, contact phone), equal to the stored one or
+    /// not.
     pub changed_fields: Vec<String>,
     /// Why the record failed.
     pub user_errors: Vec<UserError>,
@@ -78,7 +82,7 @@ pub struct SyncResult {
     pub created: usize,
     /// Records that changed stored rows.
     pub updated: usize,
-    /// Records equal to their stored rows (nothing written).
+    /// Records equal to their stored rows (nothing written); see `SyncAction.UNCHANGED`.
     pub unchanged: usize,
     /// Rows soft-deleted by `deleteMissing`.
     pub deleted: usize,
@@ -135,7 +139,8 @@ async fn run<R: Roster>(
         Err(e) => return Ok(SyncResult::new(SyncSummary { errors: vec![e], ..Default::default() }, node)),
     };
     let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
-    let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout };
+    let blind = !data.identity.compares_masked_in_sync();
+    let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind };
     let request = SyncRequest { source, mode: mode.into(), atomicity: atomicity.into(), delete_missing, records };
     let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(|e| {
         tracing::error!(error = %e, "sync failed");

@@ -46,7 +46,9 @@ pub struct UpdateVolunteerInput {
     pub expected_version: i32,
     /// New `name` (rules as on create); absent: unchanged; `null` is refused.
     pub name: SetOrKeep<String>,
-    /// New `gender` (rules as on create); absent: unchanged; `null` is refused.
+    /// New `gender` (rules as on create); absent: unchanged, or the new `idNumber`'s when that
+    /// is given; `null` is refused. MALE or FEMALE sent without `idNumber` for a record with a
+    /// citizen ID number is `INCONSISTENT` whatever its value.
     pub gender: SetOrKeep<Gender>,
     /// New `idDocumentType` (rules as on create); absent: unchanged; `null` is refused.
     pub id_document_type: SetOrKeep<IdDocumentType>,

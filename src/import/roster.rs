@@ -448,6 +448,8 @@ pub async fn import_roster(
         },
         region: None,
         write_timeout: options.write_timeout,
+        // The operator's importer acts as ADMIN, which may compare (Identity::compares_masked_in_sync).
+        blind: false,
     };
     let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
     let repeated = repeated_external_ids(&table.rows, &columns);

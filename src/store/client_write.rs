@@ -23,7 +23,7 @@ use super::mutate::{self, Editor, LinkColumns, Outcome, Planned, Writable, probl
 use super::write::{Change, Field, diff, enum_field, field, masked};
 use crate::domain::masking;
 use crate::domain::records::{ClientInput, ClientRecord};
-use crate::domain::roster::{EARLIEST_RECORD_DATE, FieldError, Problems, date_in_range};
+use crate::domain::roster::{EARLIEST_RECORD_DATE, FieldError, Problems, date_in_range, lay_over_citizen_id};
 
 impl Writable for client::Entity {
     type Entity = client::Entity;
@@ -119,7 +119,12 @@ pub async fn update(
         let station = mutate::station_relation(txn, editor, station_id, old.station_id).await?;
         let mut input = input_of(old);
         change(&mut input);
-        Ok(mutate::with(input.parse(editor.today()), station).map(|(r, s)| Planned::row(row(&r, s, Some(old), editor))))
+        let new_id = input.id_number.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let sent = |f: &str| editor.sends(f);
+        let parsed =
+            lay_over_citizen_id(&sent, new_id, old.id_number.is_some(), Some(&mut input.birth_date), &mut input.gender)
+                .and_then(|()| input.parse(editor.today()));
+        Ok(mutate::with(parsed, station).map(|(r, s)| Planned::row(row(&r, s, Some(old), editor))))
     })
     .await
 }

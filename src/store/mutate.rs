@@ -31,7 +31,7 @@ use uuid::Uuid;
 use super::Scope;
 use super::audit::Actor;
 use super::scope::WriteLimit;
-use super::write::{Change, Field, audit_row, begin_write, diff, within_write_timeout};
+use super::write::{Change, Field, audit_row, begin_write, diff, diff_blind, within_write_timeout};
 use crate::domain::DivisionCode;
 use crate::domain::roster::FieldError;
 
@@ -51,12 +51,25 @@ pub struct Editor {
     /// The write must commit within this long of `now` ([`within_write_timeout`]), or it is
     /// rolled back with `WRITE_TIMEOUT`: change feeds rely on it.
     pub write_timeout: std::time::Duration,
+    /// The fields (API names) the caller's input sends; empty for creates and deletes.
+    ///
+    /// No role reads masked values (phones, ID numbers, a client's identity) in clear without
+    /// a reveal, so an update is blind to them (issue 21, [`super::write::diff_blind`]): a
+    /// masked field sent with a value is written and reported changed (new version, audit
+    /// row) whether or not it equals the stored value, and a problem found in a masked field
+    /// the caller did not send says only that the stored value fails the rules.
+    pub sent: Vec<String>,
 }
 
 impl Editor {
     /// Today's date in China Standard Time at the write's instant.
     pub fn today(&self) -> chrono::NaiveDate {
         self.now.with_timezone(&crate::domain::time::CST).date_naive()
+    }
+
+    /// Whether the caller's input sends `field` (an API name), as a value or as `null`.
+    pub fn sends(&self, field: &str) -> bool {
+        self.sent.iter().any(|f| f == field)
     }
 }
 
@@ -365,13 +378,13 @@ where
         }
         let Planned { row: mut new, links } = match plan(&txn, &old).await? {
             Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok(Err(unsent_masked_redacted::<W>(editor, &old, e))),
         };
         let problems = placed::<W, _>(&txn, editor, &new, Some(W::region(&old))).await?;
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        let mut changes = diff(Some(W::fields(&old)), W::fields(&new));
+        let mut changes = diff_blind(Some(W::fields(&old)), W::fields(&new), |f| editor.sends(f));
         changes.extend(links);
         if changes.is_empty() {
             return Ok(Ok(old));
@@ -391,6 +404,26 @@ where
     }
     .await?;
     finish(txn, editor, out).await
+}
+
+/// `errors` with the message of each problem in a masked field the caller did not send
+/// replaced by one that names no value: such a problem is the stored value's (a number stored
+/// before a rule existed), which the caller sees masked, and a parse message may quote parts
+/// of it (a check character, an impossible date).
+fn unsent_masked_redacted<W: Writable>(editor: &Editor, old: &W::Model, errors: Vec<FieldError>) -> Vec<FieldError> {
+    let masked: Vec<&'static str> = W::fields(old).iter().filter(|f| f.mask.is_some()).map(|f| f.name).collect();
+    errors
+        .into_iter()
+        .map(|mut e| {
+            let name = e.field.first().map(String::as_str).unwrap_or_default();
+            if let Some(field) = masked.iter().find(|m| **m == name)
+                && !editor.sends(field)
+            {
+                e.message = format!("{field}: the stored value no longer passes the rules; send a new one");
+            }
+            e
+        })
+        .collect()
 }
 
 fn conflict(current: i32, expected: i32) -> Vec<FieldError> {

@@ -17,7 +17,9 @@ use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable, problem};
 use super::sync::{Roster, SocialWorkers};
 use super::write::{Change, Field};
-use crate::domain::roster::{EARLIEST_RECORD_DATE, SocialWorkerInput, SocialWorkerRecord, date_in_range};
+use crate::domain::roster::{
+    EARLIEST_RECORD_DATE, SocialWorkerInput, SocialWorkerRecord, date_in_range, lay_over_citizen_id,
+};
 
 impl Writable for social_worker::Entity {
     type Entity = social_worker::Entity;
@@ -104,8 +106,11 @@ pub async fn update(
         let employer = employer(txn, editor, employer_id, old.employer_id).await?;
         let mut input = input_of(old);
         change(&mut input);
-        Ok(mutate::with(input.parse_owned(editor.today()), employer)
-            .map(|(r, e)| Planned::row(row(&r, e, Some(old), editor))))
+        let new_id = input.id_number.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let sent = |f: &str| editor.sends(f);
+        let parsed = lay_over_citizen_id(&sent, new_id, old.id_number.is_some(), None, &mut input.gender)
+            .and_then(|()| input.parse_owned(editor.today()));
+        Ok(mutate::with(parsed, employer).map(|(r, e)| Planned::row(row(&r, e, Some(old), editor))))
     })
     .await
 }

@@ -33,7 +33,7 @@ use uuid::Uuid;
 
 use super::audit::Actor;
 use super::write::{
-    Change, Field, audit_row, begin_write, diff, enum_field, field, insert_chunked, masked, within_write_timeout,
+    Change, Field, audit_row, begin_write, diff_blind, enum_field, field, insert_chunked, masked, within_write_timeout,
 };
 use crate::domain::DivisionCode;
 use crate::domain::masking;
@@ -92,6 +92,12 @@ pub struct Writer {
     /// The longest a transaction may stay open ([`super::write::within_write_timeout`]): an
     /// `ALL` batch that takes longer is rolled back with `WRITE_TIMEOUT`.
     pub write_timeout: std::time::Duration,
+    /// Whether the writer may not learn how the masked values it sends (phones, ID numbers)
+    /// compare with the stored ones ([`crate::auth::identity::Identity::compares_masked_in_sync`]):
+    /// then every masked field a record sends with a value is written and reported changed,
+    /// in `VALIDATE` and `COMMIT` alike, whether or not it equals the stored value
+    /// ([`super::write::diff_blind`]), and such a record is never `UNCHANGED`.
+    pub blind: bool,
 }
 
 /// The outcome of one record.
@@ -525,7 +531,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
         }
         let new = R::build(record, &refs, ctx.source, old, ctx.now);
         let id = R::row_id(&new);
-        let mut changes = diff(old.map(|o| R::fields(o)), R::fields(&new));
+        let mut changes = diff_blind(old.map(|o| R::fields(o)), R::fields(&new), |_| ctx.writer.blind);
         if old.is_some_and(R::row_deleted) {
             changes.push(Change { field: "deletedAt", old: Some("deleted".into()), new: None });
         }

@@ -10,7 +10,8 @@ use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::sync::{Roster, Volunteers};
 use super::write::Field;
-use crate::domain::roster::{VolunteerInput, VolunteerRecord};
+use crate::domain::roster::{VolunteerInput, VolunteerRecord, lay_over_citizen_id};
+use entity::volunteer::IdDocumentType;
 
 impl Writable for volunteer::Entity {
     type Entity = volunteer::Entity;
@@ -76,7 +77,16 @@ pub async fn update(
     mutate::update::<volunteer::Entity, _>(db, editor, id, expected, async |_, old: &volunteer::Model| {
         let mut input = input_of(old);
         change(&mut input);
-        Ok(input.parse_owned(editor.today()).map(|r| Planned::row(row(&r, Some(old), editor))))
+        let citizen = |doc: Option<IdDocumentType>, id: Option<&str>| {
+            doc.unwrap_or(IdDocumentType::ResidentId) == IdDocumentType::ResidentId
+                && id.is_some_and(|v| !v.trim().is_empty())
+        };
+        let new_id = citizen(input.id_document_type, input.id_number.as_deref());
+        let stored_id = citizen(Some(old.id_document_type), old.id_number.as_deref());
+        let sent = |f: &str| editor.sends(f);
+        let parsed = lay_over_citizen_id(&sent, new_id, stored_id, None, &mut input.gender)
+            .and_then(|()| input.parse_owned(editor.today()));
+        Ok(parsed.map(|r| Planned::row(row(&r, Some(old), editor))))
     })
     .await
 }

@@ -143,6 +143,20 @@ pub fn enum_field<E: sea_orm::ActiveEnum<Value = String>>(name: &'static str, e:
 
 /// The changed fields between `old` (none: everything is new) and `new`, masked for the log.
 pub fn diff(old: Option<Vec<Field>>, new: Vec<Field>) -> Vec<Change> {
+    diff_blind(old, new, |_| false)
+}
+
+/// Like [`diff`], for a writer who may not learn whether a value it sends equals a stored
+/// value masked for it (issue 21: a dry-run sync that listed `phone` among the changed fields
+/// only when a guessed phone was wrong told the guess from the right number, unaudited).
+///
+/// A masked field (one with a mask: phones, ID numbers, a client's identity) for which
+/// `blind(name)` holds and whose new value is set counts as changed even when it equals the
+/// stored value, so everything the write answers (changed fields, `UPDATED` or `UNCHANGED`,
+/// the new version, the audit row) is the same whatever the stored value was. The values
+/// written are the same either way: only `version` and `updated_at` move. Clearing a field
+/// (new value absent) is compared as usual: whether a masked value is present is shown.
+pub fn diff_blind(old: Option<Vec<Field>>, new: Vec<Field>, blind: impl Fn(&str) -> bool) -> Vec<Change> {
     let show = |f: &Field| match (&f.value, f.mask) {
         (Some(v), Some(mask)) => Some(mask(v)),
         (v, _) => v.clone(),
@@ -150,10 +164,34 @@ pub fn diff(old: Option<Vec<Field>>, new: Vec<Field>) -> Vec<Change> {
     let old: HashMap<&'static str, Field> = old.unwrap_or_default().into_iter().map(|f| (f.name, f)).collect();
     new.into_iter()
         .filter_map(|n| match old.get(n.name) {
-            Some(o) if o.value == n.value => None,
+            Some(o) if o.value == n.value && !(n.mask.is_some() && n.value.is_some() && blind(n.name)) => None,
             Some(o) => Some(Change { field: n.name, old: show(o), new: show(&n) }),
             None if n.value.is_none() => None,
             None => Some(Change { field: n.name, old: None, new: show(&n) }),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blind_writer_sees_a_sent_masked_field_changed_whether_or_not_it_equals_the_stored_one() {
+        let phone = |v: &str| masked("phone", Some(v), crate::domain::masking::phone);
+        let stored = || vec![phone("18912341893"), field("name", Some("张三"))];
+        let right = || vec![phone("18912341893"), field("name", Some("张三"))];
+        let wrong = vec![phone("18900001893"), field("name", Some("张三"))];
+        let fields = |c: Vec<Change>| c.iter().map(|c| (c.field, c.old.clone(), c.new.clone())).collect::<Vec<_>>();
+        assert!(diff(Some(stored()), right()).is_empty(), "an open writer sees the match");
+        let blind_right = fields(diff_blind(Some(stored()), right(), |_| true));
+        let blind_wrong = fields(diff_blind(Some(stored()), wrong, |_| true));
+        assert_eq!(blind_right, blind_wrong, "the same answer for a right and a wrong guess");
+        let masked_phone = Some("189****1893".to_owned());
+        assert_eq!(blind_right, vec![("phone", masked_phone.clone(), masked_phone)]);
+        // Unmasked fields, and a masked field the writer did not send, compare as usual.
+        assert!(diff_blind(Some(stored()), stored(), |f| f != "phone").is_empty());
+        let cleared = || vec![masked("phone", None::<&str>, crate::domain::masking::phone)];
+        assert!(diff_blind(Some(cleared()), cleared(), |_| true).is_empty(), "absent stays absent");
+    }
 }
