@@ -1,7 +1,6 @@
 //! `CharityResource` (慈善资源): object type, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::charity_resource as m;
 
 use super::common::{DateRange, RecordInfo, RecordOrder, division};
@@ -12,7 +11,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::{Date, Yuan};
+use super::scalars::{Date, DateTime, Yuan};
 use super::station::Station;
 use crate::store;
 use crate::store::project::{CharityResourceParty, ParticipantProjects};
@@ -138,7 +137,7 @@ impl CharityResource {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -169,7 +168,7 @@ impl CharityResourceQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,

@@ -2,7 +2,6 @@
 //! masked: name `张*`, ID number `5223**********123X`, phone `138****5678`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::case_file;
 use entity::client as m;
 
@@ -16,7 +15,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::loaders::{CaseFileOf, CategoriesOf};
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::SocialWorker;
 use super::station::Station;
@@ -221,7 +220,7 @@ impl Client {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -302,7 +301,7 @@ impl ClientQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,

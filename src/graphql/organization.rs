@@ -1,7 +1,6 @@
 //! `Organization` (社会组织): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::organization as m;
 
 use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
@@ -12,6 +11,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
+use super::scalars::DateTime;
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
 use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
@@ -101,7 +101,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -119,7 +119,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -137,7 +137,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -155,7 +155,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -186,7 +186,7 @@ impl OrganizationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,

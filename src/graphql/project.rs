@@ -1,7 +1,6 @@
 //! `Project` (项目) and its five-society participants: object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::project as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
@@ -13,7 +12,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::organization::{Organization, OrganizationFilter};
 use super::region::{Region, RegionFilter, RegionOrder};
-use super::scalars::{Date, Yuan};
+use super::scalars::{Date, DateTime, Yuan};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
@@ -118,7 +117,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -152,7 +151,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
@@ -170,7 +169,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -188,7 +187,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
@@ -206,7 +205,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -224,7 +223,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
@@ -243,7 +242,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -275,7 +274,7 @@ impl ProjectQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,

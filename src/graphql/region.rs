@@ -1,7 +1,6 @@
 //! `Region` (行政区划): object type, coverage, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::region as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
@@ -16,6 +15,7 @@ use super::limits::connection_cost;
 use super::loaders::ByKey;
 use super::organization::{Organization, OrganizationFilter};
 use super::project::{Project, ProjectFilter};
+use super::scalars::DateTime;
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
@@ -190,7 +190,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -208,7 +208,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -226,7 +226,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
@@ -244,7 +244,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -262,7 +262,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
@@ -280,7 +280,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -298,7 +298,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -316,7 +316,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
@@ -335,7 +335,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -354,7 +354,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,

@@ -1,7 +1,6 @@
 //! `ServiceRecord` (服务记录): object type, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::service_record as m;
 
 use super::client::Client;
@@ -13,7 +12,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::project::Project;
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::social_worker::SocialWorker;
 use super::station::Station;
 use crate::store;
@@ -162,7 +161,7 @@ impl ServiceRecordQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,

@@ -1,7 +1,6 @@
 //! `SocialWorker` (社会工作者) and `StationAssignment`: object types, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::social_worker as m;
 use entity::station_assignment;
 
@@ -17,7 +16,7 @@ use super::loaders::AssignmentsOf;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::station::Station;
 use super::statistics::{self, ProtectedFigure};
@@ -156,7 +155,7 @@ impl SocialWorker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -182,7 +181,7 @@ impl SocialWorker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -242,7 +241,7 @@ impl SocialWorkerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,

@@ -1,7 +1,6 @@
 //! `Station` (社工站): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::station as m;
 use uuid::Uuid;
 
@@ -17,7 +16,7 @@ use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::{Date, Yuan};
+use super::scalars::{Date, DateTime, Yuan};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::statistics::{self, ProtectedFigure};
@@ -139,7 +138,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -163,7 +162,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -181,7 +180,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -199,7 +198,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -217,7 +216,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
@@ -243,7 +242,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -262,7 +261,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
@@ -295,7 +294,7 @@ impl StationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,

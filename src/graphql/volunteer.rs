@@ -1,7 +1,6 @@
 //! `Volunteer` (志愿者): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::volunteer as m;
 
 use super::audit::{self, PersonIdentity, contact};
@@ -15,6 +14,7 @@ use super::limits::connection_cost;
 use super::loaders::LedgerTotalsOf;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
+use super::scalars::DateTime;
 use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
 use crate::domain::masking;
 use crate::store;
@@ -131,7 +131,7 @@ impl Volunteer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -149,7 +149,7 @@ impl Volunteer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -185,7 +185,7 @@ impl VolunteerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,

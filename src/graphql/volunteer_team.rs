@@ -1,7 +1,6 @@
 //! `VolunteerTeam` (志愿服务队): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::volunteer_team as m;
 
 use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
@@ -12,7 +11,7 @@ use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::station::Station;
 use super::statistics;
 use super::volunteer::{Volunteer, VolunteerFilter};
@@ -104,7 +103,7 @@ impl VolunteerTeam {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
@@ -122,7 +121,7 @@ impl VolunteerTeam {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -153,7 +152,7 @@ impl VolunteerTeamQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
