@@ -172,6 +172,7 @@ pub struct PersonIdentity {
 #[derive(Default)]
 pub struct AuditQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl AuditQuery {
     /// The audit log: every reveal of personal data. ADMIN only; others get `FORBIDDEN`.

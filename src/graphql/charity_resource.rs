@@ -82,6 +82,7 @@ impl CharityResourceOrder {
 }
 
 /// 慈善资源 A charity resource: a donation in money or kind, or matched funds (配捐).
+#[civlink_macros::describe_arguments]
 #[Object]
 impl CharityResource {
     /// Global id.
@@ -152,10 +153,18 @@ impl CharityResource {
 #[derive(Default)]
 pub struct CharityResourceQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl CharityResourceQuery {
     /// A charity resource by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn charity_resource(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<CharityResource>> {
+    async fn charity_resource(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the charity resource, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<CharityResource>> {
         let key = GlobalId::decode_uuid(&id, NodeType::CharityResource)?;
         must_find::<m::Entity, _>(ctx, key, format!("charity resource with id `{}`", id.as_str())).await
     }

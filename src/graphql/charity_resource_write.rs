@@ -85,6 +85,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct CharityResourceMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl CharityResourceMutation {
     /// Records a charity resource (ADMIN anywhere, CIVIL_AFFAIRS in its region,

@@ -111,6 +111,7 @@ impl ClientOrder {
 
 /// 服务对象 A person served by a station. Sensitive personal information (PIPL): identity
 /// fields are always masked here.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Client {
     /// Global id.
@@ -162,7 +163,14 @@ impl Client {
     /// selected, reason, time, request id) in the same transaction as the read, and returns
     /// nothing if that write fails. A child under 14 needs a guardian consent in force.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (empty reason), `CONSENT_REQUIRED`.
-    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<ClientIdentity>> {
+    async fn identity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Why the clear values are needed, e.g. \"home visit follow-up\" (1-500 characters after trimming, no control characters); written to the audit log. Errors: `INVALID_ARGUMENT`."
+        )]
+        reason: String,
+    ) -> ApiResult<Option<ClientIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_clients())?;
         let reason = audit::reason(&reason)?;
@@ -285,10 +293,18 @@ impl CaseFile {
 #[derive(Default)]
 pub struct ClientQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ClientQuery {
     /// A client by global id (identity masked). Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn client(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Client>> {
+    async fn client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the client, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Client>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Client)?;
         must_find::<m::Entity, _>(ctx, key, format!("client with id `{}`", id.as_str())).await
     }

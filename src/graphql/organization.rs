@@ -54,6 +54,7 @@ impl OrganizationFilter {
 
 /// 社会组织 A social organisation: agency, community organisation, social group,
 /// foundation, charity or government department.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Organization {
     /// Global id.
@@ -170,10 +171,18 @@ impl Organization {
 #[derive(Default)]
 pub struct OrganizationQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl OrganizationQuery {
     /// An organisation by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn organization(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Organization>> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the organisation, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Organization>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Organization)?;
         must_find::<m::Entity, _>(ctx, key, format!("organization with id `{}`", id.as_str())).await
     }

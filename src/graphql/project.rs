@@ -62,6 +62,7 @@ impl ProjectFilter {
 
 /// 项目 A funded project linking the five societies (五社联动): communities, social
 /// organisations, social workers, volunteers and charity resources.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Project {
     /// Global id.
@@ -258,10 +259,18 @@ impl Project {
 #[derive(Default)]
 pub struct ProjectQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ProjectQuery {
     /// A project by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn project(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Project>> {
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the project, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Project>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Project)?;
         must_find::<m::Entity, _>(ctx, key, format!("project with id `{}`", id.as_str())).await
     }

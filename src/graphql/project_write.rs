@@ -155,6 +155,7 @@ async fn restation(ctx: &Context<'_>, input: ProjectStationInput, add: bool) -> 
 #[derive(Default)]
 pub struct ProjectMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ProjectMutation {
     /// Creates a project (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client mistakes are

@@ -104,6 +104,7 @@ impl From<Option<RegionOrder>> for store::Sort<store::region::RegionOrderField> 
 
 /// 行政区划 An administrative division of the NBS statistical code list (统计用区划代码,
 /// edition of `editionYear`).
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Region {
     /// Global id.
@@ -176,7 +177,14 @@ impl Region {
     /// The statistics of this division's subtree for `period`, a half-open range
     /// `[from, to)` of China Standard Time dates (both ends required, at most 20 years).
     /// Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn statistics(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<RegionStatistics> {
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<RegionStatistics> {
         let period = parse_period(period, "period")?;
         let data = RequestData::of(ctx)?;
         Ok(RegionStatistics::new(Region(self.0.clone()), period, &data.scope))
@@ -370,13 +378,21 @@ impl Region {
 #[derive(Default)]
 pub struct RegionQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl RegionQuery {
     /// A division by code: the 12-digit statistical code, the 6-digit GB/T 2260 form for
     /// county level and above (`522300` for 黔西南州, `522301` for 兴义市), the 9-digit
     /// township form, or the 2/4-digit province and prefecture forms. Always answers with the
     /// 12-digit code. Errors: `INVALID_DIVISION_CODE`, `NOT_FOUND`.
-    async fn region(&self, ctx: &Context<'_>, code: String) -> ApiResult<Option<Region>> {
+    async fn region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Division code: 12 digits (`522301000000`), the 6-digit GB/T 2260 form for county level and above (`522301`), 9 digits for a township, 2 or 4 digits for a province or prefecture. Errors: `INVALID_DIVISION_CODE` for another form, `NOT_FOUND` for a code not in the loaded edition."
+        )]
+        code: String,
+    ) -> ApiResult<Option<Region>> {
         let parsed = DivisionCode::parse(&code).map_err(|e| ApiError::domain("code", e))?;
         must_find::<m::Entity, _>(ctx, parsed.as_str().to_owned(), format!("division with code `{code}`")).await
     }

@@ -145,10 +145,18 @@ impl ServiceRecord {
 #[derive(Default)]
 pub struct ServiceRecordQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ServiceRecordQuery {
     /// A service record by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn service_record(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ServiceRecord>> {
+    async fn service_record(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the service record, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<ServiceRecord>> {
         let key = GlobalId::decode_uuid(&id, NodeType::ServiceRecord)?;
         must_find::<m::Entity, _>(ctx, key, format!("service record with id `{}`", id.as_str())).await
     }

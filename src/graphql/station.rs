@@ -66,6 +66,7 @@ impl StationFilter {
 
 /// 社工站 A social-work station: a guidance centre, county general station, township or
 /// street station, village or community room, or neighbourhood point.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Station {
     /// Global id.
@@ -229,7 +230,14 @@ impl Station {
     /// `[from, to)` of China Standard Time dates (both ends required). Withheld
     /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
     /// station's service records. Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
+    async fn person_times(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<ProtectedFigure> {
         let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, Some(self.0.id));
         statistics::person_times::<figures::StationService>(ctx, self.0.id, period, access).await
     }
@@ -277,10 +285,18 @@ impl Station {
 #[derive(Default)]
 pub struct StationQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl StationQuery {
     /// A station by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn station(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Station>> {
+    async fn station(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the station, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Station>> {
         let key: Uuid = GlobalId::decode_uuid(&id, NodeType::Station)?;
         must_find::<m::Entity, _>(ctx, key, format!("station with id `{}`", id.as_str())).await
     }

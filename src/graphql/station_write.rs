@@ -93,6 +93,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct StationMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl StationMutation {
     /// Creates a station (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client mistakes are

@@ -49,6 +49,7 @@ impl VolunteerFilter {
 }
 
 /// 志愿者 A volunteer. Phone and ID number are personal data and come masked.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Volunteer {
     /// Global id.
@@ -78,7 +79,14 @@ impl Volunteer {
     /// Phone and ID number in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
     /// STATION_STAFF, SYNC_CLIENT (own source) and ADMIN; each call writes one audit row.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (empty reason).
-    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<PersonIdentity>> {
+    async fn identity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Why the clear values are needed, e.g. \"home visit follow-up\" (1-500 characters after trimming, no control characters); written to the audit log. Errors: `INVALID_ARGUMENT`."
+        )]
+        reason: String,
+    ) -> ApiResult<Option<PersonIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;
@@ -169,10 +177,18 @@ async fn ledger(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<(i64, i64)> {
 #[derive(Default)]
 pub struct VolunteerQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerQuery {
     /// A volunteer by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Volunteer>> {
+    async fn volunteer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the volunteer, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Volunteer>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Volunteer)?;
         must_find::<m::Entity, _>(ctx, key, format!("volunteer with id `{}`", id.as_str())).await
     }

@@ -48,6 +48,7 @@ impl VolunteerTeamFilter {
 }
 
 /// 志愿服务队 A volunteer team.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerTeam {
     /// Global id.
@@ -89,7 +90,14 @@ impl VolunteerTeam {
     /// Hours of volunteer service logged for this team in `period`, a half-open range
     /// `[from, to)` of China Standard Time dates (both ends required; ledger minutes / 60).
     /// Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn service_hours(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<f64> {
+    async fn service_hours(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<f64> {
         let period = statistics::parse_period(period, "period")?;
         let minutes = statistics::record_figure::<figures::TeamServiceMinutes>(ctx, self.0.id, period).await?;
         Ok(minutes as f64 / 60.0)
@@ -136,10 +144,18 @@ impl VolunteerTeam {
 #[derive(Default)]
 pub struct VolunteerTeamQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerTeamQuery {
     /// A volunteer team by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn volunteer_team(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<VolunteerTeam>> {
+    async fn volunteer_team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the volunteer team, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<VolunteerTeam>> {
         let key = GlobalId::decode_uuid(&id, NodeType::VolunteerTeam)?;
         must_find::<m::Entity, _>(ctx, key, format!("volunteer team with id `{}`", id.as_str())).await
     }
