@@ -14,10 +14,10 @@ pub struct Yuan(pub crate::domain::Yuan);
 /// An amount of money in yuan (人民币元, ISO 4217 `CNY`), as a JSON string holding a decimal
 /// number, never a JSON number (no client ever parses money as a float).
 ///
-/// Format: the lexical form of XML Schema's `decimal` (the URL of `@specifiedBy`) restricted
-/// as ISO 20022 and UBL restrict it for amounts: at most 2 fraction digits (`fractionDigits`
-/// 2, the fen 分, CNY's minor unit in ISO 4217), no sign, no exponent, no thousands
-/// separators, at least one digit on each side of a `.`. Input: `"19.99"`, `"180000"`,
+/// Format: the lexical form of XML Schema's `decimal` (the URL of `@specifiedBy`; no
+/// exponent, no thousands separators), restricted with facets as ISO 20022 restricts it for
+/// amounts: `fractionDigits` 2 (the fen 分, CNY's minor unit in ISO 4217) and `minInclusive`
+/// 0, so no sign; and at least one digit on each side of a `.`. Input: `"19.99"`, `"180000"`,
 /// `"0.5"`; surrounding whitespace is ignored; negative amounts, more than 2 decimals and
 /// amounts above 92233720368547758.07 are refused with a message naming the fault. Output:
 /// always exactly 2 decimals, `"180000.00"`. Stored as integer fen, so sums are exact.
