@@ -50,9 +50,9 @@ impl<N: OutputType> TypeName for Conn<N> {
 /// (<https://relay.dev/graphql/connections.htm>): the page's items as `nodes`, or as `edges`
 /// with a cursor each; `pageInfo` to ask for the next or the previous page; `totalCount` of
 /// the whole list. Items come in the list's order (its `orderBy`, ties broken by id; a change
-/// feed in `(record.updatedAt, id)` order). A page holds `first` or `last` items (0-100),
-/// 20 when neither is given; cursors are keyset positions, so a page does not skip or repeat
-/// items when others are added or removed in between.
+/// feed in `(record.updatedAt, id)` order). A page holds at most `first` or `last` items
+/// (0-100), 20 when neither is given; cursors are keyset positions, so paging does not skip
+/// or repeat items when others are added or removed in between.
 #[Object(name_type)]
 impl<N: OutputType> Conn<N> {
     /// Whether items exist before and after this page, and the cursors of its first and last
