@@ -32,6 +32,18 @@ fn station() -> Value {
     })
 }
 
+/// A money value that fails the `Yuan` scalar refuses the whole request, with the scalar's
+/// message; `create` would have written nothing.
+async fn refused_by_the_yuan_scalar(app: &TestApp, query: &str, input: Value, fragment: &str) {
+    let body = app.post(query, json!({ "input": input })).await;
+    let error = &body["errors"][0];
+    let code = error["extensions"]["code"].as_str().unwrap_or_default();
+    assert!(code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED", "{body}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("\"Yuan\"") && message.contains(fragment), "{fragment}: {body}");
+    assert!(body["data"].is_null(), "{body}");
+}
+
 fn civil_affairs(region: &str) -> String {
     token_with("CIVIL_AFFAIRS", |c| c.region = Some(region.to_owned()))
 }
@@ -73,9 +85,6 @@ both!(every_station_rule_is_a_user_error_naming_its_field_and_nothing_is_written
         ("regionCode", json!("529999000000"), "UNKNOWN_DIVISION"),
         ("openedOn", json!("2999-01-01"), "OUT_OF_RANGE"),
         ("openedOn", json!("1999-12-31"), "OUT_OF_RANGE"),
-        ("investment", json!("-1"), "INVALID_MONEY"),
-        ("investment", json!("1.234"), "INVALID_MONEY"),
-        ("investment", json!("abc"), "INVALID_MONEY"),
         ("latitude", json!(60.0), "OUT_OF_RANGE"),
         ("parentStationId", json!("bm90LWFuLWlk"), "INVALID_ID"),
         ("operatorId", json!(common::gid("Organization", uuid::Uuid::now_v7())), "UNKNOWN_REFERENCE"),
@@ -90,6 +99,21 @@ both!(every_station_rule_is_a_user_error_naming_its_field_and_nothing_is_written
             errors.iter().any(|e| e["code"] == code && e["field"] == json!([expected_field])),
             "{field}={value}: expected {code}, got {r}"
         );
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM stations", vec![]).await, before);
+});
+
+both!(a_malformed_investment_fails_the_yuan_scalar_and_nothing_is_written, |app| {
+    let before = scalar(&app, "SELECT COUNT(*) AS n FROM stations", vec![]).await;
+    for (value, fragment) in [
+        ("-1", "negative amounts are not accepted"),
+        ("1.234", "at most 2 (fen)"),
+        ("abc", "character 'a' at position 1"),
+        ("", "amount is empty"),
+    ] {
+        let mut input = station();
+        input["investment"] = json!(value);
+        refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
     }
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM stations", vec![]).await, before);
 });

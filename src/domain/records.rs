@@ -20,13 +20,15 @@ use super::roster::{
 };
 use super::{DivisionCode, Yuan};
 
-/// A money amount in yuan: a non-negative decimal with at most 2 decimals (`"19.99"`);
-/// absent is zero. Errors: `INVALID_MONEY`, also for a blank string (a client that sends
-/// `""` has lost the amount; it is not zero).
-pub fn money(field: &str, value: Option<&str>) -> Result<Yuan, FieldError> {
+/// A money amount in yuan, already parsed where it entered ([`Yuan::parse`], which refuses
+/// signs, so only code can build a negative one); absent is zero. Errors: `INVALID_MONEY`
+/// for a negative amount, so the rule holds on every path.
+pub fn money(field: &str, value: Option<Yuan>) -> Result<Yuan, FieldError> {
     match value {
-        None => Ok(Yuan::ZERO),
-        Some(v) => Yuan::parse(v).map_err(|e| FieldError::domain(field, e)),
+        Some(y) if y.fen() < 0 => {
+            Err(FieldError::new(field, "INVALID_MONEY", format!("{field}: negative amounts are not accepted")))
+        }
+        v => Ok(v.unwrap_or(Yuan::ZERO)),
     }
 }
 
@@ -66,8 +68,8 @@ pub struct StationInput {
     pub in_full_service: Option<bool>,
     pub region_code: String,
     pub opened_on: Option<NaiveDate>,
-    /// Yuan, decimal; default zero.
-    pub investment: Option<String>,
+    /// Default zero. Parsed where it enters ([`Yuan::parse`], the GraphQL `Yuan` scalar).
+    pub investment: Option<Yuan>,
     pub address: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -90,8 +92,7 @@ pub struct StationRecord {
 
 impl StationInput {
     /// Errors: every problem of the record. Only an `OPERATING` station is in full service
-    /// (`INCONSISTENT`); opened 2000-01-01 to `today`; investment ≥ 0 yuan with at most 2
-    /// decimals; coordinates both or neither, within China.
+    /// (`INCONSISTENT`); opened 2000-01-01 to `today`; investment ≥ 0 yuan; coordinates both or neither, within China.
     pub fn parse(&self, today: NaiveDate) -> Result<StationRecord, Vec<FieldError>> {
         let mut p = Problems::default();
         let name = p.take(required_text("name", &self.name, MAX_NAME));
@@ -107,7 +108,7 @@ impl StationInput {
             None => Some(None),
             Some(d) => p.take(date_in_range("openedOn", d, EARLIEST_RECORD_DATE, today)).map(Some),
         };
-        let investment = p.take(money("investment", self.investment.as_deref()));
+        let investment = p.take(money("investment", self.investment));
         let address = p.take(optional_text("address", self.address.as_deref(), MAX_TEXT));
         position(&mut p, self.latitude, self.longitude);
         let record = (|| {
@@ -285,10 +286,10 @@ pub struct ProjectInput {
     pub funding_mode: Option<FundingMode>,
     /// Default `PLANNED`.
     pub status: Option<ProjectStatus>,
-    /// Yuan, decimal; default zero.
-    pub budget: Option<String>,
-    /// Yuan, decimal; default zero.
-    pub funds_raised: Option<String>,
+    /// Default zero. Parsed where it enters ([`Yuan::parse`], the GraphQL `Yuan` scalar).
+    pub budget: Option<Yuan>,
+    /// Default zero.
+    pub funds_raised: Option<Yuan>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub region_code: String,
@@ -308,16 +309,15 @@ pub struct ProjectRecord {
 }
 
 impl ProjectInput {
-    /// Errors: every problem of the record. Budget and funds raised ≥ 0 yuan with at most 2
-    /// decimals; starts 2000-01-01 to [`PROJECT_PLANNING_YEARS`] after `today`; ends on or
+    /// Errors: every problem of the record. Budget and funds raised ≥ 0 yuan; starts 2000-01-01 to [`PROJECT_PLANNING_YEARS`] after `today`; ends on or
     /// after its start (`INCONSISTENT`).
     pub fn parse(&self, today: NaiveDate) -> Result<ProjectRecord, Vec<FieldError>> {
         let mut p = Problems::default();
         let name = p.take(required_text("name", &self.name, MAX_NAME));
         let funding_mode = required(&mut p, "fundingMode", self.funding_mode);
         let status = self.status.unwrap_or(ProjectStatus::Planned);
-        let budget = p.take(money("budget", self.budget.as_deref()));
-        let funds_raised = p.take(money("fundsRaised", self.funds_raised.as_deref()));
+        let budget = p.take(money("budget", self.budget));
+        let funds_raised = p.take(money("fundsRaised", self.funds_raised));
         let latest = today.checked_add_months(chrono::Months::new(12 * PROJECT_PLANNING_YEARS)).unwrap_or(today);
         let starts_on = required(&mut p, "startsOn", self.starts_on)
             .and_then(|d| p.take(date_in_range("startsOn", d, EARLIEST_RECORD_DATE, latest)));
@@ -352,8 +352,8 @@ pub struct CharityResourceInput {
     pub description: String,
     pub kind: Option<CharityKind>,
     pub donor_name: Option<String>,
-    /// Yuan, decimal; blank is zero.
-    pub value: Option<String>,
+    /// Default zero. Parsed where it enters ([`Yuan::parse`], the GraphQL `Yuan` scalar).
+    pub value: Option<Yuan>,
     /// Only for `MATCHED_DONATION`, which needs it.
     pub matching_level: Option<MatchingLevel>,
     /// Default false.
@@ -376,8 +376,8 @@ pub struct CharityResourceRecord {
 }
 
 impl CharityResourceInput {
-    /// Errors: every problem of the record. Description 1-200 characters; value ≥ 0 yuan with
-    /// at most 2 decimals; a `MATCHED_DONATION` names the level that matched it (`REQUIRED`)
+    /// Errors: every problem of the record. Description 1-200 characters; value ≥ 0 yuan; a
+    /// `MATCHED_DONATION` names the level that matched it (`REQUIRED`)
     /// and other kinds name none (`INCONSISTENT`); received on a CST date from 2000-01-01 to
     /// `today`.
     pub fn parse(&self, today: NaiveDate) -> Result<CharityResourceRecord, Vec<FieldError>> {
@@ -385,7 +385,7 @@ impl CharityResourceInput {
         let description = p.take(required_text("description", &self.description, MAX_TEXT));
         let kind = required(&mut p, "kind", self.kind);
         let donor_name = p.take(optional_text("donorName", self.donor_name.as_deref(), MAX_NAME));
-        let value = p.take(money("value", self.value.as_deref()));
+        let value = p.take(money("value", self.value));
         match (kind, self.matching_level) {
             (Some(CharityKind::MatchedDonation), None) => {
                 let msg = "matchingLevel: required for a MATCHED_DONATION";
@@ -425,12 +425,10 @@ mod tests {
     }
 
     #[test]
-    fn money_absent_is_zero_but_blank_is_an_error() {
+    fn money_absent_is_zero_and_negative_is_refused() {
         assert_eq!(money("value", None), Ok(Yuan::ZERO));
-        assert_eq!(money("value", Some(" 19.90 ")).map(|y| y.fen()), Ok(1990));
-        for blank in ["", "   "] {
-            assert_eq!(money("value", Some(blank)).unwrap_err().code, "INVALID_MONEY", "{blank:?}");
-        }
+        assert_eq!(money("value", Some(Yuan::from_fen(1990))).map(|y| y.fen()), Ok(1990));
+        assert_eq!(money("value", Some(Yuan::from_fen(-1))).unwrap_err().code, "INVALID_MONEY");
     }
 
     #[test]
@@ -458,7 +456,7 @@ mod tests {
             in_full_service: Some(true),
             region_code: "522301001".into(),
             opened_on: NaiveDate::from_ymd_opt(2021, 3, 1),
-            investment: Some("120000.5".into()),
+            investment: Some(Yuan::from_fen(12_000_050)),
             latitude: Some(25.09),
             longitude: Some(104.9),
             ..Default::default()
@@ -483,8 +481,7 @@ mod tests {
             (Box::new(|s| s.region_code = "5223011".into()), "regionCode", "INVALID_DIVISION_CODE"),
             (Box::new(|s| s.opened_on = NaiveDate::from_ymd_opt(2026, 11, 30)), "openedOn", "OUT_OF_RANGE"),
             (Box::new(|s| s.opened_on = NaiveDate::from_ymd_opt(1999, 12, 31)), "openedOn", "OUT_OF_RANGE"),
-            (Box::new(|s| s.investment = Some("-1".into())), "investment", "INVALID_MONEY"),
-            (Box::new(|s| s.investment = Some("1.234".into())), "investment", "INVALID_MONEY"),
+            (Box::new(|s| s.investment = Some(Yuan::from_fen(-1))), "investment", "INVALID_MONEY"),
             (Box::new(|s| s.latitude = Some(60.0)), "latitude", "OUT_OF_RANGE"),
             (Box::new(|s| s.longitude = None), "longitude", "REQUIRED"),
         ];

@@ -1,7 +1,6 @@
 //! Reveals of personal data (the `identity(reason:)` fields) and the `auditLog` (ADMIN).
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::audit_entry as m;
 
 use super::connection::{Conn, PageArgs, root};
@@ -9,6 +8,7 @@ use super::context::RequestData;
 use super::enums::SortDirection;
 use super::error::{ApiError, ApiResult};
 use super::limits::connection_cost;
+use super::scalars::{DateTime, Json};
 use crate::store;
 use crate::store::audit::RevealError;
 
@@ -81,8 +81,8 @@ impl AuditEntry {
         ID(self.0.id.to_string())
     }
     /// When it happened (UTC).
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> DateTime {
+        DateTime(self.0.occurred_at)
     }
     /// The token subject who acted.
     async fn actor(&self) -> &str {
@@ -134,8 +134,8 @@ impl AuditEntry {
     /// For writes: the changed fields with their old and new values, phones and ID numbers
     /// masked, as a JSON object `{"phone": {"old": "139****0001", "new": "137****5678"}}`;
     /// null for reveals.
-    async fn changes(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.0.changes.as_deref().and_then(|c| serde_json::from_str(c).ok()).map(async_graphql::Json)
+    async fn changes(&self) -> Option<Json> {
+        self.0.changes.as_deref().and_then(|c| serde_json::from_str(c).ok()).map(Json)
     }
 }
 
@@ -147,9 +147,9 @@ pub struct AuditLogFilter {
     /// Only entries on this type of record, e.g. `Client`.
     pub entity: Option<String>,
     /// Only entries at or after this instant.
-    pub since: Option<DateTime<Utc>>,
+    pub since: Option<DateTime>,
     /// Only entries before this instant.
-    pub until: Option<DateTime<Utc>>,
+    pub until: Option<DateTime>,
 }
 
 /// Ordering of the audit log (by time; ties by id).
@@ -173,6 +173,7 @@ pub struct PersonIdentity {
 #[derive(Default)]
 pub struct AuditQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl AuditQuery {
     /// The audit log: every reveal of personal data in clear (`REVEAL`) and every write
@@ -195,6 +196,7 @@ impl AuditQuery {
         }
         let f = filter.unwrap_or_default();
         for (name, t) in [("filter.since", f.since), ("filter.until", f.until)] {
+            let t = t.map(|t| t.0);
             if t.is_some_and(|t| !crate::domain::time::storable(&t)) {
                 return Err(ApiError::invalid(name, format!("{name}: years 1000-9999 only")).into());
             }
@@ -203,8 +205,8 @@ impl AuditQuery {
             actor: f.actor,
             entity: f.entity,
             entity_id: None,
-            since: f.since,
-            until: f.until,
+            since: f.since.map(|t| t.0),
+            until: f.until.map(|t| t.0),
         };
         let order = store::Sort {
             field: store::audit::AuditOrderField::OccurredAt,

@@ -1,7 +1,6 @@
 //! `CharityResource` (慈善资源): object type, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::charity_resource as m;
 
 use super::common::{DateRange, RecordInfo, RecordOrder, division};
@@ -12,7 +11,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::{Date, Yuan};
+use super::scalars::{Date, DateTime, Yuan};
 use super::station::Station;
 use crate::store;
 use crate::store::project::{CharityResourceParty, ParticipantProjects};
@@ -83,6 +82,7 @@ impl CharityResourceOrder {
 }
 
 /// 慈善资源 A charity resource: a donation in money or kind, or matched funds (配捐).
+#[civlink_macros::describe_arguments]
 #[Object]
 impl CharityResource {
     /// Global id.
@@ -140,7 +140,7 @@ impl CharityResource {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -155,10 +155,18 @@ impl CharityResource {
 #[derive(Default)]
 pub struct CharityResourceQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl CharityResourceQuery {
     /// A charity resource by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn charity_resource(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<CharityResource>> {
+    async fn charity_resource(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the charity resource, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<CharityResource>> {
         let key = GlobalId::decode_uuid(&id, NodeType::CharityResource)?;
         must_find::<m::Entity, _>(ctx, key, format!("charity resource with id `{}`", id.as_str())).await
     }
@@ -171,7 +179,7 @@ impl CharityResourceQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,

@@ -1,6 +1,6 @@
 //! `createCharityResource`, `updateCharityResource`, `deleteCharityResource`. Values are
-//! parsed by [`crate::domain::records::CharityResourceInput`]; money is in yuan (decimal
-//! strings, stored as integer fen).
+//! parsed by [`crate::domain::records::CharityResourceInput`]; money is in yuan (the `Yuan`
+//! scalar, stored as integer fen).
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::charity_resource as m;
@@ -10,7 +10,7 @@ use super::enums::{CharityKind, MatchingLevel};
 use super::error::ApiResult;
 use super::id::NodeType;
 use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
-use super::scalars::Date;
+use super::scalars::{Date, Yuan};
 use crate::domain::records::CharityResourceInput;
 use crate::domain::roster::Problems;
 use crate::store::charity_resource_write as store;
@@ -25,10 +25,9 @@ pub struct CreateCharityResourceInput {
     pub kind: CharityKind,
     /// Donor (1-100 characters).
     pub donor_name: Option<String>,
-    /// Value in yuan (in-kind donations at their assessed value): a decimal string ≥ 0 with
-    /// at most 2 decimals (`"180000.00"`). A string, so a malformed amount is a user error
-    /// (`INVALID_MONEY`).
-    pub value: String,
+    /// Value in yuan, in-kind donations at their assessed value (`"180000.00"`). A malformed
+    /// amount fails the `Yuan` scalar, so the request is refused before anything runs.
+    pub value: Yuan,
     /// The level that matched the donation: required for MATCHED_DONATION (`REQUIRED`),
     /// absent for other kinds (`INCONSISTENT`).
     pub matching_level: Option<MatchingLevel>,
@@ -58,7 +57,7 @@ pub struct UpdateCharityResourceInput {
     /// New `donorName` (rules as on create); absent: unchanged; `null`: cleared.
     pub donor_name: MaybeUndefined<String>,
     /// New `value` in yuan (rules as on create); absent: unchanged; `null` is refused.
-    pub value: SetOrKeep<String>,
+    pub value: SetOrKeep<Yuan>,
     /// New `matchingLevel` (rules as on create); absent: unchanged; `null`: cleared.
     pub matching_level: MaybeUndefined<MatchingLevel>,
     /// New `communityFund`; absent: unchanged; `null` is refused.
@@ -86,6 +85,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct CharityResourceMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl CharityResourceMutation {
     /// Records a charity resource (ADMIN anywhere, CIVIL_AFFAIRS in its region,
@@ -105,7 +105,7 @@ impl CharityResourceMutation {
             description: input.description,
             kind: Some(input.kind.into()),
             donor_name: input.donor_name,
-            value: Some(input.value),
+            value: Some(input.value.0),
             matching_level: input.matching_level.map(Into::into),
             is_community_fund: input.community_fund,
             region_code: input.region_code,
@@ -134,7 +134,7 @@ impl CharityResourceMutation {
             set(&mut r.description, input.description);
             set_some(&mut r.kind, input.kind);
             set_opt(&mut r.donor_name, input.donor_name);
-            set_some(&mut r.value, input.value);
+            set_some(&mut r.value, input.value.map(|y| y.0));
             set_opt(&mut r.matching_level, input.matching_level);
             set_some(&mut r.is_community_fund, input.community_fund);
             set(&mut r.region_code, input.region_code);

@@ -2,7 +2,6 @@
 //! masked: name `张*`, ID number `5223**********123X`, phone `138****5678`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::case_file;
 use entity::client as m;
 
@@ -16,7 +15,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::loaders::{CaseFileOf, CategoriesOf};
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::SocialWorker;
 use super::station::Station;
@@ -112,6 +111,7 @@ impl ClientOrder {
 
 /// 服务对象 A person served by a station. Sensitive personal information (PIPL): identity
 /// fields are always masked here.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Client {
     /// Global id.
@@ -164,7 +164,14 @@ impl Client {
     /// nothing if that write fails. A child under 14 needs a guardian consent in force.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits),
     /// `CONSENT_REQUIRED`.
-    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<ClientIdentity>> {
+    async fn identity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters or digits, at most 500 characters; control, bidi and invisible-only text is refused. Written to the audit log. Errors: `INVALID_ARGUMENT`."
+        )]
+        reason: String,
+    ) -> ApiResult<Option<ClientIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_clients())?;
         let reason = audit::reason(&reason)?;
@@ -222,7 +229,7 @@ impl Client {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -287,10 +294,18 @@ impl CaseFile {
 #[derive(Default)]
 pub struct ClientQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ClientQuery {
     /// A client by global id (identity masked). Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn client(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Client>> {
+    async fn client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the client, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Client>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Client)?;
         must_find::<m::Entity, _>(ctx, key, format!("client with id `{}`", id.as_str())).await
     }
@@ -303,7 +318,7 @@ impl ClientQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,

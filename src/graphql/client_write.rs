@@ -177,6 +177,7 @@ async fn recategorise(ctx: &Context<'_>, input: ClientCategoryInput, add: bool) 
 #[derive(Default)]
 pub struct ClientMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ClientMutation {
     /// Creates a client (ADMIN anywhere, CIVIL_AFFAIRS in its region, STATION_STAFF at its

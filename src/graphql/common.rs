@@ -2,11 +2,10 @@
 //! the fields every record has.
 
 use async_graphql::{InputObject, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::enums::{RecordOrderField, SortDirection};
 use super::error::ApiError;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use crate::domain::DivisionCode;
 use crate::store;
 
@@ -65,14 +64,14 @@ pub fn division(argument: &str, code: Option<&str>) -> Result<Option<DivisionCod
 #[derive(SimpleObject, Clone)]
 pub struct RecordInfo {
     /// When the record was created (UTC).
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTime,
     /// When the record was last changed (UTC).
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: DateTime,
     /// Optimistic-concurrency version: 1 on creation, one more on every change.
     pub version: i32,
     /// When the record was deleted (UTC); null for live records. Only change feeds with
     /// `includeDeleted: true` list deleted records (tombstones).
-    pub deleted_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime>,
 }
 
 /// The record-keeping columns every record model has.
@@ -87,10 +86,10 @@ macro_rules! recorded {
         impl Recorded for entity::$m::Model {
             fn record_info(&self) -> RecordInfo {
                 RecordInfo {
-                    created_at: self.created_at,
-                    updated_at: self.updated_at,
+                    created_at: DateTime(self.created_at),
+                    updated_at: DateTime(self.updated_at),
                     version: self.version,
-                    deleted_at: self.deleted_at,
+                    deleted_at: self.deleted_at.map(DateTime),
                 }
             }
         }

@@ -7,14 +7,16 @@
 //! every `name` of a 100-row page copy kilobytes (issue 7, callgrind: boxing took a roster
 //! page from 7.3 to 6.9 million instructions).
 
-use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{Context, Object, OutputType};
-use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+
+use async_graphql::connection::{CursorType, PageInfo};
+use async_graphql::{Context, Object, OutputType, TypeName};
 use sea_orm::EntityTrait;
 
 use super::context::{BatchLoader, RequestData};
 use super::error::{ApiError, ApiResult};
 use super::loaders::{CountKey, PageKey};
+use super::scalars::DateTime;
 use crate::store::relations::{self, Listed, ToMany};
 use crate::store::{Cursor, Feed, Page, PageRequest, StoreError};
 
@@ -23,11 +25,90 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest `first`/`last` accepted.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-/// The connection type of every list: `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`.
-/// An edge keeps its [`Cursor`] as a value; the opaque string is written only when a client
-/// selects `cursor` or `pageInfo`'s cursors (issue 7: encoding every edge's cursor was a
-/// twentieth of a 100-row page's CPU, for pages whose clients read only `endCursor`).
-pub type Conn<N> = Connection<Cursor, N, TotalCount>;
+/// The connection type of every list of `N`, named `<N>Connection` in the schema: `edges {
+/// cursor node }`, `nodes`, `pageInfo`, `totalCount`. An edge keeps its [`Cursor`] as a value;
+/// the opaque string is written only when a client selects `cursor` or `pageInfo`'s cursors
+/// (issue 7: encoding every edge's cursor was a twentieth of a 100-row page's CPU, for pages
+/// whose clients read only `endCursor`).
+///
+/// Ours rather than async-graphql's `Connection`, whose types carry no description (and
+/// generic ones on their fields): the schema is what code generators and GraphiQL show.
+pub struct Conn<N> {
+    edges: Vec<Edge<N>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total: TotalCount,
+}
+
+impl<N: OutputType> TypeName for Conn<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
+
+/// One page of a list, as a Relay cursor connection
+/// (<https://relay.dev/graphql/connections.htm>): the page's items as `nodes`, or as `edges`
+/// with a cursor each; `pageInfo` to ask for the next or the previous page; `totalCount` of
+/// the whole list. Items come in the list's order (its `orderBy`, ties broken by id; a change
+/// feed in `(record.updatedAt, id)` order). A page holds at most `first` or `last` items
+/// (0-100), 20 when neither is given; cursors are keyset positions, so paging does not skip
+/// or repeat items when others are added or removed in between.
+#[Object(name_type)]
+impl<N: OutputType> Conn<N> {
+    /// Whether items exist before and after this page, and the cursors of its first and last
+    /// items: pass `endCursor` as `after` (with `first`) for the next page, `startCursor` as
+    /// `before` (with `last`) for the previous one.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|e| e.cursor.encode_cursor()),
+            end_cursor: self.edges.last().map(|e| e.cursor.encode_cursor()),
+        }
+    }
+    /// The page's items with their cursors, in list order; empty past the end.
+    async fn edges(&self) -> &[Edge<N>] {
+        &self.edges
+    }
+    /// The page's items in list order, as `edges { node }` without the cursors.
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+    /// Number of items in the whole list (all pages) that the caller may see.
+    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        self.total.count(ctx).await
+    }
+}
+
+/// One item of a connection page with its cursor; named `<N>Edge` in the schema.
+pub struct Edge<N> {
+    cursor: Cursor,
+    node: N,
+}
+
+impl<N: OutputType> TypeName for Edge<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", N::type_name()).into()
+    }
+}
+
+/// One item of a connection page, with its position in the list (Relay cursor connections,
+/// <https://relay.dev/graphql/connections.htm#sec-Edge-Types>).
+#[Object(name_type)]
+impl<N: OutputType> Edge<N> {
+    /// The item.
+    async fn node(&self) -> &N {
+        &self.node
+    }
+    /// Opaque position of this item in its list: pass it as `after` (or `before`) to the same
+    /// field, with the same `filter`, `orderBy` and change-feed arguments, for the items after
+    /// (or before) it. It holds the item's sort key, not an offset, so it stays valid while
+    /// other items are added or removed. Errors: a string this API did not issue is
+    /// `INVALID_CURSOR`.
+    async fn cursor(&self) -> String {
+        self.cursor.encode_cursor()
+    }
+}
 
 impl CursorType for Cursor {
     type Error = StoreError;
@@ -50,7 +131,7 @@ pub struct PageArgs {
     pub after: Option<String>,
     pub last: Option<i32>,
     pub before: Option<String>,
-    pub updated_since: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime>,
     pub include_deleted: Option<bool>,
 }
 
@@ -86,15 +167,12 @@ impl PageArgs {
     ///
     /// Errors: `INVALID_ARGUMENT` for an `updatedSince` outside the years 1000-9999.
     pub fn feed(&self, data: &RequestData) -> Result<Option<Feed>, ApiError> {
-        if self.updated_since.is_some_and(|t| !crate::domain::time::storable(&t)) {
+        let since = self.updated_since.map(|t| t.0);
+        if since.is_some_and(|t| !crate::domain::time::storable(&t)) {
             return Err(ApiError::invalid("updatedSince", "updatedSince: years 1000-9999 only"));
         }
         let include_deleted = self.include_deleted.unwrap_or(false);
-        Ok((self.updated_since.is_some() || include_deleted).then(|| Feed {
-            since: self.updated_since,
-            until: data.feed_until(),
-            include_deleted,
-        }))
+        Ok((since.is_some() || include_deleted).then(|| Feed { since, until: data.feed_until(), include_deleted }))
     }
 }
 
@@ -108,13 +186,11 @@ enum Counter {
     Relation(Box<dyn Fn(&BatchLoader) -> futures::future::BoxFuture<'_, Result<u64, ApiError>> + Send + Sync>),
 }
 
-/// The connection's extra field `totalCount`.
-pub struct TotalCount(Counter);
+/// The connection's field `totalCount`, computed on demand.
+struct TotalCount(Counter);
 
-#[Object]
 impl TotalCount {
-    /// Number of items in the whole list (all pages) that the caller may see.
-    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+    async fn count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         let data = RequestData::of(ctx)?;
         Ok(match &self.0 {
             Counter::Known(n) => *n,
@@ -158,9 +234,12 @@ fn counts_allowed<E: Listed>(data: &RequestData, filter: &E::Filter) -> Result<(
 }
 
 fn into_connection<M, N: OutputType + From<M>>(page: Page<M>, total: TotalCount) -> Conn<N> {
-    let mut conn = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
-    conn.edges.extend(page.items.into_iter().map(|(c, m)| Edge::new(c, N::from(m))));
-    conn
+    Conn {
+        edges: page.items.into_iter().map(|(cursor, m)| Edge { cursor, node: N::from(m) }).collect(),
+        has_previous_page: page.has_previous_page,
+        has_next_page: page.has_next_page,
+        total,
+    }
 }
 
 /// A root list of `E` as a connection of `N`.

@@ -67,7 +67,7 @@ pub struct Query(
 );
 
 /// The mutation root: roster sync and the single create / update / delete mutations of each
-/// entity (payloads with `userErrors`, see [`payload`]).
+/// entity, each returning a payload with the changed object and `userErrors`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     sync::SyncMutation,
@@ -99,7 +99,9 @@ pub fn build_schema(limits: &Limits) -> CivlinkSchema {
         .finish()
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
+/// The schema in SDL, as committed in `schema.graphql`: with `@specifiedBy` on the scalars
+/// that have a specification URL, which async-graphql's plain `sdl()` leaves out although
+/// introspection reports it (`specifiedByURL`); code generators read it from the file.
 pub fn sdl() -> String {
-    build_schema(&Limits::default()).sdl()
+    build_schema(&Limits::default()).sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

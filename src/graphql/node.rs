@@ -81,7 +81,14 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by global id. Errors: `INVALID_ID`, `NOT_FOUND` (also for objects outside
     /// the caller's scope).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of any object, as its `id` field returns it (opaque: type and key). Errors: `INVALID_ID` for a malformed id, `NOT_FOUND` when there is no such object the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Node>> {
         let gid = GlobalId::decode(&id)?;
         match load(ctx, &gid).await? {
             Some(n) => Ok(Some(n)),
@@ -92,7 +99,14 @@ impl NodeQuery {
     /// Objects by global id, in the order given; null where an id resolves to nothing.
     /// At most 100 ids. Errors: `INVALID_ID`, `INVALID_ARGUMENT`.
     #[graphql(complexity = "ids.len().saturating_mul(child_complexity).saturating_add(1)")]
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> ApiResult<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global ids of any objects, at most 100; the answer has one entry per id in the same order. Errors: `INVALID_ID` for a malformed id, `INVALID_ARGUMENT` for more than 100."
+        )]
+        ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(ApiError::invalid("ids", format!("at most {MAX_NODES} ids, got {}", ids.len())).into());
         }

@@ -1,7 +1,6 @@
 //! `Organization` (社会组织): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::organization as m;
 
 use super::common::{ExternalReference, RecordInfo, RecordOrder, division};
@@ -12,6 +11,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
+use super::scalars::DateTime;
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
 use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
@@ -54,6 +54,7 @@ impl OrganizationFilter {
 
 /// 社会组织 A social organisation: agency, community organisation, social group,
 /// foundation, charity or government department.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Organization {
     /// Global id.
@@ -103,7 +104,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -121,7 +122,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -139,7 +140,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -157,7 +158,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -172,10 +173,18 @@ impl Organization {
 #[derive(Default)]
 pub struct OrganizationQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl OrganizationQuery {
     /// An organisation by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn organization(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Organization>> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the organisation, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Organization>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Organization)?;
         must_find::<m::Entity, _>(ctx, key, format!("organization with id `{}`", id.as_str())).await
     }
@@ -188,7 +197,7 @@ impl OrganizationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,

@@ -67,6 +67,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct OrganizationMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl OrganizationMutation {
     /// Creates an organisation (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client

@@ -1,7 +1,6 @@
 //! `Project` (项目) and its five-society participants: object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::project as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
@@ -13,7 +12,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::organization::{Organization, OrganizationFilter};
 use super::region::{Region, RegionFilter, RegionOrder};
-use super::scalars::{Date, Yuan};
+use super::scalars::{Date, DateTime, Yuan};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
@@ -63,6 +62,7 @@ impl ProjectFilter {
 
 /// 项目 A funded project linking the five societies (五社联动): communities, social
 /// organisations, social workers, volunteers and charity resources.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Project {
     /// Global id.
@@ -118,7 +118,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -152,7 +152,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
@@ -170,7 +170,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -188,7 +188,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
@@ -206,7 +206,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -224,7 +224,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
@@ -243,7 +243,7 @@ impl Project {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -259,10 +259,18 @@ impl Project {
 #[derive(Default)]
 pub struct ProjectQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ProjectQuery {
     /// A project by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn project(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Project>> {
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the project, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Project>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Project)?;
         must_find::<m::Entity, _>(ctx, key, format!("project with id `{}`", id.as_str())).await
     }
@@ -275,7 +283,7 @@ impl ProjectQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,

@@ -2,7 +2,7 @@
 //! (`addProjectStation`, `removeProjectStation`) and five-society participants
 //! (`addProjectParticipant`, `removeProjectParticipant`), which change the project (its
 //! `expectedVersion` is checked and its version bumped). Values are parsed by
-//! [`crate::domain::records::ProjectInput`]; money is in yuan (decimal strings, stored as
+//! [`crate::domain::records::ProjectInput`]; money is in yuan (the `Yuan` scalar, stored as
 //! integer fen).
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
@@ -13,7 +13,7 @@ use super::error::ApiResult;
 use super::id::NodeType;
 use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
 use super::project::Project;
-use super::scalars::Date;
+use super::scalars::{Date, Yuan};
 use crate::domain::records::ProjectInput;
 use crate::domain::roster::{self, Problems};
 use crate::store::project_write::{self as store, Participant};
@@ -27,11 +27,11 @@ pub struct CreateProjectInput {
     pub funding_mode: FundingMode,
     /// Status; default PLANNED.
     pub status: Option<ProjectStatus>,
-    /// Budget in yuan: a decimal string ≥ 0 with at most 2 decimals (`"1890000.00"`);
-    /// default 0. A string, so a malformed amount is a user error (`INVALID_MONEY`).
-    pub budget: Option<String>,
-    /// Funds raised in yuan (rules of `budget`); default 0.
-    pub funds_raised: Option<String>,
+    /// Budget in yuan (`"1890000.00"`); default 0. A malformed amount fails the `Yuan`
+    /// scalar, so the request is refused before anything runs.
+    pub budget: Option<Yuan>,
+    /// Funds raised so far, in yuan (rules of `budget`); default 0.
+    pub funds_raised: Option<Yuan>,
     /// First day (CST), 2000-01-01 to five years after today.
     pub starts_on: Date,
     /// Last day (CST), on or after `startsOn` (`INCONSISTENT`).
@@ -54,10 +54,10 @@ pub struct UpdateProjectInput {
     pub funding_mode: SetOrKeep<FundingMode>,
     /// New `status`; absent: unchanged; `null` is refused.
     pub status: SetOrKeep<ProjectStatus>,
-    /// Yuan as a decimal string (rules as on create); `null` sets zero.
-    pub budget: MaybeUndefined<String>,
-    /// Yuan as a decimal string (rules as on create); `null` sets zero.
-    pub funds_raised: MaybeUndefined<String>,
+    /// New `budget` in yuan (rules as on create); absent: unchanged; `null` sets zero.
+    pub budget: MaybeUndefined<Yuan>,
+    /// New `fundsRaised` in yuan (rules as on create); absent: unchanged; `null` sets zero.
+    pub funds_raised: MaybeUndefined<Yuan>,
     /// New `startsOn` (rules as on create); absent: unchanged; `null` is refused.
     pub starts_on: SetOrKeep<Date>,
     /// New `endsOn` (rules as on create); absent: unchanged; `null`: cleared.
@@ -155,6 +155,7 @@ async fn restation(ctx: &Context<'_>, input: ProjectStationInput, add: bool) -> 
 #[derive(Default)]
 pub struct ProjectMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ProjectMutation {
     /// Creates a project (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client mistakes are
@@ -165,8 +166,8 @@ impl ProjectMutation {
             name: input.name,
             funding_mode: Some(input.funding_mode.into()),
             status: input.status.map(Into::into),
-            budget: input.budget,
-            funds_raised: input.funds_raised,
+            budget: input.budget.map(|y| y.0),
+            funds_raised: input.funds_raised.map(|y| y.0),
             starts_on: Some(input.starts_on.0),
             ends_on: input.ends_on.map(|d| d.0),
             region_code: input.region_code,
@@ -187,8 +188,8 @@ impl ProjectMutation {
             set(&mut r.name, input.name);
             set_some(&mut r.funding_mode, input.funding_mode);
             set_some(&mut r.status, input.status);
-            set_opt(&mut r.budget, input.budget);
-            set_opt(&mut r.funds_raised, input.funds_raised);
+            set_opt(&mut r.budget, input.budget.map_value(|y| y.0));
+            set_opt(&mut r.funds_raised, input.funds_raised.map_value(|y| y.0));
             set_some(&mut r.starts_on, input.starts_on.map(|d| d.0));
             set_opt(&mut r.ends_on, input.ends_on.map_value(|d| d.0));
             set(&mut r.region_code, input.region_code);

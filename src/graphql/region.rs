@@ -1,7 +1,6 @@
 //! `Region` (行政区划): object type, coverage, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::region as m;
 
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
@@ -16,6 +15,7 @@ use super::limits::connection_cost;
 use super::loaders::ByKey;
 use super::organization::{Organization, OrganizationFilter};
 use super::project::{Project, ProjectFilter};
+use super::scalars::DateTime;
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::station::{Station, StationFilter};
@@ -104,6 +104,7 @@ impl From<Option<RegionOrder>> for store::Sort<store::region::RegionOrderField> 
 
 /// 行政区划 An administrative division of the NBS statistical code list (统计用区划代码,
 /// edition of `editionYear`).
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Region {
     /// Global id.
@@ -176,7 +177,14 @@ impl Region {
     /// The statistics of this division's subtree for `period`, a half-open range
     /// `[from, to)` of China Standard Time dates (both ends required, at most 20 years).
     /// Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn statistics(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<RegionStatistics> {
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<RegionStatistics> {
         let period = parse_period(period, "period")?;
         let data = RequestData::of(ctx)?;
         Ok(RegionStatistics::new(Region(self.0.clone()), period, &data.scope))
@@ -190,7 +198,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -208,7 +216,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -226,7 +234,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
@@ -244,7 +252,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -262,7 +270,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<OrganizationFilter>,
         order_by: Option<RecordOrder>,
@@ -280,7 +288,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -298,7 +306,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -316,7 +324,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
@@ -335,7 +343,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -354,7 +362,7 @@ impl Region {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
@@ -370,13 +378,21 @@ impl Region {
 #[derive(Default)]
 pub struct RegionQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl RegionQuery {
     /// A division by code: the 12-digit statistical code, the 6-digit GB/T 2260 form for
     /// county level and above (`522300` for 黔西南州, `522301` for 兴义市), the 9-digit
     /// township form, or the 2/4-digit province and prefecture forms. Always answers with the
     /// 12-digit code. Errors: `INVALID_DIVISION_CODE`, `NOT_FOUND`.
-    async fn region(&self, ctx: &Context<'_>, code: String) -> ApiResult<Option<Region>> {
+    async fn region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Division code: 12 digits (`522301000000`), the 6-digit GB/T 2260 form for county level and above (`522301`), 9 digits for a township, 2 or 4 digits for a province or prefecture. Errors: `INVALID_DIVISION_CODE` for another form, `NOT_FOUND` for a code not in the loaded edition."
+        )]
+        code: String,
+    ) -> ApiResult<Option<Region>> {
         let parsed = DivisionCode::parse(&code).map_err(|e| ApiError::domain("code", e))?;
         must_find::<m::Entity, _>(ctx, parsed.as_str().to_owned(), format!("division with code `{code}`")).await
     }

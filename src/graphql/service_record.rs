@@ -1,7 +1,6 @@
 //! `ServiceRecord` (服务记录): object type, root fields.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::service_record as m;
 
 use super::client::Client;
@@ -13,7 +12,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::project::Project;
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::social_worker::SocialWorker;
 use super::station::Station;
 use crate::store;
@@ -146,10 +145,18 @@ impl ServiceRecord {
 #[derive(Default)]
 pub struct ServiceRecordQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ServiceRecordQuery {
     /// A service record by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn service_record(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ServiceRecord>> {
+    async fn service_record(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the service record, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<ServiceRecord>> {
         let key = GlobalId::decode_uuid(&id, NodeType::ServiceRecord)?;
         must_find::<m::Entity, _>(ctx, key, format!("service record with id `{}`", id.as_str())).await
     }
@@ -162,7 +169,7 @@ impl ServiceRecordQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,

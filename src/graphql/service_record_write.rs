@@ -82,6 +82,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct ServiceRecordMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ServiceRecordMutation {
     /// Creates a service record (ADMIN anywhere, CIVIL_AFFAIRS in its region, STATION_STAFF

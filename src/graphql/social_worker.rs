@@ -1,7 +1,6 @@
 //! `SocialWorker` (社会工作者) and `StationAssignment`: object types, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::social_worker as m;
 use entity::station_assignment;
 
@@ -17,7 +16,7 @@ use super::loaders::AssignmentsOf;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::station::Station;
 use super::statistics::{self, ProtectedFigure};
@@ -59,6 +58,7 @@ impl SocialWorkerFilter {
 }
 
 /// 社会工作者 A social worker. Phone and ID number are personal data and come masked.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl SocialWorker {
     /// Global id.
@@ -84,7 +84,14 @@ impl SocialWorker {
     /// Phone and ID number in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
     /// STATION_STAFF, SYNC_CLIENT (own source) and ADMIN; each call writes one audit row.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits).
-    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<PersonIdentity>> {
+    async fn identity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters or digits, at most 500 characters; control, bidi and invisible-only text is refused. Written to the audit log. Errors: `INVALID_ARGUMENT`."
+        )]
+        reason: String,
+    ) -> ApiResult<Option<PersonIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;
@@ -156,7 +163,7 @@ impl SocialWorker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -169,7 +176,14 @@ impl SocialWorker {
     /// `[from, to)` of China Standard Time dates (both ends required). Withheld
     /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
     /// records of the worker's region. Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
+    async fn person_times(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<ProtectedFigure> {
         let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, None);
         statistics::person_times::<figures::WorkerService>(ctx, self.0.id, period, access).await
     }
@@ -182,7 +196,7 @@ impl SocialWorker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -226,10 +240,18 @@ impl StationAssignment {
 #[derive(Default)]
 pub struct SocialWorkerQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl SocialWorkerQuery {
     /// A social worker by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn social_worker(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<SocialWorker>> {
+    async fn social_worker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the social worker, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<SocialWorker>> {
         let key = GlobalId::decode_uuid(&id, NodeType::SocialWorker)?;
         must_find::<m::Entity, _>(ctx, key, format!("social worker with id `{}`", id.as_str())).await
     }
@@ -242,7 +264,7 @@ impl SocialWorkerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,

@@ -119,6 +119,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct SocialWorkerMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl SocialWorkerMutation {
     /// Creates a social worker (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client

@@ -1,7 +1,6 @@
 //! `Station` (社工站): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::station as m;
 use uuid::Uuid;
 
@@ -17,7 +16,7 @@ use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::{Date, Yuan};
+use super::scalars::{Date, DateTime, Yuan};
 use super::service_record::{ServiceRecord, ServiceRecordFilter, ServiceRecordOrder};
 use super::social_worker::{SocialWorker, SocialWorkerFilter};
 use super::statistics::{self, ProtectedFigure};
@@ -67,6 +66,7 @@ impl StationFilter {
 
 /// 社工站 A social-work station: a guidance centre, county general station, township or
 /// street station, village or community room, or neighbourhood point.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Station {
     /// Global id.
@@ -139,7 +139,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,
@@ -163,7 +163,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<SocialWorkerFilter>,
         order_by: Option<RecordOrder>,
@@ -181,7 +181,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -199,7 +199,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -217,7 +217,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ClientFilter>,
         order_by: Option<ClientOrder>,
@@ -230,7 +230,14 @@ impl Station {
     /// `[from, to)` of China Standard Time dates (both ends required). Withheld
     /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
     /// station's service records. Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
+    async fn person_times(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<ProtectedFigure> {
         let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, Some(self.0.id));
         statistics::person_times::<figures::StationService>(ctx, self.0.id, period, access).await
     }
@@ -243,7 +250,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ServiceRecordFilter>,
         order_by: Option<ServiceRecordOrder>,
@@ -262,7 +269,7 @@ impl Station {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<CharityResourceFilter>,
         order_by: Option<CharityResourceOrder>,
@@ -278,10 +285,18 @@ impl Station {
 #[derive(Default)]
 pub struct StationQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl StationQuery {
     /// A station by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn station(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Station>> {
+    async fn station(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the station, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Station>> {
         let key: Uuid = GlobalId::decode_uuid(&id, NodeType::Station)?;
         must_find::<m::Entity, _>(ctx, key, format!("station with id `{}`", id.as_str())).await
     }
@@ -295,7 +310,7 @@ impl StationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<StationFilter>,
         order_by: Option<RecordOrder>,

@@ -8,7 +8,7 @@ use super::enums::{StationLevel, StationStatus};
 use super::error::ApiResult;
 use super::id::NodeType;
 use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
-use super::scalars::Date;
+use super::scalars::{Date, Yuan};
 use super::station::Station;
 use crate::domain::records::StationInput;
 use crate::domain::roster::Problems;
@@ -34,9 +34,9 @@ pub struct CreateStationInput {
     pub operator_id: Option<ID>,
     /// Day it opened (CST), 2000-01-01 to today.
     pub opened_on: Option<Date>,
-    /// Money invested, in yuan: a decimal string ≥ 0 with at most 2 decimals (`"120000.50"`);
-    /// default 0. A string, so a malformed amount is a user error (`INVALID_MONEY`).
-    pub investment: Option<String>,
+    /// Money invested, in yuan (`"120000.50"`); default 0. A malformed amount fails the
+    /// `Yuan` scalar, so the request is refused before anything runs.
+    pub investment: Option<Yuan>,
     /// Address (1-200 characters).
     pub address: Option<String>,
     /// Latitude in degrees, 3.8-53.6, with `longitude`.
@@ -68,8 +68,8 @@ pub struct UpdateStationInput {
     pub operator_id: MaybeUndefined<ID>,
     /// New `openedOn` (rules as on create); absent: unchanged; `null`: cleared.
     pub opened_on: MaybeUndefined<Date>,
-    /// Yuan as a decimal string; `null` sets zero.
-    pub investment: MaybeUndefined<String>,
+    /// New `investment` in yuan (rules as on create); absent: unchanged; `null` sets zero.
+    pub investment: MaybeUndefined<Yuan>,
     /// New `address` (rules as on create); absent: unchanged; `null`: cleared.
     pub address: MaybeUndefined<String>,
     /// New `latitude` (rules as on create); absent: unchanged; `null`: cleared.
@@ -93,6 +93,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct StationMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl StationMutation {
     /// Creates a station (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client mistakes are
@@ -113,7 +114,7 @@ impl StationMutation {
             in_full_service: input.in_full_service,
             region_code: input.region_code,
             opened_on: input.opened_on.map(|d| d.0),
-            investment: input.investment,
+            investment: input.investment.map(|y| y.0),
             address: input.address,
             latitude: input.latitude,
             longitude: input.longitude,
@@ -142,7 +143,7 @@ impl StationMutation {
             set_some(&mut s.in_full_service, input.in_full_service);
             set(&mut s.region_code, input.region_code);
             set_opt(&mut s.opened_on, input.opened_on.map_value(|d| d.0));
-            set_opt(&mut s.investment, input.investment);
+            set_opt(&mut s.investment, input.investment.map_value(|y| y.0));
             set_opt(&mut s.address, input.address);
             set_opt(&mut s.latitude, input.latitude);
             set_opt(&mut s.longitude, input.longitude);

@@ -312,6 +312,7 @@ impl Coverage {
 /// Township coverage of a division's subtree: how many township-level units have an
 /// operating township station (乡镇(街道)社工站覆盖率). Counts every station whoever asks: it
 /// is a published figure.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Coverage {
     /// Township-level units (towns, townships, streets) in the subtree.
@@ -834,7 +835,13 @@ impl StatisticsQuery {
     async fn region_statistics(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Division codes, at most 500, in any form `region(code:)` accepts; one answer per code, in the same order. Errors: `INVALID_DIVISION_CODE` or `NOT_FOUND` naming the code, `INVALID_ARGUMENT` for more than 500."
+        )]
         codes: Vec<String>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
         period: DateRange,
     ) -> ApiResult<Vec<RegionStatistics>> {
         if codes.len() > MAX_REGIONS {

@@ -318,6 +318,7 @@ pub struct SyncOrganizationsInput {
 #[derive(Default)]
 pub struct SyncMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl SyncMutation {
     /// Upserts the source's volunteers by external id (with their team memberships).

@@ -1,7 +1,6 @@
 //! `Volunteer` (志愿者): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::volunteer as m;
 
 use super::audit::{self, PersonIdentity, contact};
@@ -15,6 +14,7 @@ use super::limits::connection_cost;
 use super::loaders::LedgerTotalsOf;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
+use super::scalars::DateTime;
 use super::volunteer_team::{VolunteerTeam, VolunteerTeamFilter};
 use crate::domain::masking;
 use crate::store;
@@ -49,6 +49,7 @@ impl VolunteerFilter {
 }
 
 /// 志愿者 A volunteer. Phone and ID number are personal data and come masked.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl Volunteer {
     /// Global id.
@@ -78,7 +79,14 @@ impl Volunteer {
     /// Phone and ID number in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
     /// STATION_STAFF, SYNC_CLIENT (own source) and ADMIN; each call writes one audit row.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits).
-    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<PersonIdentity>> {
+    async fn identity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters or digits, at most 500 characters; control, bidi and invisible-only text is refused. Written to the audit log. Errors: `INVALID_ARGUMENT`."
+        )]
+        reason: String,
+    ) -> ApiResult<Option<PersonIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;
@@ -131,7 +139,7 @@ impl Volunteer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,
@@ -149,7 +157,7 @@ impl Volunteer {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -169,10 +177,18 @@ async fn ledger(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<(i64, i64)> {
 #[derive(Default)]
 pub struct VolunteerQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerQuery {
     /// A volunteer by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn volunteer(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Volunteer>> {
+    async fn volunteer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the volunteer, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<Volunteer>> {
         let key = GlobalId::decode_uuid(&id, NodeType::Volunteer)?;
         must_find::<m::Entity, _>(ctx, key, format!("volunteer with id `{}`", id.as_str())).await
     }
@@ -185,7 +201,7 @@ impl VolunteerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,

@@ -1,7 +1,6 @@
 //! `VolunteerTeam` (志愿服务队): object type, root fields.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::volunteer_team as m;
 
 use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
@@ -12,7 +11,7 @@ use super::limits::connection_cost;
 use super::organization::Organization;
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::station::Station;
 use super::statistics;
 use super::volunteer::{Volunteer, VolunteerFilter};
@@ -49,6 +48,7 @@ impl VolunteerTeamFilter {
 }
 
 /// 志愿服务队 A volunteer team.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerTeam {
     /// Global id.
@@ -90,7 +90,14 @@ impl VolunteerTeam {
     /// Hours of volunteer service logged for this team in `period`, a half-open range
     /// `[from, to)` of China Standard Time dates (both ends required; ledger minutes / 60, rounded to two decimals).
     /// Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn service_hours(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<f64> {
+    async fn service_hours(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
+        )]
+        period: DateRange,
+    ) -> ApiResult<f64> {
         let period = statistics::parse_period(period, "period")?;
         let minutes = statistics::record_figure::<figures::TeamServiceMinutes>(ctx, self.0.id, period).await?;
         Ok(crate::domain::time::hours_from_minutes(minutes))
@@ -104,7 +111,7 @@ impl VolunteerTeam {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerFilter>,
         order_by: Option<RecordOrder>,
@@ -122,7 +129,7 @@ impl VolunteerTeam {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<ProjectFilter>,
         order_by: Option<RecordOrder>,
@@ -137,10 +144,18 @@ impl VolunteerTeam {
 #[derive(Default)]
 pub struct VolunteerTeamQuery;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerTeamQuery {
     /// A volunteer team by global id. Errors: `INVALID_ID`, `NOT_FOUND`.
-    async fn volunteer_team(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<VolunteerTeam>> {
+    async fn volunteer_team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the volunteer team, as its `id` field returns it. Errors: `INVALID_ID` for another type's id or a malformed one, `NOT_FOUND` when there is none the caller may read."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<VolunteerTeam>> {
         let key = GlobalId::decode_uuid(&id, NodeType::VolunteerTeam)?;
         must_find::<m::Entity, _>(ctx, key, format!("volunteer team with id `{}`", id.as_str())).await
     }
@@ -153,7 +168,7 @@ impl VolunteerTeamQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<DateTime>,
         include_deleted: Option<bool>,
         filter: Option<VolunteerTeamFilter>,
         order_by: Option<RecordOrder>,

@@ -90,6 +90,7 @@ crate::delete_payload!(
 #[derive(Default)]
 pub struct VolunteerTeamMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerTeamMutation {
     /// Creates a volunteer team (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client

@@ -97,6 +97,7 @@ impl From<CreateVolunteerInput> for VolunteerInput {
 #[derive(Default)]
 pub struct VolunteerMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl VolunteerMutation {
     /// Creates a volunteer (ADMIN anywhere, CIVIL_AFFAIRS in its region). Client mistakes

@@ -49,7 +49,7 @@ pub fn input_of(m: &charity_resource::Model) -> CharityResourceInput {
         description: m.description.clone(),
         kind: Some(m.kind),
         donor_name: m.donor_name.clone(),
-        value: Some(Yuan::from_fen(m.value_fen).to_string()),
+        value: Some(Yuan::from_fen(m.value_fen)),
         matching_level: m.matching_level,
         is_community_fund: Some(m.is_community_fund),
         region_code: m.region_code.clone(),

@@ -48,7 +48,7 @@ pub fn input_of(m: &station::Model) -> StationInput {
         in_full_service: Some(m.in_full_service),
         region_code: m.region_code.clone(),
         opened_on: m.opened_on,
-        investment: Some(Yuan::from_fen(m.investment_fen).to_string()),
+        investment: Some(Yuan::from_fen(m.investment_fen)),
         address: m.address.clone(),
         latitude: m.latitude,
         longitude: m.longitude,
