@@ -2,39 +2,126 @@
 //!
 //! PIPL (个人信息保护法) art. 28 makes assistance status, health and disability, and anything
 //! about a child under 14 sensitive personal information, and DOMAIN.md asks that no
-//! aggregate view leak an individual. Two rules, applied to every statistics cell:
+//! aggregate view leak an individual. Withholding small cells is not enough: figures of
+//! different periods, divisions and breakdowns can be subtracted from each other (period
+//! differencing and parent-minus-children recovered most withheld cells of the demo data).
+//! Published figures about persons are therefore **perturbed by the cell-key method**, the
+//! method of the Australian Bureau of Statistics' TableBuilder and of the UK's 2021 census
+//! outputs (ONS) and Eurostat's recommendation for the 2021 census round. The full method, its
+//! parameters and sources are in `docs/DISCLOSURE.md`; in short:
 //!
-//! 1. **Small cells.** A cell computed from 1 to 4 distinct clients ([`MIN_CLIENTS`] = 5, the
-//!    usual minimum cell size of official statistics) is withheld as [`Withheld::SmallCell`]
-//!    unless the caller may read those clients' records anyway. A cell computed from no
-//!    client (a count of 0, or group activities without client records) singles out nobody
-//!    and is shown.
-//! 2. **Published figures.** Internal figures (pay posts and grades, casework stages) are
-//!    withheld as [`Withheld::NotPublished`] from callers without [`StatisticsAccess::Full`].
+//! 1. **Record keys.** Every record a person figure counts (clients, service records,
+//!    volunteer ledger entries) carries a permanent random `record_key`, an integer uniform in
+//!    `[0, 2^31)` ([`KEY_RANGE`]), drawn by the database when the row is inserted and never
+//!    shown or changed.
+//! 2. **Cell keys.** A cell's key is the sum of its records' keys modulo [`KEY_RANGE`]
+//!    ([`CellKey::from_sum`]), computed in the same SQL aggregate as the figure. The same
+//!    records always give the same key, so the same figure is published however often and by
+//!    whichever route it is asked; a cell with one record more or less has an unrelated key.
+//! 3. **Perturbation table.** A published count is its true value plus the noise
+//!    [`perturb_count`] reads from a fixed table indexed by (the key's top 8 bits, the true
+//!    value capped at 5): 0 stays 0; 1 and 2 become 0 or 3; 3 becomes 0, 3, 4 or 5; anything
+//!    else moves by at most 2 and never below 3. No published value is 1 or 2, none is
+//!    negative, and the noise averages out to about 0 over keys (not over queries: a cell has
+//!    one key).
+//! 4. **Magnitudes.** Sums over people (person-times as the sum of records' person-times,
+//!    minutes of volunteer service, volunteer points) use [`perturb_magnitude`]: below 5 the
+//!    count rule; from 5 the same table's noise in steps of `max(1, value / 50)`, so at most
+//!    4 % of the value.
 //!
-//! 3. **Complementary cells.** Where cells partition a shown total (person-times by service
-//!    type, by method, by month), one withheld cell could be computed as the total minus the
-//!    shown ones. [`StatisticsAccess::partition`] then withholds further cells, smallest
-//!    first, as [`Withheld::Complementary`], until at least two are withheld and together they
-//!    come from at least [`MIN_CLIENTS`] clients (or none is left to withhold): the usual
-//!    secondary suppression of official tables.
-//!
-//! Not covered: differencing across requests (a prefecture's total minus its counties' shown
-//! cells can still isolate a county's withheld cell). Closing that needs suppression across
-//! the division tree or perturbation of published cells (a cell-key method).
+//! Who sees what ([`StatisticsAccess`]): callers who may read every record of the division get
+//! exact figures (`Full`); everyone else gets published figures (`Published`): person figures
+//! perturbed, internal figures (pay posts and grades, casework stages) withheld as
+//! [`Withheld::NotPublished`]. Figures about stations, coverage, organisations, projects and
+//! charity are not about persons and are exact for everyone; so are head counts of social
+//! workers and volunteers, which are staff and registered volunteers rather than the clients
+//! PIPL art. 28 protects. Totals and their breakdowns are perturbed independently and need not
+//! add up.
 
-/// Smallest number of distinct clients a shown cell may be computed from.
-pub const MIN_CLIENTS: i64 = 5;
+/// Record keys are uniform integers in `[0, KEY_RANGE)`: 2^31, so that keys fit a signed
+/// 32-bit integer and a sum of 2^32 of them still fits an `i64` (`BIGINT`) on both databases.
+pub const KEY_RANGE: i64 = 1 << 31;
+
+/// Bits of [`KEY_RANGE`].
+const KEY_BITS: u32 = 31;
+
+/// The perturbation table has 256 rows of key: a cell key's top 8 bits choose its row.
+const KEY_BUCKET_BITS: u32 = 8;
+
+/// A cell's key: the sum of its records' keys modulo [`KEY_RANGE`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CellKey(u32);
+
+impl CellKey {
+    /// The key of a cell whose records' keys add up to `sum` (any integer: keys of disjoint
+    /// cells may be added before reducing, the result is the key of their union).
+    pub fn from_sum(sum: i64) -> CellKey {
+        // rem_euclid of a positive modulus is in [0, KEY_RANGE), which fits u32.
+        CellKey(u32::try_from(sum.rem_euclid(KEY_RANGE)).unwrap_or(0))
+    }
+
+    /// The key's bucket, 0-255: its top 8 bits, the column of the perturbation table.
+    fn bucket(self) -> u32 {
+        self.0 >> (KEY_BITS - KEY_BUCKET_BITS)
+    }
+}
+
+/// The perturbation table: for true values 1, 2, 3, 4 and 5 or more (the row), the noise
+/// given to each key bucket, as `(first bucket after this noise, noise)` in bucket order.
+/// Each row covers the 256 buckets once. Row 1: 0 (171/256) or 3 (85/256), mean 0.996; row 2:
+/// 0 (85/256) or 3 (171/256), mean 2.004; row 3: 0, 3, 4 or 5 (64/256 each), mean 3; row 4: 3
+/// (102/256), 4, 5 (64/256 each) or 6 (26/256), mean 4.05; row 5+: −2, −1, +1, +2 (51/256
+/// each) or 0 (52/256), mean 0.
+const PTABLE: [&[(u32, i64)]; 5] = [
+    &[(171, -1), (256, 2)],
+    &[(85, -2), (256, 1)],
+    &[(64, -3), (128, 0), (192, 1), (256, 2)],
+    &[(102, -1), (166, 0), (230, 1), (256, 2)],
+    &[(51, -2), (102, -1), (154, 0), (205, 1), (256, 2)],
+];
+
+/// The noise the table gives a true value `value` (≥ 1) with key `key`.
+fn noise(key: CellKey, value: i64) -> i64 {
+    let row = PTABLE[usize::try_from(value.clamp(1, 5) - 1).unwrap_or(4)];
+    let b = key.bucket();
+    row.iter().find(|(end, _)| b < *end).map_or(0, |(_, d)| *d)
+}
+
+/// The published value of a count (of people or of their records) whose true value is
+/// `value` and whose cell key is `key`: 0 stays 0; 1 and 2 become 0 or 3; 3 becomes 0, 3, 4
+/// or 5; 4 and more move by −2 to +2 but never below 3 ([`PTABLE`]). Never negative; never
+/// 1 or 2. A negative `value` (impossible for counts) is returned unchanged.
+pub fn perturb_count(key: CellKey, value: i64) -> i64 {
+    if value <= 0 {
+        return value;
+    }
+    value + noise(key, value)
+}
+
+/// Steps of magnitude noise: a sum of `value` moves by whole multiples of
+/// `max(1, value / MAGNITUDE_STEP_DIVISOR)`, at most two of them (so by at most 4 %).
+pub const MAGNITUDE_STEP_DIVISOR: i64 = 50;
+
+/// The published value of a sum over people (person-times as a sum, minutes, points) whose
+/// true value is `value` and whose cell key is `key`: below 5 (in absolute value) as
+/// [`perturb_count`]; from 5 the table's noise for 5+ (−2 to +2) times
+/// `max(1, |value| / 50)`, so at most 4 % of the value and never below 3 in absolute value.
+/// The sign is kept (points may be negative: earned minus redeemed); 0 stays 0.
+pub fn perturb_magnitude(key: CellKey, value: i64) -> i64 {
+    let size = value.saturating_abs();
+    let published = if size < 5 {
+        perturb_count(key, size)
+    } else {
+        size + noise(key, size) * (size / MAGNITUDE_STEP_DIVISOR).max(1)
+    };
+    if value < 0 { -published } else { published }
+}
 
 /// Why a figure is not shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Withheld {
-    /// Computed from fewer than [`MIN_CLIENTS`] clients.
-    SmallCell,
     /// An internal figure, and the caller sees only published ones.
     NotPublished,
-    /// Shown, it would let a withheld cell of the same table be computed from the total.
-    Complementary,
 }
 
 /// What a caller sees of one region's statistics.
@@ -43,7 +130,7 @@ pub enum StatisticsAccess {
     /// Every figure, exactly: the caller may read every record of the region (ADMIN, or
     /// CIVIL_AFFAIRS of the region or a region above it).
     Full,
-    /// Published figures, small cells withheld: everyone else.
+    /// Published figures: person figures perturbed, internal figures withheld: everyone else.
     Published,
 }
 
@@ -54,95 +141,138 @@ pub enum Publication {
     Internal,
 }
 
-impl StatisticsAccess {
-    /// The value of a cell computed from `clients` distinct clients (0 when no client record
-    /// contributes), or why it is withheld.
-    pub fn cell(self, publication: Publication, value: i64, clients: i64) -> Result<i64, Withheld> {
-        match self {
-            StatisticsAccess::Full => Ok(value),
-            StatisticsAccess::Published if publication == Publication::Internal => Err(Withheld::NotPublished),
-            StatisticsAccess::Published if (1..MIN_CLIENTS).contains(&clients) => Err(Withheld::SmallCell),
-            StatisticsAccess::Published => Ok(value),
-        }
-    }
+/// What a figure about persons measures, which chooses its perturbation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// A count of people or of their records: [`perturb_count`].
+    Count,
+    /// A sum of an amount over people's records: [`perturb_magnitude`].
+    Magnitude,
+}
+
+/// A figure as a caller sees it: its value (or why it is withheld), and whether the value is
+/// perturbed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Figure {
+    pub value: Result<i64, Withheld>,
+    pub perturbed: bool,
 }
 
 impl StatisticsAccess {
-    /// Published cells that partition a total (they add up to it), each given as `(value,
-    /// distinct clients)`, with rules 1 and 3: small cells withheld, and, when the total is
-    /// shown and the withheld cells could be recovered from it, further cells withheld as
-    /// [`Withheld::Complementary`], smallest value first (cells of value 0 add nothing and are
-    /// never chosen). Results come in the order of `cells`.
-    pub fn partition(self, total: (i64, i64), cells: &[(i64, i64)]) -> Vec<Result<i64, Withheld>> {
-        let mut out: Vec<_> = cells.iter().map(|&(v, c)| self.cell(Publication::Published, v, c)).collect();
-        if self.cell(Publication::Published, total.0, total.1).is_err() {
-            // The total is withheld: nothing can be subtracted from it.
-            return out;
-        }
-        let withheld = |out: &[Result<i64, Withheld>]| out.iter().filter(|r| r.is_err()).count();
-        let withheld_clients = |out: &[Result<i64, Withheld>]| {
-            cells.iter().zip(out).filter(|(_, r)| r.is_err()).map(|(c, _)| c.1).sum::<i64>()
-        };
-        if withheld(&out) == 0 {
-            return out;
-        }
-        let mut candidates: Vec<usize> = (0..cells.len()).filter(|&i| out[i].is_ok() && cells[i].0 > 0).collect();
-        candidates.sort_by_key(|&i| (cells[i].0, i));
-        for i in candidates {
-            if withheld(&out) >= 2 && withheld_clients(&out) >= MIN_CLIENTS {
-                break;
+    /// A figure about persons of true value `value` and cell key `key`, as this caller sees it:
+    /// exact for `Full`; for `Published`, withheld when internal, else perturbed as `measure`.
+    pub fn figure(self, publication: Publication, measure: Measure, value: i64, key: CellKey) -> Figure {
+        match (self, publication) {
+            (StatisticsAccess::Full, _) => Figure { value: Ok(value), perturbed: false },
+            (StatisticsAccess::Published, Publication::Internal) => {
+                Figure { value: Err(Withheld::NotPublished), perturbed: false }
             }
-            out[i] = Err(Withheld::Complementary);
+            (StatisticsAccess::Published, Publication::Published) => {
+                let v = match measure {
+                    Measure::Count => perturb_count(key, value),
+                    Measure::Magnitude => perturb_magnitude(key, value),
+                };
+                Figure { value: Ok(v), perturbed: true }
+            }
         }
-        out
+    }
+
+    /// Whether figures about persons are perturbed for this caller.
+    pub fn perturbs(self) -> bool {
+        self == StatisticsAccess::Published
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Publication as P, StatisticsAccess as A, Withheld};
+    use super::{
+        CellKey, Figure, KEY_RANGE, Measure as M, PTABLE, Publication as P, StatisticsAccess as A, Withheld,
+        perturb_count, perturb_magnitude,
+    };
+
+    /// Keys spread over the whole range: one per bucket, at different offsets within it.
+    fn keys() -> impl Iterator<Item = CellKey> {
+        (0..256_i64).map(|b| CellKey::from_sum(b * (KEY_RANGE / 256) + (b * 7919) % (KEY_RANGE / 256)))
+    }
 
     #[test]
-    fn a_withheld_cell_of_a_partition_cannot_be_recovered_from_the_total() {
-        const S: Result<i64, Withheld> = Err(Withheld::SmallCell);
-        const C: Result<i64, Withheld> = Err(Withheld::Complementary);
-        // One small cell among large ones: the smallest other cell goes too.
-        let got = A::Published.partition((120, 40), &[(100, 30), (2, 2), (18, 8), (0, 0)]);
-        assert_eq!(got, [Ok(100), S, C, Ok(0)]);
-        // Two small cells of 3 and 2 clients: 5 together, nothing more.
-        let got = A::Published.partition((110, 35), &[(100, 30), (6, 3), (4, 2)]);
-        assert_eq!(got, [Ok(100), S, S]);
-        // Two small cells of 1 client each: withheld together they still name 2 people.
-        let got = A::Published.partition((110, 35), &[(100, 30), (1, 1), (1, 1), (8, 6)]);
-        assert_eq!(got, [Ok(100), S, S, C]);
-        // Nothing withheld, or the total withheld too: no change.
-        assert_eq!(A::Published.partition((30, 12), &[(20, 6), (10, 6)]), [Ok(20), Ok(10)]);
-        assert_eq!(A::Published.partition((3, 3), &[(2, 2), (1, 1), (0, 0)]), [S, S, Ok(0)]);
-        // Full access sees every cell.
-        assert_eq!(A::Full.partition((120, 40), &[(100, 30), (2, 2), (18, 8)]), [Ok(100), Ok(2), Ok(18)]);
-        // Whatever is withheld, total minus the shown cells never equals one withheld cell.
-        for cells in [vec![(50, 9), (3, 1), (7, 5), (9, 6)], vec![(4, 4), (40, 20), (0, 0), (1, 1)]] {
-            let total = (cells.iter().map(|c| c.0).sum(), cells.iter().map(|c| c.1).sum());
-            let got = A::Published.partition(total, &cells);
-            let hidden: Vec<i64> = cells.iter().zip(&got).filter(|(_, r)| r.is_err()).map(|(c, _)| c.0).collect();
-            assert!(hidden.len() != 1, "{cells:?} -> {got:?}");
+    fn every_row_of_the_table_covers_the_256_buckets_once() {
+        for row in PTABLE {
+            let ends: Vec<u32> = row.iter().map(|r| r.0).collect();
+            assert!(ends.windows(2).all(|w| w[0] < w[1]), "{row:?}");
+            assert_eq!(ends.last(), Some(&256), "{row:?}");
         }
     }
 
     #[test]
-    fn small_cells_are_withheld_from_published_views_only() {
-        for (access, publication, value, clients, expected) in [
-            (A::Published, P::Published, 0, 0, Ok(0)),
-            (A::Published, P::Published, 30, 0, Ok(30)),
-            (A::Published, P::Published, 1, 1, Err(Withheld::SmallCell)),
-            (A::Published, P::Published, 12, 4, Err(Withheld::SmallCell)),
-            (A::Published, P::Published, 5, 5, Ok(5)),
-            (A::Published, P::Internal, 500, 500, Err(Withheld::NotPublished)),
-            (A::Full, P::Published, 1, 1, Ok(1)),
-            (A::Full, P::Internal, 3, 3, Ok(3)),
-        ] {
-            let got = access.cell(publication, value, clients);
-            assert_eq!(got, expected, "{access:?} {publication:?} {value} {clients}");
+    fn cell_keys_are_sums_modulo_the_key_range() {
+        assert_eq!(CellKey::from_sum(KEY_RANGE + 5), CellKey::from_sum(5));
+        assert_eq!(CellKey::from_sum(-1), CellKey::from_sum(KEY_RANGE - 1));
+        // The key of a union is the sum of its parts' keys, whatever the order of reduction.
+        let (a, b) = (KEY_RANGE - 3, KEY_RANGE - 4);
+        assert_eq!(CellKey::from_sum(a + b), CellKey::from_sum(KEY_RANGE - 7));
+    }
+
+    #[test]
+    fn counts_keep_zero_never_publish_one_or_two_and_move_by_at_most_two() {
+        for key in keys() {
+            assert_eq!(perturb_count(key, 0), 0);
+            for v in 1..300 {
+                let p = perturb_count(key, v);
+                assert!(p == 0 || p >= 3, "{v} -> {p}");
+                if v <= 3 {
+                    assert!(p == 0 || (3..=5).contains(&p), "{v} -> {p}");
+                } else {
+                    assert!((v - p).abs() <= 2 && p >= 3, "{v} -> {p}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_counts_are_sometimes_zero_and_large_ones_unbiased_over_keys() {
+        for v in 1..=3 {
+            let zeros = keys().filter(|&k| perturb_count(k, v) == 0).count();
+            assert!(zeros > 0 && zeros < 256, "{v}: {zeros} zeros");
+        }
+        for v in [3, 5, 17, 1000] {
+            let mean_noise: i64 = keys().map(|k| perturb_count(k, v) - v).sum();
+            // Over the 256 buckets the noise of these rows adds up to nothing.
+            assert!(mean_noise.abs() <= 2, "{v}: {mean_noise}");
+        }
+        // Every noise of the 5+ row occurs.
+        let seen: std::collections::BTreeSet<i64> = keys().map(|k| perturb_count(k, 100) - 100).collect();
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), [-2, -1, 0, 1, 2]);
+    }
+
+    #[test]
+    fn magnitudes_move_by_at_most_four_percent_and_keep_their_sign() {
+        for key in keys() {
+            assert_eq!(perturb_magnitude(key, 0), 0);
+            for v in [1, 2, 4, 5, 49, 50, 120, 7939, 1_000_000] {
+                let p = perturb_magnitude(key, v);
+                assert!(p == 0 || p >= 3, "{v} -> {p}");
+                if v >= 5 {
+                    assert!((p - v).abs() <= 2 * (v / 50).max(1), "{v} -> {p}");
+                }
+                assert_eq!(perturb_magnitude(key, -v), -p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_cell_key_gives_the_same_value_and_full_access_sees_exact_figures() {
+        let key = CellKey::from_sum(123_456_789);
+        for v in [1, 4, 12, 500] {
+            let a = A::Published.figure(P::Published, M::Count, v, key);
+            assert_eq!(a, A::Published.figure(P::Published, M::Count, v, key));
+            assert!(a.perturbed);
+            assert_eq!(A::Full.figure(P::Published, M::Count, v, key), Figure { value: Ok(v), perturbed: false });
+            assert_eq!(A::Full.figure(P::Internal, M::Magnitude, v, key), Figure { value: Ok(v), perturbed: false });
+            assert_eq!(
+                A::Published.figure(P::Internal, M::Count, v, key),
+                Figure { value: Err(Withheld::NotPublished), perturbed: false }
+            );
         }
     }
 }

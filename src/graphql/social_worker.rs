@@ -173,9 +173,9 @@ impl SocialWorker {
         related::<ParticipantProjects<SocialWorkerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Person-times served (服务人次) by this worker in `period`, a half-open range
-    /// `[from, to)` of China Standard Time dates (both ends required). Withheld
-    /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
-    /// records of the worker's region. Errors: `INVALID_ARGUMENT` for a bad period.
+    /// `[from, to)` of China Standard Time dates (both ends required). Perturbed (the
+    /// cell-key method, `perturbed: true`) when the caller may not read the records of the
+    /// worker's region. Errors: `INVALID_ARGUMENT` for a bad period.
     async fn person_times(
         &self,
         ctx: &Context<'_>,

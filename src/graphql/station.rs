@@ -227,9 +227,9 @@ impl Station {
         related::<store::client::StationClients, _>(ctx, self.0.id, filter, ClientOrder::sort(order_by), args).await
     }
     /// Person-times served (服务人次) by this station in `period`, a half-open range
-    /// `[from, to)` of China Standard Time dates (both ends required). Withheld
-    /// (`SMALL_CELL`) when computed from 1 to 4 clients and the caller may not read the
-    /// station's service records. Errors: `INVALID_ARGUMENT` for a bad period.
+    /// `[from, to)` of China Standard Time dates (both ends required). Perturbed (the
+    /// cell-key method, `perturbed: true`) when the caller may not read the station's service
+    /// records. Errors: `INVALID_ARGUMENT` for a bad period.
     async fn person_times(
         &self,
         ctx: &Context<'_>,

@@ -26,7 +26,7 @@ use super::loaders::FigureKey;
 use super::region::Region;
 use super::scalars::{Date, Yuan};
 use crate::domain::DivisionCode;
-use crate::domain::disclosure::{Publication, StatisticsAccess, Withheld};
+use crate::domain::disclosure::{CellKey, Figure, Measure, Publication, StatisticsAccess, Withheld};
 use crate::store::statistics::{self as figures, Cell, Figures, Period};
 
 /// Longest period accepted: 20 years (a monthly series of at most 240 entries).
@@ -81,32 +81,52 @@ fn months(from: chrono::NaiveDate, to: chrono::NaiveDate) -> impl Iterator<Item 
 
 /// Why a figure is withheld.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "crate::domain::disclosure::Withheld")]
 pub enum WithholdingReason {
-    /// Computed from 1 to 4 distinct clients: shown, it could single out a person (cells of
-    /// fewer than 5 clients are suppressed for callers who may not read the records).
+    /// No longer given: small cells were withheld before figures about persons were
+    /// perturbed (the cell-key method); they are now published perturbed.
+    #[graphql(deprecation = "Figures about persons are perturbed (`perturbed`), no longer withheld as small cells")]
     SmallCell,
     /// An internal figure; the caller sees only published figures.
     NotPublished,
-    /// Shown, it would let a withheld cell of the same list be computed from the total (the
-    /// cells of `byServiceType`, `byMethod` and `byMonth` add up to `personTimes`).
+    /// No longer given: complementary cells were withheld so that a withheld cell could not be
+    /// recomputed from its total; perturbed figures need no complementary suppression.
+    #[graphql(
+        deprecation = "Figures about persons are perturbed (`perturbed`), no longer withheld as complementary cells"
+    )]
     Complementary,
 }
 
-/// A figure that may be withheld to protect clients: `value`, or `withheld` saying why not.
+impl From<Withheld> for WithholdingReason {
+    fn from(w: Withheld) -> Self {
+        match w {
+            Withheld::NotPublished => WithholdingReason::NotPublished,
+        }
+    }
+}
+
+/// A figure about persons (clients and their service): `value`, exact or perturbed, or
+/// `withheld` saying why not. For `PUBLISHED` access a figure is perturbed by the cell-key
+/// method (docs/DISCLOSURE.md): its true value plus a noise fixed by the records it counts, so
+/// the same records always give the same value, by whatever route it is asked. Counts move
+/// by at most 2 and are never published as 1 or 2 (a true 1 to 3 may be published as 0 or 3
+/// to 5; 0 stays 0); sums (person-times) move by at most 4 %. Totals and their breakdowns are
+/// perturbed independently and need not add up.
 #[derive(SimpleObject, Clone, Copy)]
 pub struct ProtectedFigure {
-    /// The figure; null when withheld.
+    /// The figure, exact or perturbed (see `perturbed`); null when withheld.
     pub value: Option<i64>,
     /// Why the figure is withheld; null when it is given.
     pub withheld: Option<WithholdingReason>,
+    /// Whether `value` is perturbed (the cell-key method): true for figures about persons given
+    /// to callers with `PUBLISHED` access; false when exact or withheld.
+    pub perturbed: bool,
 }
 
-impl From<Result<i64, Withheld>> for ProtectedFigure {
-    fn from(r: Result<i64, Withheld>) -> Self {
-        match r {
-            Ok(v) => ProtectedFigure { value: Some(v), withheld: None },
-            Err(w) => ProtectedFigure { value: None, withheld: Some(w.into()) },
+impl From<Figure> for ProtectedFigure {
+    fn from(f: Figure) -> Self {
+        match f.value {
+            Ok(v) => ProtectedFigure { value: Some(v), withheld: None, perturbed: f.perturbed },
+            Err(w) => ProtectedFigure { value: None, withheld: Some(w.into()), perturbed: false },
         }
     }
 }
@@ -127,14 +147,33 @@ impl Subject {
         Ok(data.loader.load_one(key).await.map_err(ApiError::from)?.unwrap_or_default())
     }
 
-    /// A published cell computed from `clients` distinct clients.
-    fn cell(&self, c: Cell) -> ProtectedFigure {
-        self.access.cell(Publication::Published, c.value, c.clients).into()
+    /// A published sum over people's records (person-times): perturbed as a magnitude.
+    fn magnitude(&self, c: Cell) -> ProtectedFigure {
+        self.access.figure(Publication::Published, Measure::Magnitude, c.value, CellKey::from_sum(c.key)).into()
     }
 
-    /// A cell that is a count of distinct clients.
-    fn clients(&self, publication: Publication, n: i64) -> ProtectedFigure {
-        self.access.cell(publication, n, n).into()
+    /// A count of people or their records with the key sum of `c`.
+    fn count(&self, publication: Publication, value: i64, c: Cell) -> ProtectedFigure {
+        self.access.figure(publication, Measure::Count, value, CellKey::from_sum(c.key)).into()
+    }
+
+    /// An internal count that is not about persons (pay scale): exact for `FULL`, withheld
+    /// otherwise.
+    fn internal(&self, value: i64) -> ProtectedFigure {
+        self.access.figure(Publication::Internal, Measure::Count, value, CellKey::default()).into()
+    }
+
+    /// A sum over volunteers' ledger entries for a scalar field: exact for `FULL`, perturbed
+    /// as a magnitude for `PUBLISHED` (never withheld: ledger figures are published).
+    fn ledger_sum(&self, value: i64, key: i64) -> i64 {
+        let f = self.access.figure(Publication::Published, Measure::Magnitude, value, CellKey::from_sum(key));
+        f.value.unwrap_or(value)
+    }
+
+    /// A count of ledger entries for a scalar field, as [`Subject::ledger_sum`].
+    fn ledger_count(&self, value: i64, key: i64) -> i64 {
+        let f = self.access.figure(Publication::Published, Measure::Count, value, CellKey::from_sum(key));
+        f.value.unwrap_or(value)
     }
 }
 
@@ -142,8 +181,9 @@ impl Subject {
 /// period. *Stock* figures (stations, coverage, social workers, volunteers and teams, clients
 /// on file) describe the current records; *flow* figures (service, volunteer hours, projects,
 /// charity, linkage) count what happened in the period, a half-open range `[from, to)` of
-/// China Standard Time dates. Figures about clients follow statistical disclosure control:
-/// see `ProtectedFigure`.
+/// China Standard Time dates. Figures about persons (clients, service, volunteer service) are
+/// perturbed for `PUBLISHED` access by the cell-key method: see `ProtectedFigure`. Figures
+/// about stations, coverage, organisations, projects and charity are exact for everyone.
 pub struct RegionStatistics {
     region: Region,
     subject: Subject,
@@ -189,8 +229,9 @@ pub struct StatisticsPeriod {
 /// period. *Stock* figures (stations, coverage, social workers, volunteers and teams, clients
 /// on file) describe the current records; *flow* figures (service, volunteer hours, projects,
 /// charity, linkage) count what happened in the period, a half-open range `[from, to)` of
-/// China Standard Time dates. Figures about clients follow statistical disclosure control:
-/// see `ProtectedFigure`.
+/// China Standard Time dates. Figures about persons (clients, service, volunteer service) are
+/// perturbed for `PUBLISHED` access by the cell-key method: see `ProtectedFigure`. Figures
+/// about stations, coverage, organisations, projects and charity are exact for everyone.
 #[Object]
 impl RegionStatistics {
     /// The division.
@@ -201,7 +242,7 @@ impl RegionStatistics {
     async fn period(&self) -> StatisticsPeriod {
         StatisticsPeriod { from: Date(self.subject.period.from), to: Date(self.subject.period.to) }
     }
-    /// Whether figures about clients below 5 and internal figures are withheld from this
+    /// Whether figures about persons are perturbed and internal figures withheld for this
     /// caller (`PUBLISHED`) or every figure is exact (`FULL`: ADMIN, and CIVIL_AFFAIRS
     /// callers of this division or one above it).
     async fn access(&self) -> StatisticsAccessLevel {
@@ -286,7 +327,8 @@ impl RegionStatistics {
 pub enum StatisticsAccessLevel {
     /// Every figure, exact.
     Full,
-    /// Published figures only; cells computed from fewer than 5 clients withheld.
+    /// Published figures only: figures about persons perturbed (the cell-key method),
+    /// internal figures withheld.
     Published,
 }
 
@@ -412,7 +454,7 @@ impl SocialWorkerStatistics {
         for post in 1..=3 {
             for grade in 1..=12 {
                 let n = w.0.iter().filter(|r| r.1 == Some(post) && r.2 == Some(grade)).map(|r| r.3).sum();
-                let count = self.0.access.cell(Publication::Internal, n, 0).into();
+                let count = self.0.internal(n);
                 out.push(PayGradeCount { post, grade, count });
             }
         }
@@ -422,7 +464,7 @@ impl SocialWorkerStatistics {
     async fn not_on_pay_scale(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
         let n = w.0.iter().filter(|r| r.1.is_none() || r.2.is_none()).map(|r| r.3).sum();
-        Ok(self.0.access.cell(Publication::Internal, n, 0).into())
+        Ok(self.0.internal(n))
     }
 }
 
@@ -443,18 +485,23 @@ impl VolunteerStatistics {
         Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.teams)
     }
     /// Hours of service the subtree's volunteers logged in the period: ledger minutes / 60,
-    /// rounded half away from zero to two decimals.
+    /// rounded half away from zero to two decimals. For `PUBLISHED` access the minutes are
+    /// perturbed (a sum over people, at most 4 %).
     async fn service_hours(&self, ctx: &Context<'_>) -> ApiResult<f64> {
-        Ok(crate::domain::time::hours_from_minutes(self.0.load::<figures::LedgerTotals>(ctx).await?.minutes))
+        let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
+        Ok(crate::domain::time::hours_from_minutes(self.0.ledger_sum(l.minutes, l.key)))
     }
     /// Person-times of volunteer service (志愿服务人次) in the period: ledger entries with
-    /// service time.
+    /// service time. For `PUBLISHED` access perturbed as a count (at most ±2, never 1 or 2).
     async fn service_person_times(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.0.load::<figures::LedgerTotals>(ctx).await?.person_times)
+        let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
+        Ok(self.0.ledger_count(l.person_times, l.key))
     }
-    /// Points (志愿积分) earned minus points redeemed in the period.
+    /// Points (志愿积分) earned minus points redeemed in the period. For `PUBLISHED` access
+    /// perturbed (a sum over people, at most 4 %).
     async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.0.load::<figures::LedgerTotals>(ctx).await?.points)
+        let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
+        Ok(self.0.ledger_sum(l.points, l.key))
     }
 }
 
@@ -493,40 +540,30 @@ pub struct ServiceMonthFigures {
     pub clients_served: ProtectedFigure,
 }
 
-/// Service delivered in the subtree in the period (flow). Each cell is withheld from
-/// published views when computed from 1 to 4 distinct clients.
+/// Service delivered in the subtree in the period (flow). For `PUBLISHED` access every cell
+/// is perturbed on its own (the cell-key method): breakdowns need not add up to the totals.
 pub struct ServiceStatistics(Subject);
 
 impl ServiceStatistics {
+    /// A cell's person-times (a sum) and distinct clients (a count), perturbed independently of
+    /// every other cell.
     fn figures(&self, c: Cell) -> (ProtectedFigure, ProtectedFigure) {
-        (self.0.cell(c), self.0.cell(Cell { value: c.clients, clients: c.clients }))
+        (self.0.magnitude(c), self.0.count(Publication::Published, c.clients, c))
     }
 
-    /// The rows of a breakdown of person-times (`cells` add up to the total): a row withheld
-    /// to protect another ([`StatisticsAccess::partition`]) withholds its clients too.
-    /// `total` comes from the same load as `cells`: loading it again would wait for a second
-    /// round of batches, another run of the service statement (BENCHMARKS.md).
-    fn breakdown(&self, total: Cell, cells: &[Cell]) -> Vec<(ProtectedFigure, ProtectedFigure)> {
-        let pairs: Vec<(i64, i64)> = cells.iter().map(|c| (c.value, c.clients)).collect();
-        let shown = self.0.access.partition((total.value, total.clients), &pairs);
-        cells
-            .iter()
-            .zip(shown)
-            .map(|(c, shown)| match shown {
-                Err(Withheld::Complementary) => (shown.into(), Err(Withheld::Complementary).into()),
-                _ => (shown.into(), self.figures(*c).1),
-            })
-            .collect()
+    /// The rows of a breakdown of person-times, each cell on its own.
+    fn breakdown(&self, cells: &[Cell]) -> Vec<(ProtectedFigure, ProtectedFigure)> {
+        cells.iter().map(|c| self.figures(*c)).collect()
     }
 }
 
-/// Service delivered in the subtree in the period (flow). Each cell is withheld from
-/// published views when computed from 1 to 4 distinct clients.
+/// Service delivered in the subtree in the period (flow). For `PUBLISHED` access every cell
+/// is perturbed on its own (the cell-key method): breakdowns need not add up to the totals.
 #[Object]
 impl ServiceStatistics {
     /// Person-times served (服务人次), the sum over service records.
     async fn person_times(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
-        Ok(self.0.cell(self.0.load::<figures::ServiceFigures>(ctx).await?.person_times))
+        Ok(self.0.magnitude(self.0.load::<figures::ServiceFigures>(ctx).await?.person_times))
     }
     /// Distinct clients served (casework records).
     async fn clients_served(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
@@ -536,7 +573,7 @@ impl ServiceStatistics {
     /// Service records.
     async fn records(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let t = self.0.load::<figures::ServiceFigures>(ctx).await?;
-        Ok(self.0.cell(Cell { value: t.records, clients: t.person_times.clients }))
+        Ok(self.0.count(Publication::Published, t.records, t.person_times))
     }
     /// By service type, every type present.
     #[graphql(complexity = "list_cost(variants::<TypeM>(), child_complexity)")]
@@ -545,7 +582,7 @@ impl ServiceStatistics {
         let by = t.by_type;
         let cells: Vec<Cell> = TypeM::iter().map(|t| by.get(&t).copied().unwrap_or_default()).collect();
         Ok(TypeM::iter()
-            .zip(self.breakdown(t.person_times, &cells))
+            .zip(self.breakdown(&cells))
             .map(|(t, (person_times, clients_served))| ServiceTypeFigures {
                 service_type: t.into(),
                 person_times,
@@ -560,7 +597,7 @@ impl ServiceStatistics {
         let by = t.by_method;
         let cells: Vec<Cell> = MethodM::iter().map(|m| by.get(&m).copied().unwrap_or_default()).collect();
         Ok(MethodM::iter()
-            .zip(self.breakdown(t.person_times, &cells))
+            .zip(self.breakdown(&cells))
             .map(|(m, (person_times, clients_served))| ServiceMethodFigures {
                 method: m.into(),
                 person_times,
@@ -577,7 +614,7 @@ impl ServiceStatistics {
         let cells: Vec<Cell> = months.iter().map(|m| by.get(m).copied().unwrap_or_default()).collect();
         Ok(months
             .into_iter()
-            .zip(self.breakdown(t.person_times, &cells))
+            .zip(self.breakdown(&cells))
             .map(|(month, (person_times, clients_served))| ServiceMonthFigures { month, person_times, clients_served })
             .collect())
     }
@@ -604,17 +641,19 @@ pub struct CaseStageFigure {
 }
 
 /// Clients on file living in the subtree (stock). Aggregates only; every cell is a count of
-/// distinct clients and is withheld from published views when 1 to 4.
+/// distinct clients, perturbed for `PUBLISHED` access (the cell-key method; cells need not
+/// add up).
 pub struct ClientStatistics(Subject);
 
 /// Clients on file living in the subtree (stock). Aggregates only; every cell is a count of
-/// distinct clients and is withheld from published views when 1 to 4.
+/// distinct clients, perturbed for `PUBLISHED` access (the cell-key method; cells need not
+/// add up).
 #[Object]
 impl ClientStatistics {
     /// Clients on file (the data ledger, 数据台账).
     async fn on_file(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let c = self.0.load::<figures::ClientCounts>(ctx).await?;
-        Ok(self.0.clients(Publication::Published, c.on_file))
+        Ok(self.0.count(Publication::Published, c.on_file.value, c.on_file))
     }
     /// Clients by category, every category present. A client may be in several.
     #[graphql(complexity = "list_cost(variants::<CategoryM>(), child_complexity)")]
@@ -623,14 +662,18 @@ impl ClientStatistics {
         Ok(CategoryM::iter()
             .map(|k| ClientCategoryFigure {
                 category: k.into(),
-                clients: self.0.clients(Publication::Published, c.by_category.get(&k).copied().unwrap_or(0)),
+                clients: {
+                    let cell = c.by_category.get(&k).copied().unwrap_or_default();
+                    self.0.count(Publication::Published, cell.value, cell)
+                },
             })
             .collect())
     }
     /// Case files (一人一档, one per client).
     async fn case_files(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let c = self.0.load::<figures::ClientCounts>(ctx).await?;
-        Ok(self.0.clients(Publication::Published, c.by_stage.values().map(|(n, _)| n).sum()))
+        let files = sum_cells(c.by_stage.values().map(|(files, _)| files));
+        Ok(self.0.count(Publication::Published, files.value, files))
     }
     /// Case files by casework stage (MZ/T 094-2017), every stage present (internal figures).
     #[graphql(complexity = "list_cost(variants::<StageM>(), child_complexity)")]
@@ -639,15 +682,29 @@ impl ClientStatistics {
         Ok(StageM::iter()
             .map(|s| CaseStageFigure {
                 stage: s.into(),
-                case_files: self.0.clients(Publication::Internal, c.by_stage.get(&s).map_or(0, |(n, _)| *n)),
+                case_files: {
+                    let files = c.by_stage.get(&s).map(|(files, _)| *files).unwrap_or_default();
+                    self.0.count(Publication::Internal, files.value, files)
+                },
             })
             .collect())
     }
     /// Deep cases (深度个案).
     async fn deep_cases(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let c = self.0.load::<figures::ClientCounts>(ctx).await?;
-        Ok(self.0.clients(Publication::Published, c.by_stage.values().map(|(_, d)| d).sum()))
+        let deep = sum_cells(c.by_stage.values().map(|(_, deep)| deep));
+        Ok(self.0.count(Publication::Published, deep.value, deep))
     }
+}
+
+/// The cell of the union of disjoint cells: values, clients and key sums added (the key of a
+/// union is the sum of its parts' keys).
+fn sum_cells<'a>(cells: impl Iterator<Item = &'a Cell>) -> Cell {
+    cells.fold(Cell::default(), |a, c| Cell {
+        value: a.value + c.value,
+        clients: a.clients + c.clients,
+        key: a.key + c.key,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -801,8 +858,15 @@ pub async fn record_figure<F: Figures<Key = uuid::Uuid>>(
         .unwrap_or_default())
 }
 
-/// Person-times (服务人次) of one record's service in `period`, withheld when computed from 1
-/// to 4 clients and `access` is `Published`.
+/// A sum over people's records of one record (a team's minutes of service): exact for `Full`
+/// access, perturbed as a magnitude for `Published`.
+pub fn published_sum(access: StatisticsAccess, c: Cell) -> i64 {
+    let f = access.figure(Publication::Published, Measure::Magnitude, c.value, CellKey::from_sum(c.key));
+    f.value.unwrap_or(c.value)
+}
+
+/// Person-times (服务人次) of one record's service in `period`: exact for `Full` access,
+/// perturbed as a magnitude (the cell-key method) for `Published`.
 pub async fn person_times<F: Figures<Key = uuid::Uuid, Value = Cell>>(
     ctx: &Context<'_>,
     id: uuid::Uuid,
@@ -811,7 +875,7 @@ pub async fn person_times<F: Figures<Key = uuid::Uuid, Value = Cell>>(
 ) -> ApiResult<ProtectedFigure> {
     let period = parse_period(period, "period")?;
     let c = record_figure::<F>(ctx, id, period).await?;
-    Ok(access.cell(Publication::Published, c.value, c.clients).into())
+    Ok(access.figure(Publication::Published, Measure::Magnitude, c.value, CellKey::from_sum(c.key)).into())
 }
 
 // ---------------------------------------------------------------------------------------------

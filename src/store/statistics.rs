@@ -13,8 +13,10 @@
 //!   running, charity received, linkage).
 //!
 //! Statistics count every live (not soft-deleted) row of the subtree whoever asks: they are
-//! the figures a department publishes. What a caller may see of them (published or internal
-//! figures, small cells suppressed) is decided in [`crate::domain::disclosure`].
+//! the figures a department publishes. What a caller may see of them (exact, perturbed or
+//! withheld) is decided in [`crate::domain::disclosure`]. Figures about persons come with the
+//! sum of their records' `record_key`s (the cell key before reduction, the cell-key method of
+//! `docs/DISCLOSURE.md`), summed in the same aggregate as the figure.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -102,12 +104,24 @@ pub trait Figures: Send + Sync + 'static {
     ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>, StoreError>> + Send;
 }
 
-/// A count and the number of distinct clients it is computed from (the basis of small-cell
-/// suppression; 0 when no client record contributes).
+/// A figure about persons: its value, the number of distinct clients it is computed from (0
+/// when no client record contributes), and the sum of its records' `record_key`s (not reduced:
+/// sums of disjoint cells add up to the sum of their union; reduce with
+/// [`crate::domain::disclosure::CellKey::from_sum`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Cell {
     pub value: i64,
     pub clients: i64,
+    pub key: i64,
+}
+
+/// The name of the record-key column (`m20261206_000011_record_keys`). It is not a field of
+/// the entities' models on purpose: it is read only here, summed, and never shown.
+const RECORD_KEY: &str = "record_key";
+
+/// `CAST(COALESCE(SUM(<table>.record_key), 0) AS BIGINT)`.
+fn key_sum<T: sea_orm::sea_query::IntoIden>(table: T) -> Expr {
+    sum(col((table, Alias::new(RECORD_KEY))))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,6 +399,8 @@ pub struct LedgerTotals {
     pub points: i64,
     /// Entries with service time (志愿服务人次: one person-time each).
     pub person_times: i64,
+    /// Sum of the entries' record keys (the cell key of all three figures).
+    pub key: i64,
 }
 
 impl Figures for LedgerTotals {
@@ -405,6 +421,7 @@ impl Figures for LedgerTotals {
             .expr_as(sum(col((volunteer_ledger_entry::Entity, L::ServiceMinutes))), "minutes")
             .expr_as(sum(col((volunteer_ledger_entry::Entity, L::Points))), "points")
             .expr_as(sum(flag(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))), "person_times")
+            .expr_as(key_sum(volunteer_ledger_entry::Entity), "key_sum")
             .from_ledger_of_volunteers()
             .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
             .cond_where(within)
@@ -415,6 +432,7 @@ impl Figures for LedgerTotals {
                 minutes: get_i64(row, "minutes")?,
                 points: get_i64(row, "points")?,
                 person_times: get_i64(row, "person_times")?,
+                key: get_i64(row, "key_sum")?,
             };
             Ok(())
         })
@@ -452,7 +470,8 @@ impl LedgerOfVolunteers for SelectStatement {
 /// person-times (by type, by method, by calendar month, China Standard Time dates).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceFigures {
-    /// Person-times (服务人次) with their distinct clients.
+    /// Person-times (服务人次) with their distinct clients and the records' key sum (which is
+    /// also the cell key of `records`).
     pub person_times: Cell,
     /// Service records.
     pub records: i64,
@@ -481,6 +500,7 @@ impl Figures for ServiceFigures {
         let rows = Query::select()
             .expr_as(prefix, "prefix")
             .columns([S::PersonTimes, S::ClientId, S::ServiceType, S::Method])
+            .expr_as(col((service_record::Entity, Alias::new(RECORD_KEY))), "record_key")
             .expr_as(month_of(backend, col(S::ServedOn)), "month")
             .from(service_record::Entity)
             .and_where(live(S::DeletedAt))
@@ -503,7 +523,8 @@ impl Figures for ServiceFigures {
                 };
                 let head = format!(
                     "SELECT '{kind}' AS kind, prefix, {dim_expr} AS dimension, \
-                     CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS person_times"
+                     CAST(COALESCE(SUM(person_times), 0) AS BIGINT) AS person_times, \
+                     CAST(COALESCE(SUM(record_key), 0) AS BIGINT) AS key_sum"
                 );
                 match backend {
                     DbBackend::Sqlite => format!(
@@ -511,7 +532,8 @@ impl Figures for ServiceFigures {
                     ),
                     _ => format!(
                         "{head}, COUNT(client_id) AS clients, CAST(SUM(records) AS BIGINT) AS records \
-                         FROM (SELECT {group}, client_id, SUM(person_times) AS person_times, COUNT(*) AS records \
+                         FROM (SELECT {group}, client_id, SUM(person_times) AS person_times, \
+                         SUM(record_key) AS record_key, COUNT(*) AS records \
                          FROM s GROUP BY {group}, client_id) AS g GROUP BY {group}"
                     ),
                 }
@@ -526,7 +548,11 @@ impl Figures for ServiceFigures {
         let mut out: HashMap<String, Self> = HashMap::new();
         for row in db.query_all_raw(stmt).await? {
             let figures = out.entry(get_text(&row, "prefix")?).or_default();
-            let cell = Cell { value: get_i64(&row, "person_times")?, clients: get_i64(&row, "clients")? };
+            let cell = Cell {
+                value: get_i64(&row, "person_times")?,
+                clients: get_i64(&row, "clients")?,
+                key: get_i64(&row, "key_sum")?,
+            };
             let dimension: Option<String> = row.try_get("", "dimension")?;
             let dimension = dimension.unwrap_or_default();
             match get_text(&row, "kind")?.as_str() {
@@ -556,13 +582,21 @@ fn month_of(backend: DbBackend, date: Expr) -> Expr {
 // Clients on file (stock)
 
 /// Clients living in the subtree: on file, by category, case files by stage, deep cases.
-/// Every count is a count of distinct clients.
+/// Every count is a count of distinct clients (`Cell::clients` = `Cell::value`), keyed by the
+/// clients' record keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientCounts {
-    pub on_file: i64,
-    pub by_category: HashMap<ClientCategoryKind, i64>,
+    pub on_file: Cell,
+    pub by_category: HashMap<ClientCategoryKind, Cell>,
     /// Case files by stage: `(files, of which deep cases)`.
-    pub by_stage: HashMap<CaseStage, (i64, i64)>,
+    pub by_stage: HashMap<CaseStage, (Cell, Cell)>,
+}
+
+/// A count of distinct clients with their key sum, from columns `n` and `key_sum` (and
+/// `deep`, `deep_key_sum` for deep cases).
+fn client_cell(row: &QueryResult, n: &str, key: &str) -> Result<Cell, StoreError> {
+    let value = get_i64(row, n)?;
+    Ok(Cell { value, clients: value, key: get_i64(row, key)? })
 }
 
 impl Figures for ClientCounts {
@@ -584,6 +618,7 @@ impl Figures for ClientCounts {
         let on_file = Query::select()
             .expr_as(prefix.clone(), "prefix")
             .expr_as(count_all(), "n")
+            .expr_as(key_sum(client::Entity), "key_sum")
             .from(client::Entity)
             .and_where(client_live.clone())
             .cond_where(within.clone())
@@ -596,6 +631,7 @@ impl Figures for ClientCounts {
             .expr_as(prefix.clone(), "prefix")
             .column((client_category::Entity, K::Category))
             .expr_as(count_all(), "n")
+            .expr_as(key_sum(client::Entity), "key_sum")
             .from(client_category::Entity)
             .inner_join(
                 client::Entity,
@@ -613,6 +649,13 @@ impl Figures for ClientCounts {
             .column((case_file::Entity, F::Stage))
             .expr_as(count_all(), "n")
             .expr_as(sum(flag(col((case_file::Entity, F::IsDeepCase)))), "deep")
+            .expr_as(key_sum(client::Entity), "key_sum")
+            .expr_as(
+                sum(Expr::case(col((case_file::Entity, F::IsDeepCase)), col((client::Entity, Alias::new(RECORD_KEY))))
+                    .finally(0)
+                    .into()),
+                "deep_key_sum",
+            )
             .from(case_file::Entity)
             .inner_join(
                 client::Entity,
@@ -629,15 +672,16 @@ impl Figures for ClientCounts {
             futures::try_join!(db.query_all(&on_file), db.query_all(&categories), db.query_all(&stages))?;
         let mut out: HashMap<String, Self> = HashMap::new();
         for row in on_file {
-            out.entry(get_text(&row, "prefix")?).or_default().on_file = get_i64(&row, "n")?;
+            out.entry(get_text(&row, "prefix")?).or_default().on_file = client_cell(&row, "n", "key_sum")?;
         }
         for row in categories {
             let v = out.entry(get_text(&row, "prefix")?).or_default();
-            v.by_category.insert(get_enum(&row, "category")?, get_i64(&row, "n")?);
+            v.by_category.insert(get_enum(&row, "category")?, client_cell(&row, "n", "key_sum")?);
         }
         for row in stages {
             let v = out.entry(get_text(&row, "prefix")?).or_default();
-            v.by_stage.insert(get_enum(&row, "stage")?, (get_i64(&row, "n")?, get_i64(&row, "deep")?));
+            let files = client_cell(&row, "n", "key_sum")?;
+            v.by_stage.insert(get_enum(&row, "stage")?, (files, client_cell(&row, "deep", "deep_key_sum")?));
         }
         Ok(out)
     }
@@ -915,7 +959,7 @@ impl Figures for Linkage {
 // Figures of single records (stations, workers, teams), batched over the records of a page
 
 /// Service records of the period whose `column` (a record id) is one of `ids`: per id,
-/// person-times and the distinct clients they are computed from.
+/// person-times, the distinct clients they are computed from and the records' key sum.
 async fn service_by<C: ConnectionTrait>(
     db: &C,
     column: service_record::Column,
@@ -927,6 +971,7 @@ async fn service_by<C: ConnectionTrait>(
         .expr_as(col(column), "owner")
         .expr_as(sum(col(S::PersonTimes)), "person_times")
         .expr_as(count_distinct(col(S::ClientId)), "clients")
+        .expr_as(key_sum(service_record::Entity), "key_sum")
         .from(service_record::Entity)
         .and_where(live(S::DeletedAt))
         .and_where(col(column).is_in(ids.iter().copied()))
@@ -936,7 +981,12 @@ async fn service_by<C: ConnectionTrait>(
     let mut out = HashMap::new();
     for row in db.query_all(&stmt).await? {
         let owner: Uuid = row.try_get("", "owner")?;
-        out.insert(owner, Cell { value: get_i64(&row, "person_times")?, clients: get_i64(&row, "clients")? });
+        let cell = Cell {
+            value: get_i64(&row, "person_times")?,
+            clients: get_i64(&row, "clients")?,
+            key: get_i64(&row, "key_sum")?,
+        };
+        out.insert(owner, cell);
     }
     Ok(out)
 }
@@ -1008,21 +1058,23 @@ impl Figures for TeamMembers {
     }
 }
 
-/// Volunteer service minutes logged for each team in the period (ledger entries naming it).
+/// Volunteer service minutes logged for each team in the period (ledger entries naming it), as
+/// a [`Cell`] (`clients` 0) with the entries' key sum.
 pub struct TeamServiceMinutes;
 
 impl Figures for TeamServiceMinutes {
     type Key = Uuid;
-    type Value = i64;
+    type Value = Cell;
     async fn compute<C: ConnectionTrait>(
         db: &C,
         ids: &[Uuid],
         period: Period,
-    ) -> Result<HashMap<Uuid, i64>, StoreError> {
+    ) -> Result<HashMap<Uuid, Cell>, StoreError> {
         use volunteer_ledger_entry::Column as L;
         let stmt = Query::select()
             .expr_as(col(L::VolunteerTeamId), "owner")
             .expr_as(sum(col(L::ServiceMinutes)), "minutes")
+            .expr_as(key_sum(volunteer_ledger_entry::Entity), "key_sum")
             .from(volunteer_ledger_entry::Entity)
             .and_where(live(L::DeletedAt))
             .and_where(col(L::VolunteerTeamId).is_in(ids.iter().copied()))
@@ -1031,7 +1083,8 @@ impl Figures for TeamServiceMinutes {
             .to_owned();
         let mut out = HashMap::new();
         for row in db.query_all(&stmt).await? {
-            out.insert(row.try_get::<Uuid>("", "owner")?, get_i64(&row, "minutes")?);
+            let cell = Cell { value: get_i64(&row, "minutes")?, clients: 0, key: get_i64(&row, "key_sum")? };
+            out.insert(row.try_get::<Uuid>("", "owner")?, cell);
         }
         Ok(out)
     }
