@@ -16,6 +16,7 @@ mod m20261129_000007_record_changes_in_audit_log;
 mod m20261130_000008_cover_service_records_for_statistics;
 mod m20261130_000009_index_change_feeds_by_province;
 mod m20261130_000010_index_change_feeds_by_province_on_postgres;
+mod m20261206_000012_guardian_consent_details;
 
 /// Runs civlink's migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_cover_service_records_for_statistics::Migration),
             Box::new(m20261130_000009_index_change_feeds_by_province::Migration),
             Box::new(m20261130_000010_index_change_feeds_by_province_on_postgres::Migration),
+            Box::new(m20261206_000012_guardian_consent_details::Migration),
         ]
     }
 }

@@ -105,7 +105,8 @@ recorded!(
     client,
     project,
     service_record,
-    charity_resource
+    charity_resource,
+    consent_record
 );
 
 impl RecordInfo {

@@ -58,8 +58,7 @@ impl From<sea_orm::DbErr> for RevealError {
     }
 }
 
-/// Age below which a guardian's consent is required: 14 (PIPL art. 31; DOMAIN.md).
-pub const CONSENT_AGE: u32 = 14;
+pub use crate::domain::consent::CONSENT_AGE;
 
 /// Reads one row of `E` within scope and writes one audit row naming `fields` and `reason`,
 /// in one transaction. `check` runs inside the transaction before the audit row is written.
@@ -162,6 +161,8 @@ async fn consent_in_force<C: ConnectionTrait>(db: &C, client: Uuid, today: Naive
         .filter(consent_record::Column::ClientId.eq(client))
         .filter(consent_record::Column::Kind.eq(ConsentKind::GuardianConsent))
         .filter(consent_record::Column::DeletedAt.is_null())
+        // The SQL form of `domain::consent::in_force`.
+        .filter(consent_record::Column::WithdrawnAt.is_null())
         .filter(consent_record::Column::GivenOn.lte(today))
         .filter(
             sea_orm::Condition::any()
