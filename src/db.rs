@@ -116,12 +116,21 @@ pub enum Failure {
     Timeout,
     /// No connection could be had: the database is down, unreachable or overloaded.
     Unavailable,
+    /// The database aborted the transaction because of another one running at the same time:
+    /// a deadlock or a serialization failure (PostgreSQL), a busy or locked database
+    /// (SQLite). Running the transaction again may succeed.
+    Conflict,
     /// Anything else (a bug, a schema mismatch): logged, opaque to the client.
     Other,
 }
 
-/// Classifies a database error (PostgreSQL SQLSTATE 57014 is `query_canceled`, raised by
-/// `statement_timeout`; <https://www.postgresql.org/docs/current/errcodes-appendix.html>).
+/// Classifies a database error by the driver's error code, never by its message: PostgreSQL
+/// SQLSTATE 57014 is `query_canceled`, raised by `statement_timeout`; 40P01
+/// `deadlock_detected` and 40001 `serialization_failure` are [`Failure::Conflict`]
+/// (<https://www.postgresql.org/docs/current/errcodes-appendix.html>); so are SQLite's
+/// `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6) with their extended codes (sqlx reports the
+/// extended result code, whose low byte is the primary one;
+/// <https://www.sqlite.org/rescode.html>).
 pub fn classify(e: &DbErr) -> Failure {
     use sea_orm::sqlx::Error as Sqlx;
     use sea_orm::{ConnAcquireErr, RuntimeErr};
@@ -130,6 +139,7 @@ pub fn classify(e: &DbErr) -> Failure {
         DbErr::Conn(_) => Failure::Unavailable,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
             Sqlx::Database(d) if d.code().as_deref() == Some("57014") => Failure::Timeout,
+            Sqlx::Database(d) if is_conflict_code(d.as_ref()) => Failure::Conflict,
             Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Tls(_) | Sqlx::Protocol(_) => {
                 Failure::Unavailable
             }
@@ -137,6 +147,21 @@ pub fn classify(e: &DbErr) -> Failure {
         },
         _ => Failure::Other,
     }
+}
+
+/// Whether a database error's code says the transaction lost to a concurrent one (see
+/// [`classify`]).
+fn is_conflict_code(d: &dyn sea_orm::sqlx::error::DatabaseError) -> bool {
+    let Some(code) = d.code() else { return false };
+    if d.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>().is_some() {
+        return matches!(code.as_ref(), "40P01" | "40001");
+    }
+    if d.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() {
+        const SQLITE_BUSY: i64 = 5;
+        const SQLITE_LOCKED: i64 = 6;
+        return code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, SQLITE_BUSY | SQLITE_LOCKED));
+    }
+    false
 }
 
 /// Refreshes the planner statistics of every table (`ANALYZE` on both databases). Run after

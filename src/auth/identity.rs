@@ -111,6 +111,13 @@ impl Identity {
         matches!(self.role, Role::CivilAffairs | Role::StationStaff | Role::Admin)
     }
 
+    /// May list a client's guardian consents (`Client.consents`): the civil-affairs officials
+    /// who oversee consent, and ADMIN. Station staff record consents (as they may reveal) but
+    /// do not browse them.
+    pub fn may_list_consents(&self) -> bool {
+        matches!(self.role, Role::CivilAffairs | Role::Admin)
+    }
+
     /// May see workers' and volunteers' phone and ID number in clear (with a reason, audited).
     pub fn may_reveal_people(&self) -> bool {
         matches!(self.role, Role::CivilAffairs | Role::StationStaff | Role::SyncClient | Role::Admin)

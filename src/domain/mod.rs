@@ -15,9 +15,11 @@
 //! - [`roster`]: roster records from other systems (volunteers, workers, teams,
 //!   organisations), parsed once for sync and import.
 //! - [`records`]: records civlink owns (stations, …), parsed once for the single mutations.
+//! - [`consent`]: guardian consent for children under 14 (PIPL art. 31).
 //! - [`disclosure`]: statistical disclosure control of aggregates (small cells, published
 //!   figures).
 
+pub mod consent;
 pub mod disclosure;
 pub mod division;
 pub mod identity;

@@ -131,14 +131,14 @@ impl CharityResourceMutation {
             return Ok(CharityResourcePayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, station, |r| {
-            set(&mut r.description, input.description);
-            set_some(&mut r.kind, input.kind);
-            set_opt(&mut r.donor_name, input.donor_name);
-            set_some(&mut r.value, input.value.map(|y| y.0));
-            set_opt(&mut r.matching_level, input.matching_level);
-            set_some(&mut r.is_community_fund, input.community_fund);
-            set(&mut r.region_code, input.region_code);
-            set_some(&mut r.received_on, input.received_on.map(|d| d.0));
+            set(&mut r.description, input.description.clone());
+            set_some(&mut r.kind, input.kind.clone());
+            set_opt(&mut r.donor_name, input.donor_name.clone());
+            set_some(&mut r.value, input.value.clone().map(|y| y.0));
+            set_opt(&mut r.matching_level, input.matching_level.clone());
+            set_some(&mut r.is_community_fund, input.community_fund.clone());
+            set(&mut r.region_code, input.region_code.clone());
+            set_some(&mut r.received_on, input.received_on.clone().map(|d| d.0));
         })
         .await
         .map_err(db_error)?;

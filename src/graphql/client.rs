@@ -199,6 +199,12 @@ impl Client {
             categories: categories.into_iter().map(Into::into).collect(),
         }))
     }
+    /// Guardian consents (监护人同意, PIPL art. 31) recorded for the client, newest first,
+    /// withdrawn and expired ones included; guardian names masked. CIVIL_AFFAIRS and ADMIN
+    /// only: `FORBIDDEN` for STATION_STAFF.
+    async fn consents(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::consent::GuardianConsent>> {
+        super::consent::of_client(ctx, self.0.id).await
+    }
     /// The client's case file (一人一档), if one is open or was kept.
     async fn case_file(&self, ctx: &Context<'_>) -> ApiResult<Option<CaseFile>> {
         let data = RequestData::of(ctx)?;

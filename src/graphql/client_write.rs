@@ -204,15 +204,15 @@ impl ClientMutation {
             return Ok(ClientPayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, station, |c| {
-            set(&mut c.name, input.name);
-            set_opt(&mut c.id_number, input.id_number);
-            set_opt(&mut c.birth_date, input.birth_date.map_value(|d| d.0));
-            set_some(&mut c.gender, input.gender);
-            set_opt(&mut c.phone, input.phone);
-            set_opt(&mut c.address, input.address);
-            set(&mut c.region_code, input.region_code);
-            set_opt(&mut c.guardian_name, input.guardian_name);
-            set_opt(&mut c.guardian_phone, input.guardian_phone);
+            set(&mut c.name, input.name.clone());
+            set_opt(&mut c.id_number, input.id_number.clone());
+            set_opt(&mut c.birth_date, input.birth_date.clone().map_value(|d| d.0));
+            set_some(&mut c.gender, input.gender.clone());
+            set_opt(&mut c.phone, input.phone.clone());
+            set_opt(&mut c.address, input.address.clone());
+            set(&mut c.region_code, input.region_code.clone());
+            set_opt(&mut c.guardian_name, input.guardian_name.clone());
+            set_opt(&mut c.guardian_phone, input.guardian_phone.clone());
         })
         .await
         .map_err(db_error)?;

@@ -104,7 +104,8 @@ recorded!(
     client,
     project,
     service_record,
-    charity_resource
+    charity_resource,
+    consent_record
 );
 
 impl RecordInfo {

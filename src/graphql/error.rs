@@ -35,6 +35,11 @@ pub enum ApiError {
     Unavailable,
     /// A statement ran past the statement timeout and was cancelled.
     Timeout,
+    /// A write lost to concurrent writes (a deadlock or serialization failure on PostgreSQL,
+    /// a busy database on SQLite) every time it was tried
+    /// ([`crate::store::write::MAX_ATTEMPTS`]); nothing was written. Retrying the request
+    /// is safe.
+    Conflict,
     /// The database failed; details are logged, not returned.
     Internal,
 }
@@ -56,6 +61,9 @@ impl ApiError {
                 "the query ran past the statement timeout and was cancelled; ask for smaller pages or narrower filters"
                     .to_owned()
             }
+            ApiError::Conflict => "the write collided with concurrent writes to the same records and was rolled back; \
+                                   nothing was written: retry the request"
+                .to_owned(),
             ApiError::Internal => "internal error; it has been logged".to_owned(),
         }
     }
@@ -73,6 +81,7 @@ impl ApiError {
             ApiError::Domain { code, .. } => code,
             ApiError::Unavailable => "DATABASE_UNAVAILABLE",
             ApiError::Timeout => "TIMEOUT",
+            ApiError::Conflict => "CONFLICT",
             ApiError::Internal => "INTERNAL",
         }
     }
@@ -99,6 +108,10 @@ impl ApiError {
             crate::db::Failure::Unavailable => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable
+            }
+            crate::db::Failure::Conflict => {
+                tracing::warn!(error = %e, "write rolled back: it kept colliding with concurrent writes");
+                ApiError::Conflict
             }
             crate::db::Failure::Other => {
                 tracing::error!(error = %e, "database error");

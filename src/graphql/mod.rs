@@ -15,6 +15,7 @@ pub mod client;
 pub mod client_write;
 pub mod common;
 pub mod connection;
+pub mod consent;
 pub mod context;
 pub mod enums;
 pub mod error;
@@ -77,6 +78,7 @@ pub struct Mutation(
     volunteer_write::VolunteerMutation,
     volunteer_team_write::VolunteerTeamMutation,
     client_write::ClientMutation,
+    consent::ConsentMutation,
     service_record_write::ServiceRecordMutation,
     project_write::ProjectMutation,
     charity_resource_write::CharityResourceMutation,

@@ -104,12 +104,12 @@ impl OrganizationMutation {
             return Ok(OrganizationPayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, |o| {
-            set(&mut o.name, input.name);
-            set_some(&mut o.kind, input.kind);
-            set_opt(&mut o.credit_code, input.credit_code);
-            set(&mut o.region_code, input.region_code);
-            set_opt(&mut o.contact_name, input.contact_name);
-            set_opt(&mut o.contact_phone, input.contact_phone);
+            set(&mut o.name, input.name.clone());
+            set_some(&mut o.kind, input.kind.clone());
+            set_opt(&mut o.credit_code, input.credit_code.clone());
+            set(&mut o.region_code, input.region_code.clone());
+            set_opt(&mut o.contact_name, input.contact_name.clone());
+            set_opt(&mut o.contact_phone, input.contact_phone.clone());
         })
         .await
         .map_err(db_error)?;

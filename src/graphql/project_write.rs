@@ -185,14 +185,14 @@ impl ProjectMutation {
             return Ok(ProjectPayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, |r| {
-            set(&mut r.name, input.name);
-            set_some(&mut r.funding_mode, input.funding_mode);
-            set_some(&mut r.status, input.status);
-            set_opt(&mut r.budget, input.budget.map_value(|y| y.0));
-            set_opt(&mut r.funds_raised, input.funds_raised.map_value(|y| y.0));
-            set_some(&mut r.starts_on, input.starts_on.map(|d| d.0));
-            set_opt(&mut r.ends_on, input.ends_on.map_value(|d| d.0));
-            set(&mut r.region_code, input.region_code);
+            set(&mut r.name, input.name.clone());
+            set_some(&mut r.funding_mode, input.funding_mode.clone());
+            set_some(&mut r.status, input.status.clone());
+            set_opt(&mut r.budget, input.budget.clone().map_value(|y| y.0));
+            set_opt(&mut r.funds_raised, input.funds_raised.clone().map_value(|y| y.0));
+            set_some(&mut r.starts_on, input.starts_on.clone().map(|d| d.0));
+            set_opt(&mut r.ends_on, input.ends_on.clone().map_value(|d| d.0));
+            set(&mut r.region_code, input.region_code.clone());
         })
         .await
         .map_err(db_error)?;

@@ -149,11 +149,11 @@ impl ServiceRecordMutation {
             return Ok(ServiceRecordPayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, links, |r| {
-            set_some(&mut r.served_on, input.served_on.map(|d| d.0));
-            set_some(&mut r.service_type, input.service_type);
-            set_some(&mut r.method, input.method);
-            set_some(&mut r.person_times, input.person_times);
-            set_opt(&mut r.activity_name, input.activity_name);
+            set_some(&mut r.served_on, input.served_on.clone().map(|d| d.0));
+            set_some(&mut r.service_type, input.service_type.clone());
+            set_some(&mut r.method, input.method.clone());
+            set_some(&mut r.person_times, input.person_times.clone());
+            set_opt(&mut r.activity_name, input.activity_name.clone());
         })
         .await
         .map_err(db_error)?;

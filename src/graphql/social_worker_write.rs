@@ -169,16 +169,16 @@ impl SocialWorkerMutation {
             return Ok(SocialWorkerPayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, employer, |w| {
-            set(&mut w.name, input.name);
-            set_some(&mut w.gender, input.gender);
-            set_opt(&mut w.id_number, input.id_number);
-            set_opt(&mut w.phone, input.phone);
-            set_some(&mut w.certificate_level, input.certificate_level);
-            set_opt(&mut w.certificate_number, input.certificate_number);
-            set_opt(&mut w.certificate_year, input.certificate_year);
-            set_opt(&mut w.pay_post, input.pay_post);
-            set_opt(&mut w.pay_grade, input.pay_grade);
-            set(&mut w.region_code, input.region_code);
+            set(&mut w.name, input.name.clone());
+            set_some(&mut w.gender, input.gender.clone());
+            set_opt(&mut w.id_number, input.id_number.clone());
+            set_opt(&mut w.phone, input.phone.clone());
+            set_some(&mut w.certificate_level, input.certificate_level.clone());
+            set_opt(&mut w.certificate_number, input.certificate_number.clone());
+            set_opt(&mut w.certificate_year, input.certificate_year.clone());
+            set_opt(&mut w.pay_post, input.pay_post.clone());
+            set_opt(&mut w.pay_grade, input.pay_grade.clone());
+            set(&mut w.region_code, input.region_code.clone());
         })
         .await
         .map_err(db_error)?;

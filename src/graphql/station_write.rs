@@ -137,16 +137,16 @@ impl StationMutation {
         };
         let links = StationLinks { parent_station_id, operator_id };
         let out = store::update(&data.db, &editor, id, input.expected_version, links, |s| {
-            set(&mut s.name, input.name);
-            set_some(&mut s.level, input.level);
-            set_some(&mut s.status, input.status);
-            set_some(&mut s.in_full_service, input.in_full_service);
-            set(&mut s.region_code, input.region_code);
-            set_opt(&mut s.opened_on, input.opened_on.map_value(|d| d.0));
-            set_opt(&mut s.investment, input.investment.map_value(|y| y.0));
-            set_opt(&mut s.address, input.address);
-            set_opt(&mut s.latitude, input.latitude);
-            set_opt(&mut s.longitude, input.longitude);
+            set(&mut s.name, input.name.clone());
+            set_some(&mut s.level, input.level.clone());
+            set_some(&mut s.status, input.status.clone());
+            set_some(&mut s.in_full_service, input.in_full_service.clone());
+            set(&mut s.region_code, input.region_code.clone());
+            set_opt(&mut s.opened_on, input.opened_on.clone().map_value(|d| d.0));
+            set_opt(&mut s.investment, input.investment.clone().map_value(|y| y.0));
+            set_opt(&mut s.address, input.address.clone());
+            set_opt(&mut s.latitude, input.latitude.clone());
+            set_opt(&mut s.longitude, input.longitude.clone());
         })
         .await
         .map_err(db_error)?;

@@ -142,9 +142,14 @@ async fn run<R: Roster>(
     let blind = !data.identity.compares_masked_in_sync();
     let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind };
     let request = SyncRequest { source, mode: mode.into(), atomicity: atomicity.into(), delete_missing, records };
-    let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(|e| {
-        tracing::error!(error = %e, "sync failed");
-        ApiError::Internal
+    // Classified like every database error: a batch that kept losing to concurrent writes is
+    // `CONFLICT` (retry it), a dead database `DATABASE_UNAVAILABLE`, anything else `INTERNAL`.
+    let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(|e| match e {
+        engine::SyncError::Db(e) => ApiError::from(crate::store::StoreError::Db(e)),
+        engine::SyncError::Conflict | engine::SyncError::ConcurrentInsert => {
+            tracing::warn!(error = %e, "sync batch rolled back: it kept colliding with concurrent writes");
+            ApiError::Conflict
+        }
     })?;
     Ok(SyncResult::new(summary, node))
 }

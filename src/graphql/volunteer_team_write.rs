@@ -136,9 +136,9 @@ impl VolunteerTeamMutation {
         };
         let links = TeamLinks { station_id, organization_id };
         let out = store::update(&data.db, &editor, id, input.expected_version, links, |t| {
-            set(&mut t.name, input.name);
-            set(&mut t.region_code, input.region_code);
-            set_opt(&mut t.founded_on, input.founded_on.map_value(|d| d.0));
+            set(&mut t.name, input.name.clone());
+            set(&mut t.region_code, input.region_code.clone());
+            set_opt(&mut t.founded_on, input.founded_on.clone().map_value(|d| d.0));
         })
         .await
         .map_err(db_error)?;

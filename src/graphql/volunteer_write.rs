@@ -117,14 +117,14 @@ impl VolunteerMutation {
             return Ok(VolunteerPayload::of::<m::Model>(refused(p)));
         };
         let out = store::update(&data.db, &editor, id, input.expected_version, |v| {
-            set(&mut v.name, input.name);
-            set_some(&mut v.gender, input.gender);
-            set_some(&mut v.id_document_type, input.id_document_type);
-            set_opt(&mut v.id_number, input.id_number);
-            set_opt(&mut v.phone, input.phone);
-            set_opt(&mut v.volunteer_number, input.volunteer_number);
-            set(&mut v.skills, input.skills);
-            set(&mut v.region_code, input.region_code);
+            set(&mut v.name, input.name.clone());
+            set_some(&mut v.gender, input.gender.clone());
+            set_some(&mut v.id_document_type, input.id_document_type.clone());
+            set_opt(&mut v.id_number, input.id_number.clone());
+            set_opt(&mut v.phone, input.phone.clone());
+            set_opt(&mut v.volunteer_number, input.volunteer_number.clone());
+            set(&mut v.skills, input.skills.clone());
+            set(&mut v.region_code, input.region_code.clone());
         })
         .await
         .map_err(db_error)?;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::page::Ordering;
 use super::relations::Listed;
+use super::write::Conflicting;
 use super::{KeyValue, Scope, Sort, StoreError};
 use crate::domain::identity::age_on;
 
@@ -44,18 +45,45 @@ pub enum RevealError {
     Store(#[from] StoreError),
 }
 
+impl Conflicting for RevealError {
+    /// A database conflict ([`super::write::Conflicting`]); refusals are not.
+    fn is_conflict(&self) -> bool {
+        matches!(self, RevealError::Store(StoreError::Db(e)) if e.is_conflict())
+    }
+}
+
 impl From<sea_orm::DbErr> for RevealError {
     fn from(e: sea_orm::DbErr) -> Self {
         RevealError::Store(StoreError::Db(e))
     }
 }
 
-/// Age below which a guardian's consent is required: 14 (PIPL art. 31; DOMAIN.md).
-pub const CONSENT_AGE: u32 = 14;
+pub use crate::domain::consent::CONSENT_AGE;
 
 /// Reads one row of `E` within scope and writes one audit row naming `fields` and `reason`,
 /// in one transaction. `check` runs inside the transaction before the audit row is written.
 async fn reveal<E, F>(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    key: E::Key,
+    entity: &str,
+    fields: &[String],
+    reason: &str,
+    check: F,
+) -> Result<E::Model, RevealError>
+where
+    E: Listed,
+    F: AsyncFnOnce(&sea_orm::DatabaseTransaction, &E::Model) -> Result<(), RevealError> + Clone,
+{
+    // Retried like every write when the database aborts it for a concurrent transaction (the
+    // audit row is a write); a refusal (not found, no consent) is returned at once.
+    super::write::retrying(|| reveal_once::<E, F>(db, scope, actor, key.clone(), entity, fields, reason, check.clone()))
+        .await
+}
+
+/// One attempt of [`reveal`]: its transaction.
+async fn reveal_once<E, F>(
     db: &DatabaseConnection,
     scope: &Scope,
     actor: &Actor,
@@ -133,6 +161,8 @@ async fn consent_in_force<C: ConnectionTrait>(db: &C, client: Uuid, today: Naive
         .filter(consent_record::Column::ClientId.eq(client))
         .filter(consent_record::Column::Kind.eq(ConsentKind::GuardianConsent))
         .filter(consent_record::Column::DeletedAt.is_null())
+        // The SQL form of `domain::consent::in_force`.
+        .filter(consent_record::Column::WithdrawnAt.is_null())
         .filter(consent_record::Column::GivenOn.lte(today))
         .filter(
             sea_orm::Condition::any()

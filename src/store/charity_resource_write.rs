@@ -104,7 +104,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     station_id: Option<Option<Uuid>>,
-    change: impl FnOnce(&mut CharityResourceInput),
+    change: impl Fn(&mut CharityResourceInput),
 ) -> Result<Outcome<charity_resource::Model>, DbErr> {
     mutate::update::<charity_resource::Entity, _>(
         db,

@@ -113,7 +113,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     station_id: Option<Option<Uuid>>,
-    change: impl FnOnce(&mut ClientInput),
+    change: impl Fn(&mut ClientInput),
 ) -> Result<Outcome<client::Model>, DbErr> {
     mutate::update::<client::Entity, _>(db, editor, id, expected, async |txn, old: &client::Model| {
         let station = mutate::station_relation(txn, editor, station_id, old.station_id).await?;

@@ -15,6 +15,7 @@ pub mod write;
 
 pub mod charity_resource;
 pub mod client;
+pub mod consent;
 pub mod organization;
 pub mod project;
 pub mod region;

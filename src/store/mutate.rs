@@ -1,7 +1,10 @@
 //! Single-record writes, the engine behind every create / update / delete mutation, written
 //! once:
 //!
-//! - one transaction per call, holding the row, its links and its audit row;
+//! - one transaction per call, holding the row, its links and its audit row; run again from
+//!   the start when the database aborts it for a concurrent one ([`super::write::retrying`]),
+//!   so the plans must be safe to run more than once (they only read and write through the
+//!   transaction);
 //! - the caller's [`WriteLimit`] checked on the stored row (outside it, or not readable, or
 //!   deleted: `NOT_FOUND`, so a row outside scope is indistinguishable from none) and on the
 //!   written row (`OUT_OF_SCOPE`);
@@ -31,7 +34,7 @@ use uuid::Uuid;
 use super::Scope;
 use super::audit::Actor;
 use super::scope::WriteLimit;
-use super::write::{Change, Field, audit_row, begin_write, diff, diff_blind, within_write_timeout};
+use super::write::{Change, Field, audit_row, begin_write, diff, diff_blind, retrying, within_write_timeout};
 use crate::domain::DivisionCode;
 use crate::domain::roster::FieldError;
 
@@ -295,8 +298,9 @@ async fn placed<W: Writable, C: ConnectionTrait>(
     Ok(problems)
 }
 
-/// Commits `txn` when `out` succeeded within the write timeout, else rolls it back.
-async fn finish<T>(txn: DatabaseTransaction, editor: &Editor, out: Outcome<T>) -> Result<Outcome<T>, DbErr> {
+/// Commits `txn` when `out` succeeded within the write timeout, else rolls it back. Errors
+/// (client): `WRITE_TIMEOUT`.
+pub async fn finish<T>(txn: DatabaseTransaction, editor: &Editor, out: Outcome<T>) -> Result<Outcome<T>, DbErr> {
     if out.is_ok() && !within_write_timeout(editor.now, editor.write_timeout) {
         txn.rollback().await?;
         let limit = editor.write_timeout.as_secs_f64();
@@ -310,7 +314,8 @@ async fn finish<T>(txn: DatabaseTransaction, editor: &Editor, out: Outcome<T>) -
     Ok(out)
 }
 
-async fn audit<C: ConnectionTrait>(
+/// Writes the audit row of a write of `entity` `id` (see [`audit_row`]).
+pub async fn audit<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     action: AuditAction,
@@ -327,6 +332,16 @@ async fn audit<C: ConnectionTrait>(
 /// the insert will), with its audit row. `build` sets `created_at`/`updated_at` to
 /// `editor.now` and `version` to 1.
 pub async fn create<W, B>(db: &DatabaseConnection, editor: &Editor, build: B) -> Result<Outcome<W::Model>, DbErr>
+where
+    W: Writable,
+    B: AsyncFnOnce(&DatabaseTransaction) -> Result<Outcome<W::Model>, DbErr> + Clone,
+{
+    // Each attempt plans afresh with its own copy of `build`.
+    retrying(|| create_once::<W, B>(db, editor, build.clone())).await
+}
+
+/// One attempt of [`create`]: its transaction.
+async fn create_once<W, B>(db: &DatabaseConnection, editor: &Editor, build: B) -> Result<Outcome<W::Model>, DbErr>
 where
     W: Writable,
     B: AsyncFnOnce(&DatabaseTransaction) -> Result<Outcome<W::Model>, DbErr>,
@@ -358,6 +373,21 @@ where
 /// Errors (client): `NOT_FOUND` (absent, deleted, or outside the caller's scope),
 /// `VERSION_CONFLICT`, the plan's problems, `UNKNOWN_DIVISION`, `OUT_OF_SCOPE`.
 pub async fn update<W, P>(
+    db: &DatabaseConnection,
+    editor: &Editor,
+    id: Uuid,
+    expected: i32,
+    plan: P,
+) -> Result<Outcome<W::Model>, DbErr>
+where
+    W: Writable,
+    P: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Planned<W::Model>>, DbErr> + Clone,
+{
+    retrying(|| update_once::<W, P>(db, editor, id, expected, plan.clone())).await
+}
+
+/// One attempt of [`update`]: its transaction.
+async fn update_once<W, P>(
     db: &DatabaseConnection,
     editor: &Editor,
     id: Uuid,
@@ -448,6 +478,16 @@ pub async fn delete<W>(
 where
     W: Writable,
 {
+    retrying(|| delete_once::<W>(db, editor, id, expected)).await
+}
+
+/// One attempt of [`delete`]: its transaction.
+async fn delete_once<W: Writable>(
+    db: &DatabaseConnection,
+    editor: &Editor,
+    id: Uuid,
+    expected: i32,
+) -> Result<Outcome<Uuid>, DbErr> {
     let txn = begin_write(db).await?;
     let out = async {
         let Some(old) = find_writable::<W, _>(&txn, editor, id).await? else {
@@ -487,7 +527,7 @@ pub async fn relink<W, L>(
 ) -> Result<Outcome<W::Model>, DbErr>
 where
     W: Writable,
-    L: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Vec<Change>>, DbErr>,
+    L: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Vec<Change>>, DbErr> + Clone,
 {
     update::<W, _>(db, editor, id, expected, async |txn, old: &W::Model| {
         Ok(link(txn, old).await?.map(|links| Planned { row: old.clone(), links }))

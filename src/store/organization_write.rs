@@ -68,7 +68,7 @@ pub async fn update(
     editor: &Editor,
     id: Uuid,
     expected: i32,
-    change: impl FnOnce(&mut OrganizationInput),
+    change: impl Fn(&mut OrganizationInput),
 ) -> Result<Outcome<organization::Model>, DbErr> {
     mutate::update::<organization::Entity, _>(db, editor, id, expected, async |_, old: &organization::Model| {
         let mut input = input_of(old);

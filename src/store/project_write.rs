@@ -95,7 +95,7 @@ pub async fn update(
     editor: &Editor,
     id: Uuid,
     expected: i32,
-    change: impl FnOnce(&mut ProjectInput),
+    change: impl Fn(&mut ProjectInput),
 ) -> Result<Outcome<project::Model>, DbErr> {
     mutate::update::<project::Entity, _>(db, editor, id, expected, async |_, old: &project::Model| {
         let mut input = input_of(old);

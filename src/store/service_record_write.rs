@@ -148,9 +148,9 @@ pub async fn create(
     mut input: ServiceRecordInput,
     links: RecordLinks,
 ) -> Result<Outcome<service_record::Model>, DbErr> {
+    input.has_client = links.client_id.flatten().is_some();
     mutate::create::<service_record::Entity, _>(db, editor, async |txn| {
         let links_ = resolve(txn, editor, links, None).await?;
-        input.has_client = links.client_id.flatten().is_some();
         Ok(mutate::with(input.parse(editor.today()), links_).map(|(v, r)| row(&v, r, None, editor)))
     })
     .await
@@ -164,7 +164,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     links: RecordLinks,
-    change: impl FnOnce(&mut ServiceRecordInput),
+    change: impl Fn(&mut ServiceRecordInput),
 ) -> Result<Outcome<service_record::Model>, DbErr> {
     mutate::update::<service_record::Entity, _>(db, editor, id, expected, async |txn, old: &service_record::Model| {
         let resolved = resolve(txn, editor, links, Some(old)).await?;

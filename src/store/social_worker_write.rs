@@ -100,7 +100,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     employer_id: Option<Option<Uuid>>,
-    change: impl FnOnce(&mut SocialWorkerInput),
+    change: impl Fn(&mut SocialWorkerInput),
 ) -> Result<Outcome<social_worker::Model>, DbErr> {
     mutate::update::<social_worker::Entity, _>(db, editor, id, expected, async |txn, old: &social_worker::Model| {
         let employer = employer(txn, editor, employer_id, old.employer_id).await?;

@@ -143,7 +143,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     links: StationLinks,
-    change: impl FnOnce(&mut StationInput),
+    change: impl Fn(&mut StationInput),
 ) -> Result<Outcome<station::Model>, DbErr> {
     mutate::update::<station::Entity, _>(db, editor, id, expected, async |txn, old: &station::Model| {
         let links = resolve(txn, editor, links, Some(old)).await?;

@@ -33,7 +33,8 @@ use uuid::Uuid;
 
 use super::audit::Actor;
 use super::write::{
-    Change, Field, audit_row, begin_write, diff_blind, enum_field, field, insert_chunked, masked, within_write_timeout,
+    Change, Conflicting, Field, audit_row, begin_write, diff_blind, enum_field, field, insert_chunked, masked,
+    retrying, within_write_timeout,
 };
 use crate::domain::DivisionCode;
 use crate::domain::masking;
@@ -218,7 +219,27 @@ pub trait Roster: Send + Sync + 'static {
 pub enum SyncError {
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// An `ALL` batch found records changed by another request between reading and writing
+    /// them, on every attempt ([`super::write::MAX_ATTEMPTS`]); nothing was written.
+    #[error("records of the batch kept changing under it")]
+    Conflict,
+    /// An `ALL` batch's insert collided with another request's insert of the same key (kept
+    /// inside [`sync`], which reports `CONCURRENT_WRITE` when retries do not help).
+    #[error("another request inserted records of the batch")]
+    ConcurrentInsert,
 }
+
+impl Conflicting for SyncError {
+    fn is_conflict(&self) -> bool {
+        match self {
+            SyncError::Db(e) => e.is_conflict(),
+            SyncError::Conflict | SyncError::ConcurrentInsert => true,
+        }
+    }
+}
+
+/// The code of a record that changed between the batch's read and its write.
+const VERSION_CONFLICT: &str = "VERSION_CONFLICT";
 
 fn at(index: usize, mut e: FieldError) -> FieldError {
     let mut path = vec!["records".to_owned(), index.to_string()];
@@ -282,38 +303,33 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
         }
     }
 
+    // Written in one order whatever order they came in: two batches of the same records lock
+    // their rows in the same order, so neither can hold a row the other waits for while
+    // waiting for one the other holds (a deadlock). Results keep the batch's order (by index).
+    valid.sort_by(|(_, a), (_, b)| R::external_id(a).cmp(R::external_id(b)));
     let validate = request.mode == SyncMode::Validate;
     let ctx = Batch { source: &request.source, writer, now: crate::domain::time::now() };
     let mut outcomes: Vec<RecordResult> = Vec::new();
     match request.atomicity {
         Atomicity::All => {
-            let txn = begin_write(db).await?;
-            // Stamped once the transaction holds the write lock (change feeds rely on it).
-            let ctx = Batch { now: crate::domain::time::now(), ..ctx };
-            let mut planned = match apply::<R, _>(&txn, &ctx, &valid).await {
-                Ok(planned) => planned,
-                Err(e) if is_concurrent_insert(&e) => {
-                    // Another request created some of these records after this one looked
-                    // them up (two syncs of the same new records at once, on PostgreSQL).
-                    txn.rollback().await?;
+            let all = AllOrNothing {
+                valid: &valid,
+                parse_failed: !failed.is_empty(),
+                delete_missing: request.delete_missing.then_some(&seen),
+                validate,
+            };
+            let attempt = retrying(|| all.attempt::<R, D>(db, ctx)).await;
+            let Attempted { mut planned, any_failed, late, committed } = match attempt {
+                Ok(done) => done,
+                Err(SyncError::ConcurrentInsert) => {
                     let msg = "another request wrote records of this batch at the same time; nothing was \
                                written: send the batch again (records already there will be unchanged or updated)";
                     summary.errors.push(FieldError::new("records", "CONCURRENT_WRITE", msg));
                     return Ok(summary);
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             };
-            let any_failed = !failed.is_empty() || planned.iter().any(|o| o.action == SyncAction::Failed);
-            if request.delete_missing && !any_failed {
-                planned.extend(delete_missing::<R, _>(&txn, &ctx, &seen).await?);
-            }
-            let late = !validate && !any_failed && !within_write_timeout(ctx.now, writer.write_timeout);
-            if any_failed || validate || late {
-                txn.rollback().await?;
-            } else {
-                txn.commit().await?;
-                summary.committed = true;
-            }
+            summary.committed = committed;
             if late {
                 let limit = writer.write_timeout.as_secs_f64();
                 let msg = format!(
@@ -426,8 +442,83 @@ struct Batch<'a> {
     now: DateTime<Utc>,
 }
 
+/// An `ALL` batch: its valid records (in key order), whether any record failed to parse,
+/// the external ids to keep when deleting the missing ones, and whether it is a dry run.
+struct AllOrNothing<'a, Rec> {
+    valid: &'a [(usize, Rec)],
+    parse_failed: bool,
+    delete_missing: Option<&'a HashSet<String>>,
+    validate: bool,
+}
+
+/// What one attempt of an `ALL` batch did.
+struct Attempted {
+    planned: Vec<RecordResult>,
+    /// Some record failed: rolled back.
+    any_failed: bool,
+    /// Past the write timeout: rolled back.
+    late: bool,
+    committed: bool,
+}
+
+impl<Rec> AllOrNothing<'_, Rec> {
+    /// One transaction of the batch: plan and write every record, then commit, or roll back
+    /// on a failed record, a dry run or the write timeout. Errors: the database's;
+    /// [`SyncError::ConcurrentInsert`] and [`SyncError::Conflict`] when another request wrote
+    /// the same records meanwhile (rolled back; [`sync`] runs it again).
+    async fn attempt<R: Roster<Record = Rec>, D: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &D,
+        ctx: Batch<'_>,
+    ) -> Result<Attempted, SyncError> {
+        let txn = begin_write(db).await?;
+        // Stamped once the transaction holds the write lock (change feeds rely on it).
+        let ctx = Batch { now: crate::domain::time::now(), ..ctx };
+        let mut planned = match apply::<R, _>(&txn, &ctx, self.valid).await {
+            Ok(planned) => planned,
+            Err(e) if is_concurrent_insert(&e) => {
+                // Another request created some of these records after this one looked them up
+                // (two syncs of the same new records at once, on PostgreSQL): run again, and
+                // find them.
+                txn.rollback().await?;
+                return Err(SyncError::ConcurrentInsert);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if planned.iter().any(|o| o.errors.iter().any(|e| e.code == VERSION_CONFLICT)) {
+            // A row changed between this transaction's read and its write: another request
+            // wrote it meanwhile. Read again and replan rather than fail the batch.
+            txn.rollback().await?;
+            return Err(SyncError::Conflict);
+        }
+        let any_failed = self.parse_failed || planned.iter().any(|o| o.action == SyncAction::Failed);
+        if let Some(seen) = self.delete_missing
+            && !any_failed
+        {
+            planned.extend(delete_missing::<R, _>(&txn, &ctx, seen).await?);
+        }
+        let late = !self.validate && !any_failed && !within_write_timeout(ctx.now, ctx.writer.write_timeout);
+        let committed = !(any_failed || self.validate || late);
+        if committed {
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+        }
+        Ok(Attempted { planned, any_failed, late, committed })
+    }
+}
+
 /// Applies `records` in a transaction of its own on `db` (a savepoint when `db` is one).
 async fn chunk_in<R: Roster, D: TransactionTrait>(
+    db: &D,
+    ctx: &Batch<'_>,
+    records: &[(usize, R::Record)],
+) -> Result<Vec<RecordResult>, DbErr> {
+    retrying(|| chunk_once::<R, D>(db, ctx, records)).await
+}
+
+/// One attempt of [`chunk_in`]: its transaction.
+async fn chunk_once<R: Roster, D: TransactionTrait>(
     db: &D,
     ctx: &Batch<'_>,
     records: &[(usize, R::Record)],
@@ -575,7 +666,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
                         .await?;
                     if written.rows_affected != 1 {
                         let msg = "the record changed while this batch ran; send it again";
-                        out.push(fail(vec![FieldError::new("externalId", "VERSION_CONFLICT", msg)]));
+                        out.push(fail(vec![FieldError::new("externalId", VERSION_CONFLICT, msg)]));
                         continue;
                     }
                 } else {
@@ -656,7 +747,9 @@ async fn delete_missing<R: Roster, C: ConnectionTrait>(
     }
     let gone: Vec<R::Model> =
         q.all(db).await?.into_iter().filter(|m| R::row_external_id(m).is_none_or(|e| !named.contains(e))).collect();
-    let ids: Vec<Uuid> = gone.iter().map(R::row_id).collect();
+    // In key order, like the batch's own records (see [`sync`]).
+    let mut ids: Vec<Uuid> = gone.iter().map(R::row_id).collect();
+    ids.sort();
     for chunk in ids.chunks(IN_LIST) {
         R::Entity::update_many()
             .col_expr(R::deleted_column(), Expr::value(ctx.now))

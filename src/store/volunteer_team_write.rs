@@ -109,7 +109,7 @@ pub async fn update(
     id: Uuid,
     expected: i32,
     links: TeamLinks,
-    change: impl FnOnce(&mut VolunteerTeamInput),
+    change: impl Fn(&mut VolunteerTeamInput),
 ) -> Result<Outcome<volunteer_team::Model>, DbErr> {
     mutate::update::<volunteer_team::Entity, _>(db, editor, id, expected, async |txn, old: &volunteer_team::Model| {
         let links = resolve(txn, editor, links, Some(old)).await?;

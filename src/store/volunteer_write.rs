@@ -72,7 +72,7 @@ pub async fn update(
     editor: &Editor,
     id: Uuid,
     expected: i32,
-    change: impl FnOnce(&mut VolunteerInput),
+    change: impl Fn(&mut VolunteerInput),
 ) -> Result<Outcome<volunteer::Model>, DbErr> {
     mutate::update::<volunteer::Entity, _>(db, editor, id, expected, async |_, old: &volunteer::Model| {
         let mut input = input_of(old);

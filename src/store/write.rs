@@ -45,6 +45,63 @@ where
     Ok(txn)
 }
 
+/// Attempts a write transaction gets when the database aborts it for a conflict with
+/// concurrent transactions ([`crate::db::Failure::Conflict`]: a deadlock or serialization
+/// failure on PostgreSQL, a busy database on SQLite). After the last one the conflict is
+/// returned, and the API answers `CONFLICT`: nothing was written, retry the request.
+pub const MAX_ATTEMPTS: u32 = 4;
+
+/// Runs `attempt`, one whole write transaction (begin, statements, commit or rollback), again
+/// while the database aborts it for a conflict with concurrent transactions, at most
+/// [`MAX_ATTEMPTS`] times in all; any other outcome is returned as it is.
+///
+/// A conflict aborts the whole transaction (PostgreSQL refuses every further statement of
+/// it), so only a fresh transaction can retry, and `attempt` must redo everything: read the
+/// stored rows again, plan, write, commit. Every write path runs its transaction through this
+/// one function. Between attempts it sleeps a jittered, growing backoff ([`backoff`]), so two
+/// requests that deadlocked on each other do not collide again in step.
+pub async fn retrying<T, E, F, A>(mut attempt: F) -> Result<T, E>
+where
+    F: FnMut() -> A,
+    A: std::future::Future<Output = Result<T, E>>,
+    E: Conflicting + std::fmt::Display,
+{
+    let mut tried = 1;
+    loop {
+        match attempt().await {
+            Err(e) if tried < MAX_ATTEMPTS && e.is_conflict() => {
+                tracing::info!(error = %e, attempt = tried, "write transaction lost to a concurrent one; trying it again");
+                tokio::time::sleep(backoff(tried)).await;
+                tried += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// An error that may mean the transaction lost to a concurrent one, so that running it again
+/// may succeed (see [`retrying`]).
+pub trait Conflicting {
+    fn is_conflict(&self) -> bool;
+}
+
+impl Conflicting for DbErr {
+    /// A deadlock, serialization failure or busy database ([`crate::db::classify`]).
+    fn is_conflict(&self) -> bool {
+        crate::db::classify(self) == crate::db::Failure::Conflict
+    }
+}
+
+/// The pause after failed attempt `n` (from 1): a random time between half and all of
+/// 20 ms × 2^(n-1) ("equal jitter", as in AWS's "Exponential Backoff And Jitter"): 10-20 ms,
+/// then 20-40 ms, then 40-80 ms.
+pub fn backoff(n: u32) -> Duration {
+    let full = 20_000u64 << n.saturating_sub(1).min(10);
+    // Any source of randomness will do; without one, the full pause.
+    let random = getrandom::u64().unwrap_or(u64::MAX);
+    Duration::from_micros(full / 2 + random % (full / 2 + 1))
+}
+
 /// Whether a transaction whose rows are stamped `stamped` (its `now`, taken before it began)
 /// may still commit under the write timeout `limit`. Every write checks this just before its
 /// COMMIT and rolls back when it is false: a change feed relies on no row committing more
