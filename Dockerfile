@@ -1,7 +1,8 @@
 # civlink: multi-stage build with cargo-chef dependency caching, small non-root runtime.
 # Build: docker build -t civlink .   (see docker-compose.yml for PostgreSQL)
+# .ci/docker-builder runs the chef, planner and builder stages below outside Docker: change both.
 FROM rust:1.95-bookworm AS chef
-RUN cargo install cargo-chef --locked
+RUN cargo install cargo-chef --locked --version 0.1.78
 WORKDIR /app
 
 FROM chef AS planner

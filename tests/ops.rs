@@ -496,9 +496,9 @@ async fn postgres_connections_plan_each_statement_with_its_values() {
 }
 
 /// Every connection to PostgreSQL sends without Nagle's delay (`TCP_NODELAY`): with it, a
-/// message longer than one segment waited for the server's delayed ACK (40 ms) about every
-/// other time, and a 10,000-volunteer sync took 3.2 s instead of 1.1 s (sqlx-core 0.9.0, patched
-/// in `vendor/sqlx-core`).
+/// message longer than one segment waits for the server's delayed ACK (40 ms on Linux) about
+/// every other time (BENCHMARKS.md, "Roster sync"). sqlx-core 0.9.0 stopped setting it
+/// (transact-rs/sqlx#4335); 0.9.1 sets it again, and this keeps an upgrade from losing it.
 #[tokio::test]
 async fn postgres_connections_send_without_nagle_delay() {
     use std::os::fd::BorrowedFd;
