@@ -32,18 +32,6 @@ fn clothing() -> Value {
     })
 }
 
-/// A money value that fails the `Yuan` scalar refuses the whole request, with the scalar's
-/// message; `create` would have written nothing.
-async fn refused_by_the_yuan_scalar(app: &TestApp, query: &str, input: Value, fragment: &str) {
-    let body = app.post(query, json!({ "input": input })).await;
-    let error = &body["errors"][0];
-    let code = error["extensions"]["code"].as_str().unwrap_or_default();
-    assert!(code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED", "{body}");
-    let message = error["message"].as_str().unwrap_or_default();
-    assert!(message.contains("\"Yuan\"") && message.contains(fragment), "{fragment}: {body}");
-    assert!(body["data"].is_null(), "{body}");
-}
-
 async fn create(app: &TestApp, input: Value) -> Value {
     let d = app.data(CREATE, json!({ "input": input })).await;
     payload_ok(&d, "createCharityResource")["charityResource"].clone()
@@ -83,7 +71,7 @@ both!(a_valid_charity_resource_is_created_and_every_rule_is_a_user_error, |app| 
     ] {
         let mut input = clothing();
         input["value"] = json!(value);
-        refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
+        common::refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
     }
     let mut matched = clothing();
     matched["kind"] = json!("MATCHED_DONATION");

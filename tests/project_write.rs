@@ -33,18 +33,6 @@ const LINKS: &str = r#"query($id: ID!) { project(id: $id) {
 const DELETE: &str = r#"mutation($input: DeleteInput!) { deleteProject(input: $input) {
     deletedId userErrors { field code } } }"#;
 
-/// A money value that fails the `Yuan` scalar refuses the whole request, with the scalar's
-/// message; `create` would have written nothing.
-async fn refused_by_the_yuan_scalar(app: &common::TestApp, query: &str, input: Value, fragment: &str) {
-    let body = app.post(query, json!({ "input": input })).await;
-    let error = &body["errors"][0];
-    let code = error["extensions"]["code"].as_str().unwrap_or_default();
-    assert!(code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED", "{body}");
-    let message = error["message"].as_str().unwrap_or_default();
-    assert!(message.contains("\"Yuan\"") && message.contains(fragment), "{fragment}: {body}");
-    assert!(body["data"].is_null(), "{body}");
-}
-
 fn project() -> Value {
     json!({
         "name": "西陵区村社互助项目",
@@ -84,7 +72,7 @@ both!(a_valid_project_is_created_and_every_rule_is_a_user_error, |app| {
     ] {
         let mut input = project();
         input[field] = json!(value);
-        refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
+        common::refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
     }
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM projects", vec![]).await, before);
     // Valid edge values: zero money, a start planned next year, no end.

@@ -32,18 +32,6 @@ fn station() -> Value {
     })
 }
 
-/// A money value that fails the `Yuan` scalar refuses the whole request, with the scalar's
-/// message; `create` would have written nothing.
-async fn refused_by_the_yuan_scalar(app: &TestApp, query: &str, input: Value, fragment: &str) {
-    let body = app.post(query, json!({ "input": input })).await;
-    let error = &body["errors"][0];
-    let code = error["extensions"]["code"].as_str().unwrap_or_default();
-    assert!(code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED", "{body}");
-    let message = error["message"].as_str().unwrap_or_default();
-    assert!(message.contains("\"Yuan\"") && message.contains(fragment), "{fragment}: {body}");
-    assert!(body["data"].is_null(), "{body}");
-}
-
 fn civil_affairs(region: &str) -> String {
     token_with("CIVIL_AFFAIRS", |c| c.region = Some(region.to_owned()))
 }
@@ -113,7 +101,7 @@ both!(a_malformed_investment_fails_the_yuan_scalar_and_nothing_is_written, |app|
     ] {
         let mut input = station();
         input["investment"] = json!(value);
-        refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
+        common::refused_by_the_yuan_scalar(&app, CREATE, input, fragment).await;
     }
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM stations", vec![]).await, before);
 });

@@ -293,6 +293,14 @@ impl Extension for CostExtension {
                 ));
             }
         }
+        // A variable that fails one of our scalars refuses the request with that scalar's own
+        // message (validation would refuse it too, saying only which type it expected).
+        if let Some((_, op)) = operation
+            && let Some(message) =
+                super::coerce::first_error(&ctx.schema_env.registry, &op.variable_definitions, variables)
+        {
+            return Err(request_error("GRAPHQL_VALIDATION_FAILED", message, &[]));
+        }
         let role = data.map_or(Role::Public, |d| d.identity.role);
         let counts = count_document(&doc, variables, &self.limits);
         if counts.introspection && !self.limits.introspection.contains(&role) {

@@ -13,6 +13,7 @@ pub mod charity_resource;
 pub mod charity_resource_write;
 pub mod client;
 pub mod client_write;
+mod coerce;
 pub mod common;
 pub mod connection;
 pub mod consent;

@@ -573,6 +573,18 @@ pub async fn audit_entries(app: &TestApp, entity: &str, id: &Value, action: &str
         .collect()
 }
 
+/// Asserts that `input`, sent as the `$input` of `query`, is refused whole because a money
+/// value fails the `Yuan` scalar: a request error (`GRAPHQL_VALIDATION_FAILED`) carrying the
+/// scalar's own message, which contains `fragment`; nothing ran, so nothing was written.
+pub async fn refused_by_the_yuan_scalar(app: &TestApp, query: &str, input: Value, fragment: &str) {
+    let body = app.post(query, serde_json::json!({ "input": input })).await;
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("\"Yuan\"") && message.contains(fragment), "{fragment}: {body}");
+    assert!(body.get("data").is_none(), "a request error has no data: {body}");
+}
+
 /// A CIVIL_AFFAIRS token for the division `region`.
 pub fn civil_affairs(region: &str) -> String {
     token_with("CIVIL_AFFAIRS", |c| c.region = Some(region.to_owned()))
