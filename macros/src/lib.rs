@@ -1,7 +1,8 @@
 //! Procedural macros of civlink.
 //!
 //! [`macro@describe_arguments`] gives the arguments that mean the same on every field (Relay's
-//! paging arguments, the change feed's, `filter`, `orderBy` and a mutation's `input`) their
+//! paging arguments, the change feed's, `filter`, `orderBy`, a mutation's `input`, a reveal's
+//! `reason` and a statistics `period`) their
 //! schema descriptions from one table, so that 50 connection fields and 43 mutations state
 //! them once. async-graphql reads an argument's description only from a string literal in
 //! `#[graphql(desc = "…")]` on the parameter; this macro writes that attribute.
@@ -14,7 +15,8 @@ use syn::{
 };
 
 /// Put above `#[Object]` on an `impl` block: every parameter named `first`, `after`, `last`,
-/// `before`, `updated_since`, `include_deleted`, `filter`, `order_by` or `input` that has no
+/// `before`, `updated_since`, `include_deleted`, `filter`, `order_by`, `input`, `reason` (of a
+/// reveal) or `period` (a `DateRange`) that has no
 /// `desc` yet gets `#[graphql(desc = "…")]` with the text of [`description`] (an existing
 /// `#[graphql(…)]` on it is extended). Other parameters are left as they are: they need
 /// their own `desc`, which the schema test demands.
@@ -71,6 +73,14 @@ fn description(name: &str, ty: &Type) -> Option<String> {
         "include_deleted" => "`true`: a change feed (see `updatedSince`) that lists soft-deleted \
                               records too, as tombstones with `record.deletedAt` set. Default \
                               `false`: deleted records are not listed."
+            .to_owned(),
+        "period" if named(ty)? == "DateRange" => "Half-open range `[from, to)` of China Standard Time \
+             dates: both ends required, `to` after `from`, at most 240 months. Errors: \
+             `INVALID_ARGUMENT`."
+            .to_owned(),
+        "reason" => "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters \
+             or digits, at most 500 characters; control, bidi and invisible-only text is refused. \
+             Written to the audit log. Errors: `INVALID_ARGUMENT`."
             .to_owned(),
         "filter" => format!(
             "Conditions on the listed items (`{}`); all given conditions must hold. Absent: every \

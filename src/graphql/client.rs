@@ -164,14 +164,7 @@ impl Client {
     /// nothing if that write fails. A child under 14 needs a guardian consent in force.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits),
     /// `CONSENT_REQUIRED`.
-    async fn identity(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters or digits, at most 500 characters; control, bidi and invisible-only text is refused. Written to the audit log. Errors: `INVALID_ARGUMENT`."
-        )]
-        reason: String,
-    ) -> ApiResult<Option<ClientIdentity>> {
+    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<ClientIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_clients())?;
         let reason = audit::reason(&reason)?;

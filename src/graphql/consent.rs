@@ -154,6 +154,7 @@ crate::payload!(
 #[derive(Default)]
 pub struct ConsentMutation;
 
+#[civlink_macros::describe_arguments]
 #[Object]
 impl ConsentMutation {
     /// Records a guardian's consent for a client under 14 (PIPL art. 31); audited, the

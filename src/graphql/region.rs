@@ -177,14 +177,7 @@ impl Region {
     /// The statistics of this division's subtree for `period`, a half-open range
     /// `[from, to)` of China Standard Time dates (both ends required, at most 20 years).
     /// Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn statistics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
-        )]
-        period: DateRange,
-    ) -> ApiResult<RegionStatistics> {
+    async fn statistics(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<RegionStatistics> {
         let period = parse_period(period, "period")?;
         let data = RequestData::of(ctx)?;
         Ok(RegionStatistics::new(Region(self.0.clone()), period, &data.scope))

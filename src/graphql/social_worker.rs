@@ -84,14 +84,7 @@ impl SocialWorker {
     /// Phone and ID number in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
     /// STATION_STAFF, SYNC_CLIENT (own source) and ADMIN; each call writes one audit row.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits).
-    async fn identity(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters or digits, at most 500 characters; control, bidi and invisible-only text is refused. Written to the audit log. Errors: `INVALID_ARGUMENT`."
-        )]
-        reason: String,
-    ) -> ApiResult<Option<PersonIdentity>> {
+    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<PersonIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;
@@ -176,14 +169,7 @@ impl SocialWorker {
     /// `[from, to)` of China Standard Time dates (both ends required). Perturbed (the
     /// cell-key method, `perturbed: true`) when the caller may not read the records of the
     /// worker's region. Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn person_times(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
-        )]
-        period: DateRange,
-    ) -> ApiResult<ProtectedFigure> {
+    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
         let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, None);
         statistics::person_times::<figures::WorkerService>(ctx, self.0.id, period, access).await
     }

@@ -230,14 +230,7 @@ impl Station {
     /// `[from, to)` of China Standard Time dates (both ends required). Perturbed (the
     /// cell-key method, `perturbed: true`) when the caller may not read the station's service
     /// records. Errors: `INVALID_ARGUMENT` for a bad period.
-    async fn person_times(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
-        )]
-        period: DateRange,
-    ) -> ApiResult<ProtectedFigure> {
+    async fn person_times(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<ProtectedFigure> {
         let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, Some(self.0.id));
         statistics::person_times::<figures::StationService>(ctx, self.0.id, period, access).await
     }

@@ -888,6 +888,7 @@ pub const MAX_REGIONS: usize = 500;
 pub struct StatisticsQuery;
 
 /// Root field for side-by-side statistics.
+#[civlink_macros::describe_arguments]
 #[Object]
 impl StatisticsQuery {
     /// The statistics of many divisions for one period, one per code in the order given (any
@@ -903,9 +904,6 @@ impl StatisticsQuery {
             desc = "Division codes, at most 500, in any form `region(code:)` accepts; one answer per code, in the same order. Errors: `INVALID_DIVISION_CODE` or `NOT_FOUND` naming the code, `INVALID_ARGUMENT` for more than 500."
         )]
         codes: Vec<String>,
-        #[graphql(
-            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
-        )]
         period: DateRange,
     ) -> ApiResult<Vec<RegionStatistics>> {
         if codes.len() > MAX_REGIONS {

@@ -79,14 +79,7 @@ impl Volunteer {
     /// Phone and ID number in clear, for a stated reason. Allowed to CIVIL_AFFAIRS,
     /// STATION_STAFF, SYNC_CLIENT (own source) and ADMIN; each call writes one audit row.
     /// Errors: `FORBIDDEN`, `INVALID_ARGUMENT` (a reason without at least 2 letters or digits).
-    async fn identity(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Why the clear values are needed, e.g. \"home visit follow-up\": at least 2 letters or digits, at most 500 characters; control, bidi and invisible-only text is refused. Written to the audit log. Errors: `INVALID_ARGUMENT`."
-        )]
-        reason: String,
-    ) -> ApiResult<Option<PersonIdentity>> {
+    async fn identity(&self, ctx: &Context<'_>, reason: String) -> ApiResult<Option<PersonIdentity>> {
         let data = RequestData::of(ctx)?;
         audit::may_reveal(data.identity.may_reveal_people())?;
         let reason = audit::reason(&reason)?;

@@ -93,14 +93,7 @@ impl VolunteerTeam {
     /// rounded to two decimals). Perturbed (the cell-key method, a sum over people: at most
     /// 4 %) when the caller may not read the records of the team's region. Errors:
     /// `INVALID_ARGUMENT` for a bad period.
-    async fn service_hours(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Half-open range `[from, to)` of China Standard Time dates: both ends required, `to` after `from`, at most 240 months. Errors: `INVALID_ARGUMENT`."
-        )]
-        period: DateRange,
-    ) -> ApiResult<f64> {
+    async fn service_hours(&self, ctx: &Context<'_>, period: DateRange) -> ApiResult<f64> {
         let access = RequestData::of(ctx)?.scope.record_statistics_access(&self.0.region_code, None);
         let period = statistics::parse_period(period, "period")?;
         let minutes = statistics::record_figure::<figures::TeamServiceMinutes>(ctx, self.0.id, period).await?;
