@@ -39,13 +39,15 @@ async fn sync(app: &TestApp, records: Vec<Value>) -> Value {
     app.post(SYNC, json!({ "input": { "source": SOURCE, "atomicity": "ALL", "records": records } })).await
 }
 
+/// Sessions of the test database waiting for a lock.
+const WAITING_FOR_A_LOCK: &str =
+    "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+
 /// Waits until some session of the test database waits for a row lock (civlink's write,
 /// blocked by the test's transaction). Panics after 20 s.
 async fn until_a_session_waits_for_a_lock(app: &TestApp) {
     let started = Instant::now();
-    let q =
-        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    while scalar(app, q, vec![]).await == 0 {
+    while scalar(app, WAITING_FOR_A_LOCK, vec![]).await == 0 {
         assert!(started.elapsed() < Duration::from_secs(20), "civlink never waited for the test's lock");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -79,9 +81,12 @@ async fn sync_through_deadlocks(app: &Arc<TestApp>, deadlocks: u32) -> Value {
         blocker.execute_unprepared(&lock(1)).await.expect("the test's transaction survives the deadlock");
         blocker.execute_unprepared("ROLLBACK TO SAVEPOINT s").await.expect("release V0001");
     }
-    if !request.is_finished() {
-        // civlink's next attempt takes V0001 and waits for V0002 again: let it through.
-        until_a_session_waits_for_a_lock(app).await;
+    // Either civlink gave up (its answer may still be on its way) or its next attempt takes
+    // V0001 and waits for V0002 again: wait for whichever comes, then let it through.
+    let started = Instant::now();
+    while !request.is_finished() && scalar(app, WAITING_FOR_A_LOCK, vec![]).await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "civlink neither answered nor waited for the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     blocker.rollback().await.expect("rollback");
     request.await.expect("sync task")
