@@ -139,7 +139,7 @@ both!(consents_are_refused_for_adults_unknown_ages_bad_ranges_and_callers_who_ma
         (with(&good, json!({ "validUntil": "2026-01-01" })), "validUntil", "INVALID_RANGE"),
         (with(&good, json!({ "validUntil": "2025-06-01" })), "validUntil", "INVALID_RANGE"),
         (with(&good, json!({ "validFrom": tomorrow })), "validFrom", "OUT_OF_RANGE"),
-        (with(&good, json!({ "validFrom": "2018-01-31" })), "validFrom", "OUT_OF_RANGE"),
+        (with(&good, json!({ "validFrom": "1999-12-31" })), "validFrom", "OUT_OF_RANGE"),
         (with(&good, json!({ "guardianName": "  " })), "guardianName", "REQUIRED"),
         (with(&good, json!({ "evidenceReference": "" })), "evidenceReference", "REQUIRED"),
         (with(&good, json!({ "clientId": "not-an-id" })), "clientId", "INVALID_ID"),
@@ -181,4 +181,45 @@ both!(station_staff_record_consents_but_only_officials_and_admin_list_them, |app
         assert_eq!(d["client"]["consents"][0]["id"], id, "{d}");
         assert_eq!(d["client"]["consents"][0]["inForce"], true);
     }
+});
+
+// A new-user review read exact birth dates off this mutation's messages: `validFrom` was
+// bounded by the birth date ("validFrom: between 2012-12-30 and …", one call per client) and
+// NOT_A_MINOR stated the age, while `birthDate` reads `2012-**-**` and no audit row was written.
+both!(recording_a_consent_tells_nothing_of_the_birth_date_the_caller_sees_masked, |app| {
+    let official = civil_affairs("522301");
+    let child = client(&app, "王小明", Some("2016-07-19")).await;
+    let adult = client(&app, "王大明", Some("2004-10-08")).await;
+    let answer = |d: &Value| d["recordGuardianConsent"]["userErrors"].to_string();
+    // A validFrom on either side of the birth date is answered alike: no guess is confirmed.
+    for (before, after) in [("2016-07-18", "2016-07-19"), ("2000-01-01", "2016-07-20")] {
+        let a = app
+            .data_as(
+                Some(&official),
+                RECORD,
+                json!({ "input": with(&consent_for(&child), json!({ "validFrom": before })) }),
+            )
+            .await;
+        let b = app
+            .data_as(
+                Some(&official),
+                RECORD,
+                json!({ "input": with(&consent_for(&child), json!({ "validFrom": after })) }),
+            )
+            .await;
+        assert_eq!(answer(&a), "[]", "{a}");
+        assert_eq!(answer(&b), "[]", "{b}");
+    }
+    let d = app
+        .data_as(
+            Some(&official),
+            RECORD,
+            json!({ "input": with(&consent_for(&adult), json!({ "validFrom": "1999-12-31" })) }),
+        )
+        .await;
+    let text = answer(&d);
+    for leak in ["2004", "10-08", "22 years"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+    assert!(text.contains("NOT_A_MINOR") && text.contains("OUT_OF_RANGE"), "{text}");
 });

@@ -59,8 +59,8 @@ impl ConsentInput {
     /// date: whether consent is needed cannot be told, so none is recorded), `NOT_A_MINOR` on
     /// `clientId` (14 or older today: the client consents for themself, PIPL art. 13);
     /// `REQUIRED`, `TOO_LONG`, `INVALID_TEXT` on the texts; `OUT_OF_RANGE` on `validFrom`
-    /// (before the child's birth or 2000-01-01, or after today: a consent is recorded once
-    /// given); `INVALID_RANGE` on `validUntil` (not after `validFrom`).
+    /// (before 2000-01-01, or after today: a consent is recorded once given; never bounded
+    /// by the birth date, which the caller sees masked); `INVALID_RANGE` on `validUntil` (not after `validFrom`).
     pub fn parse(&self, birth_date: Option<NaiveDate>, today: NaiveDate) -> Result<ConsentTerms, Vec<FieldError>> {
         let mut p = Problems::default();
         match birth_date {
@@ -70,12 +70,12 @@ impl ConsentInput {
                 "clientId: the client's birth date is unknown, so whether a guardian must consent cannot be told; \
                  record the birth date first",
             )),
+            // No age in the message: the caller sees the birth date masked to its year.
             Some(b) if age_on(b, today) >= CONSENT_AGE => p.add(FieldError::new(
                 "clientId",
                 "NOT_A_MINOR",
                 format!(
-                    "clientId: the client is {} years old; a guardian consents only for a child under {CONSENT_AGE}",
-                    age_on(b, today)
+                    "clientId: the client is not under {CONSENT_AGE}; a guardian consents only for a child under {CONSENT_AGE}"
                 ),
             )),
             Some(_) => {}
@@ -83,8 +83,11 @@ impl ConsentInput {
         let guardian_name = p.take(required_text("guardianName", &self.guardian_name, MAX_GUARDIAN_NAME));
         let scope = p.take(required_text("scope", &self.scope, MAX_SCOPE));
         let evidence_reference = p.take(required_text("evidenceReference", &self.evidence_reference, MAX_EVIDENCE));
-        let earliest = birth_date.map_or(EARLIEST_RECORD_DATE, |b| b.max(EARLIEST_RECORD_DATE));
-        let valid_from = p.take(date_in_range("validFrom", self.valid_from.unwrap_or(today), earliest, today));
+        // Not bounded by the birth date: the answer to a guessed `validFrom` would tell the
+        // caller the exact birth date it sees masked (found by a new-user review). A consent
+        // dated before the birth covers nothing earlier than the child anyway.
+        let valid_from =
+            p.take(date_in_range("validFrom", self.valid_from.unwrap_or(today), EARLIEST_RECORD_DATE, today));
         if let (Some(from), Some(until)) = (valid_from, self.valid_until)
             && until <= from
         {
@@ -160,7 +163,7 @@ mod tests {
                 vec![("validFrom", "OUT_OF_RANGE")],
             ),
             (
-                ConsentInput { valid_from: Some(date(2016, 4, 30)), ..input() },
+                ConsentInput { valid_from: Some(date(1999, 12, 31)), ..input() },
                 child,
                 vec![("validFrom", "OUT_OF_RANGE")],
             ),
