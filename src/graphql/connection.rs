@@ -163,16 +163,12 @@ impl PageArgs {
 
     /// The change-feed window, when `updatedSince` or `includeDeleted: true` is given: rows
     /// changed from `updatedSince` up to the request's start less the feed's settle time
-    /// (see [`RequestData::feed_until`]), in `(updatedAt, id)` order.
-    ///
-    /// Errors: `INVALID_ARGUMENT` for an `updatedSince` outside the years 1000-9999.
-    pub fn feed(&self, data: &RequestData) -> Result<Option<Feed>, ApiError> {
+    /// (see [`RequestData::feed_until`]), in `(updatedAt, id)` order. `updatedSince` lies in
+    /// the years 1000-9999: the `DateTime` scalar refuses any other before the request runs.
+    pub fn feed(&self, data: &RequestData) -> Option<Feed> {
         let since = self.updated_since.map(|t| t.0);
-        if since.is_some_and(|t| !crate::domain::time::storable(&t)) {
-            return Err(ApiError::invalid("updatedSince", "updatedSince: years 1000-9999 only"));
-        }
         let include_deleted = self.include_deleted.unwrap_or(false);
-        Ok((since.is_some() || include_deleted).then(|| Feed { since, until: data.feed_until(), include_deleted }))
+        (since.is_some() || include_deleted).then(|| Feed { since, until: data.feed_until(), include_deleted })
     }
 }
 
@@ -250,7 +246,7 @@ where
 {
     let data = RequestData::of(ctx)?;
     let req = args.request()?;
-    let feed = args.feed(data)?;
+    let feed = args.feed(data);
     rows_allowed::<E>(ctx, data)?;
     counts_allowed::<E>(data, &filter)?;
     let page = if wants_rows(ctx) {
@@ -285,7 +281,7 @@ where
     rows_allowed::<R::Child>(ctx, data)?;
     counts_allowed::<R::Child>(data, &filter)?;
     let with_total = ctx.look_ahead().field("totalCount").exists();
-    let feed = args.feed(data)?;
+    let feed = args.feed(data);
     let page = args.request()?;
     let page = PageKey::<R> { parent: parent.clone(), filter: filter.clone(), order, feed, page, with_total };
     let page = if wants_rows(ctx) {
