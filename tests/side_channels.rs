@@ -290,3 +290,50 @@ both!(individuals_names_are_masked_for_roles_that_may_not_see_personal_data, |ap
     let body = app.post_as(None, PEOPLE_NAMES, json!({ "o": o, "c": c })).await;
     assert!(!body.to_string().contains("李四海") && !body.to_string().contains("王五"), "{body}");
 });
+
+const LINKAGE: &str = r#"query($codes: [String!]!) {
+  regionStatistics(codes: $codes, period: { from: "2025-06-01", to: "2025-07-01" }) {
+    region { code } access linkage { communities organizations socialWorkers volunteers charityResources } } }"#;
+
+/// `(access, linkage)` of each of `codes` in June 2025, as `token`.
+async fn linkage(app: &TestApp, token: Option<&str>, codes: &[&str]) -> Vec<(Value, Value)> {
+    let d = app.data_as(token, LINKAGE, json!({ "codes": codes })).await;
+    let list = d["regionStatistics"].as_array().expect("regionStatistics");
+    list.iter().map(|s| (s["access"].clone(), s["linkage"].clone())).collect()
+}
+
+both!(published_linkage_figures_do_not_tell_where_or_when_someone_was_served, |app| {
+    let q =
+        r#"mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } userErrors { code } } }"#;
+    let station = common::new_station(&app, "522301").await;
+    let input = json!({ "name": "李奶奶", "regionCode": "522301001001", "stationId": station });
+    let client = payload_ok(&app.data(q, json!({ "input": input })).await, "createClient")["client"]["id"].clone();
+    let q = r#"mutation($input: CreateSocialWorkerInput!) { createSocialWorker(input: $input) { socialWorker { id } userErrors { code } } }"#;
+    let input = json!({ "name": "赵社工", "regionCode": "522301" });
+    let worker =
+        payload_ok(&app.data(q, json!({ "input": input })).await, "createSocialWorker")["socialWorker"]["id"].clone();
+
+    let codes = ["522301000000", "522301001000", "522301001001"];
+    let portal = token_with("PORTAL", |_| {});
+    let published_before = linkage(&app, Some(&portal), &codes).await;
+    let anonymous_before = linkage(&app, None, &codes).await;
+    let full_before = linkage(&app, Some(&common::admin_token()), &codes).await;
+
+    let q = r#"mutation($input: CreateServiceRecordInput!) { createServiceRecord(input: $input) {
+        serviceRecord { id } userErrors { field code } } }"#;
+    let input = json!({ "stationId": station, "socialWorkerId": worker, "clientId": client, "servedOn": "2025-06-03",
+        "serviceType": "SPIRITUAL_COMFORT", "method": "CASEWORK" });
+    payload_ok(&app.data(q, json!({ "input": input })).await, "createServiceRecord");
+
+    // The exact figures see the village and the worker through the service record…
+    let full_after = linkage(&app, Some(&common::admin_token()), &codes).await;
+    for ((access, before), (_, after)) in full_before.iter().zip(&full_after) {
+        assert_eq!(access, "FULL");
+        assert_eq!(after["communities"].as_i64(), before["communities"].as_i64().map(|n| n + 1), "{after}");
+        assert_eq!(after["socialWorkers"].as_i64(), before["socialWorkers"].as_i64().map(|n| n + 1), "{after}");
+    }
+    // …the published ones do not move: before, the village's served day showed as a community.
+    assert_eq!(linkage(&app, Some(&portal), &codes).await, published_before);
+    assert_eq!(linkage(&app, None, &codes).await, anonymous_before);
+    assert!(published_before.iter().all(|(access, _)| access == "PUBLISHED"), "{published_before:?}");
+});

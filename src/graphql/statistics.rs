@@ -308,15 +308,25 @@ impl RegionStatistics {
     async fn charity(&self) -> CharityStatistics {
         CharityStatistics(self.subject.clone())
     }
-    /// Five-society linkage (五社联动) in the period (flow).
+    /// Five-society linkage (五社联动) in the period (flow). For `PUBLISHED` access,
+    /// participation in projects only: see `LinkageStatistics`.
     async fn linkage(&self, ctx: &Context<'_>) -> ApiResult<LinkageStatistics> {
         let l = self.subject.load::<figures::Linkage>(ctx).await?;
-        Ok(LinkageStatistics {
-            communities: l.communities,
-            organizations: l.organizations,
-            social_workers: l.social_workers,
-            volunteers: l.volunteers,
-            charity_resources: l.charity_resources,
+        Ok(match self.subject.access {
+            StatisticsAccess::Full => LinkageStatistics {
+                communities: l.communities,
+                organizations: l.organizations,
+                social_workers: l.social_workers,
+                volunteers: l.volunteers,
+                charity_resources: l.charity_resources,
+            },
+            StatisticsAccess::Published => LinkageStatistics {
+                communities: l.communities_in_projects,
+                organizations: l.organizations,
+                social_workers: l.social_workers_in_projects,
+                volunteers: l.volunteers_in_projects,
+                charity_resources: l.charity_resources,
+            },
         })
     }
 }
@@ -826,16 +836,20 @@ impl CharityStatistics {
 }
 
 /// Five-society linkage (五社联动): distinct participants of each party active in the
-/// subtree in the period, through its running projects or its service.
+/// subtree in the period, through its running projects or its service. Exact for everyone;
+/// for `PUBLISHED` access (`RegionStatistics.access`) communities, social workers and
+/// volunteers count participation in projects only, because one found only through service
+/// would tell that someone was served, or served, there in the period (docs/DISCLOSURE.md).
 #[derive(SimpleObject)]
 pub struct LinkageStatistics {
-    /// Villages and communities (村/社区) taking part in projects, or where service took place.
+    /// Villages and communities (村/社区) taking part in projects, or (`FULL` access only)
+    /// where service took place.
     pub communities: i64,
     /// Social organisations taking part in projects.
     pub organizations: i64,
-    /// Social workers taking part in projects or delivering service.
+    /// Social workers taking part in projects, or (`FULL` access only) delivering service.
     pub social_workers: i64,
-    /// Volunteers taking part in projects or logging service time.
+    /// Volunteers taking part in projects, or (`FULL` access only) logging service time.
     pub volunteers: i64,
     /// Charity resources taking part in projects or received.
     pub charity_resources: i64,

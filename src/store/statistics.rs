@@ -796,6 +796,11 @@ impl Figures for CharityTotals {
 /// - volunteers: volunteers taking part in those projects or logging service time (ledger
 ///   entries with minutes) in the period;
 /// - charity resources: resources taking part in those projects or received in the period.
+///
+/// The `*_in_projects` counts leave out the parties found only through service and volunteer
+/// service: those reveal that a person was served, or served, in a place on a day, so they
+/// are figures about persons, and published figures count participation in projects only
+/// (docs/DISCLOSURE.md, "Linkage").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Linkage {
     pub communities: i64,
@@ -803,6 +808,12 @@ pub struct Linkage {
     pub social_workers: i64,
     pub volunteers: i64,
     pub charity_resources: i64,
+    /// Communities taking part in the running projects.
+    pub communities_in_projects: i64,
+    /// Social workers taking part in the running projects.
+    pub social_workers_in_projects: i64,
+    /// Volunteers taking part in the running projects.
+    pub volunteers_in_projects: i64,
 }
 
 /// The participants of the subtrees' running projects: `prefix`, `party` and the participant
@@ -935,8 +946,14 @@ impl Figures for Linkage {
             vec![from_cte("p", "charity_resource_id", Some(Party::CharityResource)), received],
         );
 
+        let in_projects = [
+            distinct_participants("c", vec![from_cte("p", "region_code", Some(Party::Community))]),
+            distinct_participants("w", vec![from_cte("p", "social_worker_id", Some(Party::SocialWorker))]),
+            distinct_participants("v", vec![from_cte("p", "volunteer_id", Some(Party::Volunteer))]),
+        ];
+
         let mut all = communities;
-        for part in [organizations, workers, volunteers, charity] {
+        for part in [organizations, workers, volunteers, charity].into_iter().chain(in_projects) {
             all.union(UnionType::All, part);
         }
         let mut out: HashMap<String, Self> = HashMap::new();
@@ -947,6 +964,9 @@ impl Figures for Linkage {
                 "O" => &mut linkage.organizations,
                 "W" => &mut linkage.social_workers,
                 "V" => &mut linkage.volunteers,
+                "c" => &mut linkage.communities_in_projects,
+                "w" => &mut linkage.social_workers_in_projects,
+                "v" => &mut linkage.volunteers_in_projects,
                 _ => &mut linkage.charity_resources,
             };
             *field = get_i64(&row, "n")?;
