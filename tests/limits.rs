@@ -434,12 +434,41 @@ both_with!(the_standard_introspection_queries_run_under_the_default_limits_for_e
             let types = schema["types"].as_array().expect("types");
             let station = types.iter().find(|t| t["name"] == "Station").expect("Station is listed");
             assert!(station["fields"].as_array().is_some_and(|f| f.len() > 5), "{role}, {client}");
+            // Priced at what it resolves, not a point per field of its text.
+            let cost = &body["extensions"]["cost"];
+            let (requested, actual) = (cost["requested"].as_u64().unwrap(), cost["actual"].as_u64().unwrap());
+            assert!(actual > 5_000, "{role}, {client}: {cost}");
+            assert!(actual <= requested && requested <= actual + actual / 20, "{role}, {client}: {cost}");
         }
     }
     // The client of GraphiQL and graphql-codegen asks with this header.
     let (status, _, body) = send(&app, None, json!({ "query": STANDARD_INTROSPECTION[1].1 })).await;
     assert_eq!(status, 200);
     assert!(body["data"]["__schema"]["directives"].as_array().is_some_and(|d| !d.is_empty()), "{body:#}");
+});
+
+// Introspection was priced a point per field of its text, far below the fields it resolves,
+// so a budget bought many times the work it allows (found by an attack run on issue 21).
+both_with!(introspection_spends_the_budget_of_what_it_resolves, budget("PUBLIC=40000/1h"), |app| {
+    let standard = json!({ "query": STANDARD_INTROSPECTION[0].1 });
+    for _ in 0..2 {
+        let (status, _, body) = send(&app, None, standard.clone()).await;
+        assert_eq!(status, 200, "{body:#}");
+        assert!(body["extensions"]["cost"]["requested"].as_u64().unwrap() > 10_000, "{body:#}");
+    }
+    let (status, _, body) = send(&app, None, standard).await;
+    assert_eq!((status, code(&body)), (429, "RATE_LIMITED"), "{body:#}");
+
+    // A type named by a variable is priced as that type.
+    let app = TestApp::spawn_with(app.backend, serve_defaults()).await;
+    let q =
+        "query($t: String!) { __type(name: $t) { name fields { name args { name } type { name ofType { name } } } } }";
+    for t in ["Query", "Station", "NoSuchType"] {
+        let (_, _, body) = send(&app, None, json!({ "query": q, "variables": { "t": t } })).await;
+        assert!(body.get("errors").is_none(), "{body:#}");
+        let cost = &body["extensions"]["cost"];
+        assert_eq!(cost["requested"], cost["actual"], "{t}: {cost}");
+    }
 });
 
 both_with!(introspection_beyond_the_standard_shape_is_refused_before_it_runs, serve_defaults(), |app| {

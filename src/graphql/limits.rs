@@ -28,7 +28,10 @@ use async_graphql::{
 
 use super::context::RequestData;
 use crate::auth::identity::Role;
+
+mod introspection;
 use crate::ratelimit::{Budgets, RateLimiter, Refusal};
+pub use introspection::{CENSUS_QUERY, Census};
 
 /// Page size a connection is costed at when neither `first` nor `last` is given (the page it
 /// returns then, see [`super::connection::DEFAULT_PAGE_SIZE`]).
@@ -152,17 +155,20 @@ pub struct CostLimits {
     limits: Arc<Limits>,
     rate: Arc<RateLimiter>,
     documents: Arc<Documents>,
+    census: Arc<Census>,
 }
 
 impl CostLimits {
     /// One rate limiter and one document cache for the schema's lifetime: build one schema
-    /// per process.
-    pub fn new(limits: &Limits) -> Self {
+    /// per process. `census` is what the schema's introspection lists, which prices
+    /// introspection ([`Census`]).
+    pub fn new(limits: &Limits, census: Census) -> Self {
         let entries = std::num::NonZeroUsize::new(DOCUMENT_CACHE_ENTRIES).unwrap_or(std::num::NonZeroUsize::MIN);
         Self {
             limits: Arc::new(limits.clone()),
             rate: Arc::new(RateLimiter::new(&limits.budgets)),
             documents: Arc::new(Mutex::new(lru::LruCache::new(entries))),
+            census: Arc::new(census),
         }
     }
 }
@@ -173,6 +179,8 @@ impl ExtensionFactory for CostLimits {
             limits: self.limits.clone(),
             rate: self.rate.clone(),
             documents: self.documents.clone(),
+            census: self.census.clone(),
+            introspection: Mutex::new(None),
             requested: Mutex::new(None),
             actual: AtomicUsize::new(0),
             pending: Mutex::new(None),
@@ -186,6 +194,10 @@ struct CostExtension {
     limits: Arc<Limits>,
     rate: Arc<RateLimiter>,
     documents: Arc<Documents>,
+    census: Arc<Census>,
+    /// The operation's introspection: what it resolves, and the fields async-graphql's
+    /// complexity counted for it ([`Census::price`]).
+    introspection: Mutex<Option<(usize, usize)>>,
     requested: Mutex<Option<usize>>,
     actual: AtomicUsize,
     /// A limit the document broke, held until validation has computed its cost, so the error
@@ -313,6 +325,12 @@ impl Extension for CostExtension {
                 &[],
             ));
         }
+        if counts.introspection
+            && let Some((_, op)) = operation
+        {
+            let price = self.census.price(&doc, op, variables, self.limits.max_complexity.saturating_add(1));
+            *self.introspection.lock().unwrap_or_else(|e| e.into_inner()) = Some(price);
+        }
         *self.depth.lock().unwrap_or_else(|e| e.into_inner()) = Some(counts.shape.depth);
         if let Err(e) = check_counts(&counts, &self.limits) {
             *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
@@ -331,7 +349,11 @@ impl Extension for CostExtension {
             // A broken limit says more than the validation errors it may have caused.
             Err(errors) => return Err(pending.map_or(errors, |e| vec![e])),
         };
-        let cost = result.complexity;
+        // Introspection is priced at what it resolves, in place of a point per field.
+        let cost = match self.introspection.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some((resolved, selected)) => result.complexity.saturating_sub(selected).saturating_add(resolved),
+            None => result.complexity,
+        };
         *self.requested.lock().unwrap_or_else(|e| e.into_inner()) = Some(cost);
         let data = ctx.data::<RequestData>().ok();
         if let Some(data) = data {

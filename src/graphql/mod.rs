@@ -98,8 +98,19 @@ pub fn build_schema(limits: &Limits) -> CivlinkSchema {
         async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(limits.apq_cache_entries.max(1));
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(apq))
-        .extension(limits::CostLimits::new(limits))
+        .extension(limits::CostLimits::new(limits, census()))
         .finish()
+}
+
+/// What the schema's introspection lists ([`limits::Census`]), read from a schema without
+/// extensions: its introspection is a pure function of the types, answered without I/O.
+fn census() -> limits::Census {
+    let bare = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
+    let answer = futures::executor::block_on(bare.execute(limits::CENSUS_QUERY));
+    if !answer.errors.is_empty() {
+        tracing::error!(errors = ?answer.errors, "the schema's census query failed: introspection is priced per field");
+    }
+    limits::Census::from_answer(&answer.data)
 }
 
 /// The schema in SDL, as committed in `schema.graphql`: with `@specifiedBy` on the scalars
