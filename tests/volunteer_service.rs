@@ -280,3 +280,32 @@ both!(the_sync_is_idempotent_validate_writes_nothing_and_entries_are_never_edite
     let d = app.data_as(Some(&civil_affairs("420502")), SYNC, batch("VALIDATE", vec![e1])).await;
     assert_eq!(d["syncVolunteerService"]["unchanged"], 1, "the district's official may: {d}");
 });
+
+both!(migration_000013_keeps_every_entry_and_its_record_key_down_and_up, |app| {
+    use migration::{Migrator, MigratorTrait};
+    let vol = volunteer(&app, "周迁移", PILOT).await;
+    let d = app.data(RECORD, json!({ "input": service(&vol, 60, "OTHER") })).await;
+    let entry = payload_ok(&d, "recordVolunteerService")["entry"]["id"].clone();
+    let input = json!({ "input": { "entry": entry, "reason": "迁移前更正" } });
+    payload_ok(&app.data(CORRECT, input.clone()).await, "correctVolunteerService");
+    let originals = "SELECT CAST(COUNT(*) * 4294967296 + COALESCE(SUM(record_key), 0) AS BIGINT) AS n \
+                     FROM volunteer_ledger_entries WHERE service_minutes >= 0";
+    let before = common::scalar(&app, originals, vec![]).await;
+    let demo = common::scalar(&app, "SELECT COUNT(*) AS n FROM volunteer_ledger_entries", vec![]).await;
+    assert!(demo > 100, "the demo's ledger is there to be copied: {demo}");
+
+    // Down to before 000013 (and any migration after it): the reversal goes (the old CHECK
+    // refuses it), every other row stays with its key.
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let at = names.iter().position(|n| n == "m20261207_000013_volunteer_service").expect("000013 is listed");
+    Migrator::down(&app.db, Some((names.len() - at) as u32)).await.expect("down");
+    assert_eq!(common::scalar(&app, originals, vec![]).await, before);
+    assert_eq!(common::scalar(&app, "SELECT COUNT(*) AS n FROM volunteer_ledger_entries", vec![]).await, demo - 1);
+    // Up again: the rows are copied with their keys, and reversals are possible again.
+    Migrator::up(&app.db, None).await.expect("up");
+    assert_eq!(common::scalar(&app, originals, vec![]).await, before);
+    payload_ok(&app.data(CORRECT, input).await, "correctVolunteerService");
+    assert_eq!(totals(&app, &vol).await, (0.0, 0, 2));
+    let keyed = "SELECT COUNT(*) AS n FROM volunteer_ledger_entries WHERE record_key IS NULL";
+    assert_eq!(common::scalar(&app, keyed, vec![]).await, 0, "the record-key trigger or default is back");
+});

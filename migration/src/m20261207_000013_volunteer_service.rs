@@ -13,6 +13,7 @@
 //! rebuilt (<https://www.sqlite.org/lang_altertable.html#otheralter>): renamed, created anew
 //! with the same and the new columns, filled, dropped; the record keys of `000011` are copied,
 //! never drawn again, and its trigger is made again. No other table references the ledger.
+//! `down` deletes the reversals (the old CHECK refuses them) and rebuilds it back.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DbBackend, Statement};
 
@@ -47,6 +48,51 @@ fn c(s: &str) -> Alias {
 /// A reversal (a row correcting another) may carry negative minutes; any other row may not.
 fn minutes_check() -> Expr {
     Expr::col(c("service_minutes")).gte(0).or(Expr::col(c("corrects_entry_id")).is_not_null())
+}
+
+/// The columns of the ledger as `000005` made them, but `service_minutes` (whose CHECK
+/// differs), and `000011`'s record key.
+fn ledger_columns(table: NewTable) -> NewTable {
+    let in_range = Expr::col(c("record_key")).gte(0).and(Expr::col(c("record_key")).lt(2147483648i64));
+    table
+        .belongs_to("volunteer_id", "volunteers")
+        .may_belong_to("volunteer_team_id", "volunteer_teams")
+        .may_belong_to("project_id", "projects")
+        .col(ColumnDef::new(c("served_on")).date().not_null().to_owned())
+        .col(ColumnDef::new(c("points")).integer().not_null().default(0).to_owned())
+        .text_null("description", 300)
+        .col(ColumnDef::new(c("record_key")).integer().null().check(in_range).to_owned())
+        .index(&["served_on"])
+}
+
+/// Replaces the SQLite ledger by `table` (same name), copying the rows' [`COLUMNS`] (record
+/// keys included) and making `000011`'s record-key trigger again.
+async fn rebuild_on_sqlite(manager: &SchemaManager<'_>, table: NewTable) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {TABLE}_record_key")).await?;
+    db.execute_unprepared(&format!("ALTER TABLE {TABLE} RENAME TO {OLD}")).await?;
+    // The indexes moved with the table under their names; the new table makes them again.
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            [OLD.into()],
+        ))
+        .await?;
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        db.execute_unprepared(&format!("DROP INDEX \"{name}\"")).await?;
+    }
+    table.create(manager).await?;
+    db.execute_unprepared(&format!("INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {OLD}")).await?;
+    db.execute_unprepared(&format!("DROP TABLE {OLD}")).await?;
+    db.execute_unprepared(&format!(
+        "CREATE TRIGGER {TABLE}_record_key AFTER INSERT ON {TABLE} FOR EACH ROW \
+         WHEN NEW.record_key IS NULL \
+         BEGIN UPDATE {TABLE} SET record_key = random() & 2147483647 WHERE id = NEW.id; END"
+    ))
+    .await?;
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -96,55 +142,17 @@ impl MigrationTrait for Migration {
                 }
             }
             _ => {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {TABLE}_record_key")).await?;
-                db.execute_unprepared(&format!("ALTER TABLE {TABLE} RENAME TO {OLD}")).await?;
-                // The indexes moved with the table under their old names; the new table makes
-                // them again.
-                let rows = db
-                    .query_all_raw(Statement::from_sql_and_values(
-                        DbBackend::Sqlite,
-                        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                        [OLD.into()],
-                    ))
-                    .await?;
-                for row in rows {
-                    let name: String = row.try_get("", "name")?;
-                    db.execute_unprepared(&format!("DROP INDEX \"{name}\"")).await?;
-                }
                 let mut activity = ColumnDef::new(c("activity"));
                 activity.string_len(32).null().check(Expr::col(c("activity")).is_in(ACTIVITIES));
-                NewTable::with_uuid_key(manager, TABLE)
-                    .belongs_to("volunteer_id", "volunteers")
-                    .may_belong_to("volunteer_team_id", "volunteer_teams")
-                    .may_belong_to("project_id", "projects")
-                    .col(ColumnDef::new(c("served_on")).date().not_null().to_owned())
+                let table = ledger_columns(NewTable::with_uuid_key(manager, TABLE))
                     .col(ColumnDef::new(c("service_minutes")).integer().not_null().to_owned())
-                    .col(ColumnDef::new(c("points")).integer().not_null().default(0).to_owned())
-                    .text_null("description", 300)
                     .may_belong_to("station_id", "stations")
                     .col(activity)
                     .may_belong_to("corrects_entry_id", TABLE)
                     .external_reference()
-                    .col(
-                        ColumnDef::new(c("record_key"))
-                            .integer()
-                            .null()
-                            .check(Expr::col(c("record_key")).gte(0).and(Expr::col(c("record_key")).lt(2147483648i64)))
-                            .to_owned(),
-                    )
                     .check(minutes_check())
-                    .index(&["served_on"])
-                    .unique(&["corrects_entry_id"])
-                    .create(manager)
-                    .await?;
-                db.execute_unprepared(&format!("INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {OLD}")).await?;
-                db.execute_unprepared(&format!("DROP TABLE {OLD}")).await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER {TABLE}_record_key AFTER INSERT ON {TABLE} FOR EACH ROW \
-                     WHEN NEW.record_key IS NULL \
-                     BEGIN UPDATE {TABLE} SET record_key = random() & 2147483647 WHERE id = NEW.id; END"
-                ))
-                .await?;
+                    .unique(&["corrects_entry_id"]);
+                rebuild_on_sqlite(manager, table).await?;
             }
         }
         NewTable::with_uuid_key(manager, "volunteer_point_rules")
@@ -183,8 +191,14 @@ impl MigrationTrait for Migration {
                 }
                 Ok(())
             }
-            // A rebuild back would mirror `up`; SQLite databases are made afresh instead.
-            _ => Err(DbErr::Migration("000013 cannot be reverted on SQLite; make the database afresh".into())),
+            _ => {
+                let minutes = ColumnDef::new(c("service_minutes"))
+                    .integer()
+                    .not_null()
+                    .check(Expr::col(c("service_minutes")).gte(0))
+                    .to_owned();
+                rebuild_on_sqlite(manager, ledger_columns(NewTable::with_uuid_key(manager, TABLE)).col(minutes)).await
+            }
         }
     }
 }
