@@ -218,7 +218,8 @@ pub struct SyncVolunteerServiceInput {
     /// VALIDATE (dry run: reports what COMMIT would do, writes nothing) or COMMIT (default).
     #[graphql(default_with = "SyncMode::Commit")]
     pub mode: SyncMode,
-    /// ALL (default: one failed record writes nothing) or PER_RECORD.
+    /// ALL (default: one failed record writes nothing) or PER_RECORD (the good records are
+    /// written, in one transaction).
     #[graphql(default_with = "SyncAtomicity::All")]
     pub atomicity: SyncAtomicity,
     /// Up to 10,000 records, written in the order given.
