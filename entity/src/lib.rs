@@ -28,6 +28,7 @@ pub mod station;
 pub mod station_assignment;
 pub mod volunteer;
 pub mod volunteer_ledger_entry;
+pub mod volunteer_point_rule;
 pub mod volunteer_team;
 pub mod volunteer_team_membership;
 
@@ -50,6 +51,7 @@ pub mod prelude {
     pub use super::station_assignment::Entity as StationAssignment;
     pub use super::volunteer::Entity as Volunteer;
     pub use super::volunteer_ledger_entry::Entity as VolunteerLedgerEntry;
+    pub use super::volunteer_point_rule::Entity as VolunteerPointRule;
     pub use super::volunteer_team::Entity as VolunteerTeam;
     pub use super::volunteer_team_membership::Entity as VolunteerTeamMembership;
 }

@@ -16,6 +16,7 @@
 //!   organisations), parsed once for sync and import.
 //! - [`records`]: records civlink owns (stations, …), parsed once for the single mutations.
 //! - [`consent`]: guardian consent for children under 14 (PIPL art. 31).
+//! - [`volunteer_service`]: the volunteer service ledger and its point rules (志愿积分).
 //! - [`disclosure`]: statistical disclosure control of aggregates (small cells, published
 //!   figures).
 
@@ -28,6 +29,7 @@ pub mod money;
 pub mod records;
 pub mod roster;
 pub mod time;
+pub mod volunteer_service;
 
 mod error;
 

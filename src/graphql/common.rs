@@ -105,7 +105,8 @@ recorded!(
     project,
     service_record,
     charity_resource,
-    consent_record
+    consent_record,
+    volunteer_ledger_entry
 );
 
 impl RecordInfo {

@@ -41,6 +41,7 @@ pub mod station_write;
 pub mod statistics;
 pub mod sync;
 pub mod volunteer;
+pub mod volunteer_service;
 pub mod volunteer_team;
 pub mod volunteer_team_write;
 pub mod volunteer_write;
@@ -83,6 +84,7 @@ pub struct Mutation(
     service_record_write::ServiceRecordMutation,
     project_write::ProjectMutation,
     charity_resource_write::CharityResourceMutation,
+    volunteer_service::VolunteerServiceMutation,
 );
 
 /// The civlink schema type.

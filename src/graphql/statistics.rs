@@ -502,7 +502,7 @@ impl VolunteerStatistics {
         Ok(crate::domain::time::hours_from_minutes(self.0.ledger_sum(l.minutes, l.key)))
     }
     /// Person-times of volunteer service (志愿服务人次) in the period: ledger entries with
-    /// service time. For `PUBLISHED` access perturbed as a count (at most ±2, never 1 or 2).
+    /// service time, less their reversals (a corrected entry counts for nothing). For `PUBLISHED` access perturbed as a count (at most ±2, never 1 or 2).
     async fn service_person_times(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
         Ok(self.0.ledger_count(l.person_times, l.key))

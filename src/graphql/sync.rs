@@ -97,6 +97,15 @@ pub struct SyncResult {
 
 impl SyncResult {
     fn new(s: SyncSummary, node: NodeType) -> Self {
+        Self::with_ids(s, |id| GlobalId::encode(node, id))
+    }
+
+    /// The result of a sync of volunteer service entries, whose ids are plain UUIDs.
+    pub(crate) fn of_entries(s: SyncSummary) -> Self {
+        Self::with_ids(s, |id| ID(id.to_string()))
+    }
+
+    fn with_ids(s: SyncSummary, encode: impl Fn(uuid::Uuid) -> ID) -> Self {
         SyncResult {
             committed: s.committed,
             created: s.created,
@@ -111,7 +120,7 @@ impl SyncResult {
                     index: r.index,
                     external_id: r.external_id,
                     action: r.action.into(),
-                    id: r.id.map(|id| GlobalId::encode(node, id)),
+                    id: r.id.map(&encode),
                     changed_fields: r.changed_fields.into_iter().map(str::to_owned).collect(),
                     user_errors: r.errors.into_iter().map(UserError::from).collect(),
                 })

@@ -111,6 +111,15 @@ impl Volunteer {
     async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(ledger(ctx, self.0.id).await?.1)
     }
+    /// The entries of the volunteer's service ledger behind `serviceHours` and `points`,
+    /// corrections included, newest service first. Listed to CIVIL_AFFAIRS, STATION_STAFF,
+    /// SYNC_CLIENT and ADMIN; `FORBIDDEN` for PORTAL.
+    async fn service_entries(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::volunteer_service::VolunteerServiceEntry>> {
+        super::volunteer_service::of_volunteer(ctx, self.0.id).await
+    }
     /// The owning system's reference, when synchronised from another system.
     async fn external_reference(&self) -> Option<ExternalReference> {
         ExternalReference::of(&self.0.source, &self.0.external_id)

@@ -17,8 +17,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use entity::{
     case_file, charity_resource, client, client_category, organization, project, project_participant, project_station,
-    service_record, social_worker, station, station_assignment, volunteer, volunteer_ledger_entry, volunteer_team,
-    volunteer_team_membership,
+    service_record, social_worker, station, station_assignment, volunteer, volunteer_ledger_entry,
+    volunteer_point_rule, volunteer_team, volunteer_team_membership,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -145,6 +145,25 @@ pub mod figures {
         pub const MATCHED_PREFECTURE_FEN: i64 = 18_490_000;
         /// `MONEY` charity resources in the district: 97,100 yuan.
         pub const CHARITY_FUNDS_FEN: i64 = 9_710_000;
+        /// The communities of the volunteer points pilot (志愿积分试点): the article says "in 7
+        /// communities" without naming them; the demo takes the first community of each
+        /// street with a station.
+        pub const POINTS_PILOT_COMMUNITIES: [&str; 7] = [
+            "420502001001",
+            "420502002002",
+            "420502003001",
+            "420502004001",
+            "420502005001",
+            "420502006002",
+            "420502010001",
+        ];
+        /// The pilot's points per hour of any service (made up for the demo: the article gives
+        /// no rates) …
+        pub const POINTS_PER_HOUR: i32 = 10;
+        /// … and of care for the elderly, which the pilot rewards more.
+        pub const ELDERLY_CARE_POINTS_PER_HOUR: i32 = 12;
+        /// The pilot's first day (the demo's choice).
+        pub const POINTS_PILOT_FROM: (i32, u32, u32) = (2023, 1, 1);
         /// Clients with a case file (一人一档); every client of the district has one.
         pub const CASE_FILES: u64 = 1_144;
         /// Case files with `is_deep_case`.
@@ -311,9 +330,47 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, SeedError
     let rows = build(&atlas)?;
     let summary = DemoSummary::counted(SeedOutcome::Created, &rows);
     insert_rows(&txn, rows).await?;
+    insert_chunked::<volunteer_point_rule::Entity, _>(&txn, xiling_point_rules()).await?;
     txn.commit().await?;
     crate::db::analyze(db).await;
     Ok(summary)
+}
+
+/// The point rules of 西陵区's volunteer points pilot: in each pilot community, from the
+/// pilot's first day, [`figures::xiling::POINTS_PER_HOUR`] for any activity and
+/// [`figures::xiling::ELDERLY_CARE_POINTS_PER_HOUR`] for care for the elderly. Ids are fixed
+/// (UUIDv7 of the demo's base instant), so two seeds write the same rows.
+fn xiling_point_rules() -> Vec<volunteer_point_rule::Model> {
+    use figures::xiling as x;
+    use volunteer_ledger_entry::VolunteerActivity;
+    let (y, m, d) = x::POINTS_PILOT_FROM;
+    let from = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let mut rules = Vec::new();
+    for (n, community) in x::POINTS_PILOT_COMMUNITIES.iter().enumerate() {
+        for (k, (activity, per_hour)) in
+            [(None, x::POINTS_PER_HOUR), (Some(VolunteerActivity::ElderlyCare), x::ELDERLY_CARE_POINTS_PER_HOUR)]
+                .into_iter()
+                .enumerate()
+        {
+            let counter = (n * 2 + k) as u128;
+            let id =
+                uuid::Uuid::from_u128((u128::from(ID_BASE_MS) << 80) | (0x7u128 << 76) | (0x8u128 << 60) | counter);
+            rules.push(volunteer_point_rule::Model {
+                id,
+                region_code: (*community).to_owned(),
+                activity,
+                points_per_hour: per_hour,
+                valid_from: from,
+                valid_until: None,
+                description: Some("西陵区社区志愿服务创新试点: 志愿积分".to_owned()),
+                created_at: CREATED_AT,
+                updated_at: CREATED_AT,
+                version: 1,
+                deleted_at: None,
+            });
+        }
+    }
+    rules
 }
 
 /// Whether any demo record exists.

@@ -25,6 +25,7 @@ pub mod station;
 pub mod statistics;
 pub mod sync;
 pub mod volunteer;
+pub mod volunteer_service;
 pub mod volunteer_team;
 
 pub mod charity_resource_write;

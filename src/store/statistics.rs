@@ -186,6 +186,12 @@ fn count_distinct(expr: Expr) -> Expr {
     Func::count_distinct(expr).into()
 }
 
+/// 1 for a positive `expr`, -1 for a negative one, else 0: a reversal of the ledger (negated
+/// minutes, same date as its original) takes back its original's person-time.
+fn signum(expr: Expr) -> Expr {
+    Expr::case(expr.clone().gt(0), 1).case(expr.lt(0), -1).finally(0).into()
+}
+
 /// 1 when `cond` holds, else 0.
 fn flag(cond: Expr) -> Expr {
     Expr::case(cond, 1).finally(0).into()
@@ -397,7 +403,8 @@ pub struct LedgerTotals {
     pub minutes: i64,
     /// Points earned minus points redeemed.
     pub points: i64,
-    /// Entries with service time (志愿服务人次: one person-time each).
+    /// Entries with service time (志愿服务人次: one person-time each), less the reversals of
+    /// such entries (negative time), so a corrected entry counts for nothing.
     pub person_times: i64,
     /// Sum of the entries' record keys (the cell key of all three figures).
     pub key: i64,
@@ -420,7 +427,7 @@ impl Figures for LedgerTotals {
             .expr_as(prefix.clone(), "prefix")
             .expr_as(sum(col((volunteer_ledger_entry::Entity, L::ServiceMinutes))), "minutes")
             .expr_as(sum(col((volunteer_ledger_entry::Entity, L::Points))), "points")
-            .expr_as(sum(flag(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))), "person_times")
+            .expr_as(sum(signum(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)))), "person_times")
             .expr_as(key_sum(volunteer_ledger_entry::Entity), "key_sum")
             .from_ledger_of_volunteers()
             .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
@@ -438,6 +445,19 @@ impl Figures for LedgerTotals {
         })
         .await
     }
+}
+
+/// The ledger entry has no live reversal: a volunteer whose service was all corrected away
+/// did not take part.
+fn not_reversed() -> Expr {
+    use volunteer_ledger_entry::Column as L;
+    let reversals = Query::select()
+        .column(L::CorrectsEntryId)
+        .from(volunteer_ledger_entry::Entity)
+        .and_where(col(L::CorrectsEntryId).is_not_null())
+        .and_where(live(L::DeletedAt))
+        .to_owned();
+    col((volunteer_ledger_entry::Entity, L::Id)).not_in_subquery(reversals)
 }
 
 /// `FROM volunteers CROSS JOIN volunteer_ledger_entries` with the join condition and both
@@ -925,6 +945,7 @@ impl Figures for Linkage {
             .expr_as(col((volunteer_ledger_entry::Entity, L::VolunteerId)), "participant")
             .from_ledger_of_volunteers()
             .and_where(col((volunteer_ledger_entry::Entity, L::ServiceMinutes)).gt(0))
+            .and_where(not_reversed())
             .cond_where(period.contains(col((volunteer_ledger_entry::Entity, L::ServedOn))))
             .cond_where(within)
             .to_owned();
