@@ -293,6 +293,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_upload_limit_over_the_body_limit_is_refused_at_start() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeConfig,
+            #[command(flatten)]
+            db: DatabaseConfig,
+        }
+        let cli = Cli::try_parse_from(["civlink", "--max-body-bytes", "2048", "--max-upload-bytes", "4096"]).unwrap();
+        let refused = cli.serve.http(&cli.db).unwrap_err();
+        assert!(
+            refused.contains("CIVLINK_MAX_UPLOAD_BYTES") && refused.contains("CIVLINK_MAX_BODY_BYTES"),
+            "{refused}"
+        );
+        let cli = Cli::try_parse_from(["civlink", "--max-upload-rows", "10001"]);
+        assert!(cli.is_err(), "at most one sync batch of rows");
+        let cli = Cli::try_parse_from(["civlink"]).unwrap();
+        let http = cli.serve.http(&cli.db).unwrap();
+        assert_eq!(http.upload, UploadLimits::default(), "the flags' defaults are the library's");
+    }
+
+    #[test]
     fn roles_and_origins_parse_or_say_why_not() {
         assert_eq!(parse_roles("all").unwrap().0.len(), 6);
         assert!(parse_roles("none").unwrap().0.is_empty());

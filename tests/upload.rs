@@ -371,3 +371,25 @@ both!(id_numbers_saved_as_numbers_are_refused_not_imported_wrong, |app| {
     assert_eq!(stored, 1, "the text ID and the numeric phone are read as shown");
     assert_eq!(count(&app, "volunteers", "xingyi-volunteers").await, 1);
 });
+
+fn sync_client_budget() -> common::Options {
+    let mut options = common::Options::default();
+    options.limits.budgets = "SYNC_CLIENT=25000/1h".parse().expect("budgets");
+    options
+}
+
+both_with!(an_upload_is_costed_and_rate_limited_like_a_full_sync_batch, sync_client_budget(), |app| {
+    let own = || Some(token_with("SYNC_CLIENT", |c| c.source = Some("xingyi-volunteers".into())));
+    let csv = "外部编号,姓名,行政区划代码\nC1,钱一,522301\n".as_bytes().to_vec();
+    for _ in 0..2 {
+        let send = Send { token: own(), mode: "VALIDATE", ..Default::default() };
+        let (status, body) = upload(&app, send, "v.csv", csv.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let cost = body["extensions"]["cost"]["requested"].as_u64().unwrap_or_default();
+        assert!(cost > 10_000, "costs like 10,000 records whatever the file holds: {body}");
+    }
+    let send = Send { token: own(), mode: "VALIDATE", ..Default::default() };
+    let (status, body) = upload(&app, send, "v.csv", csv).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+});
