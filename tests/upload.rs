@@ -164,7 +164,7 @@ both!(gbk_csv_and_xlsx_uploads_are_read_like_the_cli_reads_them, |app| {
     sheet.write_number(1, 0, 101.0).unwrap();
     sheet.write_string(1, 1, "兴义市巾帼志愿服务队").unwrap();
     sheet.write_number(1, 2, 522301.0).unwrap();
-    sheet.write_datetime_with_format(1, 3, &ExcelDateTime::from_ymd(2022, 3, 8).unwrap(), &date).unwrap();
+    sheet.write_datetime_with_format(1, 3, ExcelDateTime::from_ymd(2022, 3, 8).unwrap(), &date).unwrap();
     sheet.write_number(2, 0, 102.0).unwrap();
     sheet.write_string(2, 2, "522301").unwrap();
     let bytes = book.save_to_buffer().unwrap();
@@ -286,6 +286,11 @@ both_with!(files_past_a_limit_are_refused_with_the_limit_s_code, small_limits(),
     // Other formats are named.
     let r = imported(&app, Send::default(), "roster.pdf", b"%PDF-1.4".to_vec()).await;
     assert_eq!(file_error(&r), (json!(["file"]), json!("UNSUPPORTED_FILE")), "{r}");
+    // A NUL character, which PostgreSQL refuses in text, in a reference looked up in the
+    // database.
+    let csv = "外部编号,姓名,行政区划代码,所属队伍\nR1,李一,522301,T\u{0}1\n";
+    let r = imported(&app, Send::default(), "nul.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(file_error(&r), (json!(["file"]), json!("INVALID_TEXT")), "{r}");
     // A missing required column.
     let r = imported(&app, Send::default(), "v.csv", "外部编号,姓名\nR1,李一\n".as_bytes().to_vec()).await;
     assert_eq!(file_error(&r), (json!(["file"]), json!("MISSING_COLUMN")), "{r}");

@@ -496,8 +496,8 @@ impl SyncMutation {
     /// CIVIL_AFFAIRS: rows in its region). The whole file is one batch. Problems are in
     /// `userErrors` with `field` `["file", row, column header]`: a row's in `results`, the
     /// file's own (`FILE_TOO_LARGE`, `TOO_MANY_ROWS`, `TOO_MANY_COLUMNS`, `LINE_TOO_LONG`,
-    /// `SPREADSHEET_TOO_LARGE`, `UNSUPPORTED_FILE`, `UNREADABLE_FILE`, `MISSING_COLUMN`) at
-    /// the top. A number cell of 16 or more digits (an ID number saved as a number) fails its
+    /// `SPREADSHEET_TOO_LARGE`, `UNSUPPORTED_FILE`, `UNREADABLE_FILE`, `INVALID_TEXT`,
+    /// `MISSING_COLUMN`) at the top. A number cell of 16 or more digits (an ID number saved as a number) fails its
     /// row with `NUMBER_PRECISION_LOST`. Top-level errors only `FORBIDDEN`, `CONFLICT`,
     /// `INTERNAL`. Costs as much as a sync batch of 10,000 records.
     #[graphql(complexity = "1 + crate::store::sync::MAX_RECORDS + child_complexity")]

@@ -82,7 +82,7 @@ impl ReadLimits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
     /// `UNSUPPORTED_FILE`, `UNREADABLE_FILE`, `TOO_MANY_ROWS`, `TOO_MANY_COLUMNS`,
-    /// `LINE_TOO_LONG`, `SPREADSHEET_TOO_LARGE`.
+    /// `LINE_TOO_LONG`, `SPREADSHEET_TOO_LARGE`, `INVALID_TEXT`.
     pub code: &'static str,
     pub message: String,
 }
@@ -132,12 +132,22 @@ impl Format {
     }
 }
 
-/// Reads a file's bytes as `format`, within `limits`.
+/// Reads a file's bytes as `format`, within `limits`. A cell holding the NUL character is
+/// refused (`INVALID_TEXT`): PostgreSQL refuses NUL in text, so such a value reaching a
+/// lookup would fail as a database error (the HTTP layer refuses NUL in variables for the
+/// same reason).
 pub fn read(format: Format, bytes: &[u8], limits: &ReadLimits) -> Result<Table, ReadError> {
-    match format {
+    let table = match format {
         Format::Csv => read_csv(bytes, limits),
         Format::Xlsx => read_xlsx(bytes, limits),
+    }?;
+    let header = std::iter::once((1, &table.headers));
+    let rows = table.rows.iter().map(|(row, cells)| (*row, cells));
+    if let Some((row, _)) = header.chain(rows).find(|(_, cells)| cells.iter().any(|c| c.contains('\0'))) {
+        let message = format!("row {row}: cells may not contain the NUL character (U+0000)");
+        return Err(ReadError::new("INVALID_TEXT", message));
     }
+    Ok(table)
 }
 
 /// A reader that fails once a physical line (bytes between `\n`) grows past `max`: the csv
