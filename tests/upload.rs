@@ -398,3 +398,25 @@ both_with!(an_upload_is_costed_and_rate_limited_like_a_full_sync_batch, sync_cli
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
 });
+
+fn with_cors() -> common::Options {
+    let mut options = common::Options::default();
+    options.http.cors_origins = vec!["https://portal.example.gov.cn".to_owned()];
+    options
+}
+
+both_with!(a_browser_on_an_allowed_origin_may_send_the_preflight_header, with_cors(), |app| {
+    let preflight = |origin: &'static str| {
+        app.client()
+            .request(reqwest::Method::OPTIONS, app.graphql_url())
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "apollo-require-preflight,authorization")
+            .send()
+    };
+    let allowed = preflight("https://portal.example.gov.cn").await.unwrap();
+    let headers = allowed.headers().get("access-control-allow-headers").unwrap().to_str().unwrap().to_owned();
+    assert!(headers.contains("apollo-require-preflight") && headers.contains("x-apollo-operation-name"), "{headers}");
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none(), "another origin is not allowed");
+});
