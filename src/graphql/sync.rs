@@ -61,8 +61,8 @@ pub enum SyncAction {
 /// The outcome of one record.
 #[derive(SimpleObject)]
 pub struct SyncRecordResult {
-    /// Position of the record in `records` (0-based); null for rows deleted by
-    /// `deleteMissing`.
+    /// Position of the record in `records` (0-based; `importRoster`: among the file's data
+    /// rows, empty rows not counted); null for rows deleted by `deleteMissing`.
     pub index: Option<usize>,
     /// The record's external id.
     pub external_id: String,

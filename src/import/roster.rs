@@ -196,14 +196,17 @@ fn read_sheet(path: &Path) -> Result<Table, RosterImportError> {
     let mut rows = range.rows();
     let headers = rows.next().map(|r| r.iter().map(table::data_text).collect()).unwrap_or_default();
     let mut out = Vec::new();
+    let mut lossy = std::collections::HashSet::new();
     for (i, row) in rows.enumerate() {
         let cells: Vec<String> = row.iter().map(table::data_text).collect();
         if cells.iter().all(String::is_empty) {
             continue;
         }
-        out.push((first_row + i as u64 + 2, cells));
+        let number = first_row + i as u64 + 2;
+        lossy.extend(row.iter().enumerate().filter(|(_, c)| table::lossy(c)).map(|(c, _)| (number, c)));
+        out.push((number, cells));
     }
-    Ok(Table { headers, rows: out, lossy: Default::default() })
+    Ok(Table { headers, rows: out, lossy })
 }
 
 /// Column index of each field present in the header.

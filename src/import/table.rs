@@ -293,12 +293,22 @@ pub fn check_archive(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError>
 /// A cell as text, and whether a number in it may have lost digits.
 fn cell_text(cell: &DataRef<'_>) -> (String, bool) {
     match cell {
-        // 16 digits and more: beyond what Excel keeps (15 significant digits), and from 2^53
-        // beyond what a double holds exactly.
-        DataRef::Float(f) if f.abs() >= 1e15 => (format!("{f:.0}"), true),
-        DataRef::Int(i) if i.unsigned_abs() >= 1_000_000_000_000_000 => (i.to_string(), true),
         DataRef::SharedString(s) => (s.trim().to_owned(), false),
-        other => (data_text(&Data::from(other.clone())), false),
+        other => {
+            let data = Data::from(other.clone());
+            (data_text(&data), lossy(&data))
+        }
+    }
+}
+
+/// Whether a cell is a number of 16 digits or more: beyond what Excel keeps (15 significant
+/// digits), and from 2^53 beyond what a double holds exactly, so its text may not be what was
+/// typed.
+pub fn lossy(cell: &Data) -> bool {
+    match cell {
+        Data::Float(f) => f.abs() >= 1e15,
+        Data::Int(i) => i.unsigned_abs() >= 1_000_000_000_000_000,
+        _ => false,
     }
 }
 
