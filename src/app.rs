@@ -346,8 +346,8 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// The answer to a body that is not a GraphQL request (`BAD_REQUEST`).
-const NOT_A_REQUEST: &str =
-    "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
+const NOT_A_REQUEST: &str = "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`), \
+     or for uploads a GraphQL multipart request (`operations`, `map`, then the files)";
 
 /// Checks what holds for a whole HTTP request (media types, credentials, batch size), then
 /// runs each operation.

@@ -237,6 +237,21 @@ both!(a_multipart_request_without_a_preflight_header_is_refused_unread, |app| {
         .unwrap();
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["importRoster"]["created"], 2, "{body}");
+    // A multipart body that is not a GraphQL multipart request.
+    let form = Form::new().text("operations", "{not json").text("map", "{}");
+    let response = app
+        .client()
+        .post(app.graphql_url())
+        .bearer_auth(admin_token())
+        .header("apollo-require-preflight", "1")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("multipart"), "{body}");
     // A mutation sent as JSON with no file at all.
     let d = app.post(IMPORT, json!({ "input": { "kind": "VOLUNTEERS", "source": "x", "file": null } })).await;
     assert!(d["errors"].is_array(), "{d}");
