@@ -65,6 +65,8 @@ pub struct HttpSettings {
     pub db_max_connections: u32,
     /// The longest a write transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
     pub write_timeout: Duration,
+    /// The limits on uploaded roster files (`importRoster`, `CIVLINK_MAX_UPLOAD_*`).
+    pub upload: crate::import::table::UploadLimits,
 }
 
 impl Default for HttpSettings {
@@ -77,6 +79,7 @@ impl Default for HttpSettings {
             allowlist: None,
             db_max_connections: crate::db::PoolSettings::default().max_connections,
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
+            upload: Default::default(),
         }
     }
 }
@@ -115,7 +118,9 @@ pub fn router(state: AppState) -> Router {
 /// The body-limit layer answers 413 in plain text; clients get a GraphQL error body like every
 /// other refusal: `extensions { code: PAYLOAD_TOO_LARGE, limit }`, `limit` in bytes.
 async fn payload_too_large_as_graphql(response: Response, limit: usize) -> Response {
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+    // The layer's own answer is plain text; a handler's 413 already has its GraphQL body.
+    let plain = response.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || !plain {
         return response;
     }
     let message =
@@ -142,7 +147,14 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
         CorsLayer::new()
             .allow_origin(allow)
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT, REQUEST_ID.parse().ok()?])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::ACCEPT,
+                REQUEST_ID.parse().ok()?,
+                PREFLIGHT_HEADERS[0].parse().ok()?,
+                PREFLIGHT_HEADERS[1].parse().ok()?,
+            ])
             .expose_headers([REQUEST_ID.parse().ok()?, header::RETRY_AFTER])
             .max_age(Duration::from_secs(3600)),
     )
@@ -217,37 +229,115 @@ async fn graphql_get(
 }
 
 /// POST `/graphql`: `application/json` bodies (GraphQL-over-HTTP), one request or a batch
-/// (a JSON array).
+/// (a JSON array); `multipart/form-data` bodies (the GraphQL multipart request specification,
+/// <https://github.com/jaydenseric/graphql-multipart-request-spec>) for file uploads.
 async fn graphql_post(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    request: Result<GraphQLBatchRequest, async_graphql_axum::rejection::GraphQLRejection>,
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers().clone();
     let caller = Caller { request_id: request_id(&headers), headers, peer: peer.map(|p| p.0.0), method: Method::POST };
-    let json_body = caller
+    let media = caller
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-    if !json_body {
-        let modern = accepts(&caller.headers, GRAPHQL_RESPONSE);
-        let message = "send the request as `Content-Type: application/json`";
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": "UNSUPPORTED_MEDIA_TYPE" } }] });
-        return with_request_id(
-            respond(StatusCode::UNSUPPORTED_MEDIA_TYPE, modern, body.to_string()),
-            &caller.request_id,
-        );
-    }
+        .map(|m| m.trim().to_ascii_lowercase());
     let large = content_length(&caller.headers).is_some_and(|n| n >= crate::memory::TRIM_AFTER_BYTES);
-    let request = request.map(|r| r.into_inner()).map_err(|e| e.0.to_string());
-    let response = handle(state, caller, request).await;
+    let parsed = match media.as_deref() {
+        Some("application/json") => {
+            use axum::extract::FromRequest;
+            GraphQLBatchRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(request, &())
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|e| e.0.to_string())
+        }
+        Some("multipart/form-data") => match multipart(&state, &caller, request).await {
+            Ok(r) => r,
+            Err(refusal) => return refusal,
+        },
+        _ => {
+            let modern = accepts(&caller.headers, GRAPHQL_RESPONSE);
+            let message = "send the request as `Content-Type: application/json` (file uploads: `multipart/form-data`)";
+            let body =
+                json!({ "errors": [{ "message": message, "extensions": { "code": "UNSUPPORTED_MEDIA_TYPE" } }] });
+            return with_request_id(
+                respond(StatusCode::UNSUPPORTED_MEDIA_TYPE, modern, body.to_string()),
+                &caller.request_id,
+            );
+        }
+    };
+    let response = handle(state, caller, parsed).await;
     if large {
         // The request and its parsed variables are dropped by now (peak memory of roster syncs).
         crate::memory::release_free_memory();
     }
     response
+}
+
+/// Request headers of which one must be present, and not empty, on a multipart request: the
+/// ones Apollo Server requires for the same reason (its "CSRF prevention").
+pub const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-operation-name"];
+
+/// Parses a multipart request (GraphQL multipart request specification). A browser sends a
+/// `multipart/form-data` POST across origins without a CORS preflight (it is a "simple
+/// request"), with the user's cookies or basic credentials; refusing multipart requests that
+/// lack a header no simple request may carry ([`PREFLIGHT_HEADERS`]) makes every upload
+/// preflighted, so only the origins CORS allows can send one. Files count against
+/// `CIVLINK_MAX_UPLOAD_BYTES` each, the whole body against `CIVLINK_MAX_BODY_BYTES` (the body
+/// limit layer). Errors: the response to send instead.
+async fn multipart(
+    state: &AppState,
+    caller: &Caller,
+    request: axum::extract::Request,
+) -> Result<Result<BatchRequest, String>, Response> {
+    use axum::extract::FromRequest;
+    let modern = accepts(&caller.headers, GRAPHQL_RESPONSE);
+    let refuse = |status: StatusCode, code: &str, message: String, extra: Option<(&str, usize)>| {
+        let mut extensions = json!({ "code": code });
+        if let Some((k, v)) = extra {
+            extensions[k] = json!(v);
+        }
+        let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
+        with_request_id(respond(status, modern, body.to_string()), &caller.request_id)
+    };
+    let preflighted = PREFLIGHT_HEADERS
+        .iter()
+        .any(|h| caller.headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| !v.trim().is_empty()));
+    if !preflighted {
+        record_outcome(None, "bad_request");
+        let message = "a multipart request must carry a non-empty `apollo-require-preflight` or \
+                       `x-apollo-operation-name` header (CSRF protection: browsers preflight such requests)";
+        return Err(refuse(StatusCode::BAD_REQUEST, "PREFLIGHT_REQUIRED", message.to_owned(), None));
+    }
+    let content_type = caller.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // The body limit layer bounds the body; a body over it is answered 413 by that layer's
+    // mapping ([`payload_too_large_as_graphql`]).
+    let body = match axum::body::Bytes::from_request(request, &()).await {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(rejection.status().into_response());
+        }
+        Err(_) => return Ok(Err("unreadable body".to_owned())),
+    };
+    let max_file = state.http.upload.max_file_bytes;
+    let options =
+        async_graphql::http::MultipartOptions::default().max_file_size(max_file).max_num_files(state.http.max_batch);
+    match async_graphql::http::receive_batch_body(content_type, futures::io::Cursor::new(body), options).await {
+        Ok(r) => Ok(Ok(r)),
+        Err(async_graphql::ParseRequestError::PayloadTooLarge) => {
+            record_outcome(None, "bad_request");
+            let message = format!(
+                "an uploaded file is larger than CIVLINK_MAX_UPLOAD_BYTES allows ({max_file} bytes), \
+                 or the request has more than {} files",
+                state.http.max_batch
+            );
+            Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message, Some(("limit", max_file))))
+        }
+        // The parser's message may quote the body: not sent, not logged.
+        Err(_) => Ok(Err("malformed multipart request".to_owned())),
+    }
 }
 
 /// The `Content-Length` of a request, if given and valid.
@@ -256,8 +346,8 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// The answer to a body that is not a GraphQL request (`BAD_REQUEST`).
-const NOT_A_REQUEST: &str =
-    "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`)";
+const NOT_A_REQUEST: &str = "the body is not a GraphQL request: send JSON with a `query` string (and optional `variables`, `operationName`), \
+     or for uploads a GraphQL multipart request (`operations`, `map`, then the files)";
 
 /// Checks what holds for a whole HTTP request (media types, credentials, batch size), then
 /// runs each operation.
@@ -479,6 +569,7 @@ async fn run_in_span(
     data.operation_name = request.operation_name.clone();
     data.via_get = caller.method == Method::GET;
     data.write_timeout = state.http.write_timeout;
+    data.upload = state.http.upload;
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

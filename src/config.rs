@@ -15,6 +15,7 @@ use crate::app::HttpSettings;
 use crate::auth::identity::Role;
 use crate::db::PoolSettings;
 use crate::graphql::Limits;
+use crate::import::table::{ReadLimits, UploadLimits};
 use crate::ratelimit::Budgets;
 
 /// Database settings shared by every subcommand.
@@ -115,6 +116,29 @@ pub struct ServeConfig {
     /// Largest request body, in bytes (1 KiB to 64 MiB).
     #[arg(long, env = "CIVLINK_MAX_BODY_BYTES", value_name = "CIVLINK_MAX_BODY_BYTES", default_value_t = 8_388_608, value_parser = clap::value_parser!(u32).range(1024..=67_108_864))]
     pub max_body_bytes: u32,
+
+    /// Largest roster file `importRoster` accepts, in bytes (1 KiB to 64 MiB); the multipart
+    /// body around it must fit `CIVLINK_MAX_BODY_BYTES`, which may not be smaller.
+    #[arg(long, env = "CIVLINK_MAX_UPLOAD_BYTES", value_name = "CIVLINK_MAX_UPLOAD_BYTES", default_value_t = 4_194_304, value_parser = clap::value_parser!(u32).range(1024..=67_108_864))]
+    pub max_upload_bytes: u32,
+
+    /// Most data rows of an uploaded roster file (1-10,000: one sync batch, so ALL is all or
+    /// nothing for the whole file).
+    #[arg(long, env = "CIVLINK_MAX_UPLOAD_ROWS", value_name = "CIVLINK_MAX_UPLOAD_ROWS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_upload_rows: u32,
+
+    /// Most columns of an uploaded roster file (1-16,384).
+    #[arg(long, env = "CIVLINK_MAX_UPLOAD_COLUMNS", value_name = "CIVLINK_MAX_UPLOAD_COLUMNS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=16_384))]
+    pub max_upload_columns: u32,
+
+    /// Longest line of an uploaded CSV file, in bytes (1 KiB to 16 MiB).
+    #[arg(long, env = "CIVLINK_MAX_UPLOAD_LINE_BYTES", value_name = "CIVLINK_MAX_UPLOAD_LINE_BYTES", default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1024..=16_777_216))]
+    pub max_upload_line_bytes: u32,
+
+    /// Most bytes an uploaded XLSX file may inflate to, all its parts together (1 MiB to
+    /// 1 GiB); entries inflating more than 200 times their compressed size are refused too.
+    #[arg(long, env = "CIVLINK_MAX_UPLOAD_UNCOMPRESSED_BYTES", value_name = "CIVLINK_MAX_UPLOAD_UNCOMPRESSED_BYTES", default_value_t = 67_108_864, value_parser = clap::value_parser!(u64).range(1_048_576..=1_073_741_824))]
+    pub max_upload_uncompressed_bytes: u64,
 
     /// Milliseconds a GraphQL request may run before it is cancelled (`TIMEOUT`).
     #[arg(long, env = "CIVLINK_REQUEST_TIMEOUT_MS", value_name = "CIVLINK_REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
@@ -219,8 +243,16 @@ impl ServeConfig {
     /// The HTTP settings; reads the allow-list file.
     ///
     /// Errors: the allow-list file cannot be read or is not a manifest (the message names
-    /// `CIVLINK_ALLOWLIST` and the file).
+    /// `CIVLINK_ALLOWLIST` and the file); `CIVLINK_MAX_UPLOAD_BYTES` is larger than
+    /// `CIVLINK_MAX_BODY_BYTES`.
     pub fn http(&self, db: &DatabaseConfig) -> Result<HttpSettings, String> {
+        if self.max_upload_bytes > self.max_body_bytes {
+            return Err(format!(
+                "CIVLINK_MAX_UPLOAD_BYTES ({}) is larger than CIVLINK_MAX_BODY_BYTES ({}): an upload travels \
+                 inside one request body; raise CIVLINK_MAX_BODY_BYTES or lower CIVLINK_MAX_UPLOAD_BYTES",
+                self.max_upload_bytes, self.max_body_bytes
+            ));
+        }
         let allowlist = match &self.allowlist {
             Some(path) => Some(Arc::new(AllowList::load(path).map_err(|e| format!("CIVLINK_ALLOWLIST: {e}"))?)),
             None => None,
@@ -233,7 +265,21 @@ impl ServeConfig {
             allowlist,
             db_max_connections: db.db_max_connections,
             write_timeout: db.write_timeout(),
+            upload: self.upload(),
         })
+    }
+
+    /// The limits on uploaded roster files.
+    pub fn upload(&self) -> UploadLimits {
+        UploadLimits {
+            max_file_bytes: self.max_upload_bytes as usize,
+            read: ReadLimits {
+                max_rows: self.max_upload_rows as usize,
+                max_columns: self.max_upload_columns as usize,
+                max_line_bytes: self.max_upload_line_bytes as usize,
+                max_uncompressed_bytes: self.max_upload_uncompressed_bytes,
+            },
+        }
     }
 
     /// How long requests in flight may take to finish after a shutdown signal.
@@ -245,6 +291,29 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_limit_over_the_body_limit_is_refused_at_start() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeConfig,
+            #[command(flatten)]
+            db: DatabaseConfig,
+        }
+        let cli = Cli::try_parse_from(["civlink", "--max-body-bytes", "2048", "--max-upload-bytes", "4096"]).unwrap();
+        let refused = cli.serve.http(&cli.db).unwrap_err();
+        assert!(
+            refused.contains("CIVLINK_MAX_UPLOAD_BYTES") && refused.contains("CIVLINK_MAX_BODY_BYTES"),
+            "{refused}"
+        );
+        let cli = Cli::try_parse_from(["civlink", "--max-upload-rows", "10001"]);
+        assert!(cli.is_err(), "at most one sync batch of rows");
+        let cli = Cli::try_parse_from(["civlink"]).unwrap();
+        let http = cli.serve.http(&cli.db).unwrap();
+        assert_eq!(http.upload, UploadLimits::default(), "the flags' defaults are the library's");
+    }
 
     #[test]
     fn roles_and_origins_parse_or_say_why_not() {

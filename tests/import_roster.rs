@@ -203,3 +203,33 @@ both!(an_external_id_repeated_in_a_later_batch_is_a_duplicate, |app| {
         assert_eq!(scalar(&app, &sql, vec![]).await, 1, "the first row keeps its name (batch size {batch_size})");
     }
 });
+
+// An 18-digit ID number saved as a number has lost digits (a double keeps about 16, Excel 15):
+// the row fails with NUMBER_PRECISION_LOST, in the CLI as through `importRoster`.
+both!(an_id_number_saved_as_a_number_fails_its_row_instead_of_importing_other_digits, |app| {
+    use rust_xlsxwriter::Workbook;
+    let id = (1..100)
+        .map(|n| {
+            let birth = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+            civlink::domain::CitizenId::synthesize("522301", birth, n).unwrap().as_str().to_owned()
+        })
+        .find(|id| !id.ends_with('X'))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ids.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["外部编号", "姓名", "身份证号", "行政区划代码"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "N1").unwrap();
+    sheet.write_string(1, 1, "周一").unwrap();
+    sheet.write_number(1, 2, id.parse::<f64>().unwrap()).unwrap();
+    sheet.write_string(1, 3, "522301").unwrap();
+    book.save(&path).unwrap();
+    let report = import(&app, RosterKind::Volunteers, &path, &options(true, false)).await;
+    assert_eq!((report.created, report.failed), (0, 1), "{report}");
+    let errors: Vec<(u64, Option<&str>, &str)> =
+        report.errors.iter().map(|e| (e.row, e.column.as_deref(), e.code)).collect();
+    assert_eq!(errors, vec![(2, Some("身份证号"), "NUMBER_PRECISION_LOST")]);
+});

@@ -3,7 +3,9 @@
 //! per-record, delete missing). The rules live in [`crate::domain::roster`] (parsing) and
 //! [`crate::store::sync`] (the engine); this module shapes inputs and results.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use std::path::Path;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
 
 use super::context::RequestData;
 use super::enums::{CertificateLevel, Gender, IdDocumentType, OrganizationKind};
@@ -11,7 +13,11 @@ use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
 use super::payload::UserError;
 use super::scalars::Date;
-use crate::domain::roster::{OrganizationInput, SocialWorkerInput, Strictness, VolunteerInput, VolunteerTeamInput};
+use crate::domain::roster::{
+    FieldError, OrganizationInput, SocialWorkerInput, Strictness, VolunteerInput, VolunteerTeamInput,
+};
+use crate::import::roster::{RosterImport, RosterImportError, RosterOptions, RowIssue};
+use crate::import::table::{self, Format, ReadError};
 use crate::store::sync::{self as engine, Roster, SyncRequest, SyncSummary, Writer};
 
 /// What a sync does.
@@ -55,8 +61,8 @@ pub enum SyncAction {
 /// The outcome of one record.
 #[derive(SimpleObject)]
 pub struct SyncRecordResult {
-    /// Position of the record in `records` (0-based); null for rows deleted by
-    /// `deleteMissing`.
+    /// Position of the record in `records` (0-based; `importRoster`: among the file's data
+    /// rows, empty rows not counted); null for rows deleted by `deleteMissing`.
     pub index: Option<usize>,
     /// The record's external id.
     pub external_id: String,
@@ -70,6 +76,9 @@ pub struct SyncRecordResult {
     pub changed_fields: Vec<String>,
     /// Why the record failed.
     pub user_errors: Vec<UserError>,
+    /// `importRoster`: the record's spreadsheet row (the header is row 1); null for the sync
+    /// mutations.
+    pub row: Option<u64>,
 }
 
 /// The summary of a sync: counts, and one result per record that changed or failed.
@@ -93,6 +102,9 @@ pub struct SyncResult {
     pub results: Vec<SyncRecordResult>,
     /// Problems of the batch as a whole.
     pub user_errors: Vec<UserError>,
+    /// Accepted with a warning (`importRoster` only: a column no field reads,
+    /// `UNKNOWN_COLUMN`; a credit code failing its check character, `CHECK_DIGIT_MISMATCH`).
+    pub warnings: Vec<UserError>,
 }
 
 impl SyncResult {
@@ -123,9 +135,90 @@ impl SyncResult {
                     id: r.id.map(&encode),
                     changed_fields: r.changed_fields.into_iter().map(str::to_owned).collect(),
                     user_errors: r.errors.into_iter().map(UserError::from).collect(),
+                    row: None,
                 })
                 .collect(),
             user_errors: s.errors.into_iter().map(UserError::from).collect(),
+            warnings: vec![],
+        }
+    }
+
+    /// The result of a batch that did not run: its one problem.
+    fn refused(e: FieldError, node: NodeType) -> Self {
+        SyncResult::new(SyncSummary { errors: vec![e], ..Default::default() }, node)
+    }
+
+    /// The result of an uploaded file's import; problems are located by
+    /// `["file", row, column header]`.
+    fn imported(done: RosterImport, node: NodeType) -> Self {
+        let r = done.report;
+        let results = done
+            .rows
+            .into_iter()
+            .map(|o| SyncRecordResult {
+                index: Some(o.index),
+                external_id: o.external_id,
+                action: o.action.into(),
+                id: o.id.map(|id| GlobalId::encode(node, id)),
+                changed_fields: o.changed_fields.into_iter().map(str::to_owned).collect(),
+                user_errors: o.errors.into_iter().map(located).collect(),
+                row: Some(o.row),
+            })
+            .collect();
+        SyncResult {
+            committed: done.committed,
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            deleted: 0,
+            failed: r.failed,
+            results,
+            // Row errors are in `results`; the file's own problems (row 0) here.
+            user_errors: r.errors.into_iter().filter(|e| e.row == 0).map(located).collect(),
+            warnings: r.warnings.into_iter().map(located).collect(),
+        }
+    }
+}
+
+/// A problem of an uploaded file as a user error: `field` is `["file"]`, then the spreadsheet
+/// row and the column's header when known.
+fn located(issue: RowIssue) -> UserError {
+    let mut field = vec!["file".to_owned()];
+    if issue.row > 0 {
+        field.push(issue.row.to_string());
+        field.extend(issue.column);
+    }
+    UserError { field, message: issue.message, code: issue.code.to_owned() }
+}
+
+/// A problem of the uploaded file as a whole.
+fn file_error(code: &'static str, message: String) -> FieldError {
+    FieldError::new("file", code, message)
+}
+
+/// The writer `data`'s caller syncs `source` as, with the source checked: the one
+/// authorisation of the sync mutations and `importRoster` (ADMIN: any source; SYNC_CLIENT:
+/// its own source; CIVIL_AFFAIRS: records in its region). A malformed source is the caller's
+/// mistake (`Ok(Err)`); a role that may not write rosters is `FORBIDDEN`.
+fn writer_for(data: &RequestData, source: &str) -> ApiResult<Result<(String, Writer), FieldError>> {
+    let source = match crate::domain::roster::required_text("source", source, 64) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
+    let blind = !data.identity.compares_masked_in_sync();
+    Ok(Ok((source, Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind })))
+}
+
+/// A sync that failed in the database, classified like every database error: a batch that
+/// kept losing to concurrent writes is `CONFLICT` (retry it), a dead database
+/// `DATABASE_UNAVAILABLE`, anything else `INTERNAL`.
+fn sync_failed(e: engine::SyncError) -> ApiError {
+    match e {
+        engine::SyncError::Db(e) => ApiError::from(crate::store::StoreError::Db(e)),
+        engine::SyncError::Conflict | engine::SyncError::ConcurrentInsert => {
+            tracing::warn!(error = %e, "sync batch rolled back: it kept colliding with concurrent writes");
+            ApiError::Conflict
         }
     }
 }
@@ -143,24 +236,95 @@ async fn run<R: Roster>(
     records: Vec<engine::Submitted<R::Record>>,
 ) -> ApiResult<SyncResult> {
     let data = RequestData::of(ctx)?;
-    let source = match crate::domain::roster::required_text("source", &source, 64) {
-        Ok(s) => s,
-        Err(e) => return Ok(SyncResult::new(SyncSummary { errors: vec![e], ..Default::default() }, node)),
+    let (source, writer) = match writer_for(data, &source)? {
+        Ok(w) => w,
+        Err(e) => return Ok(SyncResult::refused(e, node)),
     };
-    let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
-    let blind = !data.identity.compares_masked_in_sync();
-    let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind };
     let request = SyncRequest { source, mode: mode.into(), atomicity: atomicity.into(), delete_missing, records };
-    // Classified like every database error: a batch that kept losing to concurrent writes is
-    // `CONFLICT` (retry it), a dead database `DATABASE_UNAVAILABLE`, anything else `INTERNAL`.
-    let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(|e| match e {
-        engine::SyncError::Db(e) => ApiError::from(crate::store::StoreError::Db(e)),
-        engine::SyncError::Conflict | engine::SyncError::ConcurrentInsert => {
-            tracing::warn!(error = %e, "sync batch rolled back: it kept colliding with concurrent writes");
-            ApiError::Conflict
-        }
-    })?;
+    let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(sync_failed)?;
     Ok(SyncResult::new(summary, node))
+}
+
+/// What an uploaded roster file holds.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::import::roster::RosterKind")]
+pub enum RosterKind {
+    /// Volunteers (志愿者): the columns of `civlink import volunteers`.
+    Volunteers,
+    /// Social workers (社会工作者): the columns of `civlink import workers`.
+    SocialWorkers,
+    /// Volunteer teams (志愿服务队): the columns of `civlink import teams`.
+    VolunteerTeams,
+    /// Organisations (社会组织): the columns of `civlink import organizations`.
+    Organizations,
+}
+
+impl RosterKind {
+    fn node(self) -> NodeType {
+        match self {
+            RosterKind::Volunteers => NodeType::Volunteer,
+            RosterKind::SocialWorkers => NodeType::SocialWorker,
+            RosterKind::VolunteerTeams => NodeType::VolunteerTeam,
+            RosterKind::Organizations => NodeType::Organization,
+        }
+    }
+}
+
+/// A roster spreadsheet to import, sent as a file of a multipart request.
+#[derive(InputObject)]
+pub struct ImportRosterInput {
+    /// What the file holds.
+    pub kind: RosterKind,
+    /// The system the file comes from (1-64 characters); rows are keyed by `(source, external
+    /// id)`. A SYNC_CLIENT token may import only its own source.
+    pub source: String,
+    /// The file (GraphQL multipart request): CSV in UTF-8 (with or without BOM) or GBK, or
+    /// XLSX (first sheet); headers as in README's roster import. At most
+    /// `CIVLINK_MAX_UPLOAD_BYTES` bytes, `CIVLINK_MAX_UPLOAD_ROWS` data rows and
+    /// `CIVLINK_MAX_UPLOAD_COLUMNS` columns.
+    pub file: Upload,
+    /// VALIDATE (dry run) or COMMIT; default COMMIT.
+    #[graphql(default_with = "SyncMode::Commit")]
+    pub mode: SyncMode,
+    /// ALL (default: one bad row and nothing is written) or PER_RECORD.
+    #[graphql(default_with = "SyncAtomicity::All")]
+    pub atomicity: SyncAtomicity,
+}
+
+/// Reads the uploaded file within the request's limits, off the async threads (calamine and
+/// the archive check are CPU work).
+async fn read_upload(
+    ctx: &Context<'_>,
+    data: &RequestData,
+    file: &Upload,
+) -> Result<(String, table::Table), FieldError> {
+    let upload = file.value(ctx).map_err(|_| {
+        file_error("FILE_MISSING", "file: no file was sent for this variable (see the `map` part)".to_owned())
+    })?;
+    let limits = data.upload;
+    let name = upload.filename.clone();
+    let filename = name.clone();
+    let read = move || -> Result<table::Table, ReadError> {
+        use std::io::Read;
+        let max = limits.max_file_bytes;
+        let mut bytes = Vec::new();
+        let unreadable = |e: std::io::Error| ReadError { code: "UNREADABLE_FILE", message: e.to_string() };
+        upload.into_read().take(max as u64 + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+        if bytes.len() > max {
+            let message = format!("the file is larger than CIVLINK_MAX_UPLOAD_BYTES allows ({max} bytes)");
+            return Err(ReadError { code: "FILE_TOO_LARGE", message });
+        }
+        let format = Format::of(&filename, &bytes)?;
+        table::read(format, &bytes, &limits.read)
+    };
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(table)) => Ok((name, table)),
+        Ok(Err(e)) => Err(file_error(e.code, format!("file: {}", e.message))),
+        Err(e) => {
+            tracing::error!(error = %e, "reading an uploaded roster file failed");
+            Err(file_error("UNREADABLE_FILE", "file: the file could not be read".to_owned()))
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +499,51 @@ pub struct SyncMutation;
 #[civlink_macros::describe_arguments]
 #[Object]
 impl SyncMutation {
+    /// Imports an uploaded roster spreadsheet (a GraphQL multipart request; README, "Uploading
+    /// a roster"): the engine of `civlink import`, under the caller's token and scope, with
+    /// the rules of the `sync*` mutations (ADMIN: any source; SYNC_CLIENT: its own source;
+    /// CIVIL_AFFAIRS: rows in its region). The whole file is one batch. Problems are in
+    /// `userErrors` with `field` `["file", row, column header]`: a row's in `results`, the
+    /// file's own (`FILE_TOO_LARGE`, `TOO_MANY_ROWS`, `TOO_MANY_COLUMNS`, `LINE_TOO_LONG`,
+    /// `SPREADSHEET_TOO_LARGE`, `UNSUPPORTED_FILE`, `UNREADABLE_FILE`, `INVALID_TEXT`,
+    /// `MISSING_COLUMN`) at the top. A number cell of 16 or more digits (an ID number saved as a number) fails its
+    /// row with `NUMBER_PRECISION_LOST`. Top-level errors only `FORBIDDEN`, `CONFLICT`,
+    /// `INTERNAL`. Costs as much as a sync batch of 10,000 records.
+    #[graphql(complexity = "1 + crate::store::sync::MAX_RECORDS + child_complexity")]
+    async fn import_roster(&self, ctx: &Context<'_>, input: ImportRosterInput) -> ApiResult<SyncResult> {
+        let data = RequestData::of(ctx)?;
+        let node = input.kind.node();
+        let (source, writer) = match writer_for(data, &input.source)? {
+            Ok(w) => w,
+            Err(e) => return Ok(SyncResult::refused(e, node)),
+        };
+        let (name, table) = match read_upload(ctx, data, &input.file).await {
+            Ok(t) => t,
+            Err(e) => return Ok(SyncResult::refused(e, node)),
+        };
+        let options = RosterOptions {
+            source,
+            dry_run: input.mode == SyncMode::Validate,
+            atomicity: input.atomicity.into(),
+            batch_size: engine::MAX_RECORDS,
+            write_timeout: data.write_timeout,
+        };
+        let file = Path::new(&name);
+        let kind = input.kind.into();
+        let progress = crate::import::NoProgress;
+        match crate::import::roster::import_table(&data.db, &writer, kind, file, &table, &options, &progress).await {
+            Ok(done) => Ok(SyncResult::imported(done, node)),
+            Err(RosterImportError::Db(e)) => Err(sync_failed(e).into()),
+            Err(RosterImportError::MissingColumn { field, accepted, .. }) => {
+                let message = format!("file: no column for {field} (accepted headers: {accepted})");
+                Ok(SyncResult::refused(file_error("MISSING_COLUMN", message), node))
+            }
+            Err(RosterImportError::Read { message, code, .. }) => {
+                Ok(SyncResult::refused(file_error(code, format!("file: {message}")), node))
+            }
+        }
+    }
+
     /// Upserts the source's volunteers by external id (with their team memberships).
     /// Client mistakes are in `userErrors`; top-level errors only `FORBIDDEN`, `INTERNAL`.
     #[graphql(complexity = "1 + input.records.len() + child_complexity")]

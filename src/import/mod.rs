@@ -1,4 +1,5 @@
-//! Importers: the NBS division-code tree ([`regions`]) and roster spreadsheets ([`roster`]).
+//! Importers: the NBS division-code tree ([`regions`]) and roster spreadsheets ([`roster`],
+//! read within limits by [`table`]).
 //!
 //! Importers are library code shared by the CLI, `serve` (which loads the shipped division
 //! codes into an empty database) and sync jobs. They report progress through [`Progress`], so
@@ -6,6 +7,7 @@
 
 pub mod regions;
 pub mod roster;
+pub mod table;
 
 use std::sync::Mutex;
 

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader};
+use calamine::Reader;
 use chrono::NaiveDate;
 use entity::Gender;
 use entity::organization::OrganizationKind;
@@ -18,6 +18,7 @@ use entity::volunteer::IdDocumentType;
 use sea_orm::DatabaseConnection;
 
 use super::Progress;
+use super::table::{self, Format, ReadError, ReadLimits, Table};
 use crate::domain::roster::{
     FieldError, OrganizationInput, OrganizationRecord, SocialWorkerInput, Strictness, VolunteerInput,
     VolunteerTeamInput,
@@ -103,8 +104,9 @@ impl std::fmt::Display for RosterReport {
 /// Why a file could not be imported at all.
 #[derive(Debug, thiserror::Error)]
 pub enum RosterImportError {
+    /// The file cannot be read, or breaks a limit; `code` says which (see [`ReadError`]).
     #[error("{file}: {message}")]
-    Read { file: PathBuf, message: String },
+    Read { file: PathBuf, message: String, code: &'static str },
     #[error("{file}: no column for {field} (accepted headers: {accepted})")]
     MissingColumn { file: PathBuf, field: &'static str, accepted: String },
     #[error("database error: {0}")]
@@ -161,78 +163,50 @@ pub fn headers(kind: RosterKind) -> &'static [(&'static str, &'static [&'static 
 /// Fields a file must have a column for.
 const REQUIRED: [&str; 3] = ["externalId", "name", "regionCode"];
 
-/// A file's header and data rows (spreadsheet row number, cells as text).
-struct Table {
-    headers: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
+fn read_error(path: &Path, e: ReadError) -> RosterImportError {
+    RosterImportError::Read { file: path.to_owned(), message: e.message, code: e.code }
 }
 
-fn read_error(path: &Path, message: impl Into<String>) -> RosterImportError {
-    RosterImportError::Read { file: path.to_owned(), message: message.into() }
-}
-
-fn read_table(path: &Path) -> Result<Table, RosterImportError> {
+/// Reads the file at `path`: CSV and XLSX through [`table`] (within `limits`), the other
+/// formats calamine knows (XLS, XLSB, ODS: the operator's own files only) as a whole sheet.
+fn read_table(path: &Path, limits: &ReadLimits) -> Result<Table, RosterImportError> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("xlsx" | "xlsm" | "xls" | "ods") => read_sheet(path),
-        Some("csv" | "txt") => read_csv(path),
-        _ => Err(read_error(path, "expected a .csv or .xlsx file")),
-    }
-}
-
-fn read_csv(path: &Path) -> Result<Table, RosterImportError> {
-    let bytes = std::fs::read(path).map_err(|e| read_error(path, e.to_string()))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    // Excel in a Chinese locale saves CSV as GBK (a subset of GB 18030).
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0,
-    };
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers =
-        reader.headers().map_err(|e| read_error(path, e.to_string()))?.iter().map(|h| h.trim().to_owned()).collect();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| read_error(path, format!("row {}: {e}", i + 2)))?;
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
+    let format = match ext.as_deref() {
+        Some("xlsx" | "xlsm") => Format::Xlsx,
+        Some("csv" | "txt") => Format::Csv,
+        Some("xls" | "ods") => return read_sheet(path),
+        _ => {
+            return Err(read_error(
+                path,
+                ReadError { code: "UNSUPPORTED_FILE", message: "expected a .csv or .xlsx file".into() },
+            ));
         }
-        rows.push((i as u64 + 2, record.iter().map(|c| c.trim().to_owned()).collect()));
-    }
-    Ok(Table { headers, rows })
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_owned(),
-        // Phone numbers and codes typed as numbers: no ".0", no exponent.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_default(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
+    };
+    let unreadable = |e: std::io::Error| ReadError { code: "UNREADABLE_FILE", message: e.to_string() };
+    let bytes = std::fs::read(path).map_err(|e| read_error(path, unreadable(e)))?;
+    table::read(format, &bytes, limits).map_err(|e| read_error(path, e))
 }
 
 fn read_sheet(path: &Path) -> Result<Table, RosterImportError> {
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| read_error(path, e.to_string()))?;
-    let sheet = book.sheet_names().first().cloned().ok_or_else(|| read_error(path, "the workbook has no sheet"))?;
-    let range = book.worksheet_range(&sheet).map_err(|e| read_error(path, e.to_string()))?;
+    let unreadable = |message: String| read_error(path, ReadError { code: "UNREADABLE_FILE", message });
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+    let sheet = book.sheet_names().first().cloned().ok_or_else(|| unreadable("the workbook has no sheet".into()))?;
+    let range = book.worksheet_range(&sheet).map_err(|e| unreadable(e.to_string()))?;
     let first_row = range.start().map_or(0, |(r, _)| r as u64);
     let mut rows = range.rows();
-    let headers = rows.next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
+    let headers = rows.next().map(|r| r.iter().map(table::data_text).collect()).unwrap_or_default();
     let mut out = Vec::new();
+    let mut lossy = std::collections::HashSet::new();
     for (i, row) in rows.enumerate() {
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        let cells: Vec<String> = row.iter().map(table::data_text).collect();
         if cells.iter().all(String::is_empty) {
             continue;
         }
-        out.push((first_row + i as u64 + 2, cells));
+        let number = first_row + i as u64 + 2;
+        lossy.extend(row.iter().enumerate().filter(|(_, c)| table::lossy(c)).map(|(c, _)| (number, c)));
+        out.push((number, cells));
     }
-    Ok(Table { headers, rows: out })
+    Ok(Table { headers, rows: out, lossy })
 }
 
 /// Column index of each field present in the header.
@@ -384,17 +358,17 @@ fn repeated_external_ids(
     repeated
 }
 
-/// A batch's rows as sync records: each row's external id as sent, and its duplicate error
-/// (`repeated`, by position in the batch) or else what `parse` makes of its cells.
+/// A batch's rows as sync records: each row's external id as sent, and the errors found before
+/// parsing (`unreadable`, by position in the batch) or else what `parse` makes of its cells.
 fn submitted<T>(
     batch: &[(u64, Vec<String>)],
     columns: &HashMap<&'static str, usize>,
-    repeated: impl Fn(usize) -> Option<FieldError>,
+    unreadable: impl Fn(usize) -> Option<Vec<FieldError>>,
     mut parse: impl FnMut(usize, &[String]) -> Result<T, Vec<FieldError>>,
 ) -> Vec<engine::Submitted<T>> {
     let row = |(i, (_, cells)): (usize, &(u64, Vec<String>))| {
-        let parsed = match repeated(i) {
-            Some(e) => Err(vec![e]),
+        let parsed = match unreadable(i) {
+            Some(e) => Err(e),
             None => parse(i, cells),
         };
         (sent(cells, columns), parsed)
@@ -420,8 +394,36 @@ fn merge<T>(row: Row<'_>, parsed: Result<T, Vec<FieldError>>) -> Result<T, Vec<F
     }
 }
 
-/// Imports a roster file. Errors: the file cannot be read or lacks a required column; the
-/// database fails. Bad rows are in the report, with their row and column.
+/// One row's outcome in an import: what the sync engine said of it, by spreadsheet row.
+#[derive(Debug, Clone)]
+pub struct RowOutcome {
+    /// Position among the file's data rows (0-based; empty rows are not counted).
+    pub index: usize,
+    /// Spreadsheet row (the header is row 1).
+    pub row: u64,
+    /// The row's external id, as written.
+    pub external_id: String,
+    pub action: engine::SyncAction,
+    /// The record's id (none for failed rows that match no record).
+    pub id: Option<uuid::Uuid>,
+    /// Changed fields (API names) for created and updated rows.
+    pub changed_fields: Vec<&'static str>,
+    /// Why the row failed.
+    pub errors: Vec<RowIssue>,
+}
+
+/// What [`import_table`] did: the report the CLI prints, whether anything was written, and
+/// one outcome per created, updated or failed row (unchanged rows are only counted).
+#[derive(Debug, Clone, Default)]
+pub struct RosterImport {
+    pub report: RosterReport,
+    pub committed: bool,
+    pub rows: Vec<RowOutcome>,
+}
+
+/// Imports a roster file as the operator (ADMIN, any region). Errors: the file cannot be read
+/// or lacks a required column; the database fails. Bad rows are in the report, with their row
+/// and column.
 pub async fn import_roster(
     db: &DatabaseConnection,
     kind: RosterKind,
@@ -429,17 +431,12 @@ pub async fn import_roster(
     options: &RosterOptions,
     progress: &dyn Progress,
 ) -> Result<RosterReport, RosterImportError> {
-    let source = crate::domain::roster::required_text("--source", &options.source, 64)
-        .map_err(|e| read_error(path, format!("the source name is invalid: {}", e.message)))?;
+    let source = crate::domain::roster::required_text("--source", &options.source, 64).map_err(|e| {
+        let message = format!("the source name is invalid: {}", e.message);
+        read_error(path, ReadError { code: "INVALID_SOURCE", message })
+    })?;
     let options = &RosterOptions { source, ..options.clone() };
-    let table = read_table(path)?;
-    let columns = columns(path, kind, &table)?;
-    let today = crate::domain::time::today_cst();
-    let mut report = RosterReport { rows: table.rows.len(), ..Default::default() };
-    report.warnings.extend(unread_columns(kind, &table));
-    let header_of = |field: &str| columns.get(field).and_then(|i| table.headers.get(*i)).cloned();
-    let label = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    progress.start(&label, Some(table.rows.len() as u64));
+    let table = read_table(path, &ReadLimits::OPERATOR)?;
     let writer = Writer {
         actor: Actor {
             subject: format!("import:{}", options.source),
@@ -451,34 +448,64 @@ pub async fn import_roster(
         // The operator's importer acts as ADMIN, which may compare (Identity::compares_masked_in_sync).
         blind: false,
     };
+    Ok(import_table(db, &writer, kind, path, &table, options, progress).await?.report)
+}
+
+/// Imports rows read from `file` (its name is used in errors and progress) through the sync
+/// engine as `writer`: the engine of `civlink import` and of the `importRoster` mutation.
+/// `options.source` must already be checked. Errors: a required column is missing; the
+/// database fails.
+pub async fn import_table(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    kind: RosterKind,
+    file: &Path,
+    table: &Table,
+    options: &RosterOptions,
+    progress: &dyn Progress,
+) -> Result<RosterImport, RosterImportError> {
+    let columns = columns(file, kind, table)?;
+    let today = crate::domain::time::today_cst();
+    let mut done =
+        RosterImport { report: RosterReport { rows: table.rows.len(), ..Default::default() }, ..Default::default() };
+    let report = &mut done.report;
+    report.warnings.extend(unread_columns(kind, table));
+    let header_of = |field: &str| columns.get(field).and_then(|i| table.headers.get(*i)).cloned();
+    let label = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    progress.start(&label, Some(table.rows.len() as u64));
     let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
     let repeated = repeated_external_ids(&table.rows, &columns);
     for (b, batch) in table.rows.chunks(batch_size).enumerate() {
         let mut warnings = Vec::new();
         // A row repeating an earlier row's external id fails like a duplicate within one batch,
-        // whichever batch the earlier row went into (it would otherwise overwrite it).
-        let once = |i: usize| repeated.get(&(b * batch_size + i)).cloned();
+        // whichever batch the earlier row went into (it would otherwise overwrite it). A row
+        // reading a number that lost digits fails before it is parsed.
+        let unreadable = |i: usize| {
+            let mut errors = batch.get(i).map(|(row, _)| lost_digits(*row, &columns, table)).unwrap_or_default();
+            errors.extend(repeated.get(&(b * batch_size + i)).cloned());
+            (!errors.is_empty()).then_some(errors)
+        };
         let summary = match kind {
             RosterKind::Volunteers => {
-                let records = submitted(batch, &columns, once, |_, cells| volunteer(cells, &columns, today));
-                run::<engine::Volunteers>(db, &writer, options, records).await?
+                let records = submitted(batch, &columns, unreadable, |_, cells| volunteer(cells, &columns, today));
+                run::<engine::Volunteers>(db, writer, options, records).await?
             }
             RosterKind::SocialWorkers => {
-                let records = submitted(batch, &columns, once, |_, cells| social_worker(cells, &columns, today));
-                run::<engine::SocialWorkers>(db, &writer, options, records).await?
+                let records = submitted(batch, &columns, unreadable, |_, cells| social_worker(cells, &columns, today));
+                run::<engine::SocialWorkers>(db, writer, options, records).await?
             }
             RosterKind::VolunteerTeams => {
-                let records = submitted(batch, &columns, once, |_, cells| volunteer_team(cells, &columns, today));
-                run::<engine::VolunteerTeams>(db, &writer, options, records).await?
+                let records = submitted(batch, &columns, unreadable, |_, cells| volunteer_team(cells, &columns, today));
+                run::<engine::VolunteerTeams>(db, writer, options, records).await?
             }
             RosterKind::Organizations => {
-                let records = submitted(batch, &columns, once, |i, cells| {
+                let records = submitted(batch, &columns, unreadable, |i, cells| {
                     organization(cells, &columns).map(|(r, w)| {
                         warnings.extend(w.into_iter().map(|w| (i, w)));
                         r
                     })
                 });
-                run::<engine::Organizations>(db, &writer, options, records).await?
+                run::<engine::Organizations>(db, writer, options, records).await?
             }
         };
         let issue = |i: Option<usize>, e: FieldError| {
@@ -495,9 +522,20 @@ pub async fn import_roster(
         report.updated += summary.updated;
         report.unchanged += summary.unchanged;
         report.failed += summary.failed;
+        done.committed |= summary.committed;
         for r in summary.results {
-            for e in r.errors {
-                report.errors.push(issue(r.index, e));
+            let errors: Vec<RowIssue> = r.errors.into_iter().map(|e| issue(r.index, e)).collect();
+            report.errors.extend(errors.iter().cloned());
+            if let Some(i) = r.index {
+                done.rows.push(RowOutcome {
+                    index: b * batch_size + i,
+                    row: batch.get(i).map_or(0, |(row, _)| *row),
+                    external_id: r.external_id,
+                    action: r.action,
+                    id: r.id,
+                    changed_fields: r.changed_fields,
+                    errors,
+                });
             }
         }
         for e in summary.errors {
@@ -506,7 +544,26 @@ pub async fn import_roster(
         progress.advance(batch.len() as u64);
     }
     progress.finish();
-    Ok(report)
+    Ok(done)
+}
+
+/// The `NUMBER_PRECISION_LOST` errors of a row: one per read column whose cell holds a number
+/// too long for the spreadsheet to have kept every digit ([`Table::lossy`]).
+fn lost_digits(row: u64, columns: &HashMap<&'static str, usize>, table: &Table) -> Vec<FieldError> {
+    let mut fields: Vec<&'static str> =
+        columns.iter().filter(|(_, c)| table.lossy.contains(&(row, **c))).map(|(f, _)| *f).collect();
+    fields.sort_unstable();
+    fields
+        .into_iter()
+        .map(|f| {
+            let msg = format!(
+                "{f}: the cell is a number of 16 or more digits, and a spreadsheet number keeps only 15 \
+                 significant digits, so the value read is not the one typed; format the column as text (文本) \
+                 and enter the value again"
+            );
+            FieldError::new(f, "NUMBER_PRECISION_LOST", msg)
+        })
+        .collect()
 }
 
 async fn run<R: Roster>(
