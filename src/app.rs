@@ -65,6 +65,9 @@ pub struct HttpSettings {
     pub db_max_connections: u32,
     /// The longest a write transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
     pub write_timeout: Duration,
+    /// Internal networks webhooks may reach anyway (`CIVLINK_WEBHOOK_ALLOW`), checked when a
+    /// webhook is registered.
+    pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
 }
 
 impl Default for HttpSettings {
@@ -77,6 +80,7 @@ impl Default for HttpSettings {
             allowlist: None,
             db_max_connections: crate::db::PoolSettings::default().max_connections,
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
+            webhook_allow: Default::default(),
         }
     }
 }
@@ -479,6 +483,7 @@ async fn run_in_span(
     data.operation_name = request.operation_name.clone();
     data.via_get = caller.method == Method::GET;
     data.write_timeout = state.http.write_timeout;
+    data.webhook_allow = state.http.webhook_allow.clone();
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

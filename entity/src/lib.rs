@@ -30,6 +30,8 @@ pub mod volunteer;
 pub mod volunteer_ledger_entry;
 pub mod volunteer_team;
 pub mod volunteer_team_membership;
+pub mod webhook;
+pub mod webhook_delivery;
 
 pub mod prelude {
     //! The entities, by their domain names.

@@ -51,6 +51,8 @@ pub struct RequestData {
     /// that would commit later are rolled back, and change feeds hold back the changes of
     /// that long (see [`RequestData::feed_until`]).
     pub write_timeout: Duration,
+    /// Internal networks webhooks may reach anyway (`CIVLINK_WEBHOOK_ALLOW`).
+    pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -293,6 +295,7 @@ impl RequestData {
             stats: Default::default(),
             started_at: crate::domain::time::now(),
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
+            webhook_allow: Default::default(),
         };
         (data, queue)
     }

@@ -44,6 +44,7 @@ pub mod volunteer;
 pub mod volunteer_team;
 pub mod volunteer_team_write;
 pub mod volunteer_write;
+pub mod webhook;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -66,6 +67,7 @@ pub struct Query(
     charity_resource::CharityResourceQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
+    webhook::WebhookQuery,
 );
 
 /// The mutation root: roster sync and the single create / update / delete mutations of each
@@ -83,6 +85,7 @@ pub struct Mutation(
     service_record_write::ServiceRecordMutation,
     project_write::ProjectMutation,
     charity_resource_write::CharityResourceMutation,
+    webhook::WebhookMutation,
 );
 
 /// The civlink schema type.
