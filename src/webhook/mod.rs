@@ -99,6 +99,13 @@ impl Deliveries {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
+
+    /// Ends the loop at once, at whatever point it is (tests): a delivery in flight is
+    /// attempted again later, as after a crash.
+    pub fn abort(&self) {
+        let _ = self.stop.send(true);
+        self.task.abort();
+    }
 }
 
 /// The HTTP client of deliveries: no proxy (a proxy would resolve names itself), no
@@ -114,10 +121,11 @@ fn http_client(settings: &WebhookSettings) -> Result<reqwest::Client, reqwest::E
         .build()
 }
 
-/// Longest a replica holds one webhook per pass.
-const LEASE: Duration = Duration::from_secs(120);
-/// Longest a replica delivers to one webhook per pass before turning to the next.
-const WORK_BUDGET: Duration = Duration::from_secs(30);
+/// Longest a replica holds one webhook per pass: also how long the webhook waits when the
+/// replica holding it dies. It exceeds the work budget plus one request's timeout.
+const LEASE: Duration = Duration::from_secs(30);
+/// Longest a replica starts deliveries to one webhook per pass before turning to the next.
+const WORK_BUDGET: Duration = Duration::from_secs(10);
 
 async fn run(
     db: DatabaseConnection,
