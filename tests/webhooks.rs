@@ -294,6 +294,39 @@ both_with!(a_write_is_delivered_signed_without_personal_data, delivering(), |app
     assert_eq!(receiver.received().len(), 1, "delivered once");
 });
 
+both_with!(
+    a_name_that_resolves_to_an_internal_address_at_delivery_time_gets_nothing,
+    {
+        // Registration allows 127.0.0.1, the deliveries' resolver does not: as if `localhost`
+        // had resolved to a public address when it was registered (DNS rebinding).
+        let mut o = delivering();
+        if let Some(w) = o.webhooks.as_mut() {
+            w.allow = Default::default();
+        }
+        o
+    },
+    |app| {
+        let (receiver, url) = Receiver::start().await;
+        let url = url.replace("127.0.0.1", "localhost");
+        register(&app, &common::admin_token(), &receiver, json!({ "url": url, "types": ["STATION"] })).await;
+        create_station(&app, "重绑定社工站").await;
+        let started = Instant::now();
+        loop {
+            let listed = app.data(LIST, json!({})).await;
+            let d = &common::nodes(&listed["webhooks"])[0]["recentDeliveries"][0];
+            if d["attempts"].as_i64().unwrap_or(0) >= 1 {
+                assert_eq!(d["status"], "PENDING", "{d}");
+                assert!(d["responseCode"].is_null(), "{d}");
+                assert!(d["lastError"].as_str().unwrap().contains("no address a webhook may reach"), "{d}");
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "{listed}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(receiver.received().is_empty(), "nothing reached the receiver");
+    }
+);
+
 both_with!(a_receiver_answering_500_gets_retries_until_it_accepts, delivering(), |app| {
     let (receiver, url) = Receiver::start().await;
     receiver.failures.store(2, Ordering::SeqCst);

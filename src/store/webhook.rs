@@ -24,7 +24,7 @@ use entity::webhook_delivery::{self, DeliveryAction, DeliveryStatus, Model as De
 use entity::{
     charity_resource, client, organization, project, service_record, social_worker, station, volunteer, volunteer_team,
 };
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -297,12 +297,23 @@ pub async fn enqueue(db: &DatabaseConnection, hook: &Webhook, settle: Duration) 
     let region = hook.region_code.as_deref().and_then(|c| DivisionCode::parse(c).ok());
     let mut added = 0;
     let mut after: Option<(DateTime<Utc>, Uuid)> = None;
+    let queued = Query::select()
+        .expr(Expr::val(1))
+        .from(webhook_delivery::Entity)
+        .and_where(webhook_delivery::Column::WebhookId.eq(hook.id))
+        .and_where(
+            Expr::col((webhook_delivery::Entity, webhook_delivery::Column::AuditId))
+                .equals((audit_entry::Entity, audit_entry::Column::Id)),
+        )
+        .to_owned();
     loop {
         let mut q = audit_entry::Entity::find()
             .filter(audit_entry::Column::OccurredAt.gte(hook.scanned_until))
             .filter(audit_entry::Column::Action.is_in([AuditAction::Create, AuditAction::Update, AuditAction::Delete]))
             .filter(audit_entry::Column::Entity.is_in(types.iter().copied()))
             .filter(audit_entry::Column::DeletedAt.is_null())
+            // Rows read again in the settle window that already have their delivery.
+            .filter(Expr::exists(queued.clone()).not())
             .order_by_asc(audit_entry::Column::OccurredAt)
             .order_by_asc(audit_entry::Column::Id)
             .limit(SCAN_PAGE);
