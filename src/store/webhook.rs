@@ -240,17 +240,28 @@ impl Listed for webhook::Entity {
 
 /// Claims one active webhook that no replica holds and that is not in `skip`, for `lease`.
 pub async fn claim(db: &DatabaseConnection, skip: &[Uuid], lease: Duration) -> Result<Option<Webhook>, DbErr> {
+    // A plain read first: with no webhook to work on (the usual case), no write transaction,
+    // which on SQLite would take the database's write lock every pass.
+    let candidates = |now: DateTime<Utc>| {
+        let mut q = webhook::Entity::find()
+            .filter(webhook::Column::DeletedAt.is_null())
+            .filter(webhook::Column::Paused.eq(false))
+            .filter(
+                Condition::any().add(webhook::Column::LeaseUntil.is_null()).add(webhook::Column::LeaseUntil.lt(now)),
+            )
+            .order_by_asc(webhook::Column::Id)
+            .limit(1);
+        if !skip.is_empty() {
+            q = q.filter(webhook::Column::Id.is_not_in(skip.iter().copied()));
+        }
+        q
+    };
+    if candidates(crate::domain::time::now()).one(db).await?.is_none() {
+        return Ok(None);
+    }
     let txn = begin_write(db).await?;
     let now = crate::domain::time::now();
-    let mut q = webhook::Entity::find()
-        .filter(webhook::Column::DeletedAt.is_null())
-        .filter(webhook::Column::Paused.eq(false))
-        .filter(Condition::any().add(webhook::Column::LeaseUntil.is_null()).add(webhook::Column::LeaseUntil.lt(now)))
-        .order_by_asc(webhook::Column::Id)
-        .limit(1);
-    if !skip.is_empty() {
-        q = q.filter(webhook::Column::Id.is_not_in(skip.iter().copied()));
-    }
+    let mut q = candidates(now);
     if txn.get_database_backend() == DbBackend::Postgres {
         q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }

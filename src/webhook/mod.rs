@@ -138,12 +138,21 @@ async fn run(
         if *stopped.borrow() {
             return;
         }
+        // The webhook held, so that stopping mid-pass gives its lease up at once.
+        let held = std::sync::Mutex::new(None::<Uuid>);
+        let hold = |id: Option<Uuid>| {
+            if let Ok(mut h) = held.lock() {
+                *h = id;
+            }
+        };
         let pass = async {
             let mut done = Vec::new();
             while let Some(hook) = store::claim(&db, &done, LEASE).await? {
+                hold(Some(hook.id));
                 done.push(hook.id);
                 let worked = work_on(&db, &settings, &client, &hook, settle).await;
                 store::release(&db, hook.id).await?;
+                hold(None);
                 worked?;
             }
             Ok::<_, DbErr>(())
@@ -152,7 +161,13 @@ async fn run(
             out = pass => if let Err(e) = out {
                 tracing::warn!(error = %e, "webhook deliveries: database error; trying again shortly");
             },
-            _ = stopped.changed() => return,
+            _ = stopped.changed() => {
+                let id = held.lock().ok().and_then(|h| *h);
+                if let Some(id) = id {
+                    let _ = store::release(&db, id).await;
+                }
+                return;
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(settings.poll) => {}
