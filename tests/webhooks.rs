@@ -400,6 +400,31 @@ both_with!(a_sync_clients_webhook_never_receives_another_sources_records, delive
     assert_eq!(everything.len(), 4, "no station events on a VOLUNTEER webhook: {everything:?}");
 });
 
+both_with!(two_replicas_deliver_each_event_once_in_order, delivering(), |app| {
+    // A second delivery loop on the same database, as a second replica would run.
+    let settings = delivering().webhooks.unwrap();
+    let second = civlink::webhook::Deliveries::start(app.db.clone(), settings).unwrap();
+    let (receiver, url) = Receiver::start().await;
+    register(&app, &common::admin_token(), &receiver, json!({ "url": url, "types": ["STATION"] })).await;
+    let mut stations = Vec::new();
+    for n in 0..6 {
+        stations.push(create_station(&app, &format!("双副本{n}号社工站")).await);
+    }
+    // Deleting one is an event too.
+    let q = r#"mutation($input: DeleteInput!) { deleteStation(input: $input) { deletedId } }"#;
+    app.data(q, json!({ "input": { "id": stations[0], "expectedVersion": 1 } })).await;
+    receiver.until("seven events", |g| g.len() >= 7).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    second.stop().await;
+    let got = receiver.received();
+    assert!(got.iter().all(|r| r.signature_ok));
+    let mut expected = stations.clone();
+    expected.push(stations[0].clone());
+    assert_eq!(receiver.ids(), expected, "each once, in write order");
+    let actions: Vec<&str> = got.iter().map(|r| r.body["events"][0]["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, [vec!["CREATED"; 6], vec!["DELETED"]].concat());
+});
+
 both_with!(a_paused_webhook_receives_nothing_until_resumed_then_catches_up, delivering(), |app| {
     let (receiver, url) = Receiver::start().await;
     let id = register(&app, &common::admin_token(), &receiver, json!({ "url": url, "types": ["STATION"] })).await;
