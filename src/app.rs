@@ -67,6 +67,9 @@ pub struct HttpSettings {
     pub write_timeout: Duration,
     /// The limits on uploaded roster files (`importRoster`, `CIVLINK_MAX_UPLOAD_*`).
     pub upload: crate::import::table::UploadLimits,
+    /// Internal networks webhooks may reach anyway (`CIVLINK_WEBHOOK_ALLOW`), checked when a
+    /// webhook is registered.
+    pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
 }
 
 impl Default for HttpSettings {
@@ -80,6 +83,7 @@ impl Default for HttpSettings {
             db_max_connections: crate::db::PoolSettings::default().max_connections,
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
             upload: Default::default(),
+            webhook_allow: Default::default(),
         }
     }
 }
@@ -570,6 +574,7 @@ async fn run_in_span(
     data.via_get = caller.method == Method::GET;
     data.write_timeout = state.http.write_timeout;
     data.upload = state.http.upload;
+    data.webhook_allow = state.http.webhook_allow.clone();
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

@@ -17,6 +17,7 @@ use crate::db::PoolSettings;
 use crate::graphql::Limits;
 use crate::import::table::{ReadLimits, UploadLimits};
 use crate::ratelimit::Budgets;
+use crate::webhook::{WebhookAllow, WebhookSettings};
 
 /// Database settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
@@ -172,6 +173,16 @@ pub struct ServeConfig {
     #[arg(long, env = "CIVLINK_SHUTDOWN_GRACE_SECS", value_name = "CIVLINK_SHUTDOWN_GRACE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace_secs: u64,
 
+    /// Internal addresses and networks webhooks may be sent to anyway, comma-separated
+    /// (`10.20.0.0/16,192.168.1.7`); every other loopback, private, link-local, CGNAT,
+    /// unique-local or metadata address is refused.
+    #[arg(long, env = "CIVLINK_WEBHOOK_ALLOW", value_name = "CIVLINK_WEBHOOK_ALLOW", default_value = "", value_parser = parse_webhook_allow)]
+    pub webhook_allow: WebhookAllow,
+
+    /// Seconds a webhook event is retried before it is marked failed (60-604800).
+    #[arg(long, env = "CIVLINK_WEBHOOK_RETRY_SECS", value_name = "CIVLINK_WEBHOOK_RETRY_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(60..=604_800))]
+    pub webhook_retry_secs: u64,
+
     /// Also load the deterministic demo data set (see `civlink seed demo`).
     #[arg(long)]
     pub demo: bool,
@@ -187,6 +198,10 @@ pub struct Origins(pub Vec<String>);
 
 const ALL_ROLES: [Role; 6] =
     [Role::Public, Role::Portal, Role::CivilAffairs, Role::StationStaff, Role::SyncClient, Role::Admin];
+
+fn parse_webhook_allow(s: &str) -> Result<WebhookAllow, String> {
+    s.parse()
+}
 
 fn parse_budgets(s: &str) -> Result<Budgets, String> {
     s.parse()
@@ -266,6 +281,7 @@ impl ServeConfig {
             db_max_connections: db.db_max_connections,
             write_timeout: db.write_timeout(),
             upload: self.upload(),
+            webhook_allow: Arc::new(self.webhook_allow.clone()),
         })
     }
 
@@ -279,6 +295,16 @@ impl ServeConfig {
                 max_line_bytes: self.max_upload_line_bytes as usize,
                 max_uncompressed_bytes: self.max_upload_uncompressed_bytes,
             },
+        }
+    }
+
+    /// The settings of the webhook delivery loop.
+    pub fn webhooks(&self, db: &DatabaseConfig) -> WebhookSettings {
+        WebhookSettings {
+            allow: self.webhook_allow.clone(),
+            retry_horizon: Duration::from_secs(self.webhook_retry_secs),
+            write_timeout: db.write_timeout(),
+            ..Default::default()
         }
     }
 

@@ -15,3 +15,4 @@ pub mod observe;
 pub mod ratelimit;
 pub mod seed;
 pub mod store;
+pub mod webhook;

@@ -217,6 +217,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(serve) => {
             let verifier = verifier(serve.demo)?;
             let http = serve.http(&cli.db).map_err(anyhow::Error::msg)?;
+            let webhooks = serve.webhooks(&cli.db);
             let db = connect_and_migrate_with(&cli.db, &cli.db.serving_pool()).await?;
             load_regions_if_empty(&db).await?;
             if serve.demo {
@@ -235,6 +236,9 @@ async fn main() -> anyhow::Result<()> {
                 verifier,
                 http,
             });
+            // Any replica delivers webhooks; each webhook is worked on by one at a time.
+            let deliveries = civlink::webhook::Deliveries::start(db.clone(), webhooks)
+                .context("starting webhook deliveries (HTTP client)")?;
             let listener = tokio::net::TcpListener::bind(serve.addr)
                 .await
                 .with_context(|| format!("cannot listen on {} (CIVLINK_ADDR)", serve.addr))?;
@@ -261,6 +265,7 @@ async fn main() -> anyhow::Result<()> {
                     tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period; exiting");
                 }
             }
+            deliveries.stop().await;
             db.close().await.context("closing the database pool")?;
             // On SQLite the same pool, already closed: closing it again returns at once.
             keyed_db.close().await.context("closing the database pool for lookups by key")?;

@@ -31,6 +31,8 @@ pub mod volunteer_ledger_entry;
 pub mod volunteer_point_rule;
 pub mod volunteer_team;
 pub mod volunteer_team_membership;
+pub mod webhook;
+pub mod webhook_delivery;
 
 pub mod prelude {
     //! The entities, by their domain names.

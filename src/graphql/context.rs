@@ -53,6 +53,8 @@ pub struct RequestData {
     pub write_timeout: Duration,
     /// The limits on uploaded roster files (`importRoster`).
     pub upload: crate::import::table::UploadLimits,
+    /// Internal networks webhooks may reach anyway (`CIVLINK_WEBHOOK_ALLOW`).
+    pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -296,6 +298,7 @@ impl RequestData {
             started_at: crate::domain::time::now(),
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
             upload: Default::default(),
+            webhook_allow: Default::default(),
         };
         (data, queue)
     }

@@ -8,23 +8,34 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 
-/// The object types that have global ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The object types that implement `Node` (have global ids); webhooks name the types they
+/// receive with it.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeType {
+    /// `Region`, an administrative division (reference data: no webhook events).
     Region,
+    /// `Station`, a social-work station.
     Station,
+    /// `Organization`, a social organisation.
     Organization,
+    /// `SocialWorker`.
     SocialWorker,
+    /// `Volunteer`.
     Volunteer,
+    /// `VolunteerTeam`.
     VolunteerTeam,
+    /// `Client`, a person served.
     Client,
+    /// `Project`.
     Project,
+    /// `ServiceRecord`.
     ServiceRecord,
+    /// `CharityResource`.
     CharityResource,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 10] = [
+    pub const ALL: [NodeType; 10] = [
         NodeType::Region,
         NodeType::Station,
         NodeType::Organization,

@@ -45,6 +45,7 @@ pub mod volunteer_service;
 pub mod volunteer_team;
 pub mod volunteer_team_write;
 pub mod volunteer_write;
+pub mod webhook;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -67,6 +68,7 @@ pub struct Query(
     charity_resource::CharityResourceQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
+    webhook::WebhookQuery,
 );
 
 /// The mutation root: roster sync and the single create / update / delete mutations of each
@@ -85,6 +87,7 @@ pub struct Mutation(
     project_write::ProjectMutation,
     charity_resource_write::CharityResourceMutation,
     volunteer_service::VolunteerServiceMutation,
+    webhook::WebhookMutation,
 );
 
 /// The civlink schema type.

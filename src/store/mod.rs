@@ -37,6 +37,7 @@ pub mod social_worker_write;
 pub mod station_write;
 pub mod volunteer_team_write;
 pub mod volunteer_write;
+pub mod webhook;
 
 pub use page::{Cursor, Direction, Feed, KeyValue, Page, PageRequest};
 pub use scope::Scope;

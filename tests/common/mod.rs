@@ -87,6 +87,8 @@ pub struct Options {
     pub app_url: Option<Box<dyn Fn(&str) -> String + Send + Sync>>,
     /// Keep every statement the app runs (see [`TestApp::take_logged`]).
     pub log_statements: bool,
+    /// Run the webhook delivery loop with these settings, as `serve` does.
+    pub webhooks: Option<civlink::webhook::WebhookSettings>,
 }
 
 impl Default for Options {
@@ -106,6 +108,7 @@ impl Default for Options {
             pool: Default::default(),
             app_url: None,
             log_statements: false,
+            webhooks: None,
         }
     }
 }
@@ -152,6 +155,7 @@ pub struct TestApp {
     log: Option<Arc<Mutex<Vec<Statement>>>>,
     client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
+    deliveries: Option<civlink::webhook::Deliveries>,
     store: Store,
 }
 
@@ -318,6 +322,9 @@ impl TestApp {
             verifier: Some(verifier),
             http: options.http,
         });
+        let deliveries = options
+            .webhooks
+            .map(|settings| civlink::webhook::Deliveries::start(db.clone(), settings).expect("webhook deliveries"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = tokio::spawn(async move {
@@ -335,6 +342,7 @@ impl TestApp {
             log,
             client: reqwest::Client::new(),
             server,
+            deliveries,
             store,
         }
     }
@@ -414,6 +422,9 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(d) = &self.deliveries {
+            d.abort();
+        }
         if let Store::Postgres { name } = &self.store {
             let name = name.clone();
             let db = self.db.clone();
