@@ -65,6 +65,9 @@ pub struct HttpSettings {
     pub db_max_connections: u32,
     /// The longest a write transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
     pub write_timeout: Duration,
+    /// The keys of persons' citizen ID numbers (`CIVLINK_PERSON_KEY_SECRET`); the default is
+    /// a fixed, public key for tests, which `civlink serve` never uses.
+    pub person_keys: crate::domain::person::PersonKeys,
 }
 
 impl Default for HttpSettings {
@@ -77,6 +80,7 @@ impl Default for HttpSettings {
             allowlist: None,
             db_max_connections: crate::db::PoolSettings::default().max_connections,
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
+            person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
         }
     }
 }
@@ -479,6 +483,7 @@ async fn run_in_span(
     data.operation_name = request.operation_name.clone();
     data.via_get = caller.method == Method::GET;
     data.write_timeout = state.http.write_timeout;
+    data.person_keys = state.http.person_keys.clone();
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

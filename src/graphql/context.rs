@@ -51,6 +51,8 @@ pub struct RequestData {
     /// that would commit later are rolled back, and change feeds hold back the changes of
     /// that long (see [`RequestData::feed_until`]).
     pub write_timeout: Duration,
+    /// The keys of persons' citizen ID numbers (set from the app's settings).
+    pub person_keys: crate::domain::person::PersonKeys,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -293,6 +295,7 @@ impl RequestData {
             stats: Default::default(),
             started_at: crate::domain::time::now(),
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
+            person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
         };
         (data, queue)
     }

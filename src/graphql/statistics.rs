@@ -418,24 +418,23 @@ pub struct SocialWorkerStatistics(Subject);
 /// Social workers serving in the subtree (stock).
 #[Object]
 impl SocialWorkerStatistics {
-    /// Social workers.
+    /// Social workers, counted as **persons**: records with the same citizen ID number (one
+    /// person in several sources' rosters) count once; a record without one counts as a person.
     async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
-        Ok(w.0.iter().map(|r| r.3).sum())
+        Ok(self.0.load::<figures::WorkerCounts>(ctx).await?.1.total)
     }
-    /// Workers holding a certificate (any level other than NONE).
+    /// Workers holding a certificate (any level other than NONE), counted as **persons**, as
+    /// `total`: a person with a certificate in any of their records counts once.
     async fn certified(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
-        Ok(w.0.iter().filter(|r| r.0 != CertificateM::None).map(|r| r.3).sum())
+        Ok(self.0.load::<figures::WorkerCounts>(ctx).await?.1.certified)
     }
-    /// `certified / total`, from 0 to 1; null without workers.
+    /// `certified / total` (persons), from 0 to 1; null without workers.
     async fn certification_rate(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
-        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
-        let total: i64 = w.0.iter().map(|r| r.3).sum();
-        let certified: i64 = w.0.iter().filter(|r| r.0 != CertificateM::None).map(|r| r.3).sum();
-        Ok((total > 0).then(|| certified as f64 / total as f64))
+        let p = self.0.load::<figures::WorkerCounts>(ctx).await?.1;
+        Ok((p.total > 0).then(|| p.certified as f64 / p.total as f64))
     }
-    /// Workers by certificate level, every level present.
+    /// Worker **records** by certificate level, every level present (a person with records
+    /// of two levels counts in both).
     #[graphql(complexity = "list_cost(variants::<CertificateM>(), child_complexity)")]
     async fn by_certificate_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<CertificateLevelCount>> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
@@ -446,7 +445,8 @@ impl SocialWorkerStatistics {
             })
             .collect())
     }
-    /// Workers on each of the 36 steps of the pay scale, post by post (internal figures).
+    /// Worker **records** on each of the 36 steps of the pay scale, post by post (internal
+    /// figures).
     #[graphql(complexity = "list_cost(PAY_SCALE_STEPS, child_complexity)")]
     async fn by_pay_grade(&self, ctx: &Context<'_>) -> ApiResult<Vec<PayGradeCount>> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
@@ -460,7 +460,7 @@ impl SocialWorkerStatistics {
         }
         Ok(out)
     }
-    /// Workers not on the pay scale (no post or grade recorded) (an internal figure).
+    /// Worker **records** not on the pay scale (no post or grade recorded) (an internal figure).
     async fn not_on_pay_scale(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
         let n = w.0.iter().filter(|r| r.1.is_none() || r.2.is_none()).map(|r| r.3).sum();
@@ -476,7 +476,9 @@ pub struct VolunteerStatistics(Subject);
 /// Volunteers and teams of the subtree (stock) and their service in the period (flow).
 #[Object]
 impl VolunteerStatistics {
-    /// Volunteers registered in the subtree.
+    /// Volunteers registered in the subtree, counted as **persons**: records with the same
+    /// citizen ID number (the national volunteer system's roster and a county's) count once; a
+    /// record without one counts as a person.
     async fn volunteers(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.volunteers)
     }
@@ -833,9 +835,11 @@ pub struct LinkageStatistics {
     pub communities: i64,
     /// Social organisations taking part in projects.
     pub organizations: i64,
-    /// Social workers taking part in projects or delivering service.
+    /// Social worker **records** taking part in projects or delivering service (one person
+    /// with records in two rosters who took part through both counts twice).
     pub social_workers: i64,
-    /// Volunteers taking part in projects or logging service time.
+    /// Volunteer **records** taking part in projects or logging service time (as
+    /// `socialWorkers`).
     pub volunteers: i64,
     /// Charity resources taking part in projects or received.
     pub charity_resources: i64,

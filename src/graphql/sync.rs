@@ -140,7 +140,13 @@ async fn run<R: Roster>(
     };
     let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
     let blind = !data.identity.compares_masked_in_sync();
-    let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind };
+    let writer = Writer {
+        actor: data.actor(),
+        region,
+        write_timeout: data.write_timeout,
+        blind,
+        person_keys: Some(data.person_keys.clone()),
+    };
     let request = SyncRequest { source, mode: mode.into(), atomicity: atomicity.into(), delete_missing, records };
     // Classified like every database error: a batch that kept losing to concurrent writes is
     // `CONFLICT` (retry it), a dead database `DATABASE_UNAVAILABLE`, anything else `INTERNAL`.

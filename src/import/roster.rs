@@ -46,6 +46,9 @@ pub struct RosterOptions {
     pub batch_size: usize,
     /// The longest one batch's transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
     pub write_timeout: std::time::Duration,
+    /// The keys of persons' citizen ID numbers (from `CIVLINK_PERSON_KEY_SECRET`); required
+    /// for volunteers and workers.
+    pub person_keys: Option<crate::domain::person::PersonKeys>,
 }
 
 /// A problem (or warning) at one cell or row of the file.
@@ -432,6 +435,19 @@ pub async fn import_roster(
     let source = crate::domain::roster::required_text("--source", &options.source, 64)
         .map_err(|e| read_error(path, format!("the source name is invalid: {}", e.message)))?;
     let options = &RosterOptions { source, ..options.clone() };
+    // Rows written before the person keys existed, or under another secret, are keyed first,
+    // so the file's rows are checked against every stored record (`DUPLICATE_PERSON`).
+    match (&options.person_keys, kind) {
+        (Some(keys), _) => {
+            crate::store::person::backfill(db, keys).await.map_err(|e| RosterImportError::Db(e.into()))?;
+        }
+        (None, RosterKind::Volunteers | RosterKind::SocialWorkers) => {
+            let msg = "set CIVLINK_PERSON_KEY_SECRET (or CIVLINK_JWT_SECRET) as the server has it: \
+                       citizen ID numbers are matched by their keyed hash";
+            return Err(read_error(path, msg.to_owned()));
+        }
+        (None, _) => {}
+    }
     let table = read_table(path)?;
     let columns = columns(path, kind, &table)?;
     let today = crate::domain::time::today_cst();
@@ -450,6 +466,7 @@ pub async fn import_roster(
         write_timeout: options.write_timeout,
         // The operator's importer acts as ADMIN, which may compare (Identity::compares_masked_in_sync).
         blind: false,
+        person_keys: options.person_keys.clone(),
     };
     let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
     let repeated = repeated_external_ids(&table.rows, &columns);
