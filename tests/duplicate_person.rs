@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use civlink::import::NoProgress;
 use civlink::import::roster::{RosterKind, RosterOptions, import_roster};
 use civlink::store::sync::Atomicity;
-use common::{TestApp, error_codes, payload_ok, scalar, token_with};
+use common::{error_codes, payload_ok, scalar, token_with};
 use serde_json::{Value, json};
 
 const CREATE_VOLUNTEER: &str = r#"mutation($input: CreateVolunteerInput!) { createVolunteer(input: $input) {
@@ -40,9 +40,10 @@ fn number(n: u16) -> String {
     civlink::domain::CitizenId::synthesize("522327", birth, n).unwrap().as_str().to_owned()
 }
 
-/// A number whose check character is `X`, and its sequence.
+/// A number whose check character is `X` (a sequence from 900 on: the tests' other numbers
+/// use lower ones).
 fn number_with_x() -> String {
-    (1..999).map(number).find(|n| n.ends_with('X')).expect("some sequence checks to X")
+    (900..999).map(number).find(|n| n.ends_with('X')).expect("some sequence checks to X")
 }
 
 fn volunteer(id_number: &str, region: &str) -> Value {
@@ -250,7 +251,8 @@ both!(records_of_one_person_in_several_sources_are_same_as_and_count_once, |app|
 
     let same_as = r#"query($id: ID!) { volunteer(id: $id) { sameAs(first: 10) { totalCount nodes { id } } } }"#;
     let d = app.data(same_as, json!({ "id": ids[0] })).await;
-    let mut got: Vec<Value> = d["volunteer"]["sameAs"]["nodes"].as_array().unwrap().clone();
+    let mut got: Vec<Value> =
+        d["volunteer"]["sameAs"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].clone()).collect();
     got.sort_by_key(|v| v.to_string());
     let mut want = vec![ids[1].clone(), ids[2].clone()];
     want.sort_by_key(|v| v.to_string());
@@ -295,7 +297,7 @@ both!(lookups_by_id_number_are_audited_without_the_number_and_refused_to_roles_t
         rows["auditLog"]["nodes"].as_array().unwrap().iter().filter(|r| r["entityId"] == "lookup").collect();
     assert_eq!(lookups.len(), 4, "{rows:#}");
     for r in &lookups {
-        assert_eq!((r["action"].clone(), r["fields"].clone()), (json!("REVEAL"), json!("filter.idNumber")));
+        assert_eq!((r["action"].clone(), r["fields"].clone()), (json!("REVEAL"), json!(["filter.idNumber"])));
         assert_eq!(r["reason"], "核实志愿者身份");
         assert!(r["changes"].is_null());
     }

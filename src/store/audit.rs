@@ -208,6 +208,9 @@ pub async fn reveal_volunteer(
     reveal::<entity::volunteer::Entity, _>(db, scope, actor, id, "Volunteer", fields, reason, async |_, _| Ok(())).await
 }
 
+/// The `entity_id` of a lookup's audit row.
+pub const LOOKUP: &str = "lookup";
+
 /// Writes the audit row of a lookup of `entity` (`Volunteer`, `SocialWorker`) records by
 /// citizen ID number: who, when, why, the request (action `REVEAL`, `entityId` `lookup`,
 /// field `filter.idNumber`). The number and its person key are not in it: the row says that
@@ -227,7 +230,7 @@ pub async fn lookup_by_id_number(
             role: Set(actor.role.to_owned()),
             action: Set(AuditAction::Reveal),
             entity: Set(entity.to_owned()),
-            entity_id: Set("lookup".to_owned()),
+            entity_id: Set(LOOKUP.to_owned()),
             fields: Set("filter.idNumber".to_owned()),
             reason: Set(Some(reason.to_owned())),
             request_id: Set(Some(actor.request_id.clone())),
