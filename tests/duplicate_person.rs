@@ -380,6 +380,36 @@ both!(a_writer_who_may_not_read_the_holder_learns_only_that_the_number_is_taken,
     assert!(!e["existingId"].is_null(), "the holder S1 lies in the official's region: named");
 });
 
+both!(counts_do_not_tell_a_writer_whether_a_number_is_registered_outside_its_reach, |app| {
+    // 册亨县 (522327) has a volunteer of the national volunteer system with number X.
+    let x = number(80);
+    let d = app
+        .data(SYNC_VOLUNTEERS, batch("national-volunteer-system", vec![synced(&x, "C80", "522327")], json!({})))
+        .await;
+    assert_eq!(d["syncVolunteers"]["created"], 1, "{d}");
+    let q = r#"{ region(code: "5223") { statistics(period: { from: "2024-01-01", to: "2025-01-01" }) { access volunteers { volunteers } } } }"#;
+    let official = official("522301");
+    let count = |d: &Value| d["region"]["statistics"]["volunteers"]["volunteers"].as_i64().unwrap();
+    let (own0, full0) =
+        (count(&app.data_as(Some(&official), q, json!({})).await), count(&app.data(q, json!({})).await));
+    // 兴义市's official registers X and a free number Y in its own county (civlink's own source).
+    for n in [x.clone(), number(81)] {
+        payload_ok(
+            &app.data_as(Some(&official), CREATE_VOLUNTEER, json!({ "input": volunteer(&n, "522301") })).await,
+            "createVolunteer",
+        );
+    }
+    let published = app.data_as(Some(&official), q, json!({})).await;
+    assert_eq!(published["region"]["statistics"]["access"], "PUBLISHED");
+    assert_eq!(
+        count(&published) - own0,
+        2,
+        "X counts like the free Y: the prefecture's count tells nothing about 册亨县"
+    );
+    // Callers who may read every record of the prefecture count the person once.
+    assert_eq!(count(&app.data(q, json!({})).await) - full0, 1);
+});
+
 /// `civlink serve` (the real binary) on a copy of the SQLite template, its JSON logs captured:
 /// a lookup by ID number leaves the number in no log line and no audit row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -157,6 +157,14 @@ impl Subject {
         self.access.figure(publication, Measure::Count, value, CellKey::from_sum(c.key)).into()
     }
 
+    /// `(total, certified)` persons for this access ([`figures::Persons`]).
+    fn persons(&self, p: figures::Persons) -> (i64, i64) {
+        match self.access {
+            StatisticsAccess::Full => (p.total, p.certified),
+            StatisticsAccess::Published => (p.total_local, p.certified_local),
+        }
+    }
+
     /// An internal count that is not about persons (pay scale): exact for `FULL`, withheld
     /// otherwise.
     fn internal(&self, value: i64) -> ProtectedFigure {
@@ -420,18 +428,21 @@ pub struct SocialWorkerStatistics(Subject);
 impl SocialWorkerStatistics {
     /// Social workers, counted as **persons**: records with the same citizen ID number (one
     /// person in several sources' rosters) count once; a record without one counts as a person.
+    /// With `FULL` access across the division; with `PUBLISHED` access once per division of
+    /// registration (records of one person registered in two divisions count in each), so that
+    /// no count tells whether a number is registered in a division the caller may not read.
     async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.0.load::<figures::WorkerCounts>(ctx).await?.1.total)
+        Ok(self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1).0)
     }
     /// Workers holding a certificate (any level other than NONE), counted as **persons**, as
     /// `total`: a person with a certificate in any of their records counts once.
     async fn certified(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.0.load::<figures::WorkerCounts>(ctx).await?.1.certified)
+        Ok(self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1).1)
     }
     /// `certified / total` (persons), from 0 to 1; null without workers.
     async fn certification_rate(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
-        let p = self.0.load::<figures::WorkerCounts>(ctx).await?.1;
-        Ok((p.total > 0).then(|| p.certified as f64 / p.total as f64))
+        let (total, certified) = self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1);
+        Ok((total > 0).then(|| certified as f64 / total as f64))
     }
     /// Worker **records** by certificate level, every level present (a person with records
     /// of two levels counts in both).
@@ -478,9 +489,11 @@ pub struct VolunteerStatistics(Subject);
 impl VolunteerStatistics {
     /// Volunteers registered in the subtree, counted as **persons**: records with the same
     /// citizen ID number (the national volunteer system's roster and a county's) count once; a
-    /// record without one counts as a person.
+    /// record without one counts as a person. With `FULL` access across the division; with
+    /// `PUBLISHED` access once per division of registration (as `socialWorkers.total`).
     async fn volunteers(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.volunteers)
+        let v = self.0.load::<figures::VolunteerCounts>(ctx).await?;
+        Ok(if self.0.access == StatisticsAccess::Full { v.volunteers } else { v.volunteers_local })
     }
     /// Volunteer teams registered in the subtree.
     async fn teams(&self, ctx: &Context<'_>) -> ApiResult<i64> {
