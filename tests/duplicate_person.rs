@@ -410,6 +410,31 @@ both!(counts_do_not_tell_a_writer_whether_a_number_is_registered_outside_its_rea
     assert_eq!(count(&app.data(q, json!({})).await) - full0, 1);
 });
 
+both!(backfill_keys_stored_rows_keeps_the_oldest_of_a_legacy_duplicate_and_rekeys_for_a_new_secret, |app| {
+    use sea_orm::ConnectionTrait;
+    let (a, b) = (number(90), number(91));
+    let records = vec![synced(&a, "OLD1", "522327"), synced(&b, "OLD2", "522327")];
+    let d = app.data(SYNC_VOLUNTEERS, batch("legacy", records, json!({}))).await;
+    assert_eq!(d["syncVolunteers"]["created"], 2, "{d}");
+    // As written before the rule: one number twice in one source, no keys.
+    let sql = format!("UPDATE volunteers SET id_number = '{a}', person_key = NULL WHERE source = 'legacy'");
+    app.db.execute_unprepared(&sql).await.unwrap();
+    let keys = civlink::domain::person::PersonKeys::insecure_for_tests();
+    let done = civlink::store::person::backfill(&app.db, &keys).await.unwrap();
+    assert_eq!((done.keyed, done.duplicates, done.rekeyed), (1, 1, false));
+    let keyed = "SELECT COUNT(*) AS n FROM volunteers WHERE source = 'legacy' AND person_key = $1";
+    assert_eq!(scalar(&app, keyed, vec![keys.key_of(&a).unwrap().into()]).await, 1);
+    let oldest = "SELECT COUNT(*) AS n FROM volunteers WHERE source = 'legacy' AND external_id = 'OLD1' AND person_key IS NOT NULL";
+    assert_eq!(scalar(&app, oldest, vec![]).await, 1, "the older row keeps the key");
+    // Idempotent; and a new secret makes every key again.
+    assert_eq!(civlink::store::person::backfill(&app.db, &keys).await.unwrap().keyed, 0);
+    let other = civlink::domain::person::PersonKeys::derive(b"another-person-key-secret-of-32-bytes!").unwrap();
+    let done = civlink::store::person::backfill(&app.db, &other).await.unwrap();
+    assert!(done.rekeyed && done.keyed > 1, "{done:?}");
+    assert_eq!(scalar(&app, keyed, vec![keys.key_of(&a).unwrap().into()]).await, 0);
+    assert_eq!(scalar(&app, keyed, vec![other.key_of(&a).unwrap().into()]).await, 1);
+});
+
 /// `civlink serve` (the real binary) on a copy of the SQLite template, its JSON logs captured:
 /// a lookup by ID number leaves the number in no log line and no audit row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
