@@ -271,21 +271,22 @@ pub async fn backfill(db: &DatabaseConnection, keys: &PersonKeys) -> Result<Back
 async fn backfill_kind(db: &DatabaseConnection, kind: PersonKind, keys: &PersonKeys) -> Result<(usize, usize), DbErr> {
     // (id, source, live, number) of rows without a key, oldest first; and the claimed keys.
     type Row = (Uuid, Option<String>, bool, Option<String>);
-    let (todo, claimed): (Vec<Row>, Vec<(Option<String>, Option<String>)>) = match kind {
+    type Stored = (Uuid, Option<String>, Option<chrono::DateTime<chrono::Utc>>, Option<String>);
+    type Claim = (Option<String>, Option<String>);
+    let (todo, claimed): (Vec<Row>, Vec<Claim>) = match kind {
         PersonKind::Volunteer => {
             use volunteer::Column as C;
-            let rows: Vec<(Uuid, Option<String>, Option<chrono::DateTime<chrono::Utc>>, Option<String>)> =
-                volunteer::Entity::find()
-                    .select_only()
-                    .columns([C::Id, C::Source, C::DeletedAt, C::IdNumber])
-                    .filter(C::PersonKey.is_null())
-                    .filter(C::IdNumber.is_not_null())
-                    .filter(C::IdDocumentType.eq(IdDocumentType::ResidentId))
-                    .order_by_asc(C::CreatedAt)
-                    .order_by_asc(C::Id)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
+            let rows: Vec<Stored> = volunteer::Entity::find()
+                .select_only()
+                .columns([C::Id, C::Source, C::DeletedAt, C::IdNumber])
+                .filter(C::PersonKey.is_null())
+                .filter(C::IdNumber.is_not_null())
+                .filter(C::IdDocumentType.eq(IdDocumentType::ResidentId))
+                .order_by_asc(C::CreatedAt)
+                .order_by_asc(C::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
             let claimed = volunteer::Entity::find()
                 .select_only()
                 .columns([C::Source, C::PersonKey])
@@ -298,17 +299,16 @@ async fn backfill_kind(db: &DatabaseConnection, kind: PersonKind, keys: &PersonK
         }
         PersonKind::SocialWorker => {
             use social_worker::Column as C;
-            let rows: Vec<(Uuid, Option<String>, Option<chrono::DateTime<chrono::Utc>>, Option<String>)> =
-                social_worker::Entity::find()
-                    .select_only()
-                    .columns([C::Id, C::Source, C::DeletedAt, C::IdNumber])
-                    .filter(C::PersonKey.is_null())
-                    .filter(C::IdNumber.is_not_null())
-                    .order_by_asc(C::CreatedAt)
-                    .order_by_asc(C::Id)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
+            let rows: Vec<Stored> = social_worker::Entity::find()
+                .select_only()
+                .columns([C::Id, C::Source, C::DeletedAt, C::IdNumber])
+                .filter(C::PersonKey.is_null())
+                .filter(C::IdNumber.is_not_null())
+                .order_by_asc(C::CreatedAt)
+                .order_by_asc(C::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
             let claimed = social_worker::Entity::find()
                 .select_only()
                 .columns([C::Source, C::PersonKey])
