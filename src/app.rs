@@ -70,6 +70,9 @@ pub struct HttpSettings {
     /// Internal networks webhooks may reach anyway (`CIVLINK_WEBHOOK_ALLOW`), checked when a
     /// webhook is registered.
     pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
+    /// The keys of persons' citizen ID numbers (`CIVLINK_PERSON_KEY_SECRET`); the default is
+    /// a fixed, public key for tests, which `civlink serve` never uses.
+    pub person_keys: crate::domain::person::PersonKeys,
 }
 
 impl Default for HttpSettings {
@@ -84,6 +87,7 @@ impl Default for HttpSettings {
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
             upload: Default::default(),
             webhook_allow: Default::default(),
+            person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
         }
     }
 }
@@ -575,6 +579,7 @@ async fn run_in_span(
     data.write_timeout = state.http.write_timeout;
     data.upload = state.http.upload;
     data.webhook_allow = state.http.webhook_allow.clone();
+    data.person_keys = state.http.person_keys.clone();
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

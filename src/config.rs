@@ -55,6 +55,39 @@ pub struct DatabaseConfig {
     /// replica and every `civlink import` must use the same value.
     #[arg(long, env = "CIVLINK_WRITE_TIMEOUT_MS", value_name = "CIVLINK_WRITE_TIMEOUT_MS", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=600_000), global = true)]
     pub write_timeout_ms: u64,
+
+    /// Secret (32 bytes or more) of the person keys: the keyed hashes (HMAC-SHA256) of
+    /// citizen ID numbers that link one person's records and refuse duplicates
+    /// (`DUPLICATE_PERSON`). Without it, a sub-key of `CIVLINK_JWT_SECRET` is used. Every
+    /// replica and every `civlink import` must use the same; changing it re-keys every record
+    /// at the next start.
+    #[arg(long, env = "CIVLINK_PERSON_KEY_SECRET", value_name = "CIVLINK_PERSON_KEY_SECRET", hide_env_values = true, value_parser = parse_secret, global = true)]
+    pub person_key_secret: Option<Secret>,
+}
+
+/// A secret from configuration: `Debug` shows only its length.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret's bytes.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+fn parse_secret(s: &str) -> Result<Secret, String> {
+    let min = crate::domain::person::MIN_SECRET_BYTES;
+    if s.len() < min {
+        return Err(format!("the secret must be {min} bytes or more, got {}", s.len()));
+    }
+    Ok(Secret(s.to_owned()))
 }
 
 impl DatabaseConfig {
@@ -71,6 +104,29 @@ impl DatabaseConfig {
     /// The write timeout, [`DatabaseConfig::write_timeout_ms`].
     pub fn write_timeout(&self) -> Duration {
         Duration::from_millis(self.write_timeout_ms)
+    }
+
+    /// The person keys ([`crate::domain::person`]): from `CIVLINK_PERSON_KEY_SECRET`, else a
+    /// sub-key of `CIVLINK_JWT_SECRET` (a distinct HMAC label, never the JWT key itself);
+    /// `None` when neither is set.
+    ///
+    /// Errors: a `CIVLINK_JWT_SECRET` too short to derive from (the message names it).
+    pub fn person_keys(&self) -> Result<Option<crate::domain::person::PersonKeys>, String> {
+        use crate::domain::person::PersonKeys;
+        if let Some(secret) = &self.person_key_secret {
+            return PersonKeys::derive(secret.expose())
+                .map(Some)
+                .map_err(|e| format!("CIVLINK_PERSON_KEY_SECRET: {e}"));
+        }
+        match std::env::var(crate::auth::jwt::ENV_SECRET) {
+            Ok(jwt) if !jwt.is_empty() => PersonKeys::derive(jwt.as_bytes()).map(Some).map_err(|e| {
+                format!(
+                    "{} (person keys derive from it without CIVLINK_PERSON_KEY_SECRET): {e}",
+                    crate::auth::jwt::ENV_SECRET
+                )
+            }),
+            _ => Ok(None),
+        }
     }
 
     /// Pool settings for `serve`: with the statement timeout.
@@ -260,7 +316,11 @@ impl ServeConfig {
     /// Errors: the allow-list file cannot be read or is not a manifest (the message names
     /// `CIVLINK_ALLOWLIST` and the file); `CIVLINK_MAX_UPLOAD_BYTES` is larger than
     /// `CIVLINK_MAX_BODY_BYTES`.
-    pub fn http(&self, db: &DatabaseConfig) -> Result<HttpSettings, String> {
+    pub fn http(
+        &self,
+        db: &DatabaseConfig,
+        person_keys: crate::domain::person::PersonKeys,
+    ) -> Result<HttpSettings, String> {
         if self.max_upload_bytes > self.max_body_bytes {
             return Err(format!(
                 "CIVLINK_MAX_UPLOAD_BYTES ({}) is larger than CIVLINK_MAX_BODY_BYTES ({}): an upload travels \
@@ -282,6 +342,7 @@ impl ServeConfig {
             write_timeout: db.write_timeout(),
             upload: self.upload(),
             webhook_allow: Arc::new(self.webhook_allow.clone()),
+            person_keys,
         })
     }
 

@@ -169,6 +169,7 @@ async fn main() -> anyhow::Result<()> {
                 let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
                 tracing::info!("demo data: {summary}");
             }
+            backfill_person_keys(&cli.db, &db).await?;
             eprintln!("database ready");
             Ok(())
         }
@@ -196,6 +197,7 @@ async fn main() -> anyhow::Result<()> {
             load_regions_if_empty(&db).await?;
             let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
             println!("{summary}");
+            backfill_person_keys(&cli.db, &db).await?;
             Ok(())
         }
         Command::Seed(SeedCommand::Synthetic { scale, seed }) => {
@@ -206,6 +208,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("seeding synthetic data")?;
             println!("{summary}");
+            backfill_person_keys(&cli.db, &db).await?;
             Ok(())
         }
         Command::Token(args) => {
@@ -216,13 +219,30 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(serve) => {
             let verifier = verifier(serve.demo)?;
-            let http = serve.http(&cli.db).map_err(anyhow::Error::msg)?;
+            // Person keys: configured, or (a demo, or no tokens at all, so nothing can write
+            // persons) made for this process, the stored keys then being made again.
+            let configured = cli.db.person_keys().map_err(anyhow::Error::msg)?;
+            let person_keys = match configured.clone() {
+                Some(keys) => keys,
+                None if serve.demo || verifier.is_none() => {
+                    let mut bytes = [0u8; 32];
+                    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for person keys: {e}"))?;
+                    civlink::domain::person::PersonKeys::derive(&bytes).map_err(anyhow::Error::msg)?
+                }
+                None => anyhow::bail!(
+                    "set CIVLINK_PERSON_KEY_SECRET (32 bytes or more): with CIVLINK_JWT_KEYS alone there is no secret to key citizen ID numbers with"
+                ),
+            };
+            let http = serve.http(&cli.db, person_keys.clone()).map_err(anyhow::Error::msg)?;
             let webhooks = serve.webhooks(&cli.db);
             let db = connect_and_migrate_with(&cli.db, &cli.db.serving_pool()).await?;
             load_regions_if_empty(&db).await?;
             if serve.demo {
                 let summary = civlink::seed::demo::seed_demo(&db).await.context("seeding demo data")?;
                 tracing::info!("demo data: {summary}");
+            }
+            if configured.is_some() || serve.demo {
+                civlink::store::person::backfill(&db, &person_keys).await.context("making person keys")?;
             }
             let schema = civlink::graphql::build_schema(&serve.limits());
             let keyed_db =
@@ -325,6 +345,20 @@ fn token(settings: &JwtSettings, secret: &str, args: &TokenArgs) -> anyhow::Resu
     Ok(jwt::mint(secret, &claims)?)
 }
 
+/// Makes the person keys of stored rows ([`civlink::store::person::backfill`]) when a secret
+/// is configured; without one, `serve` makes them at its next start.
+async fn backfill_person_keys(config: &DatabaseConfig, db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    match config.person_keys().map_err(anyhow::Error::msg)? {
+        Some(keys) => {
+            civlink::store::person::backfill(db, &keys).await.context("making person keys")?;
+        }
+        None => {
+            tracing::info!("no CIVLINK_PERSON_KEY_SECRET or CIVLINK_JWT_SECRET: person keys are made when serve starts")
+        }
+    }
+    Ok(())
+}
+
 async fn connect(db: &DatabaseConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
     connect_with(db, &db.pool()).await
 }
@@ -397,6 +431,7 @@ async fn import_roster(config: &DatabaseConfig, kind: RosterKind, args: RosterAr
         atomicity: if args.per_record { Atomicity::PerRecord } else { Atomicity::All },
         batch_size: args.batch_size as usize,
         write_timeout: config.write_timeout(),
+        person_keys: config.person_keys().map_err(anyhow::Error::msg)?,
     };
     let report = civlink::import::roster::import_roster(&db, kind, &args.file, &options, &BarProgress::new())
         .await

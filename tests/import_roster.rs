@@ -23,6 +23,7 @@ fn options(per_record: bool, dry_run: bool) -> RosterOptions {
         atomicity: if per_record { Atomicity::PerRecord } else { Atomicity::All },
         batch_size: 2_000,
         write_timeout: civlink::store::write::DEFAULT_WRITE_TIMEOUT,
+        person_keys: Some(civlink::domain::person::PersonKeys::insecure_for_tests()),
     }
 }
 
@@ -159,6 +160,8 @@ both!(the_cli_imports_prints_the_report_and_fails_on_bad_rows, |app| {
             .args(["--source", "xingyi-volunteers"])
             .args(extra)
             .env("DATABASE_URL", &app.url)
+            // Volunteers' citizen ID numbers are matched by their keyed hash (issue 23).
+            .env("CIVLINK_PERSON_KEY_SECRET", "a-person-key-secret-of-32-bytes-or-more")
             .env("RUST_LOG", "warn")
             .output()
             .expect("run civlink")

@@ -61,9 +61,10 @@ both!(volunteer_values_are_checked_by_the_roster_rules, |app| {
         assert_eq!(error_codes(&d, "createVolunteer"), one_error(field, code), "{field}={value}");
         assert!(d["createVolunteer"]["volunteer"].is_null());
     }
-    // Landlines are phone numbers too.
+    // Landlines are phone numbers too (another person: the first holds citizen_id(1), issue 23).
     let mut input = volunteer();
     input["phone"] = json!("0851-28123456");
+    input["idNumber"] = json!(citizen_id(2));
     payload_ok(&app.data(CREATE_VOLUNTEER, json!({ "input": input })).await, "createVolunteer");
 });
 

@@ -369,6 +369,7 @@ async fn insert_random_records(app: &TestApp, rng: &mut ChaCha8Rng) {
                 updated_at: now,
                 version: 1,
                 deleted_at: deleted(rng),
+                person_key: None,
             }
         })
         .collect();
@@ -389,6 +390,7 @@ async fn insert_random_records(app: &TestApp, rng: &mut ChaCha8Rng) {
             updated_at: now,
             version: 1,
             deleted_at: deleted(rng),
+            person_key: None,
         })
         .collect();
     let teams: Vec<volunteer_team::Model> = (0..4)

@@ -22,6 +22,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,
+    /// Keyed hash (HMAC-SHA256, hex) of the normalised citizen ID number: records with the same
+    /// key are one person. Never the number itself; set by the store, never by the API.
+    pub person_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

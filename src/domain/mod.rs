@@ -26,6 +26,7 @@ pub mod division;
 pub mod identity;
 pub mod masking;
 pub mod money;
+pub mod person;
 pub mod records;
 pub mod roster;
 pub mod time;

@@ -34,11 +34,21 @@ pub struct FieldError {
     pub message: String,
     /// Stable code: `REQUIRED`, `TOO_LONG`, `OUT_OF_RANGE`, `INVALID_CITIZEN_ID`, …
     pub code: &'static str,
+    /// The existing record the problem is about (`DUPLICATE_PERSON`: the record holding the
+    /// citizen ID number), when the caller may read it.
+    pub existing: Option<ExistingRecord>,
+}
+
+/// A stored record named by a problem: its type (the GraphQL type name) and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExistingRecord {
+    pub type_name: &'static str,
+    pub id: uuid::Uuid,
 }
 
 impl FieldError {
     pub fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        FieldError { field: vec![field.to_owned()], message: message.into(), code }
+        FieldError { field: vec![field.to_owned()], message: message.into(), code, existing: None }
     }
 
     /// A domain rule's failure on `field`, with the rule's own code.

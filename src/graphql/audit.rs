@@ -105,8 +105,13 @@ impl AuditEntry {
     async fn entity(&self) -> &str {
         &self.0.entity
     }
-    /// Global id of the record.
+    /// Global id of the record; `lookup` for a lookup of volunteers or social workers by
+    /// citizen ID number (which names no record: the rows found are not recorded, nor the
+    /// number).
     async fn entity_id(&self) -> ID {
+        if self.0.entity_id == crate::store::audit::LOOKUP {
+            return ID(self.0.entity_id.clone());
+        }
         match self.0.entity.as_str() {
             "Client" | "SocialWorker" | "Volunteer" => {
                 let t = match self.0.entity.as_str() {

@@ -55,6 +55,8 @@ pub struct RequestData {
     pub upload: crate::import::table::UploadLimits,
     /// Internal networks webhooks may reach anyway (`CIVLINK_WEBHOOK_ALLOW`).
     pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
+    /// The keys of persons' citizen ID numbers (set from the app's settings).
+    pub person_keys: crate::domain::person::PersonKeys,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -299,6 +301,7 @@ impl RequestData {
             write_timeout: crate::store::write::DEFAULT_WRITE_TIMEOUT,
             upload: Default::default(),
             webhook_allow: Default::default(),
+            person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
         };
         (data, queue)
     }

@@ -28,6 +28,7 @@ pub mod order;
 pub mod organization;
 pub mod organization_write;
 pub mod payload;
+pub mod person;
 pub mod project;
 pub mod project_write;
 pub mod region;

@@ -128,7 +128,7 @@ impl Organization {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = SocialWorkerFilter::parse(filter)?;
+        let filter = SocialWorkerFilter::parse(ctx, filter).await?;
         related::<store::social_worker::EmployedWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Volunteer teams belonging to the organisation.

@@ -39,18 +39,38 @@ pub struct UserError {
     /// `UNKNOWN_REFERENCE`, `INVALID_REFERENCE`, `NOT_FOUND`, `VERSION_CONFLICT`,
     /// `OUT_OF_SCOPE`, `ALREADY_ASSIGNED`, `ALREADY_MEMBER`, `ALREADY_IN_CATEGORY`, `ALREADY_LINKED`,
     /// `NOT_LINKED`, `CASE_FILE_EXISTS`, `AGE_UNKNOWN`, `NOT_A_MINOR`, `INVALID_RANGE`, `ALREADY_WITHDRAWN`, `ALREADY_CORRECTED`,
-    /// `NOT_CORRECTABLE`, `ENTRY_IMMUTABLE`, `DUPLICATE_EXTERNAL_ID`, `WRITE_FAILED`, `WRITE_TIMEOUT`, `CONCURRENT_WRITE`, `BATCH_TOO_LARGE`, `BATCH_ABORTED`, `INVALID_ARGUMENT`; of an uploaded file (`importRoster`):
+    /// `NOT_CORRECTABLE`, `ENTRY_IMMUTABLE`, `DUPLICATE_EXTERNAL_ID`, `DUPLICATE_PERSON`, `WRITE_FAILED`, `WRITE_TIMEOUT`, `CONCURRENT_WRITE`, `BATCH_TOO_LARGE`, `BATCH_ABORTED`, `INVALID_ARGUMENT`; of an uploaded file (`importRoster`):
     /// `FILE_MISSING`, `FILE_TOO_LARGE`, `TOO_MANY_ROWS`, `TOO_MANY_COLUMNS`, `LINE_TOO_LONG`,
     /// `SPREADSHEET_TOO_LARGE`, `UNSUPPORTED_FILE`, `UNREADABLE_FILE`, `INVALID_TEXT`, `MISSING_COLUMN`,
     /// `NUMBER_PRECISION_LOST`, `INVALID_VALUE`; of webhooks: `INVALID_URL`, `FORBIDDEN_ADDRESS`,
     /// `UNRESOLVABLE_HOST`.
     pub code: String,
+    /// The global id of the existing record the problem is about, when the caller may read
+    /// it; else null. `DUPLICATE_PERSON` (a volunteer or social worker whose citizen ID number
+    /// another live record of the same kind and source already holds): the holder's id, given
+    /// only to a caller who may read the holder. A caller who may not (a county official whose
+    /// number is held by a record of another county) learns only what the rule itself tells,
+    /// that the number is held in that source: no id (whose UUIDv7 would tell when the record
+    /// was made, and which `node` would confirm), no division, no name.
+    pub existing_id: Option<ID>,
 }
 
 impl From<FieldError> for UserError {
     fn from(e: FieldError) -> Self {
         let field = e.field.into_iter().filter(|f| !f.is_empty()).collect();
-        UserError { field, message: e.message, code: e.code.to_owned() }
+        let existing_id = e.existing.and_then(|x| {
+            let ty = match x.type_name {
+                "Volunteer" => NodeType::Volunteer,
+                "SocialWorker" => NodeType::SocialWorker,
+                _ => return None,
+            };
+            Some(GlobalId::encode(ty, x.id))
+        });
+        let message = match &existing_id {
+            Some(id) => format!("{} ({})", e.message, id.as_str()),
+            None => e.message,
+        };
+        UserError { field, message, code: e.code.to_owned(), existing_id }
     }
 }
 
@@ -78,7 +98,18 @@ pub fn editor<'a>(ctx: &'a Context<'_>, station_bound: bool) -> ApiResult<(&'a R
     let now = crate::domain::time::now();
     let write_timeout = data.write_timeout;
     let sent = sent_fields(ctx);
-    Ok((data, Editor { actor: data.actor(), scope: data.scope.clone(), limit, now, write_timeout, sent }))
+    Ok((
+        data,
+        Editor {
+            actor: data.actor(),
+            scope: data.scope.clone(),
+            limit,
+            now,
+            write_timeout,
+            sent,
+            person_keys: data.person_keys.clone(),
+        },
+    ))
 }
 
 /// The fields (API names) present in the mutation's `input` argument, variables resolved:

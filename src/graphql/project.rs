@@ -176,7 +176,7 @@ impl Project {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = SocialWorkerFilter::parse(filter)?;
+        let filter = SocialWorkerFilter::parse(ctx, filter).await?;
         related::<store::social_worker::ProjectWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 志愿者 Volunteers taking part individually.
@@ -194,7 +194,7 @@ impl Project {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = VolunteerFilter::parse(filter)?;
+        let filter = VolunteerFilter::parse(ctx, filter).await?;
         related::<store::volunteer::ProjectVolunteers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// 志愿服务队 Volunteer teams taking part.

@@ -215,7 +215,7 @@ impl Region {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = SocialWorkerFilter::parse(filter)?;
+        let filter = SocialWorkerFilter::parse(ctx, filter).await?;
         related::<InRegion<entity::social_worker::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Volunteers registered in this division's subtree.
@@ -233,7 +233,7 @@ impl Region {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = VolunteerFilter::parse(filter)?;
+        let filter = VolunteerFilter::parse(ctx, filter).await?;
         related::<InRegion<entity::volunteer::Entity>, _>(ctx, self.prefix(), filter, order_by.into(), args).await
     }
     /// Volunteer teams in this division's subtree.

@@ -14,6 +14,7 @@ use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::loaders::AssignmentsOf;
 use super::organization::Organization;
+use super::person::{ExternalReferenceLookup, IdNumberLookup, lookups};
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
 use super::scalars::{Date, DateTime};
@@ -44,15 +45,30 @@ pub struct SocialWorkerFilter {
     pub certificate_levels: Vec<CertificateLevel>,
     /// Name contains this text (exact substring after NFKC normalisation).
     pub name_contains: Option<String>,
+    /// Only the social-worker records of the person with this citizen ID number (one per
+    /// source at most), among those the caller may read; audited. See `IdNumberLookup`.
+    pub id_number: Option<IdNumberLookup>,
+    /// Only the worker that system `source` keeps as `externalId`. See
+    /// `ExternalReferenceLookup`.
+    pub external_reference: Option<ExternalReferenceLookup>,
 }
 
 impl SocialWorkerFilter {
-    pub fn parse(f: Option<SocialWorkerFilter>) -> ApiResult<store::social_worker::SocialWorkerFilter> {
+    /// The store's filter; a lookup by ID number is audited here. Errors: as
+    /// [`super::person::lookups`], `INVALID_DIVISION_CODE`.
+    pub async fn parse(
+        ctx: &Context<'_>,
+        f: Option<SocialWorkerFilter>,
+    ) -> ApiResult<store::social_worker::SocialWorkerFilter> {
         let f = f.unwrap_or_default();
+        let region = division("filter.region", f.region.as_deref())?;
+        let (person_key, external) = lookups(ctx, "SocialWorker", f.id_number, f.external_reference).await?;
         Ok(store::social_worker::SocialWorkerFilter {
-            region: division("filter.region", f.region.as_deref())?,
+            region,
             certificate_levels: f.certificate_levels.into_iter().map(Into::into).collect(),
             name_contains: f.name_contains,
+            person_key,
+            external,
         })
     }
 }
@@ -146,6 +162,28 @@ impl SocialWorker {
         let data = RequestData::of(ctx)?;
         let rows = data.loader.load_one(AssignmentsOf(self.0.id)).await.map_err(ApiError::from)?;
         Ok(rows.unwrap_or_default().into_iter().map(StationAssignment).collect())
+    }
+    /// The other social-worker records of the same person: records of other sources with the
+    /// same citizen ID number, matched by its keyed hash, among those the caller may read.
+    /// Empty for a record without a citizen ID number. Allowed to the roles that may reveal ID
+    /// numbers (CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT, ADMIN); others get `FORBIDDEN`.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn same_as(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<SocialWorkerFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<SocialWorker>> {
+        audit::may_reveal(RequestData::of(ctx)?.identity.may_reveal_people())?;
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = SocialWorkerFilter::parse(ctx, filter).await?;
+        related::<store::social_worker::SameAs, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the worker takes part in.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
@@ -256,6 +294,6 @@ impl SocialWorkerQuery {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        root::<m::Entity, _>(ctx, SocialWorkerFilter::parse(filter)?, order_by.into(), args).await
+        root::<m::Entity, _>(ctx, SocialWorkerFilter::parse(ctx, filter).await?, order_by.into(), args).await
     }
 }

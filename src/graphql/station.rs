@@ -169,7 +169,7 @@ impl Station {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = SocialWorkerFilter::parse(filter)?;
+        let filter = SocialWorkerFilter::parse(ctx, filter).await?;
         related::<store::social_worker::StationWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Volunteer teams working with the station.

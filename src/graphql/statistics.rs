@@ -157,6 +157,14 @@ impl Subject {
         self.access.figure(publication, Measure::Count, value, CellKey::from_sum(c.key)).into()
     }
 
+    /// `(total, certified)` persons for this access ([`figures::Persons`]).
+    fn persons(&self, p: figures::Persons) -> (i64, i64) {
+        match self.access {
+            StatisticsAccess::Full => (p.total, p.certified),
+            StatisticsAccess::Published => (p.total_local, p.certified_local),
+        }
+    }
+
     /// An internal count that is not about persons (pay scale): exact for `FULL`, withheld
     /// otherwise.
     fn internal(&self, value: i64) -> ProtectedFigure {
@@ -428,24 +436,26 @@ pub struct SocialWorkerStatistics(Subject);
 /// Social workers serving in the subtree (stock).
 #[Object]
 impl SocialWorkerStatistics {
-    /// Social workers.
+    /// Social workers, counted as **persons**: records with the same citizen ID number (one
+    /// person in several sources' rosters) count once; a record without one counts as a person.
+    /// With `FULL` access across the division; with `PUBLISHED` access once per division of
+    /// registration (records of one person registered in two divisions count in each), so that
+    /// no count tells whether a number is registered in a division the caller may not read.
     async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
-        Ok(w.0.iter().map(|r| r.3).sum())
+        Ok(self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1).0)
     }
-    /// Workers holding a certificate (any level other than NONE).
+    /// Workers holding a certificate (any level other than NONE), counted as **persons**, as
+    /// `total`: a person with a certificate in any of their records counts once.
     async fn certified(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
-        Ok(w.0.iter().filter(|r| r.0 != CertificateM::None).map(|r| r.3).sum())
+        Ok(self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1).1)
     }
-    /// `certified / total`, from 0 to 1; null without workers.
+    /// `certified / total` (persons), from 0 to 1; null without workers.
     async fn certification_rate(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
-        let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
-        let total: i64 = w.0.iter().map(|r| r.3).sum();
-        let certified: i64 = w.0.iter().filter(|r| r.0 != CertificateM::None).map(|r| r.3).sum();
+        let (total, certified) = self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1);
         Ok((total > 0).then(|| certified as f64 / total as f64))
     }
-    /// Workers by certificate level, every level present.
+    /// Worker **records** by certificate level, every level present (a person with records
+    /// of two levels counts in both).
     #[graphql(complexity = "list_cost(variants::<CertificateM>(), child_complexity)")]
     async fn by_certificate_level(&self, ctx: &Context<'_>) -> ApiResult<Vec<CertificateLevelCount>> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
@@ -456,7 +466,8 @@ impl SocialWorkerStatistics {
             })
             .collect())
     }
-    /// Workers on each of the 36 steps of the pay scale, post by post (internal figures).
+    /// Worker **records** on each of the 36 steps of the pay scale, post by post (internal
+    /// figures).
     #[graphql(complexity = "list_cost(PAY_SCALE_STEPS, child_complexity)")]
     async fn by_pay_grade(&self, ctx: &Context<'_>) -> ApiResult<Vec<PayGradeCount>> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
@@ -470,7 +481,7 @@ impl SocialWorkerStatistics {
         }
         Ok(out)
     }
-    /// Workers not on the pay scale (no post or grade recorded) (an internal figure).
+    /// Worker **records** not on the pay scale (no post or grade recorded) (an internal figure).
     async fn not_on_pay_scale(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let w = self.0.load::<figures::WorkerCounts>(ctx).await?;
         let n = w.0.iter().filter(|r| r.1.is_none() || r.2.is_none()).map(|r| r.3).sum();
@@ -486,9 +497,13 @@ pub struct VolunteerStatistics(Subject);
 /// Volunteers and teams of the subtree (stock) and their service in the period (flow).
 #[Object]
 impl VolunteerStatistics {
-    /// Volunteers registered in the subtree.
+    /// Volunteers registered in the subtree, counted as **persons**: records with the same
+    /// citizen ID number (the national volunteer system's roster and a county's) count once; a
+    /// record without one counts as a person. With `FULL` access across the division; with
+    /// `PUBLISHED` access once per division of registration (as `socialWorkers.total`).
     async fn volunteers(&self, ctx: &Context<'_>) -> ApiResult<i64> {
-        Ok(self.0.load::<figures::VolunteerCounts>(ctx).await?.volunteers)
+        let v = self.0.load::<figures::VolunteerCounts>(ctx).await?;
+        Ok(if self.0.access == StatisticsAccess::Full { v.volunteers } else { v.volunteers_local })
     }
     /// Volunteer teams registered in the subtree.
     async fn teams(&self, ctx: &Context<'_>) -> ApiResult<i64> {
@@ -847,9 +862,11 @@ pub struct LinkageStatistics {
     pub communities: i64,
     /// Social organisations taking part in projects.
     pub organizations: i64,
-    /// Social workers taking part in projects, or (`FULL` access only) delivering service.
+    /// Social worker **records** taking part in projects, or (`FULL` access only) delivering
+    /// service (one person with records in two rosters who took part through both counts twice).
     pub social_workers: i64,
-    /// Volunteers taking part in projects, or (`FULL` access only) logging service time.
+    /// Volunteer **records** taking part in projects, or (`FULL` access only) logging service
+    /// time (as `socialWorkers`).
     pub volunteers: i64,
     /// Charity resources taking part in projects or received.
     pub charity_resources: i64,

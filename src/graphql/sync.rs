@@ -207,7 +207,8 @@ fn writer_for(data: &RequestData, source: &str) -> ApiResult<Result<(String, Wri
     };
     let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
     let blind = !data.identity.compares_masked_in_sync();
-    Ok(Ok((source, Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind })))
+    let person_keys = Some(data.person_keys.clone());
+    Ok(Ok((source, Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind, person_keys })))
 }
 
 /// A sync that failed in the database, classified like every database error: a batch that

@@ -12,6 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
 use super::loaders::LedgerTotalsOf;
+use super::person::{ExternalReferenceLookup, IdNumberLookup, lookups};
 use super::project::{Project, ProjectFilter};
 use super::region::Region;
 use super::scalars::DateTime;
@@ -36,15 +37,22 @@ pub struct VolunteerFilter {
     pub region: Option<String>,
     /// Name contains this text (exact substring after NFKC normalisation).
     pub name_contains: Option<String>,
+    /// Only the volunteer records of the person with this citizen ID number (one per source
+    /// at most), among those the caller may read; audited. See `IdNumberLookup`.
+    pub id_number: Option<IdNumberLookup>,
+    /// Only the volunteer that system `source` keeps as `externalId`. See
+    /// `ExternalReferenceLookup`.
+    pub external_reference: Option<ExternalReferenceLookup>,
 }
 
 impl VolunteerFilter {
-    pub fn parse(f: Option<VolunteerFilter>) -> ApiResult<store::volunteer::VolunteerFilter> {
+    /// The store's filter; a lookup by ID number is audited here. Errors: as
+    /// [`super::person::lookups`], `INVALID_DIVISION_CODE`.
+    pub async fn parse(ctx: &Context<'_>, f: Option<VolunteerFilter>) -> ApiResult<store::volunteer::VolunteerFilter> {
         let f = f.unwrap_or_default();
-        Ok(store::volunteer::VolunteerFilter {
-            region: division("filter.region", f.region.as_deref())?,
-            name_contains: f.name_contains,
-        })
+        let region = division("filter.region", f.region.as_deref())?;
+        let (person_key, external) = lookups(ctx, "Volunteer", f.id_number, f.external_reference).await?;
+        Ok(store::volunteer::VolunteerFilter { region, name_contains: f.name_contains, person_key, external })
     }
 }
 
@@ -150,6 +158,30 @@ impl Volunteer {
         let filter = VolunteerTeamFilter::parse(filter)?;
         related::<store::volunteer_team::VolunteerMemberships, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
+    /// The other volunteer records of the same person: records of other sources (the national
+    /// volunteer system's roster, a county's roster, civlink's own) with the same citizen ID
+    /// number, matched by its keyed hash, among those the caller may read. Empty for a record
+    /// without a citizen ID number. Allowed to the roles that may reveal ID numbers
+    /// (CIVIL_AFFAIRS, STATION_STAFF, SYNC_CLIENT, ADMIN); others get `FORBIDDEN` (that two
+    /// records are one person is derived from a number they may not see).
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn same_as(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<VolunteerFilter>,
+        order_by: Option<RecordOrder>,
+    ) -> ApiResult<Conn<Volunteer>> {
+        audit::may_reveal(RequestData::of(ctx)?.identity.may_reveal_people())?;
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = VolunteerFilter::parse(ctx, filter).await?;
+        related::<store::volunteer::SameAs, _>(ctx, self.0.id, filter, order_by.into(), args).await
+    }
     /// Projects the volunteer takes part in individually.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn projects(
@@ -209,6 +241,6 @@ impl VolunteerQuery {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        root::<m::Entity, _>(ctx, VolunteerFilter::parse(filter)?, order_by.into(), args).await
+        root::<m::Entity, _>(ctx, VolunteerFilter::parse(ctx, filter).await?, order_by.into(), args).await
     }
 }

@@ -114,7 +114,7 @@ impl VolunteerTeam {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = VolunteerFilter::parse(filter)?;
+        let filter = VolunteerFilter::parse(ctx, filter).await?;
         related::<store::volunteer::TeamMembers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Projects the team takes part in.

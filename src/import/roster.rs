@@ -47,6 +47,9 @@ pub struct RosterOptions {
     pub batch_size: usize,
     /// The longest one batch's transaction may stay open (`CIVLINK_WRITE_TIMEOUT_MS`).
     pub write_timeout: std::time::Duration,
+    /// The keys of persons' citizen ID numbers (from `CIVLINK_PERSON_KEY_SECRET`); required
+    /// for volunteers and workers.
+    pub person_keys: Option<crate::domain::person::PersonKeys>,
 }
 
 /// A problem (or warning) at one cell or row of the file.
@@ -436,6 +439,19 @@ pub async fn import_roster(
         read_error(path, ReadError { code: "INVALID_SOURCE", message })
     })?;
     let options = &RosterOptions { source, ..options.clone() };
+    // Rows written before the person keys existed, or under another secret, are keyed first,
+    // so the file's rows are checked against every stored record (`DUPLICATE_PERSON`).
+    match (&options.person_keys, kind) {
+        (Some(keys), _) => {
+            crate::store::person::backfill(db, keys).await.map_err(|e| RosterImportError::Db(e.into()))?;
+        }
+        (None, RosterKind::Volunteers | RosterKind::SocialWorkers) => {
+            let msg = "set CIVLINK_PERSON_KEY_SECRET (or CIVLINK_JWT_SECRET) as the server has it: \
+                       citizen ID numbers are matched by their keyed hash";
+            return Err(read_error(path, msg.to_owned()));
+        }
+        (None, _) => {}
+    }
     let table = read_table(path, &ReadLimits::OPERATOR)?;
     let writer = Writer {
         actor: Actor {
@@ -447,6 +463,7 @@ pub async fn import_roster(
         write_timeout: options.write_timeout,
         // The operator's importer acts as ADMIN, which may compare (Identity::compares_masked_in_sync).
         blind: false,
+        person_keys: options.person_keys.clone(),
     };
     Ok(import_table(db, &writer, kind, path, &table, options, progress).await?.report)
 }

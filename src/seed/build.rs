@@ -759,6 +759,7 @@ impl<'a> World<'a> {
                 updated_at: self.now,
                 version: 1,
                 deleted_at: None,
+                person_key: None,
             });
             let latest = site.opened_on.max(ymd(2024, 6, 30));
             let started_on = self.s.date(site.opened_on, latest.min(site.opened_on + TimeDelta::days(240)));
@@ -893,6 +894,7 @@ impl<'a> World<'a> {
                 updated_at: self.now,
                 version: 1,
                 deleted_at: None,
+                person_key: None,
             });
             let joined_on = self.s.date(team.founded_on.max(ymd(2019, 1, 1)), ymd(2024, 10, 31));
             self.membership(team.id, id, joined_on, None);

@@ -810,6 +810,7 @@ impl<'s> Generator<'s> {
             updated_at,
             version: 1,
             deleted_at: None,
+            person_key: None,
         };
         self.sink.push(SOCIAL_WORKERS, &row)?;
         Ok(id)
@@ -1032,6 +1033,7 @@ impl<'s> Generator<'s> {
             updated_at,
             version: 1,
             deleted_at: None,
+            person_key: None,
         };
         self.sink.push(VOLUNTEERS, &row)?;
         let first = self.synth.index(teams.len());

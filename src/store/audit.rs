@@ -208,6 +208,43 @@ pub async fn reveal_volunteer(
     reveal::<entity::volunteer::Entity, _>(db, scope, actor, id, "Volunteer", fields, reason, async |_, _| Ok(())).await
 }
 
+/// The `entity_id` of a lookup's audit row.
+pub const LOOKUP: &str = "lookup";
+
+/// Writes the audit row of a lookup of `entity` (`Volunteer`, `SocialWorker`) records by
+/// citizen ID number: who, when, why, the request (action `REVEAL`, `entityId` `lookup`,
+/// field `filter.idNumber`). The number and its person key are not in it: the row says that
+/// someone looked a person up, not whom. Retried like every write on a conflict.
+pub async fn lookup_by_id_number(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    entity: &str,
+    reason: &str,
+) -> Result<(), sea_orm::DbErr> {
+    super::write::retrying(|| async {
+        let now = crate::domain::time::now();
+        let entry = audit_entry::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(now),
+            actor: Set(actor.subject.clone()),
+            role: Set(actor.role.to_owned()),
+            action: Set(AuditAction::Reveal),
+            entity: Set(entity.to_owned()),
+            entity_id: Set(LOOKUP.to_owned()),
+            fields: Set("filter.idNumber".to_owned()),
+            reason: Set(Some(reason.to_owned())),
+            request_id: Set(Some(actor.request_id.clone())),
+            changes: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            deleted_at: Set(None),
+        };
+        audit_entry::Entity::insert(entry).exec_without_returning(db).await.map(|_| ())
+    })
+    .await
+}
+
 /// Filter of the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuditFilter {

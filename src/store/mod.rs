@@ -5,9 +5,11 @@
 //! returned. Nothing here knows GraphQL.
 
 pub mod audit;
+pub mod constraint;
 pub mod merge;
 pub mod mutate;
 pub mod page;
+pub mod person;
 pub mod relations;
 pub mod scope;
 pub mod text;

@@ -33,6 +33,8 @@ use uuid::Uuid;
 
 use super::Scope;
 use super::audit::Actor;
+use super::constraint::{Constraint, on_constraint};
+use super::person::{self, PersonSlot};
 use super::scope::WriteLimit;
 use super::write::{Change, Field, audit_row, begin_write, diff, diff_blind, retrying, within_write_timeout};
 use crate::domain::DivisionCode;
@@ -62,6 +64,8 @@ pub struct Editor {
     /// row) whether or not it equals the stored value, and a problem found in a masked field
     /// the caller did not send says only that the stored value fails the rules.
     pub sent: Vec<String>,
+    /// The keys of persons' citizen ID numbers ([`super::person`]).
+    pub person_keys: crate::domain::person::PersonKeys,
 }
 
 impl Editor {
@@ -102,6 +106,37 @@ pub trait Writable: Send + Sync + 'static {
     fn version_column() -> <Self::Entity as EntityTrait>::Column;
     fn updated_column() -> <Self::Entity as EntityTrait>::Column;
     fn deleted_column() -> <Self::Entity as EntityTrait>::Column;
+
+    /// The person a row is ([`super::person`]): sets the row's person key from its citizen
+    /// ID number and returns its claim; `None` for rows that are no persons or have no such
+    /// number.
+    fn person(_m: &mut Self::Model, _keys: &crate::domain::person::PersonKeys) -> Option<PersonSlot> {
+        None
+    }
+}
+
+/// The `DUPLICATE_PERSON` problem of `slot`, if another live row of its kind and source holds
+/// its key; the holder is named only when the editor may read it.
+async fn person_refusal<W: Writable, C: ConnectionTrait>(
+    db: &C,
+    editor: &Editor,
+    slot: &PersonSlot,
+) -> Result<Option<FieldError>, DbErr> {
+    let Some((holder, _)) = person::holder(db, slot).await? else { return Ok(None) };
+    let readable = person::is_readable(db, slot.kind, holder, W::readable(&editor.scope)).await?;
+    Ok(Some(person::duplicate_person(slot.kind, Some(holder), readable)))
+}
+
+/// After a write lost the race for a person key to a concurrent one (the unique index refused
+/// it, [`on_constraint`]; its transaction rolled back): the same problem a sequential write
+/// would have got, read from what the winner committed.
+async fn lost_person_race<W: Writable>(
+    db: &DatabaseConnection,
+    editor: &Editor,
+    slot: &PersonSlot,
+) -> Result<Vec<FieldError>, DbErr> {
+    let problem = person_refusal::<W, _>(db, editor, slot).await?;
+    Ok(vec![problem.unwrap_or_else(|| person::duplicate_person(slot.kind, None, false))])
 }
 
 /// Implements the column parts of [`Writable`] for entity module `$m`.
@@ -347,8 +382,9 @@ where
     B: AsyncFnOnce(&DatabaseTransaction) -> Result<Outcome<W::Model>, DbErr>,
 {
     let txn = begin_write(db).await?;
+    let mut raced: Option<PersonSlot> = None;
     let out = async {
-        let row = match build(&txn).await? {
+        let mut row = match build(&txn).await? {
             Ok(row) => row,
             Err(e) => return Ok(Err(e)),
         };
@@ -356,13 +392,32 @@ where
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        let slot = W::person(&mut row, &editor.person_keys);
+        if let Some(slot) = &slot
+            && let Some(problem) = person_refusal::<W, _>(&txn, editor, slot).await?
+        {
+            return Ok(Err(vec![problem]));
+        }
         let changes = diff(None, W::fields(&row));
-        W::Entity::insert(row.clone().into_active_model()).exec_without_returning(&txn).await?;
+        let inserted = W::Entity::insert(row.clone().into_active_model()).exec_without_returning(&txn).await;
+        if let Err(e) = inserted {
+            return match (on_constraint(&e), slot) {
+                (Some(Constraint::PersonKey), Some(slot)) => {
+                    raced = Some(slot);
+                    Ok(Err(Vec::new()))
+                }
+                _ => Err(e),
+            };
+        }
         audit(&txn, &editor.actor, AuditAction::Create, W::TYPE, W::id(&row), &changes, editor.now).await?;
         Ok::<_, DbErr>(Ok(row))
     }
     .await?;
-    finish(txn, editor, out).await
+    let out = finish(txn, editor, out).await?;
+    match raced {
+        Some(slot) => Ok(Err(lost_person_race::<W>(db, editor, &slot).await?)),
+        None => Ok(out),
+    }
 }
 
 /// Updates row `id` as `plan` says, if its stored version is `expected`. `plan` gets the
@@ -399,6 +454,7 @@ where
     P: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Planned<W::Model>>, DbErr>,
 {
     let txn = begin_write(db).await?;
+    let mut raced: Option<PersonSlot> = None;
     let out = async {
         let Some(old) = find_writable::<W, _>(&txn, editor, id).await? else {
             return Ok(Err(not_found(W::TYPE)));
@@ -419,13 +475,27 @@ where
         if changes.is_empty() {
             return Ok(Ok(old));
         }
+        let slot = W::person(&mut new, &editor.person_keys);
+        if let Some(slot) = &slot
+            && let Some(problem) = person_refusal::<W, _>(&txn, editor, slot).await?
+        {
+            return Ok(Err(vec![problem]));
+        }
         W::stamp(&mut new, expected + 1, editor.now);
         let written = W::Entity::update_many()
             .set(new.clone().into_active_model().reset_all())
             .filter(W::id_column().eq(id))
             .filter(W::version_column().eq(expected))
             .exec(&txn)
-            .await?;
+            .await;
+        let written = match (written, slot) {
+            (Ok(w), _) => w,
+            (Err(e), Some(slot)) if on_constraint(&e) == Some(Constraint::PersonKey) => {
+                raced = Some(slot);
+                return Ok(Err(Vec::new()));
+            }
+            (Err(e), _) => return Err(e),
+        };
         if written.rows_affected != 1 {
             return Ok(Err(conflict(expected + 1, expected)));
         }
@@ -433,7 +503,11 @@ where
         Ok::<_, DbErr>(Ok(new))
     }
     .await?;
-    finish(txn, editor, out).await
+    let out = finish(txn, editor, out).await?;
+    match raced {
+        Some(slot) => Ok(Err(lost_person_race::<W>(db, editor, &slot).await?)),
+        None => Ok(out),
+    }
 }
 
 /// `errors` with the message of each problem in a masked field the caller did not send

@@ -21,6 +21,10 @@ pub struct SocialWorkerFilter {
     pub region: Option<DivisionCode>,
     pub certificate_levels: Vec<CertificateLevel>,
     pub name_contains: Option<String>,
+    /// Exact lookup: the person key of a citizen ID number ([`super::person`]).
+    pub person_key: Option<String>,
+    /// Exact lookup: `(source, external id)`.
+    pub external: Option<(String, String)>,
 }
 
 impl Listed for social_worker::Entity {
@@ -38,19 +42,52 @@ impl Listed for social_worker::Entity {
         if let Some(q) = &f.name_contains {
             s = s.filter(text::contains(backend, social_worker::Column::Name, q));
         }
+        if let Some(key) = &f.person_key {
+            s = s.filter(social_worker::Column::PersonKey.eq(key.as_str()));
+        }
+        if let Some((source, ext)) = &f.external {
+            s = s
+                .filter(social_worker::Column::Source.eq(source.as_str()))
+                .filter(social_worker::Column::ExternalId.eq(ext.as_str()));
+        }
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
         crate::record_ordering!(order, social_worker)
     }
     fn identifying(f: &SocialWorkerFilter) -> bool {
-        f.name_contains.is_some()
+        f.name_contains.is_some() || f.person_key.is_some() || f.external.is_some()
     }
 }
 
 impl Located for social_worker::Entity {
     fn region_column() -> social_worker::Column {
         social_worker::Column::RegionCode
+    }
+}
+
+/// The other social-worker records of the same person (`SocialWorker.sameAs`), as
+/// [`super::volunteer::SameAs`].
+pub struct SameAs;
+
+/// The alias of the parent row in [`SameAs`]'s self-join.
+const SAME_AS_PARENT: &str = "same_as_parent";
+
+impl ToMany for SameAs {
+    type Child = social_worker::Entity;
+    type Parent = Uuid;
+    fn restrict(mut select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
+        use sea_orm::sea_query::{Alias, ExprTrait};
+        let parent = Alias::new(SAME_AS_PARENT);
+        let on = Expr::col((parent.clone(), social_worker::Column::PersonKey))
+            .equals((social_worker::Entity, social_worker::Column::PersonKey))
+            .and(
+                Expr::col((parent.clone(), social_worker::Column::Id))
+                    .ne(Expr::col((social_worker::Entity, social_worker::Column::Id))),
+            )
+            .and(Expr::col((parent.clone(), social_worker::Column::Id)).is_in(parents.iter().copied()));
+        QueryTrait::query(&mut select).join_as(sea_orm::JoinType::InnerJoin, social_worker::Entity, parent.clone(), on);
+        (select, Expr::col((parent, social_worker::Column::Id)))
     }
 }
 

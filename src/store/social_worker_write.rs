@@ -33,6 +33,12 @@ impl Writable for social_worker::Entity {
     fn readable(scope: &Scope) -> Condition {
         scope.social_workers()
     }
+    fn person(
+        m: &mut social_worker::Model,
+        keys: &crate::domain::person::PersonKeys,
+    ) -> Option<super::person::PersonSlot> {
+        super::person::worker_slot(m, keys)
+    }
 }
 
 /// The stored row as input: the base an update's given fields are laid over (the employer is

@@ -300,9 +300,42 @@ impl Figures for CoverageCounts {
 // ---------------------------------------------------------------------------------------------
 // Social workers (stock)
 
-/// Social workers by certificate level and pay post/grade (`None` when not on the scale).
+/// Social workers: records by certificate level and pay post/grade (`None` when not on the
+/// scale), and persons ([`Persons`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WorkerCounts(pub Vec<(CertificateLevel, Option<i32>, Option<i32>, i64)>);
+pub struct WorkerCounts(pub Vec<(CertificateLevel, Option<i32>, Option<i32>, i64)>, pub Persons);
+
+/// Persons among records of one kind (issue 23): records with the same person key (the same
+/// citizen ID number, in several sources' rosters) count once; a record without a key (no
+/// citizen ID number) counts as a person of its own.
+///
+/// Two counts: across the whole division (for callers who may read all its records, `FULL`
+/// access), and once per person **and division of registration** (`*_local`, for everyone
+/// else). A caller who can write records (a county's official, a sync client) could otherwise
+/// register a guessed citizen ID number in its own county and see from a prefecture's count
+/// whether the number is registered in another county, a record it may not read: with the
+/// local count, a record only ever merges with records of its own division code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Persons {
+    pub total: i64,
+    /// Persons with at least one record holding a certificate (social workers).
+    pub certified: i64,
+    pub total_local: i64,
+    pub certified_local: i64,
+}
+
+/// Persons among the rows `cond` admits: distinct person keys (with the division code, when
+/// `local`) plus rows without one.
+fn persons_where(cond: Option<&str>, local: bool) -> Expr {
+    let key = if local { "person_key || region_code" } else { "person_key" };
+    let (when, and) = match cond {
+        Some(c) => (format!("CASE WHEN {c} THEN {key} END"), format!(" AND {c}")),
+        None => (key.to_owned(), String::new()),
+    };
+    Expr::cust(format!(
+        "CAST(COUNT(DISTINCT {when}) + COALESCE(SUM(CASE WHEN person_key IS NULL{and} THEN 1 ELSE 0 END), 0) AS BIGINT)"
+    ))
+}
 
 impl Figures for WorkerCounts {
     type Value = Self;
@@ -329,13 +362,39 @@ impl Figures for WorkerCounts {
             .cond_where(within)
             .add_group_by([prefix, col(W::CertificateLevel), col(W::PayPost), col(W::PayGrade)])
             .to_owned();
-        fold(db, &stmt, |v: &mut Self, row| {
+        let mut out = fold(db, &stmt, |v: &mut Self, row| {
             let post: Option<i32> = row.try_get("", "pay_post")?;
             let grade: Option<i32> = row.try_get("", "pay_grade")?;
             v.0.push((get_enum(row, "certificate_level")?, post, grade, get_i64(row, "n")?));
             Ok(())
         })
-        .await
+        .await?;
+        let (within, prefix) = subtree(col(W::RegionCode), prefixes);
+        let persons = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(persons_where(None, false), "n")
+            .expr_as(persons_where(Some("certificate_level <> 'NONE'"), false), "certified")
+            .expr_as(persons_where(None, true), "n_local")
+            .expr_as(persons_where(Some("certificate_level <> 'NONE'"), true), "certified_local")
+            .from(social_worker::Entity)
+            .and_where(live(W::DeletedAt))
+            .cond_where(within)
+            .add_group_by([prefix])
+            .to_owned();
+        for (k, p) in fold(db, &persons, |v: &mut Persons, row| {
+            *v = Persons {
+                total: get_i64(row, "n")?,
+                certified: get_i64(row, "certified")?,
+                total_local: get_i64(row, "n_local")?,
+                certified_local: get_i64(row, "certified_local")?,
+            };
+            Ok(())
+        })
+        .await?
+        {
+            out.entry(k).or_default().1 = p;
+        }
+        Ok(out)
     }
 }
 
@@ -345,7 +404,10 @@ impl Figures for WorkerCounts {
 /// Volunteers and volunteer teams located in the subtree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VolunteerCounts {
+    /// Persons ([`Persons`]): records with the same citizen ID number count once.
     pub volunteers: i64,
+    /// Persons counted once per division of registration ([`Persons`]).
+    pub volunteers_local: i64,
     pub teams: i64,
 }
 
@@ -362,9 +424,11 @@ impl Figures for VolunteerCounts {
         _period: Period,
     ) -> Result<HashMap<String, Self>, StoreError> {
         let (within, prefix) = subtree(col(volunteer::Column::RegionCode), prefixes);
+        // Persons, not records: one person in two sources' rosters counts once.
         let people = Query::select()
             .expr_as(prefix.clone(), "prefix")
-            .expr_as(count_all(), "n")
+            .expr_as(persons_where(None, false), "n")
+            .expr_as(persons_where(None, true), "n_local")
             .from(volunteer::Entity)
             .and_where(live(volunteer::Column::DeletedAt))
             .cond_where(within)
@@ -372,6 +436,7 @@ impl Figures for VolunteerCounts {
             .to_owned();
         let mut out = fold(db, &people, |v: &mut Self, row| {
             v.volunteers = get_i64(row, "n")?;
+            v.volunteers_local = get_i64(row, "n_local")?;
             Ok(())
         })
         .await?;

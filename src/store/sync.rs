@@ -32,12 +32,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::Actor;
+use super::person::{self, PersonKind, PersonSlot};
 use super::write::{
     Change, Conflicting, Field, audit_row, begin_write, diff_blind, enum_field, field, insert_chunked, masked,
     retrying, within_write_timeout,
 };
 use crate::domain::DivisionCode;
 use crate::domain::masking;
+use crate::domain::person::PersonKeys;
 use crate::domain::roster::{FieldError, OrganizationRecord, SocialWorkerRecord, VolunteerRecord, VolunteerTeamRecord};
 
 /// Most records one batch may carry.
@@ -99,6 +101,9 @@ pub struct Writer {
     /// in `VALIDATE` and `COMMIT` alike, whether or not it equals the stored value
     /// ([`super::write::diff_blind`]), and such a record is never `UNCHANGED`.
     pub blind: bool,
+    /// The keys of persons' citizen ID numbers ([`super::person`]); required for the rosters
+    /// of persons (volunteers, social workers), whose batches fail without them.
+    pub person_keys: Option<PersonKeys>,
 }
 
 /// The outcome of one record.
@@ -212,6 +217,21 @@ pub trait Roster: Send + Sync + 'static {
 
     /// The name of the links field in changes (`teamExternalIds`).
     const LINKS_FIELD: &'static str = "links";
+
+    /// The kind of person the rows are, if they are persons ([`super::person`]).
+    const PERSON: Option<PersonKind> = None;
+
+    /// The person a row is: sets its person key, returns its claim (see
+    /// [`super::mutate::Writable::person`]).
+    fn person(_m: &mut Self::Model, _keys: &PersonKeys) -> Option<PersonSlot> {
+        None
+    }
+
+    /// The person key of a record as sent, to refuse a second record of one person in one
+    /// batch.
+    fn record_person_key(_r: &Self::Record, _keys: &PersonKeys) -> Option<String> {
+        None
+    }
 }
 
 /// Why a sync could not run at all.
@@ -274,10 +294,16 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
         return Ok(summary);
     }
 
+    if R::PERSON.is_some() && writer.person_keys.is_none() {
+        return Err(SyncError::Db(DbErr::Custom("no person keys configured (CIVLINK_PERSON_KEY_SECRET)".into())));
+    }
+    let person_key = |r: &R::Record| writer.person_keys.as_ref().and_then(|k| R::record_person_key(r, k));
     // Parse errors, duplicates and records outside the writer's region fail before any SQL.
     let mut failed: HashMap<usize, Vec<FieldError>> = HashMap::new();
     let mut valid: Vec<(usize, R::Record)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
+    // Person key → the index of the batch's first record with it (a second is refused).
+    let mut persons: HashMap<String, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::with_capacity(request.records.len());
     for (i, (sent, r)) in request.records.into_iter().enumerate() {
         match r {
@@ -296,7 +322,15 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
                 {
                     let msg = format!("regionCode: outside your region {}", limit.as_str());
                     failed.insert(i, vec![at(i, FieldError::new("regionCode", "OUT_OF_SCOPE", msg))]);
+                } else if let Some(key) = person_key(&record)
+                    && let Some(first) = persons.get(&key)
+                {
+                    let msg = format!("idNumber: the same citizen ID number as record {first} of this batch");
+                    failed.insert(i, vec![at(i, FieldError::new("idNumber", "DUPLICATE_PERSON", msg))]);
                 } else {
+                    if let Some(key) = person_key(&record) {
+                        persons.insert(key, i);
+                    }
                     valid.push((i, record));
                 }
             }
@@ -424,9 +458,11 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
     Ok(summary)
 }
 
-/// Whether `e` is a unique-key violation: a concurrent request inserted the same key first.
+/// Whether `e` is a unique-key violation: a concurrent request inserted the same key (an
+/// external id, or a person key: [`super::constraint::on_constraint`]) first. The batch runs
+/// again and finds the winner's rows, so that it gives the answer a later batch would.
 fn is_concurrent_insert(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    super::constraint::on_constraint(e).is_some()
 }
 
 /// Rows created by one batch after which PostgreSQL's planner statistics of the table are
@@ -580,6 +616,15 @@ async fn apply<R: Roster, C: ConnectionTrait>(
     }
     let existing_ids: Vec<Uuid> = existing.values().map(R::row_id).collect();
     let mut links = R::current_links(db, ctx.source, &existing_ids).await?;
+    // Live rows of the source already holding the records' person keys.
+    let keys = ctx.writer.person_keys.as_ref();
+    let held = match (R::PERSON, keys) {
+        (Some(kind), Some(keys)) => {
+            let wanted: Vec<String> = records.iter().filter_map(|(_, r)| R::record_person_key(r, keys)).collect();
+            person::holders(db, kind, Some(ctx.source), &wanted).await?
+        }
+        _ => HashMap::new(),
+    };
 
     let today = crate::domain::time::today_cst();
     let mut pending = Pending::<R>::default();
@@ -620,8 +665,18 @@ async fn apply<R: Roster, C: ConnectionTrait>(
             out.push(fail(vec![FieldError::new("externalId", "OUT_OF_SCOPE", msg)]));
             continue;
         }
-        let new = R::build(record, &refs, ctx.source, old, ctx.now);
+        let mut new = R::build(record, &refs, ctx.source, old, ctx.now);
         let id = R::row_id(&new);
+        if let (Some(kind), Some(slot)) = (R::PERSON, keys.and_then(|k| R::person(&mut new, k)))
+            && let Some((holder, region)) = held.get(&slot.key)
+            && *holder != id
+        {
+            // The writer may read the holder when it lies in its region: a sync's writer reads
+            // its source (SYNC_CLIENT), its region (CIVIL_AFFAIRS) or everything (ADMIN).
+            let readable = person::within(ctx.writer.region.as_ref(), region);
+            out.push(fail(vec![person::duplicate_person(kind, Some(*holder), readable)]));
+            continue;
+        }
         let mut changes = diff_blind(old.map(|o| R::fields(o)), R::fields(&new), |_| ctx.writer.blind);
         if old.is_some_and(R::row_deleted) {
             changes.push(Change { field: "deletedAt", old: Some("deleted".into()), new: None });
@@ -882,6 +937,18 @@ impl Roster for Volunteers {
     const TYPE: &'static str = "Volunteer";
     const LINK_TABLE: Option<&'static str> = Some("volunteer_team_memberships");
     const LINKS_FIELD: &'static str = "teamExternalIds";
+    const PERSON: Option<PersonKind> = Some(PersonKind::Volunteer);
+
+    fn person(m: &mut volunteer::Model, keys: &PersonKeys) -> Option<PersonSlot> {
+        person::volunteer_slot(m, keys)
+    }
+
+    fn record_person_key(r: &VolunteerRecord, keys: &PersonKeys) -> Option<String> {
+        match r.id_document_type {
+            volunteer::IdDocumentType::ResidentId => r.id_number.as_deref().and_then(|n| keys.key_of(n)),
+            _ => None,
+        }
+    }
 
     fn external_id(r: &VolunteerRecord) -> &str {
         &r.external_id
@@ -949,6 +1016,7 @@ impl Roster for Volunteers {
             updated_at: now,
             version,
             deleted_at: None,
+            person_key: None,
         }
     }
 
@@ -1043,6 +1111,16 @@ impl Roster for SocialWorkers {
     type Refs = Option<Uuid>;
     const TYPE: &'static str = "SocialWorker";
 
+    const PERSON: Option<PersonKind> = Some(PersonKind::SocialWorker);
+
+    fn person(m: &mut social_worker::Model, keys: &PersonKeys) -> Option<PersonSlot> {
+        person::worker_slot(m, keys)
+    }
+
+    fn record_person_key(r: &SocialWorkerRecord, keys: &PersonKeys) -> Option<String> {
+        r.id_number.as_deref().and_then(|n| keys.key_of(n))
+    }
+
     fn external_id(r: &SocialWorkerRecord) -> &str {
         &r.external_id
     }
@@ -1107,6 +1185,7 @@ impl Roster for SocialWorkers {
             updated_at: now,
             version,
             deleted_at: None,
+            person_key: None,
         }
     }
 

@@ -19,6 +19,10 @@ use crate::domain::DivisionCode;
 pub struct VolunteerFilter {
     pub region: Option<DivisionCode>,
     pub name_contains: Option<String>,
+    /// Exact lookup: the person key of a citizen ID number ([`super::person`]).
+    pub person_key: Option<String>,
+    /// Exact lookup: `(source, external id)`.
+    pub external: Option<(String, String)>,
 }
 
 impl Listed for volunteer::Entity {
@@ -34,13 +38,21 @@ impl Listed for volunteer::Entity {
         if let Some(q) = &f.name_contains {
             s = s.filter(text::contains(backend, volunteer::Column::Name, q));
         }
+        if let Some(key) = &f.person_key {
+            s = s.filter(volunteer::Column::PersonKey.eq(key.as_str()));
+        }
+        if let Some((source, ext)) = &f.external {
+            s = s
+                .filter(volunteer::Column::Source.eq(source.as_str()))
+                .filter(volunteer::Column::ExternalId.eq(ext.as_str()));
+        }
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
         crate::record_ordering!(order, volunteer)
     }
     fn identifying(f: &VolunteerFilter) -> bool {
-        f.name_contains.is_some()
+        f.name_contains.is_some() || f.person_key.is_some() || f.external.is_some()
     }
 }
 
@@ -67,6 +79,32 @@ impl ToMany for TeamMembers {
             parents,
         );
         (select.filter(membership::Column::LeftOn.is_null()), parent)
+    }
+}
+
+/// The other volunteer records of the same person (`Volunteer.sameAs`): live or not as the
+/// list asks, with the parent's person key, other than the parent. A record without a person
+/// key has none.
+pub struct SameAs;
+
+/// The alias of the parent row in [`SameAs`]'s self-join.
+const SAME_AS_PARENT: &str = "same_as_parent";
+
+impl ToMany for SameAs {
+    type Child = volunteer::Entity;
+    type Parent = Uuid;
+    fn restrict(mut select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+        use sea_orm::sea_query::{Alias, ExprTrait};
+        let parent = Alias::new(SAME_AS_PARENT);
+        let on = Expr::col((parent.clone(), volunteer::Column::PersonKey))
+            .equals((volunteer::Entity, volunteer::Column::PersonKey))
+            .and(
+                Expr::col((parent.clone(), volunteer::Column::Id))
+                    .ne(Expr::col((volunteer::Entity, volunteer::Column::Id))),
+            )
+            .and(Expr::col((parent.clone(), volunteer::Column::Id)).is_in(parents.iter().copied()));
+        QueryTrait::query(&mut select).join_as(sea_orm::JoinType::InnerJoin, volunteer::Entity, parent.clone(), on);
+        (select, Expr::col((parent, volunteer::Column::Id)))
     }
 }
 

@@ -25,6 +25,9 @@ impl Writable for volunteer::Entity {
     fn readable(scope: &Scope) -> Condition {
         scope.volunteers()
     }
+    fn person(m: &mut volunteer::Model, keys: &crate::domain::person::PersonKeys) -> Option<super::person::PersonSlot> {
+        super::person::volunteer_slot(m, keys)
+    }
 }
 
 /// The stored row as input: the base an update's given fields are laid over.

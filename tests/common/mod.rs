@@ -175,6 +175,10 @@ async fn fill(db: &DatabaseConnection) {
     civlink::db::migrate(db).await.expect("migrate");
     civlink::import::regions::import_shipped_regions(db, &civlink::import::NoProgress).await.expect("regions");
     civlink::seed::demo::seed_demo(db).await.expect("demo seed");
+    // As `civlink setup` does: the demo rows get their person keys (the test apps' keys).
+    civlink::store::person::backfill(db, &civlink::domain::person::PersonKeys::insecure_for_tests())
+        .await
+        .expect("person keys");
 }
 
 /// The SQLite template file (migrated, regions, demo data); copy it, never write to it.
