@@ -188,7 +188,7 @@ fn located(issue: RowIssue) -> UserError {
         field.push(issue.row.to_string());
         field.extend(issue.column);
     }
-    UserError { field, message: issue.message, code: issue.code.to_owned() }
+    UserError { field, message: issue.message, code: issue.code.to_owned(), existing_id: None }
 }
 
 /// A problem of the uploaded file as a whole.
@@ -528,6 +528,7 @@ impl SyncMutation {
             atomicity: input.atomicity.into(),
             batch_size: engine::MAX_RECORDS,
             write_timeout: data.write_timeout,
+            person_keys: Some(data.person_keys.clone()),
         };
         let file = Path::new(&name);
         let kind = input.kind.into();

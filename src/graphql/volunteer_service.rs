@@ -384,7 +384,8 @@ impl VolunteerServiceMutation {
             }
         };
         let region = data.scope.sync_region(&source).map_err(|m| ApiError::Forbidden(m.to_owned()))?;
-        let writer = Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind: false };
+        let writer =
+            Writer { actor: data.actor(), region, write_timeout: data.write_timeout, blind: false, person_keys: None };
         let today = crate::domain::time::today_cst();
         let records = input
             .records

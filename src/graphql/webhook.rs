@@ -47,6 +47,7 @@ fn problem(field: &str, code: &str, message: impl Into<String>) -> UserError {
         field: if field.is_empty() { vec![] } else { vec![field.to_owned()] },
         message: message.into(),
         code: code.to_owned(),
+        existing_id: None,
     }
 }
 

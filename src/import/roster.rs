@@ -448,7 +448,7 @@ pub async fn import_roster(
         (None, RosterKind::Volunteers | RosterKind::SocialWorkers) => {
             let msg = "set CIVLINK_PERSON_KEY_SECRET (or CIVLINK_JWT_SECRET) as the server has it: \
                        citizen ID numbers are matched by their keyed hash";
-            return Err(read_error(path, msg.to_owned()));
+            return Err(read_error(path, ReadError { code: "NO_PERSON_KEY", message: msg.to_owned() }));
         }
         (None, _) => {}
     }

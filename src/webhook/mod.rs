@@ -262,7 +262,7 @@ pub fn node_type_value(t: NodeType) -> String {
 /// `sha256=<hex>` of HMAC-SHA256 of `body` keyed with `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
     // HMAC takes keys of any length.
-    let mut mac = match hmac::Hmac::<sha2_hmac::Sha256>::new_from_slice(secret.as_bytes()) {
+    let mut mac = match hmac::Hmac::<sha2_11::Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(m) => m,
         Err(_) => return String::new(),
     };
