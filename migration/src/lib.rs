@@ -18,6 +18,7 @@ mod m20261130_000009_index_change_feeds_by_province;
 mod m20261130_000010_index_change_feeds_by_province_on_postgres;
 mod m20261206_000011_record_keys;
 mod m20261206_000012_guardian_consent_details;
+mod m20261207_000015_trainings_deliberations_awards;
 
 /// Runs civlink's migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_index_change_feeds_by_province_on_postgres::Migration),
             Box::new(m20261206_000011_record_keys::Migration),
             Box::new(m20261206_000012_guardian_consent_details::Migration),
+            Box::new(m20261207_000015_trainings_deliberations_awards::Migration),
         ]
     }
 }

@@ -105,7 +105,10 @@ recorded!(
     project,
     service_record,
     charity_resource,
-    consent_record
+    consent_record,
+    training,
+    deliberation_meeting,
+    award
 );
 
 impl RecordInfo {

@@ -21,10 +21,13 @@ pub enum NodeType {
     Project,
     ServiceRecord,
     CharityResource,
+    Training,
+    DeliberationMeeting,
+    Award,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 10] = [
+    const ALL: [NodeType; 13] = [
         NodeType::Region,
         NodeType::Station,
         NodeType::Organization,
@@ -35,6 +38,9 @@ impl NodeType {
         NodeType::Project,
         NodeType::ServiceRecord,
         NodeType::CharityResource,
+        NodeType::Training,
+        NodeType::DeliberationMeeting,
+        NodeType::Award,
     ];
 
     /// The GraphQL type name.
@@ -50,6 +56,9 @@ impl NodeType {
             NodeType::Project => "Project",
             NodeType::ServiceRecord => "ServiceRecord",
             NodeType::CharityResource => "CharityResource",
+            NodeType::Training => "Training",
+            NodeType::DeliberationMeeting => "DeliberationMeeting",
+            NodeType::Award => "Award",
         }
     }
 }

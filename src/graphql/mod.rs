@@ -9,6 +9,7 @@
 )]
 
 pub mod audit;
+pub mod award;
 pub mod charity_resource;
 pub mod charity_resource_write;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod common;
 pub mod connection;
 pub mod consent;
 pub mod context;
+pub mod deliberation;
 pub mod enums;
 pub mod error;
 pub mod id;
@@ -40,6 +42,7 @@ pub mod station;
 pub mod station_write;
 pub mod statistics;
 pub mod sync;
+pub mod training;
 pub mod volunteer;
 pub mod volunteer_team;
 pub mod volunteer_team_write;
@@ -64,6 +67,9 @@ pub struct Query(
     project::ProjectQuery,
     service_record::ServiceRecordQuery,
     charity_resource::CharityResourceQuery,
+    training::TrainingQuery,
+    deliberation::DeliberationMeetingQuery,
+    award::AwardQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
 );
@@ -83,6 +89,9 @@ pub struct Mutation(
     service_record_write::ServiceRecordMutation,
     project_write::ProjectMutation,
     charity_resource_write::CharityResourceMutation,
+    training::TrainingMutation,
+    deliberation::DeliberationMeetingMutation,
+    award::AwardMutation,
 );
 
 /// The civlink schema type.

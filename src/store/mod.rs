@@ -13,9 +13,11 @@ pub mod scope;
 pub mod text;
 pub mod write;
 
+pub mod award;
 pub mod charity_resource;
 pub mod client;
 pub mod consent;
+pub mod deliberation;
 pub mod organization;
 pub mod project;
 pub mod region;
@@ -24,6 +26,7 @@ pub mod social_worker;
 pub mod station;
 pub mod statistics;
 pub mod sync;
+pub mod training;
 pub mod volunteer;
 pub mod volunteer_team;
 
