@@ -349,6 +349,19 @@ both!(activity_lists_page_filter_and_order, |app| {
         nodes { socialWorker { region { code } } } } }"#;
     let d = app.data(q, json!({})).await;
     assert_eq!(total(&d["awards"]), 53);
+
+    // The relations the other way: a station's trainings and meetings, a worker's awards.
+    let q = r#"{ stations(first: 1, filter: { region: "420502", levels: [GUIDANCE_CENTER] }) { nodes {
+        trainings(filter: { kinds: [PRE_CERTIFICATION] }) { totalCount nodes { kind } } deliberationMeetings { totalCount } } }
+        awards(first: 1) { nodes { id socialWorker { awards { totalCount nodes { id title } } } } } }"#;
+    let d = app.data(q, json!({})).await;
+    let centre = &nodes(&d["stations"])[0];
+    assert_eq!(total(&centre["trainings"]), 4, "every fifth of the 24 sessions is exam preparation");
+    assert_eq!(total(&centre["deliberationMeetings"]), 0, "meetings are the community rooms'");
+    let award = &nodes(&d["awards"])[0];
+    let own = &award["socialWorker"]["awards"];
+    assert_eq!(total(own), 1);
+    assert_eq!(nodes(own)[0]["id"], award["id"]);
 });
 
 const STATS: &str = r#"{ region(code: "420502") { statistics(period: { from: "2023-01-01", to: "2024-01-01" }) {
