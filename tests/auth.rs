@@ -147,9 +147,12 @@ const ALL_LISTS: &str = r#"{
   projects(first: 100) { totalCount nodes { id region { code } } }
   serviceRecords(first: 100) { totalCount nodes { id region { code } } }
   charityResources(first: 100) { totalCount nodes { id region { code } } }
+  trainings(first: 100) { totalCount nodes { id region { code } } }
+  deliberationMeetings(first: 100) { totalCount nodes { id region { code } } }
+  awards(first: 100) { totalCount nodes { id region { code } } }
 }"#;
 
-const TABLES: [(&str, &str); 9] = [
+const TABLES: [(&str, &str); 12] = [
     ("stations", "stations"),
     ("organizations", "organizations"),
     ("socialWorkers", "social_workers"),
@@ -159,6 +162,9 @@ const TABLES: [(&str, &str); 9] = [
     ("projects", "projects"),
     ("serviceRecords", "service_records"),
     ("charityResources", "charity_resources"),
+    ("trainings", "trainings"),
+    ("deliberationMeetings", "deliberation_meetings"),
+    ("awards", "awards"),
 ];
 
 both!(a_county_official_sees_only_their_county, |app| {
@@ -180,7 +186,8 @@ both!(a_county_official_sees_only_their_county, |app| {
     let q = r#"{ region(code: "522302") {
         stations { totalCount } socialWorkers { totalCount } volunteers { totalCount } volunteerTeams { totalCount }
         organizations { totalCount } projects { totalCount } clients { totalCount } serviceRecords { totalCount }
-        charityResources { totalCount } coverage { townshipsWithStation } } 
+        charityResources { totalCount } trainings { totalCount } deliberationMeetings { totalCount }
+        awards { totalCount } coverage { townshipsWithStation } } 
         filtered: stations(filter: { region: "522302" }) { totalCount } }"#;
     let d = app.data_as(Some(&token), q, json!({})).await;
     for (field, _) in TABLES {
@@ -528,7 +535,7 @@ async fn exec_uuid_aware(app: &common::TestApp, sql: &str) {
 const ALL_COUNTS: &str = r#"{
   stations { totalCount } organizations { totalCount } socialWorkers { totalCount } volunteers { totalCount }
   volunteerTeams { totalCount } clients { totalCount } projects { totalCount } serviceRecords { totalCount }
-  charityResources { totalCount }
+  charityResources { totalCount } trainings { totalCount } deliberationMeetings { totalCount } awards { totalCount }
 }"#;
 
 /// Counts with a station id bound as `$1` (`?` on SQLite).
@@ -573,6 +580,9 @@ both!(every_role_counts_exactly_the_rows_its_scope_allows, |app| {
                     "volunteerTeams",
                     "projects",
                     "charityResources",
+                    "trainings",
+                    "deliberationMeetings",
+                    "awards",
                 ],
             ),
         ),
@@ -624,6 +634,15 @@ both!(every_role_counts_exactly_the_rows_its_scope_allows, |app| {
         (
             "charityResources",
             "SELECT COUNT(*) AS n FROM charity_resources WHERE deleted_at IS NULL AND station_id = $1",
+        ),
+        ("trainings", "SELECT COUNT(*) AS n FROM trainings WHERE deleted_at IS NULL AND station_id = $1"),
+        (
+            "deliberationMeetings",
+            "SELECT COUNT(*) AS n FROM deliberation_meetings WHERE deleted_at IS NULL AND station_id = $1",
+        ),
+        (
+            "awards",
+            "SELECT COUNT(*) AS n FROM awards WHERE deleted_at IS NULL AND (social_worker_id IN (SELECT social_worker_id FROM station_assignments WHERE station_id = $1 AND deleted_at IS NULL) OR volunteer_id IN (SELECT volunteer_id FROM volunteer_team_memberships WHERE deleted_at IS NULL AND volunteer_team_id IN (SELECT id FROM volunteer_teams WHERE station_id = $1)) OR organization_id IN (SELECT operator_id FROM stations WHERE id = $1))",
         ),
     ];
     let mut nonzero = 0;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const TYPES: [&str; 10] = [
+const TYPES: [&str; 13] = [
     "Region",
     "Station",
     "Organization",
@@ -26,6 +26,9 @@ const TYPES: [&str; 10] = [
     "Project",
     "ServiceRecord",
     "CharityResource",
+    "Training",
+    "DeliberationMeeting",
+    "Award",
 ];
 
 /// Selects `id` on every node type through its own fragment, plus one field of each type.
@@ -39,7 +42,10 @@ const SELECTION: &str = r#"__typename
     ... on Client { id name }
     ... on Project { id name }
     ... on ServiceRecord { id servedOn }
-    ... on CharityResource { id value }"#;
+    ... on CharityResource { id value }
+    ... on Training { id topic }
+    ... on DeliberationMeeting { id topic }
+    ... on Award { id title }"#;
 
 fn node_query() -> String {
     format!("query($id: ID!) {{ node(id: $id) {{ {SELECTION} }} }}")
@@ -63,6 +69,9 @@ async fn samples(app: &TestApp) -> Vec<(String, String, Value)> {
         projects(first: 2, filter: { fundingModes: [MUTUAL_AID] }) { nodes { id name } }
         serviceRecords(first: 2, filter: { methods: [COMMUNITY] }) { nodes { id servedOn } }
         charityResources(first: 2, filter: { kinds: [IN_KIND] }) { nodes { id value } }
+        trainings(first: 2, filter: { region: "511802" }) { nodes { id topic } }
+        deliberationMeetings(first: 2, filter: { resolved: true }) { nodes { id topic } }
+        awards(first: 2) { nodes { id title } }
     }"#;
     let d = app.data(q, json!({})).await;
     let mut out =
@@ -77,12 +86,15 @@ async fn samples(app: &TestApp) -> Vec<(String, String, Value)> {
         ("Project", "projects", "name"),
         ("ServiceRecord", "serviceRecords", "servedOn"),
         ("CharityResource", "charityResources", "value"),
+        ("Training", "trainings", "topic"),
+        ("DeliberationMeeting", "deliberationMeetings", "topic"),
+        ("Award", "awards", "title"),
     ] {
         for n in d[field]["nodes"].as_array().unwrap() {
             out.push((ty.to_owned(), n["id"].as_str().unwrap().to_owned(), n[extra].clone()));
         }
     }
-    assert_eq!(out.len(), 19);
+    assert_eq!(out.len(), 25);
     out
 }
 
@@ -91,6 +103,8 @@ fn extra_field(ty: &str) -> &'static str {
         "Region" => "code",
         "ServiceRecord" => "servedOn",
         "CharityResource" => "value",
+        "Training" | "DeliberationMeeting" => "topic",
+        "Award" => "title",
         _ => "name",
     }
 }

@@ -210,6 +210,12 @@ async fn table_counts(db: &DatabaseConnection) -> BTreeMap<&'static str, u64> {
     counts.insert("project_participants", project_participant::Entity::find().count(db).await.expect("count"));
     counts.insert("charity_resources", charity_resource::Entity::find().count(db).await.expect("count"));
     counts.insert("service_records", service_record::Entity::find().count(db).await.expect("count"));
+    counts.insert("trainings", entity::training::Entity::find().count(db).await.expect("count"));
+    counts
+        .insert("training_participants", entity::training_participant::Entity::find().count(db).await.expect("count"));
+    counts
+        .insert("deliberation_meetings", entity::deliberation_meeting::Entity::find().count(db).await.expect("count"));
+    counts.insert("awards", entity::award::Entity::find().count(db).await.expect("count"));
     counts
 }
 
@@ -666,6 +672,15 @@ async fn fingerprint(db: &DatabaseConnection) -> Vec<String> {
         .await
         .expect("ledger");
     out.extend(entries.into_iter().map(|(id, m, p)| format!("ledger {id} {m} {p}")));
+    for t in entity::training::Entity::find().all(db).await.expect("trainings") {
+        out.push(format!("training {} {} {} {} {:?}", t.id, t.topic, t.held_on, t.person_times, t.station_id));
+    }
+    for m in entity::deliberation_meeting::Entity::find().all(db).await.expect("meetings") {
+        out.push(format!("meeting {} {} {} {} {}", m.id, m.region_code, m.held_on, m.participants, m.resolved));
+    }
+    for a in entity::award::Entity::find().all(db).await.expect("awards") {
+        out.push(format!("award {} {} {} {:?}", a.id, a.title, a.year, a.social_worker_id));
+    }
     out.sort();
     out
 }

@@ -12,11 +12,13 @@
 //! No GraphQL here: the API layer maps these models to its own types.
 
 pub mod audit_entry;
+pub mod award;
 pub mod case_file;
 pub mod charity_resource;
 pub mod client;
 pub mod client_category;
 pub mod consent_record;
+pub mod deliberation_meeting;
 pub mod organization;
 pub mod project;
 pub mod project_participant;
@@ -26,6 +28,8 @@ pub mod service_record;
 pub mod social_worker;
 pub mod station;
 pub mod station_assignment;
+pub mod training;
+pub mod training_participant;
 pub mod volunteer;
 pub mod volunteer_ledger_entry;
 pub mod volunteer_point_rule;
@@ -37,11 +41,13 @@ pub mod webhook_delivery;
 pub mod prelude {
     //! The entities, by their domain names.
     pub use super::audit_entry::Entity as AuditEntry;
+    pub use super::award::Entity as Award;
     pub use super::case_file::Entity as CaseFile;
     pub use super::charity_resource::Entity as CharityResource;
     pub use super::client::Entity as Client;
     pub use super::client_category::Entity as ClientCategory;
     pub use super::consent_record::Entity as ConsentRecord;
+    pub use super::deliberation_meeting::Entity as DeliberationMeeting;
     pub use super::organization::Entity as Organization;
     pub use super::project::Entity as Project;
     pub use super::project_participant::Entity as ProjectParticipant;
@@ -51,6 +57,8 @@ pub mod prelude {
     pub use super::social_worker::Entity as SocialWorker;
     pub use super::station::Entity as Station;
     pub use super::station_assignment::Entity as StationAssignment;
+    pub use super::training::Entity as Training;
+    pub use super::training_participant::Entity as TrainingParticipant;
     pub use super::volunteer::Entity as Volunteer;
     pub use super::volunteer_ledger_entry::Entity as VolunteerLedgerEntry;
     pub use super::volunteer_point_rule::Entity as VolunteerPointRule;

@@ -20,6 +20,7 @@ mod m20261206_000011_record_keys;
 mod m20261206_000012_guardian_consent_details;
 mod m20261207_000013_volunteer_service;
 mod m20261207_000014_person_keys;
+mod m20261207_000015_trainings_deliberations_awards;
 mod m20261207_000016_webhooks;
 
 /// Runs civlink's migrations in order.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_guardian_consent_details::Migration),
             Box::new(m20261207_000013_volunteer_service::Migration),
             Box::new(m20261207_000014_person_keys::Migration),
+            Box::new(m20261207_000015_trainings_deliberations_awards::Migration),
             Box::new(m20261207_000016_webhooks::Migration),
         ]
     }

@@ -20,6 +20,7 @@
 //! - [`disclosure`]: statistical disclosure control of aggregates (small cells, published
 //!   figures).
 
+pub mod activities;
 pub mod consent;
 pub mod disclosure;
 pub mod division;

@@ -106,7 +106,10 @@ recorded!(
     service_record,
     charity_resource,
     consent_record,
-    volunteer_ledger_entry
+    volunteer_ledger_entry,
+    training,
+    deliberation_meeting,
+    award
 );
 
 impl RecordInfo {

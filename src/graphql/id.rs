@@ -32,10 +32,16 @@ pub enum NodeType {
     ServiceRecord,
     /// `CharityResource`.
     CharityResource,
+    /// `Training` (培训).
+    Training,
+    /// `DeliberationMeeting` (议事协商).
+    DeliberationMeeting,
+    /// `Award` (荣誉).
+    Award,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 10] = [
+    pub const ALL: [NodeType; 13] = [
         NodeType::Region,
         NodeType::Station,
         NodeType::Organization,
@@ -46,6 +52,9 @@ impl NodeType {
         NodeType::Project,
         NodeType::ServiceRecord,
         NodeType::CharityResource,
+        NodeType::Training,
+        NodeType::DeliberationMeeting,
+        NodeType::Award,
     ];
 
     /// The GraphQL type name.
@@ -61,6 +70,9 @@ impl NodeType {
             NodeType::Project => "Project",
             NodeType::ServiceRecord => "ServiceRecord",
             NodeType::CharityResource => "CharityResource",
+            NodeType::Training => "Training",
+            NodeType::DeliberationMeeting => "DeliberationMeeting",
+            NodeType::Award => "Award",
         }
     }
 }

@@ -9,6 +9,7 @@
 )]
 
 pub mod audit;
+pub mod award;
 pub mod charity_resource;
 pub mod charity_resource_write;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod common;
 pub mod connection;
 pub mod consent;
 pub mod context;
+pub mod deliberation;
 pub mod enums;
 pub mod error;
 pub mod id;
@@ -41,6 +43,7 @@ pub mod station;
 pub mod station_write;
 pub mod statistics;
 pub mod sync;
+pub mod training;
 pub mod volunteer;
 pub mod volunteer_service;
 pub mod volunteer_team;
@@ -67,6 +70,9 @@ pub struct Query(
     project::ProjectQuery,
     service_record::ServiceRecordQuery,
     charity_resource::CharityResourceQuery,
+    training::TrainingQuery,
+    deliberation::DeliberationMeetingQuery,
+    award::AwardQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
     webhook::WebhookQuery,
@@ -89,6 +95,9 @@ pub struct Mutation(
     charity_resource_write::CharityResourceMutation,
     volunteer_service::VolunteerServiceMutation,
     webhook::WebhookMutation,
+    training::TrainingMutation,
+    deliberation::DeliberationMeetingMutation,
+    award::AwardMutation,
 );
 
 /// The civlink schema type.

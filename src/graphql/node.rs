@@ -2,9 +2,11 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use super::award::Award;
 use super::charity_resource::CharityResource;
 use super::client::Client;
 use super::connection::by_key;
+use super::deliberation::DeliberationMeeting;
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
 use super::organization::Organization;
@@ -13,6 +15,7 @@ use super::region::Region;
 use super::service_record::ServiceRecord;
 use super::social_worker::SocialWorker;
 use super::station::Station;
+use super::training::Training;
 use super::volunteer::Volunteer;
 use super::volunteer_team::VolunteerTeam;
 
@@ -30,6 +33,9 @@ pub enum Node {
     Project(Project),
     ServiceRecord(ServiceRecord),
     CharityResource(CharityResource),
+    Training(Training),
+    DeliberationMeeting(DeliberationMeeting),
+    Award(Award),
 }
 
 async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
@@ -67,6 +73,15 @@ async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
         NodeType::CharityResource => by_key::<entity::charity_resource::Entity, CharityResource>(ctx, Some(id.uuid()?))
             .await?
             .map(Node::CharityResource),
+        NodeType::Training => {
+            by_key::<entity::training::Entity, Training>(ctx, Some(id.uuid()?)).await?.map(Node::Training)
+        }
+        NodeType::DeliberationMeeting => {
+            by_key::<entity::deliberation_meeting::Entity, DeliberationMeeting>(ctx, Some(id.uuid()?))
+                .await?
+                .map(Node::DeliberationMeeting)
+        }
+        NodeType::Award => by_key::<entity::award::Entity, Award>(ctx, Some(id.uuid()?)).await?.map(Node::Award),
     })
 }
 

@@ -365,6 +365,63 @@ impl Region {
         let order = CharityResourceOrder::sort(order_by);
         related::<InRegion<entity::charity_resource::Entity>, _>(ctx, self.prefix(), filter, order, args).await
     }
+    /// Trainings located in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn trainings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::training::TrainingFilter>,
+        order_by: Option<super::training::TrainingOrder>,
+    ) -> ApiResult<Conn<super::training::Training>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::training::TrainingFilter::parse(filter)?;
+        let order = super::training::TrainingOrder::sort(order_by);
+        related::<InRegion<entity::training::Entity>, _>(ctx, self.prefix(), filter, order, args).await
+    }
+    /// Deliberation meetings held in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn deliberation_meetings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::deliberation::DeliberationMeetingFilter>,
+        order_by: Option<super::deliberation::DeliberationMeetingOrder>,
+    ) -> ApiResult<Conn<super::deliberation::DeliberationMeeting>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::deliberation::DeliberationMeetingFilter::parse(filter)?;
+        let order = super::deliberation::DeliberationMeetingOrder::sort(order_by);
+        related::<InRegion<entity::deliberation_meeting::Entity>, _>(ctx, self.prefix(), filter, order, args).await
+    }
+    /// Awards located in this division's subtree.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn awards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::award::AwardFilter>,
+        order_by: Option<super::award::AwardOrder>,
+    ) -> ApiResult<Conn<super::award::Award>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::award::AwardFilter::parse(filter)?;
+        let order = super::award::AwardOrder::sort(order_by);
+        related::<InRegion<entity::award::Entity>, _>(ctx, self.prefix(), filter, order, args).await
+    }
 }
 
 /// Root fields for regions.

@@ -230,6 +230,31 @@ impl SocialWorker {
         let order = ServiceRecordOrder::sort(order_by);
         related::<store::service_record::WorkerRecords, _>(ctx, self.0.id, filter, order, args).await
     }
+    /// Awards (荣誉) given to the social worker.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn awards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::award::AwardFilter>,
+        order_by: Option<super::award::AwardOrder>,
+    ) -> ApiResult<Conn<super::award::Award>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::award::AwardFilter::parse(filter)?;
+        related::<crate::store::award::WorkerAwards, _>(
+            ctx,
+            self.0.id,
+            filter,
+            super::award::AwardOrder::sort(order_by),
+            args,
+        )
+        .await
+    }
 }
 
 /// A social worker's assignment to a station, with a role, over a period.

@@ -272,6 +272,56 @@ impl Station {
         let order = CharityResourceOrder::sort(order_by);
         related::<store::charity_resource::StationCharity, _>(ctx, self.0.id, filter, order, args).await
     }
+    /// Trainings the station organised.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn trainings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::training::TrainingFilter>,
+        order_by: Option<super::training::TrainingOrder>,
+    ) -> ApiResult<Conn<super::training::Training>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::training::TrainingFilter::parse(filter)?;
+        related::<crate::store::training::StationTrainings, _>(
+            ctx,
+            self.0.id,
+            filter,
+            super::training::TrainingOrder::sort(order_by),
+            args,
+        )
+        .await
+    }
+    /// Deliberation meetings the station held or hosted.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn deliberation_meetings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::deliberation::DeliberationMeetingFilter>,
+        order_by: Option<super::deliberation::DeliberationMeetingOrder>,
+    ) -> ApiResult<Conn<super::deliberation::DeliberationMeeting>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::deliberation::DeliberationMeetingFilter::parse(filter)?;
+        related::<crate::store::deliberation::StationDeliberations, _>(
+            ctx,
+            self.0.id,
+            filter,
+            super::deliberation::DeliberationMeetingOrder::sort(order_by),
+            args,
+        )
+        .await
+    }
 }
 
 /// Root fields for stations.

@@ -29,6 +29,8 @@ use crate::domain::DivisionCode;
 use crate::domain::disclosure::{CellKey, Figure, Measure, Publication, StatisticsAccess, Withheld};
 use crate::store::statistics::{self as figures, Cell, Figures, Period};
 
+mod activities;
+
 /// Longest period accepted: 20 years (a monthly series of at most 240 entries).
 pub const MAX_PERIOD_MONTHS: i64 = 240;
 
@@ -315,6 +317,20 @@ impl RegionStatistics {
     /// Charity resources received in the subtree in the period (flow).
     async fn charity(&self) -> CharityStatistics {
         CharityStatistics(self.subject.clone())
+    }
+    /// Trainings (培训) held in the period (flow): sessions exact, person-times a figure about
+    /// persons.
+    async fn trainings(&self) -> activities::TrainingStatistics {
+        activities::TrainingStatistics(self.subject.clone())
+    }
+    /// Deliberation meetings (议事协商) held in the period (flow): meetings and problems
+    /// resolved exact, participants a figure about persons.
+    async fn deliberations(&self) -> activities::DeliberationStatistics {
+        activities::DeliberationStatistics(self.subject.clone())
+    }
+    /// Awards (荣誉) of the years the period touches (flow), exact.
+    async fn awards(&self) -> activities::AwardStatistics {
+        activities::AwardStatistics(self.subject.clone())
     }
     /// Five-society linkage (五社联动) in the period (flow). For `PUBLISHED` access,
     /// participation in projects only: see `LinkageStatistics`.

@@ -200,6 +200,31 @@ impl Volunteer {
         let filter = ProjectFilter::parse(filter)?;
         related::<ParticipantProjects<VolunteerParty>, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
+    /// Awards (荣誉) given to the volunteer.
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    async fn awards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        updated_since: Option<DateTime>,
+        include_deleted: Option<bool>,
+        filter: Option<super::award::AwardFilter>,
+        order_by: Option<super::award::AwardOrder>,
+    ) -> ApiResult<Conn<super::award::Award>> {
+        let args = PageArgs { first, after, last, before, updated_since, include_deleted };
+        let filter = super::award::AwardFilter::parse(filter)?;
+        related::<crate::store::award::VolunteerAwards, _>(
+            ctx,
+            self.0.id,
+            filter,
+            super::award::AwardOrder::sort(order_by),
+            args,
+        )
+        .await
+    }
 }
 
 async fn ledger(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<(i64, i64)> {

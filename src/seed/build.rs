@@ -62,6 +62,10 @@ pub(super) struct Rows {
     pub project_participants: Vec<project_participant::Model>,
     pub service_records: Vec<service_record::Model>,
     pub volunteer_ledger_entries: Vec<volunteer_ledger_entry::Model>,
+    pub trainings: Vec<entity::training::Model>,
+    pub training_participants: Vec<entity::training_participant::Model>,
+    pub deliberation_meetings: Vec<entity::deliberation_meeting::Model>,
+    pub awards: Vec<entity::award::Model>,
 }
 
 /// An organisation of the area, for later reference.

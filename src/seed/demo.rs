@@ -168,6 +168,20 @@ pub mod figures {
         pub const CASE_FILES: u64 = 1_144;
         /// Case files with `is_deep_case`.
         pub const DEEP_CASES: u64 = 678;
+        /// Training sessions held in 2023 ("今年以来累计培训 24 场次").
+        pub const TRAINING_SESSIONS: u64 = 24;
+        /// Their person-times ("5000 余人次").
+        pub const TRAINING_PERSON_TIMES: i64 = 5_040;
+        /// Deliberation meetings (议事协商) held in 2023, in every one of the 66 communities.
+        pub const DELIBERATION_MEETINGS: u64 = 455;
+        /// Their participants as person-times ("引导 1.3 万余名群众参与").
+        pub const DELIBERATION_PARTICIPANTS: i64 = 13_020;
+        /// Meetings that resolved their community problem ("解决社区治理难题 374 个").
+        pub const PROBLEMS_RESOLVED: u64 = 374;
+        /// Social workers named 最美社区工作者 in 2023.
+        pub const MOST_BEAUTIFUL_WORKERS: u64 = 53;
+        /// The title.
+        pub const MOST_BEAUTIFUL_WORKER_TITLE: &str = "最美社区工作者";
     }
 
     /// 雅安市雨城区 (511802): "173 certified social workers; 24 incubated organisations;
@@ -186,6 +200,12 @@ pub mod figures {
         pub const PAY_POSTS: i32 = 3;
         /// Pay grades 1..=12 within a post.
         pub const PAY_GRADES: i32 = 12;
+        /// Routine training (日常轮训, `ON_THE_JOB`) sessions in 2023 …
+        pub const ROUTINE_SESSIONS: usize = 12;
+        /// … and their person-times ("培训社工人才 3000 余人次").
+        pub const ROUTINE_PERSON_TIMES: i64 = 3_060;
+        /// Community cadres seconded (挂职锻炼, one `SECONDMENT` training): "选派 20 名社区干部".
+        pub const SECONDED_CADRES: i64 = 20;
     }
 }
 
@@ -230,6 +250,10 @@ pub struct DemoSummary {
     pub project_participants: usize,
     pub charity_resources: usize,
     pub service_records: usize,
+    pub trainings: usize,
+    pub training_participants: usize,
+    pub deliberation_meetings: usize,
+    pub awards: usize,
 }
 
 impl DemoSummary {
@@ -256,11 +280,15 @@ impl DemoSummary {
             project_participants: rows.project_participants.len(),
             charity_resources: rows.charity_resources.len(),
             service_records: rows.service_records.len(),
+            trainings: rows.trainings.len(),
+            training_participants: rows.training_participants.len(),
+            deliberation_meetings: rows.deliberation_meetings.len(),
+            awards: rows.awards.len(),
         }
     }
 
     /// (table, rows written), in insertion order.
-    pub fn tables(&self) -> [(&'static str, usize); 16] {
+    pub fn tables(&self) -> [(&'static str, usize); 20] {
         [
             ("organizations", self.organizations),
             ("stations", self.stations),
@@ -278,6 +306,10 @@ impl DemoSummary {
             ("project_participants", self.project_participants),
             ("service_records", self.service_records),
             ("volunteer_ledger_entries", self.volunteer_ledger_entries),
+            ("trainings", self.trainings),
+            ("training_participants", self.training_participants),
+            ("deliberation_meetings", self.deliberation_meetings),
+            ("awards", self.awards),
         ]
     }
 
@@ -395,6 +427,9 @@ fn build(atlas: &Atlas) -> Result<Rows, SeedError> {
         world.s.reseed(stream);
         plan(&mut world, &mut area)?;
     }
+    // Trainings, meetings and awards refer to the places' stations and workers: after them.
+    world.s.reseed(5);
+    super::activities::plan(&mut world)?;
     Ok(world.into_rows())
 }
 
@@ -416,6 +451,10 @@ async fn insert_rows<C: ConnectionTrait>(db: &C, mut rows: Rows) -> Result<(), D
     insert_chunked::<project_participant::Entity, _>(db, rows.project_participants).await?;
     insert_chunked::<service_record::Entity, _>(db, rows.service_records).await?;
     insert_chunked::<volunteer_ledger_entry::Entity, _>(db, rows.volunteer_ledger_entries).await?;
+    insert_chunked::<entity::training::Entity, _>(db, rows.trainings).await?;
+    insert_chunked::<entity::training_participant::Entity, _>(db, rows.training_participants).await?;
+    insert_chunked::<entity::deliberation_meeting::Entity, _>(db, rows.deliberation_meetings).await?;
+    insert_chunked::<entity::award::Entity, _>(db, rows.awards).await?;
     Ok(())
 }
 

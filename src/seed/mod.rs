@@ -5,6 +5,7 @@
 //! 齐齐哈尔市, 宜昌市西陵区, 雅安市雨城区). The data reproduce the figures those places
 //! published ([`demo::figures`]); synthetic people only.
 
+mod activities;
 mod atlas;
 mod build;
 mod bulk;

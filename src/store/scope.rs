@@ -15,13 +15,16 @@
 //! | project | – | all | subtree | run by the station | – | all |
 //! | service record | – | – | subtree | delivered by the station | – | all |
 //! | charity resource | – | all | subtree | received by the station | – | all |
+//! | training | – | all | subtree | organised by the station | – | all |
+//! | deliberation meeting | – | all | subtree | held by the station | – | all |
+//! | award | – | all | subtree | of the workers, volunteers and organisation it sees | – | all |
 //!
 //! "counts": the rows count in `totalCount` and aggregates, but are never returned.
 //! Division rows are public statistical facts and visible to all.
 
 use entity::{
-    charity_resource, client, organization, project, project_station, service_record, social_worker, station,
-    station_assignment, volunteer, volunteer_team, volunteer_team_membership,
+    award, charity_resource, client, deliberation_meeting, organization, project, project_station, service_record,
+    social_worker, station, station_assignment, training, volunteer, volunteer_team, volunteer_team_membership,
 };
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition};
@@ -277,6 +280,57 @@ impl Scope {
             Scope::All | Scope::Portal => Condition::all(),
             Scope::Region(code) => within(charity_resource::Column::RegionCode, code),
             Scope::Station(id) => Condition::all().add(charity_resource::Column::StationId.eq(*id)),
+            Scope::CountsOnly | Scope::Source(_) => none(),
+        }
+    }
+
+    /// Trainings: public activities (PORTAL reads them all), a station's staff those it organised.
+    pub fn trainings(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(training::Column::RegionCode, code),
+            Scope::Station(id) => Condition::all().add(training::Column::StationId.eq(*id)),
+            Scope::CountsOnly | Scope::Source(_) => none(),
+        }
+    }
+
+    /// Deliberation meetings: as trainings; a station's staff those it held.
+    pub fn deliberation_meetings(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(deliberation_meeting::Column::RegionCode, code),
+            Scope::Station(id) => Condition::all().add(deliberation_meeting::Column::StationId.eq(*id)),
+            Scope::CountsOnly | Scope::Source(_) => none(),
+        }
+    }
+
+    /// Awards: honours are published by name (PORTAL reads them all); a station's staff reads
+    /// the awards of the workers, volunteers and organisation it may read.
+    pub fn awards(&self) -> Condition {
+        match self {
+            Scope::All | Scope::Portal => Condition::all(),
+            Scope::Region(code) => within(award::Column::RegionCode, code),
+            Scope::Station(_) => {
+                let workers = Query::select()
+                    .column(social_worker::Column::Id)
+                    .from(social_worker::Entity)
+                    .cond_where(self.social_workers())
+                    .to_owned();
+                let volunteers = Query::select()
+                    .column(volunteer::Column::Id)
+                    .from(volunteer::Entity)
+                    .cond_where(self.volunteers())
+                    .to_owned();
+                let organizations = Query::select()
+                    .column(organization::Column::Id)
+                    .from(organization::Entity)
+                    .cond_where(self.organizations())
+                    .to_owned();
+                Condition::any()
+                    .add(award::Column::SocialWorkerId.in_subquery(workers))
+                    .add(award::Column::VolunteerId.in_subquery(volunteers))
+                    .add(award::Column::OrganizationId.in_subquery(organizations))
+            }
             Scope::CountsOnly | Scope::Source(_) => none(),
         }
     }

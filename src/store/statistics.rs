@@ -44,6 +44,9 @@ use uuid::Uuid;
 
 use super::StoreError;
 
+mod activities;
+pub use activities::{AwardTotals, DeliberationTotals, TrainingTotals};
+
 /// A half-open period `[from, to)` of China Standard Time calendar dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Period {

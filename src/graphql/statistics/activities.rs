@@ -1,0 +1,131 @@
+//! Trainings, deliberation meetings and awards of a region's statistics (flow figures).
+//!
+//! Disclosure (docs/DISCLOSURE.md): person-times of trainings and participants of meetings
+//! are sums over people's attendance, figures about persons: `ProtectedFigure`s, exact for
+//! `FULL` access and perturbed as magnitudes (the cell-key method) for `PUBLISHED`. Sessions,
+//! meetings and problems resolved count events, like projects: exact for everyone. Awards are
+//! honours published by name, and count social workers, volunteers and organisations, whose
+//! head counts are exact for everyone: exact too.
+
+use async_graphql::{Context, Object, SimpleObject};
+use entity::training::TrainingKind as KindM;
+use sea_orm::Iterable;
+
+use super::{ProtectedFigure, Subject, figures, list_cost, variants};
+use crate::domain::disclosure::{CellKey, Measure, Publication};
+use crate::graphql::error::ApiResult;
+use crate::graphql::training::TrainingKind;
+
+/// Most titles `AwardStatistics.byTitle` lists (the most frequent first).
+pub const MAX_AWARD_TITLES: usize = 50;
+
+impl Subject {
+    /// Person-times (a sum over people's attendance) with the key sum of its records.
+    fn person_times(&self, value: i64, key: i64) -> ProtectedFigure {
+        self.access.figure(Publication::Published, Measure::Magnitude, value, CellKey::from_sum(key)).into()
+    }
+}
+
+/// Trainings of one kind held in the period.
+#[derive(SimpleObject)]
+pub struct TrainingKindFigures {
+    /// The kind.
+    pub kind: TrainingKind,
+    /// Sessions held (exact: events).
+    pub sessions: i64,
+    /// Person-times trained (培训人次): perturbed for `PUBLISHED` access.
+    pub person_times: ProtectedFigure,
+}
+
+/// Trainings (培训) located in the subtree and held in the period (flow).
+pub struct TrainingStatistics(pub(super) Subject);
+
+/// Trainings (培训) located in the subtree and held in the period (flow).
+#[Object]
+impl TrainingStatistics {
+    /// Sessions held (培训场次). Exact for everyone: it counts events, as `projects` does.
+    async fn sessions(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::TrainingTotals>(ctx).await?.0.values().map(|v| v.0).sum())
+    }
+    /// Person-times trained (培训人次): the sum of the sessions' participants. A figure about
+    /// persons: exact for `FULL` access, perturbed by the cell-key method for `PUBLISHED`
+    /// (at most 4 %).
+    async fn person_times(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let t = self.0.load::<figures::TrainingTotals>(ctx).await?;
+        let (value, key) = t.0.values().fold((0, 0), |(v, k), r| (v + r.1, k + r.2));
+        Ok(self.0.person_times(value, key))
+    }
+    /// By kind, every kind listed (zeros included); each cell perturbed on its own.
+    #[graphql(complexity = "list_cost(variants::<KindM>(), child_complexity)")]
+    async fn by_kind(&self, ctx: &Context<'_>) -> ApiResult<Vec<TrainingKindFigures>> {
+        let t = self.0.load::<figures::TrainingTotals>(ctx).await?;
+        Ok(KindM::iter()
+            .map(|k| {
+                let (n, v, key) = t.0.get(&k).copied().unwrap_or_default();
+                TrainingKindFigures { kind: k.into(), sessions: n, person_times: self.0.person_times(v, key) }
+            })
+            .collect())
+    }
+}
+
+/// Deliberation meetings (议事协商) held in the subtree in the period (flow).
+pub struct DeliberationStatistics(pub(super) Subject);
+
+/// Deliberation meetings (议事协商) held in the subtree in the period (flow).
+#[Object]
+impl DeliberationStatistics {
+    /// Meetings held (议事协商次数). Exact for everyone: it counts events.
+    async fn meetings(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::DeliberationTotals>(ctx).await?.meetings)
+    }
+    /// Participants, as person-times (参与群众人次): the sum of the meetings' participants. A
+    /// figure about persons: exact for `FULL` access, perturbed by the cell-key method for
+    /// `PUBLISHED` (at most 4 %).
+    async fn participants(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
+        let d = self.0.load::<figures::DeliberationTotals>(ctx).await?;
+        Ok(self.0.person_times(d.participants, d.key))
+    }
+    /// Community problems resolved (解决社区治理难题): meetings that resolved theirs. Exact for
+    /// everyone: it counts events.
+    async fn resolved_problems(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::DeliberationTotals>(ctx).await?.resolved)
+    }
+}
+
+/// Awards of one title.
+#[derive(SimpleObject)]
+pub struct AwardTitleCount {
+    /// The title, e.g. 最美社区工作者.
+    pub title: String,
+    /// Awards of the title.
+    pub count: i64,
+}
+
+/// Awards (荣誉) located in the subtree whose year the period touches (flow).
+pub struct AwardStatistics(pub(super) Subject);
+
+/// Awards (荣誉) located in the subtree whose year the period touches (an award of 2023
+/// counts in any period with a day of 2023). Exact for everyone: honours are published by
+/// name, and they count social workers, volunteers and organisations, whose head counts are
+/// exact (docs/DISCLOSURE.md).
+#[Object]
+impl AwardStatistics {
+    /// Awards given.
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::AwardTotals>(ctx).await?.0.values().sum())
+    }
+    /// Awards by title, the most frequent first (ties by title), at most 50 titles.
+    #[graphql(complexity = "list_cost(MAX_AWARD_TITLES, child_complexity)")]
+    async fn by_title(&self, ctx: &Context<'_>) -> ApiResult<Vec<AwardTitleCount>> {
+        let a = self.0.load::<figures::AwardTotals>(ctx).await?;
+        let mut titles: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+        for ((title, _), n) in &a.0 {
+            *titles.entry(title.as_str()).or_default() += n;
+        }
+        let mut out: Vec<AwardTitleCount> =
+            titles.into_iter().map(|(title, count)| AwardTitleCount { title: title.to_owned(), count }).collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.title.cmp(&b.title)));
+        out.truncate(MAX_AWARD_TITLES);
+        Ok(out)
+    }
+}
