@@ -164,7 +164,7 @@ impl Training {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<SocialWorker>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = SocialWorkerFilter::parse(filter)?;
+        let filter = SocialWorkerFilter::parse(ctx, filter).await?;
         related::<TrainingWorkers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
     /// Volunteers named as participants (those the caller may read).
@@ -182,7 +182,7 @@ impl Training {
         order_by: Option<RecordOrder>,
     ) -> ApiResult<Conn<Volunteer>> {
         let args = PageArgs { first, after, last, before, updated_since, include_deleted };
-        let filter = VolunteerFilter::parse(filter)?;
+        let filter = VolunteerFilter::parse(ctx, filter).await?;
         related::<TrainingVolunteers, _>(ctx, self.0.id, filter, order_by.into(), args).await
     }
 }

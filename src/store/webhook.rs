@@ -22,7 +22,8 @@ use entity::audit_entry::{self, AuditAction};
 use entity::webhook::{self, Model as Webhook};
 use entity::webhook_delivery::{self, DeliveryAction, DeliveryStatus, Model as Delivery};
 use entity::{
-    charity_resource, client, organization, project, service_record, social_worker, station, volunteer, volunteer_team,
+    award, charity_resource, client, deliberation_meeting, organization, project, service_record, social_worker,
+    station, training, volunteer, volunteer_team,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
@@ -446,6 +447,9 @@ async fn readable_records(
             "Project" => ids_of!(project, projects),
             "ServiceRecord" => ids_of!(service_record, service_records),
             "CharityResource" => ids_of!(charity_resource, charity_resources),
+            "Training" => ids_of!(training, trainings),
+            "DeliberationMeeting" => ids_of!(deliberation_meeting, deliberation_meetings),
+            "Award" => ids_of!(award, awards),
             _ => Vec::new(),
         };
         out.extend(found.into_iter().map(|id| (ty.to_owned(), id)));
