@@ -390,7 +390,7 @@ mod tests {
             db: DatabaseConfig,
         }
         let cli = Cli::try_parse_from(["civlink", "--max-body-bytes", "2048", "--max-upload-bytes", "4096"]).unwrap();
-        let refused = cli.serve.http(&cli.db).unwrap_err();
+        let refused = cli.serve.http(&cli.db, crate::domain::person::PersonKeys::insecure_for_tests()).unwrap_err();
         assert!(
             refused.contains("CIVLINK_MAX_UPLOAD_BYTES") && refused.contains("CIVLINK_MAX_BODY_BYTES"),
             "{refused}"
@@ -398,7 +398,7 @@ mod tests {
         let cli = Cli::try_parse_from(["civlink", "--max-upload-rows", "10001"]);
         assert!(cli.is_err(), "at most one sync batch of rows");
         let cli = Cli::try_parse_from(["civlink"]).unwrap();
-        let http = cli.serve.http(&cli.db).unwrap();
+        let http = cli.serve.http(&cli.db, crate::domain::person::PersonKeys::insecure_for_tests()).unwrap();
         assert_eq!(http.upload, UploadLimits::default(), "the flags' defaults are the library's");
     }
 

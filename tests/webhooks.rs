@@ -97,7 +97,7 @@ impl Receiver {
         let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let secret = self.secret.lock().unwrap().clone();
         // As a receiver would: HMAC-SHA256 of the raw body, compared in constant time.
-        let mut mac = hmac::Hmac::<sha2_hmac::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        let mut mac = hmac::Hmac::<sha2_11::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(&body);
         let sent = header("x-civlink-signature-256");
         let signature_ok = sent
