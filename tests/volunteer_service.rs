@@ -277,8 +277,32 @@ both!(the_sync_is_idempotent_validate_writes_nothing_and_entries_are_never_edite
     let e3 = json!({ "externalId": "E3", "volunteerExternalId": "V1", "servedOn": "2024-05-03", "minutes": 30, "activity": "OTHER" });
     let d = app.data_as(Some(&civil_affairs("522301")), SYNC, batch("COMMIT", vec![e3])).await;
     assert_eq!(d["syncVolunteerService"]["results"][0]["userErrors"][0]["code"], "OUT_OF_SCOPE", "{d}");
-    let d = app.data_as(Some(&civil_affairs("420502")), SYNC, batch("VALIDATE", vec![e1])).await;
+    let d = app.data_as(Some(&civil_affairs("420502")), SYNC, batch("VALIDATE", vec![e1.clone()])).await;
     assert_eq!(d["syncVolunteerService"]["unchanged"], 1, "the district's official may: {d}");
+
+    // Nor learn, by sending E1 again for a volunteer of its own, anything of the stored entry
+    // (which fields differ told its day, minutes and activity; found by a new-user review).
+    let own = json!({ "source": "xiling-points", "records": [
+        { "externalId": "V1", "name": "孙同步", "regionCode": PILOT },
+        { "externalId": "V9", "name": "钱本县", "regionCode": "522301001001" } ] });
+    let d = app.data_as(Some(&client), SYNC_VOLUNTEERS, json!({ "input": own })).await;
+    assert_eq!(d["syncVolunteers"]["created"], 1, "{d}");
+    let guesses: Vec<Value> = ["2024-05-01", "2024-05-02"]
+        .iter()
+        .map(|day| with(&e1, json!({ "volunteerExternalId": "V9", "servedOn": day })))
+        .collect();
+    let mut answers = Vec::new();
+    for guess in guesses {
+        let d = app.data_as(Some(&civil_affairs("522301")), SYNC, batch("VALIDATE", vec![guess])).await;
+        let e = d["syncVolunteerService"]["results"][0]["userErrors"][0].clone();
+        assert_eq!(
+            (e["code"].clone(), e["field"].clone()),
+            (json!("OUT_OF_SCOPE"), json!(["records", "0", "externalId"])),
+            "{d}"
+        );
+        answers.push(e);
+    }
+    assert_eq!(answers[0], answers[1], "the same answer whatever the guess");
 });
 
 both!(migration_000013_keeps_every_entry_and_its_record_key_down_and_up, |app| {
@@ -308,4 +332,36 @@ both!(migration_000013_keeps_every_entry_and_its_record_key_down_and_up, |app| {
     assert_eq!(totals(&app, &vol).await, (0.0, 0, 2));
     let keyed = "SELECT COUNT(*) AS n FROM volunteer_ledger_entries WHERE record_key IS NULL";
     assert_eq!(common::scalar(&app, keyed, vec![]).await, 0, "the record-key trigger or default is back");
+});
+
+// Published hours and points beside published person-times of 0 told that someone served in a
+// community on a day (found by a new-user review): a cell whose entries are published as 0
+// publishes no hours and no points either.
+both!(published_hours_and_points_are_zero_where_the_person_times_are, |app| {
+    let vol = volunteer(&app, "周单日", PILOT).await;
+    let q = r#"mutation($input: RecordVolunteerServiceInput!) { recordVolunteerService(input: $input) {
+        entry { id } userErrors { code } } }"#;
+    let days: Vec<String> = (1..=20).map(|d| format!("2024-03-{d:02}")).collect();
+    for day in &days {
+        let input = with(&service(&vol, 60, "ELDERLY_CARE"), json!({ "servedOn": day }));
+        common::payload_ok(&app.data(q, json!({ "input": input })).await, "recordVolunteerService");
+    }
+    let stats = r#"query($from: Date!, $to: Date!) { region(code: "420502001001") {
+        statistics(period: { from: $from, to: $to }) { access volunteers { serviceHours servicePersonTimes points } } } }"#;
+    let mut zeros = 0;
+    for (i, day) in days.iter().enumerate() {
+        let next = format!("2024-03-{:02}", i + 2);
+        let d = app.data_as(None, stats, json!({ "from": day, "to": next })).await;
+        let s = &d["region"]["statistics"];
+        assert_eq!(s["access"], "PUBLISHED");
+        let v = &s["volunteers"];
+        if v["servicePersonTimes"] == 0 {
+            zeros += 1;
+            assert_eq!((v["serviceHours"].as_f64(), v["points"].as_i64()), (Some(0.0), Some(0)), "{day}: {v}");
+        }
+    }
+    // The exact figures, for whoever may read them.
+    let d = app.data(stats, json!({ "from": "2024-03-01", "to": "2024-03-02" })).await;
+    assert!(d["region"]["statistics"]["volunteers"]["servicePersonTimes"].as_i64() >= Some(1), "{d}");
+    eprintln!("{zeros} of {} single-entry days published as 0 person-times", days.len());
 });

@@ -174,8 +174,13 @@ impl Subject {
     }
 
     /// A sum over volunteers' ledger entries for a scalar field: exact for `FULL`, perturbed
-    /// as a magnitude for `PUBLISHED` (never withheld: ledger figures are published).
-    fn ledger_sum(&self, value: i64, key: i64) -> i64 {
+    /// as a magnitude for `PUBLISHED` (never withheld: ledger figures are published), and 0
+    /// where the cell's `entries` are published as 0: hours beside no person-times would tell
+    /// that someone served there.
+    fn ledger_sum(&self, value: i64, entries: i64, key: i64) -> i64 {
+        if self.access == StatisticsAccess::Published && self.ledger_count(entries, key) == 0 {
+            return 0;
+        }
         let f = self.access.figure(Publication::Published, Measure::Magnitude, value, CellKey::from_sum(key));
         f.value.unwrap_or(value)
     }
@@ -530,7 +535,7 @@ impl VolunteerStatistics {
     /// perturbed (a sum over people, at most 4 %).
     async fn service_hours(&self, ctx: &Context<'_>) -> ApiResult<f64> {
         let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
-        Ok(crate::domain::time::hours_from_minutes(self.0.ledger_sum(l.minutes, l.key)))
+        Ok(crate::domain::time::hours_from_minutes(self.0.ledger_sum(l.minutes, l.person_times, l.key)))
     }
     /// Person-times of volunteer service (志愿服务人次) in the period: ledger entries with
     /// service time, less their reversals (a corrected entry counts for nothing). For `PUBLISHED` access perturbed as a count (at most ±2, never 1 or 2).
@@ -542,7 +547,7 @@ impl VolunteerStatistics {
     /// perturbed (a sum over people, at most 4 %).
     async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
-        Ok(self.0.ledger_sum(l.points, l.key))
+        Ok(self.0.ledger_sum(l.points, l.person_times, l.key))
     }
 }
 

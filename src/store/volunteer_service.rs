@@ -388,6 +388,17 @@ async fn plan<C: ConnectionTrait>(
             .filter(|limit| !region.starts_with(limit.significant()))
             .map(|limit| limit.as_str().to_owned())
     };
+    // An entry already stored under this id is compared with what was sent, and the answer
+    // names the fields that differ: only where the caller may read it, as the roster sync.
+    if let Some(stored) = &stored {
+        let vol = volunteer::Entity::find_by_id(stored.volunteer_id).one(db).await?;
+        if let Some(limit) =
+            vol.as_ref().map_or(writer.region.as_ref().map(|l| l.as_str().to_owned()), |v| outside(&v.region_code))
+        {
+            let msg = format!("externalId: the stored entry lies outside your region {limit}");
+            return Ok(Err(vec![FieldError::new("externalId", "OUT_OF_SCOPE", msg)]));
+        }
+    }
     let (wanted, points_given) = match &record.kind {
         SyncEntryKind::Service { volunteer_external_id, team_external_id, service } => {
             use volunteer::Column as V;
