@@ -30,7 +30,7 @@ const PENDING: &[(&str, &str)] = &[
     ),
     (
         "西陵区: volunteer points (志愿积分) pilot in 7 communities",
-        "the writable volunteer ledger is another part of issue 23",
+        "the pilot's point rules are seeded for 7 communities (src/seed/demo.rs) but no API reads point rules",
     ),
     ("西陵区: 4 街道微公益 venture-philanthropy contests", "contests are not modelled"),
     ("西陵区: data ledger (无盲区数据台账) of 5,600 people", "the ledger of persons not on file is not modelled"),

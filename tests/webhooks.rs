@@ -513,3 +513,13 @@ both!(a_change_committed_just_before_a_crash_is_delivered_after_the_restart, |ap
         .await;
     assert!(got.iter().all(|r| r.signature_ok));
 });
+
+// `recentDeliveries(limit:)` was priced as one item, so `actual` could pass `requested`
+// (found by a new-user review): it costs its limit times its selection.
+both!(recent_deliveries_are_priced_at_their_limit, |app| {
+    let q = "{ webhooks(first: 2) { nodes { recentDeliveries(limit: 50) { status attempts } } } }";
+    let body = app.post(q, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let requested = body["extensions"]["cost"]["requested"].as_u64().unwrap();
+    assert!(requested >= 2 * 50 * 2, "{body:#}");
+});

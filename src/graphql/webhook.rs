@@ -190,6 +190,7 @@ impl Webhook {
         DateTime(self.0.updated_at)
     }
     /// Its latest deliveries, newest first: `limit` of them (1-100, default 20).
+    #[graphql(complexity = "super::limits::list_cost(limit.clamp(1, 100) as usize, child_complexity)")]
     async fn recent_deliveries(
         &self,
         ctx: &Context<'_>,

@@ -50,7 +50,7 @@ impl WebhookAllow {
 /// Cloud's metadata address 100.100.100.200), link-local (cloud metadata 169.254.169.254),
 /// IETF protocol assignments, benchmarking, multicast, reserved and broadcast IPv4; and for
 /// IPv6 loopback, unspecified, unique-local (fc00::/7, also AWS's fd00:ec2::254), link-local,
-/// multicast, and the IPv4 addresses embedded in IPv4-mapped and NAT64 addresses.
+/// multicast, and the IPv4 addresses embedded in IPv4-mapped, NAT64 and 6to4 addresses.
 pub fn forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
@@ -63,13 +63,16 @@ pub fn forbidden(ip: IpAddr) -> bool {
             if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
                 return forbidden_v4(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
             }
+            // 2002::/16, 6to4 (RFC 3056): bits 16-47 are an IPv4 address, which a relay reaches.
+            if s[0] == 0x2002 {
+                return forbidden_v4(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8));
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
                 || (s[0] & 0xff00) == 0xff00
-                // IPv4-compatible (deprecated, ::a.b.c.d) and 6to4 relays of private space are
-                // not public receivers either.
+                // IPv4-compatible (deprecated, ::a.b.c.d): not public receivers either.
                 || (s[0..6] == [0, 0, 0, 0, 0, 0])
         }
     }
@@ -228,10 +231,13 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "64:ff9b::a9fe:a9fe",
+            // 6to4 of 127.0.0.1 and of 10.0.0.1 (found by a new-user review).
+            "2002:7f00:1::",
+            "2002:a00:1::1",
         ] {
             assert!(forbidden(bad.parse().unwrap()), "{bad}");
         }
-        for good in ["8.8.8.8", "114.114.114.114", "2400:3200::1", "64:ff9b::808:808"] {
+        for good in ["8.8.8.8", "114.114.114.114", "2400:3200::1", "64:ff9b::808:808", "2002:808:808::1"] {
             assert!(!forbidden(good.parse().unwrap()), "{good}");
         }
     }
