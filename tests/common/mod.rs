@@ -181,10 +181,28 @@ async fn fill(db: &DatabaseConnection) {
         .expect("person keys");
 }
 
+/// Removes the SQLite templates of test processes that have ended: each test binary makes its
+/// own (tens of MB) and a static cannot remove it when the process exits. Linux only, where
+/// `/proc/<pid>` tells whether a process still runs.
+fn remove_templates_of_ended_runs() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("civlink-template-")) else { continue };
+        if pid.parse::<u32>().is_ok() && !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The SQLite template file (migrated, regions, demo data); copy it, never write to it.
 pub fn sqlite_template() -> PathBuf {
     SQLITE_TEMPLATE
         .get_or_init(|| {
+            remove_templates_of_ended_runs();
             block_on(async {
                 let dir = std::env::temp_dir().join(format!("civlink-template-{}", std::process::id()));
                 std::fs::create_dir_all(&dir).expect("template dir");
