@@ -138,9 +138,10 @@ both_with!(
         let d = app
             .data(
                 UPDATE_TRAINING,
-                json!({ "input": { "id": id, "expectedVersion": 2, "personTimes": 200, "socialWorkerIds": [] } }),
+                json!({ "input": { "id": id, "expectedVersion": 2, "personTimes": 200, "socialWorkerIds": null } }),
             )
             .await;
+        // `null` names nobody, as `[]` does.
         let u = payload_ok(&d, "updateTraining")["training"].clone();
         assert_eq!((u["personTimes"].clone(), u["socialWorkers"]["totalCount"].clone()), (json!(200), json!(0)));
         assert_eq!(u["record"]["version"], 3);
@@ -269,6 +270,20 @@ both!(an_award_names_exactly_one_awardee_and_only_civil_affairs_gives_it, |app| 
     let u = payload_ok(&d, "updateAward")["award"].clone();
     assert!(u["socialWorker"].is_null());
     assert_eq!((u["volunteer"]["id"].clone(), u["record"]["version"].clone()), (volunteer, json!(2)));
+
+    // An award counts where its awardee belongs: a 西陵区 worker's award in a Guizhou county is
+    // refused, on create and on update; a provincial award (湖北, 42) is on the worker's branch.
+    let mut elsewhere = input.clone();
+    elsewhere["regionCode"] = json!("522301");
+    let d = app.data(CREATE_AWARD, json!({ "input": elsewhere })).await;
+    assert_eq!(error_codes(&d, "createAward"), one_error("socialWorkerId", "INCONSISTENT"));
+    let upd = json!({ "id": a["id"], "expectedVersion": 2, "regionCode": "522301" });
+    let d = app.data(UPDATE_AWARD, json!({ "input": upd })).await;
+    assert_eq!(error_codes(&d, "updateAward"), one_error("volunteerId", "INCONSISTENT"));
+    let mut provincial = input.clone();
+    provincial["regionCode"] = json!("420000000000");
+    provincial["level"] = json!("PROVINCIAL");
+    payload_ok(&app.data(CREATE_AWARD, json!({ "input": provincial })).await, "createAward");
 });
 
 const COUNTS: &str = r#"{ trainings { totalCount } deliberationMeetings { totalCount } awards { totalCount } }"#;

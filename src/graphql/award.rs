@@ -207,8 +207,10 @@ pub struct CreateAwardInput {
     pub level: AwardLevel,
     /// Year awarded, 1949 to this year.
     pub year: i32,
-    /// 12-digit division the award is located in; it must exist and lie in the caller's
-    /// region (CIVIL_AFFAIRS) (`OUT_OF_SCOPE`).
+    /// 12-digit division the award is located in; it must exist, lie in the caller's region
+    /// (CIVIL_AFFAIRS) (`OUT_OF_SCOPE`), and lie on one branch of the division tree with the
+    /// awardee's division, one within the other (`INCONSISTENT` on the awardee's field): an
+    /// award counts in statistics only where its awardee belongs.
     pub region_code: String,
     /// Global id of the social worker awarded (one the caller may read). Exactly one of
     /// `socialWorkerId`, `volunteerId`, `organizationId` (`REQUIRED`, `INCONSISTENT`).

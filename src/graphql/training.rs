@@ -281,12 +281,13 @@ pub struct UpdateTrainingInput {
     pub station_id: MaybeUndefined<ID>,
     /// New `organizationId`; absent: unchanged; `null`: cleared (a station must remain).
     pub organization_id: MaybeUndefined<ID>,
-    /// The named social workers, replacing the stored ones; absent: unchanged (with
-    /// `volunteerIds`: given together or not at all, an absent one is taken as empty).
-    pub social_worker_ids: Option<Vec<ID>>,
-    /// The named volunteers, replacing the stored ones; absent: unchanged (see
-    /// `socialWorkerIds`).
-    pub volunteer_ids: Option<Vec<ID>>,
+    /// The named social workers, replacing the stored ones; absent: unchanged; `null` or `[]`:
+    /// none. With `volunteerIds` the named participants are replaced together: when only one
+    /// of the two is given, the other is taken as empty.
+    pub social_worker_ids: MaybeUndefined<Vec<ID>>,
+    /// The named volunteers, replacing the stored ones; absent: unchanged; `null` or `[]`:
+    /// none (see `socialWorkerIds`).
+    pub volunteer_ids: MaybeUndefined<Vec<ID>>,
 }
 
 crate::payload!(
@@ -356,8 +357,11 @@ impl TrainingMutation {
         let station = payload::maybe_uuid(&mut p, "stationId", input.station_id, NodeType::Station);
         let org = payload::maybe_uuid(&mut p, "organizationId", input.organization_id, NodeType::Organization);
         let people = match (&input.social_worker_ids, &input.volunteer_ids) {
-            (None, None) => None,
-            (w, v) => Some(participants(&mut p, w.as_deref().unwrap_or_default(), v.as_deref().unwrap_or_default())),
+            (MaybeUndefined::Undefined, MaybeUndefined::Undefined) => None,
+            (w, v) => {
+                let listed = |ids: &MaybeUndefined<Vec<ID>>| ids.value().cloned().unwrap_or_default();
+                Some(participants(&mut p, &listed(w), &listed(v)))
+            }
         };
         let (Some(id), true) = (id, p.is_empty()) else {
             return Ok(TrainingPayload::of::<m::Model>(refused(p)));

@@ -205,8 +205,40 @@ async fn awardee<C: sea_orm::ConnectionTrait>(
     })
 }
 
+/// `row` when its awardee's division and its own lie on one branch of the division tree (one
+/// within the other: a county's award to a worker of one of its communities, a community's
+/// award to a worker registered with the county), so that an award counts only where its
+/// awardee belongs. Errors (client): `INCONSISTENT` on the awardee's field.
+async fn on_awardee_branch<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    row: award::Model,
+) -> Result<Outcome<award::Model>, DbErr> {
+    use sea_orm::{EntityTrait, QuerySelect};
+    let found = if let Some(id) = row.social_worker_id {
+        let q = social_worker::Entity::find_by_id(id).select_only().column(social_worker::Column::RegionCode);
+        q.into_tuple::<String>().one(db).await?.map(|r| ("socialWorkerId", r))
+    } else if let Some(id) = row.volunteer_id {
+        let q = volunteer::Entity::find_by_id(id).select_only().column(volunteer::Column::RegionCode);
+        q.into_tuple::<String>().one(db).await?.map(|r| ("volunteerId", r))
+    } else if let Some(id) = row.organization_id {
+        let q = organization::Entity::find_by_id(id).select_only().column(organization::Column::RegionCode);
+        q.into_tuple::<String>().one(db).await?.map(|r| ("organizationId", r))
+    } else {
+        None
+    };
+    let Some((field, theirs)) = found else { return Ok(Ok(row)) };
+    let prefix = |code: &str| DivisionCode::parse(code).map(|c| c.significant().to_owned()).unwrap_or_default();
+    let (ours, their_prefix) = (prefix(&row.region_code), prefix(&theirs));
+    if theirs.starts_with(&ours) || row.region_code.starts_with(&their_prefix) {
+        return Ok(Ok(row));
+    }
+    let msg = format!("{field}: registered in division {theirs}, outside the award's division {}", row.region_code);
+    Ok(Err(vec![crate::domain::roster::FieldError::new(field, "INCONSISTENT", msg)]))
+}
+
 /// Creates an award. Errors (client): the parse's, `UNKNOWN_REFERENCE`, `UNKNOWN_DIVISION`,
-/// `OUT_OF_SCOPE`.
+/// `OUT_OF_SCOPE`, `INCONSISTENT` (an awardee outside the award's branch of the division
+/// tree).
 pub async fn create(
     db: &DatabaseConnection,
     editor: &Editor,
@@ -222,13 +254,17 @@ pub async fn create(
             Awardee::default(),
         )
         .await?;
-        Ok(mutate::with(input.parse(editor.today()), who).map(|(r, a)| row(&r, a, None, editor)))
+        match mutate::with(input.parse(editor.today()), who) {
+            Ok((r, a)) => on_awardee_branch(txn, row(&r, a, None, editor)).await,
+            Err(e) => Ok(Err(e)),
+        }
     })
     .await
 }
 
 /// Updates award `id` at version `expected`; `change` lays the given fields over the stored
 /// ones; the awardee references as [`mutate::relation`] (the result must name exactly one).
+/// Errors (client): as [`create`], and `NOT_FOUND`, `VERSION_CONFLICT`.
 pub async fn update(
     db: &DatabaseConnection,
     editor: &Editor,
@@ -249,7 +285,10 @@ pub async fn update(
         if let Ok(a) = &who {
             input.awardees = a.count();
         }
-        Ok(mutate::with(input.parse(editor.today()), who).map(|(r, a)| Planned::row(row(&r, a, Some(old), editor))))
+        match mutate::with(input.parse(editor.today()), who) {
+            Ok((r, a)) => Ok(on_awardee_branch(txn, row(&r, a, Some(old), editor)).await?.map(Planned::row)),
+            Err(e) => Ok(Err(e)),
+        }
     })
     .await
 }
