@@ -240,12 +240,14 @@ both!(xiling_projects_reproduce_the_published_funding_and_mutual_aid_figures, |a
     assert_eq!(figures::xiling::MUTUAL_AID_RAISED_FEN, 86_570_000, "865,700.00 yuan");
     assert!(mutual.iter().all(|n| n["region"]["level"] == "VILLAGE"), "mutual aid happens in communities");
     let (_, all) = walk(&app, q, "projects", json!({ "f": { "region": "420502" } })).await;
-    let funded: i64 = all.iter().filter(|n| n["fundingMode"] != "MUTUAL_AID").map(|n| fen(&n["budget"])).sum();
+    let five_society =
+        |n: &&Value| n["fundingMode"] == "AWARD_IN_LIEU_OF_SUBSIDY" || n["fundingMode"] == "PROVINCIAL_PROGRAM";
+    let funded: i64 = all.iter().filter(five_society).map(|n| fen(&n["budget"])).sum();
     assert_eq!(funded, figures::xiling::PROJECT_FUNDING_FEN);
     let sql = scalar(
         &app,
         "SELECT CAST(SUM(budget_fen) AS BIGINT) AS n FROM projects WHERE region_code LIKE '420502%' \
-         AND funding_mode <> 'MUTUAL_AID' AND deleted_at IS NULL",
+         AND funding_mode IN ('AWARD_IN_LIEU_OF_SUBSIDY', 'PROVINCIAL_PROGRAM') AND deleted_at IS NULL",
         vec![],
     )
     .await;

@@ -300,3 +300,36 @@ both!(stations_return_on_their_old_link_and_other_counties_are_refused, |app| {
     let input = json!({ "projectId": id, "expectedVersion": v, "stationId": station });
     assert_eq!(app.error_code_as(Some(&staff), STATION, json!({ "input": input, "add": false })).await, "FORBIDDEN");
 });
+
+both!(beneficiaries_and_service_domain_are_written_checked_cleared_and_audited, |app| {
+    const REACH: &str = r#"mutation($input: CreateProjectInput!) { createProject(input: $input) {
+        project { id beneficiaries serviceDomain record { version } } userErrors { field code } } }"#;
+    const REACH_UPDATE: &str = r#"mutation($input: UpdateProjectInput!) { updateProject(input: $input) {
+        project { beneficiaries serviceDomain record { version } } userErrors { field code } } }"#;
+    let mut input = project();
+    input["beneficiaries"] = json!(8500);
+    input["serviceDomain"] = json!("ELDERLY_CARE");
+    let d = app.data(REACH, json!({ "input": input.clone() })).await;
+    let p = payload_ok(&d, "createProject")["project"].clone();
+    assert_eq!((p["beneficiaries"].clone(), p["serviceDomain"].clone()), (json!(8500), json!("ELDERLY_CARE")));
+    let before = scalar(&app, "SELECT COUNT(*) AS n FROM projects", vec![]).await;
+    for n in [-1, 20_000_001] {
+        input["beneficiaries"] = json!(n);
+        let d = app.data(REACH, json!({ "input": input.clone() })).await;
+        assert_eq!(error_codes(&d, "createProject"), one_error("beneficiaries", "OUT_OF_RANGE"), "{n}");
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM projects", vec![]).await, before);
+    // Absent: unchanged; null: cleared.
+    let update = json!({ "id": p["id"], "expectedVersion": 1, "serviceDomain": "HEALTH_CARE" });
+    let d = app.data(REACH_UPDATE, json!({ "input": update })).await;
+    let u = &payload_ok(&d, "updateProject")["project"];
+    assert_eq!((u["beneficiaries"].clone(), u["serviceDomain"].clone()), (json!(8500), json!("HEALTH_CARE")));
+    let update = json!({ "id": p["id"], "expectedVersion": 2, "beneficiaries": null, "serviceDomain": null });
+    let d = app.data(REACH_UPDATE, json!({ "input": update })).await;
+    let u = &payload_ok(&d, "updateProject")["project"];
+    assert_eq!((u["beneficiaries"].clone(), u["serviceDomain"].clone()), (Value::Null, Value::Null));
+    let audit = audit_entries(&app, "Project", &p["id"], "UPDATE").await;
+    let changes: Vec<&Value> = audit.iter().map(|a| &a["changes"]).collect();
+    assert_eq!(changes[0]["serviceDomain"], json!({ "old": "ELDERLY_CARE", "new": "HEALTH_CARE" }), "{changes:?}");
+    assert_eq!(changes[1]["beneficiaries"], json!({ "old": "8500", "new": null }), "{changes:?}");
+});

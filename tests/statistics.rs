@@ -41,7 +41,7 @@ const FIGURES: &str = r#"query($code: String!, $from: Date!, $to: Date!) {
       byMonth { month personTimes { value withheld } clientsServed { value withheld } } }
     clients { onFile { value withheld } caseFiles { value withheld } deepCases { value withheld }
       byCategory { category clients { value withheld } } byCaseStage { stage caseFiles { value withheld } } }
-    projects { projects budget fundsRaised byFundingMode { fundingMode projects budget fundsRaised } }
+    projects { projects budget fundsRaised beneficiaries byFundingMode { fundingMode projects budget fundsRaised beneficiaries } }
     charity { resources value communityFundValue byKind { kind resources value } matchedByLevel { level resources value } }
     linkage { communities organizations socialWorkers volunteers charityResources }
   } } }"#;
@@ -118,14 +118,14 @@ both!(demo_data_reproduce_the_published_figures, |app| {
     let mutual = entry(&s["projects"]["byFundingMode"], "fundingMode", "MUTUAL_AID");
     assert_eq!(mutual["projects"], figures::xiling::MUTUAL_AID_PROJECTS);
     assert_eq!(mutual["fundsRaised"], yuan(figures::xiling::MUTUAL_AID_RAISED_FEN));
-    let other_budgets: i64 = s["projects"]["byFundingMode"]
-        .as_array()
-        .unwrap()
+    let five_society_budgets: i64 = ["AWARD_IN_LIEU_OF_SUBSIDY", "PROVINCIAL_PROGRAM"]
         .iter()
-        .filter(|m| m["fundingMode"] != "MUTUAL_AID")
-        .map(|m| Yuan::parse(m["budget"].as_str().unwrap()).unwrap().fen())
+        .map(|m| entry(&s["projects"]["byFundingMode"], "fundingMode", m)["budget"].as_str().unwrap())
+        .map(|b| Yuan::parse(b).unwrap().fen())
         .sum();
-    assert_eq!(other_budgets, figures::xiling::PROJECT_FUNDING_FEN);
+    assert_eq!(five_society_budgets, figures::xiling::PROJECT_FUNDING_FEN);
+    assert_eq!(s["projects"]["beneficiaries"], figures::xiling::BENEFICIARIES);
+    assert_eq!(s["clients"]["onFile"]["value"], figures::xiling::CLIENTS_ON_FILE);
     let matched = &s["charity"]["matchedByLevel"];
     assert_eq!(entry(matched, "level", "PROVINCE")["value"], yuan(figures::xiling::MATCHED_PROVINCE_FEN));
     assert_eq!(entry(matched, "level", "PREFECTURE")["value"], yuan(figures::xiling::MATCHED_PREFECTURE_FEN));
@@ -515,6 +515,8 @@ async fn insert_random_records(app: &TestApp, rng: &mut ChaCha8Rng) {
                 starts_on,
                 ends_on: rng.random_bool(0.7).then(|| starts_on + TimeDelta::days(rng.random_range(0..400))),
                 region_code: place(rng),
+                beneficiaries: rng.random_bool(0.5).then(|| rng.random_range(0..1_000)),
+                service_domain: None,
                 source: None,
                 external_id: None,
                 created_at: now,
@@ -762,6 +764,7 @@ impl Rows {
                     "projects": ps.len(),
                     "budget": yuan(ps.iter().map(|p| p.budget_fen).sum()),
                     "fundsRaised": yuan(ps.iter().map(|p| p.funds_raised_fen).sum()),
+                    "beneficiaries": ps.iter().filter_map(|p| p.beneficiaries).map(i64::from).sum::<i64>(),
                 })
             })
             .collect();
@@ -860,6 +863,7 @@ impl Rows {
                 "projects": running.len(),
                 "budget": yuan(running.iter().map(|p| p.budget_fen).sum()),
                 "fundsRaised": yuan(running.iter().map(|p| p.funds_raised_fen).sum()),
+                "beneficiaries": running.iter().filter_map(|p| p.beneficiaries).map(i64::from).sum::<i64>(),
                 "byFundingMode": by_mode,
             },
             "charity": {

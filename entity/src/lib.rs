@@ -18,6 +18,7 @@ pub mod charity_resource;
 pub mod client;
 pub mod client_category;
 pub mod consent_record;
+pub mod coverage_target;
 pub mod deliberation_meeting;
 pub mod organization;
 pub mod project;
@@ -47,6 +48,7 @@ pub mod prelude {
     pub use super::client::Entity as Client;
     pub use super::client_category::Entity as ClientCategory;
     pub use super::consent_record::Entity as ConsentRecord;
+    pub use super::coverage_target::Entity as CoverageTarget;
     pub use super::deliberation_meeting::Entity as DeliberationMeeting;
     pub use super::organization::Entity as Organization;
     pub use super::project::Entity as Project;

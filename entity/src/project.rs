@@ -17,6 +17,10 @@ pub struct Model {
     pub ends_on: Option<Date>,
     /// The division the project serves.
     pub region_code: String,
+    /// People the project reports reaching (受益群众), as it declares them.
+    pub beneficiaries: Option<i32>,
+    /// The field of service the project buys or delivers.
+    pub service_domain: Option<ServiceDomain>,
     pub source: Option<String>,
     pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
@@ -40,6 +44,28 @@ pub enum FundingMode {
     MutualAid,
     #[sea_orm(string_value = "CHARITY")]
     Charity,
+}
+
+/// Field of service (服务领域) of a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum ServiceDomain {
+    #[sea_orm(string_value = "ELDERLY_CARE")]
+    ElderlyCare,
+    #[sea_orm(string_value = "CHILD_CARE")]
+    ChildCare,
+    #[sea_orm(string_value = "HEALTH_CARE")]
+    HealthCare,
+    #[sea_orm(string_value = "DISABILITY_SUPPORT")]
+    DisabilitySupport,
+    #[sea_orm(string_value = "SOCIAL_ASSISTANCE")]
+    SocialAssistance,
+    #[sea_orm(string_value = "COMMUNITY_GOVERNANCE")]
+    CommunityGovernance,
+    #[sea_orm(string_value = "EMERGENCY_RESPONSE")]
+    EmergencyResponse,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

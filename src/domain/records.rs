@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use entity::Gender;
 use entity::charity_resource::{CharityKind, MatchingLevel};
-use entity::project::{FundingMode, ProjectStatus};
+use entity::project::{FundingMode, ProjectStatus, ServiceDomain};
 use entity::service_record::{ServiceMethod, ServiceType};
 use entity::station::{StationLevel, StationStatus};
 
@@ -293,7 +293,13 @@ pub struct ProjectInput {
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub region_code: String,
+    /// People the project reports reaching, 0 to [`MAX_BENEFICIARIES`].
+    pub beneficiaries: Option<i32>,
+    pub service_domain: Option<ServiceDomain>,
 }
+
+/// Most beneficiaries one project may report: the population of a large prefecture.
+pub const MAX_BENEFICIARIES: i32 = 20_000_000;
 
 /// A parsed project.
 #[derive(Debug, Clone, PartialEq)]
@@ -306,11 +312,14 @@ pub struct ProjectRecord {
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
     pub region_code: DivisionCode,
+    pub beneficiaries: Option<i32>,
+    pub service_domain: Option<ServiceDomain>,
 }
 
 impl ProjectInput {
     /// Errors: every problem of the record. Budget and funds raised ≥ 0 yuan; starts 2000-01-01 to [`PROJECT_PLANNING_YEARS`] after `today`; ends on or
-    /// after its start (`INCONSISTENT`).
+    /// after its start (`INCONSISTENT`); beneficiaries 0 to [`MAX_BENEFICIARIES`]
+    /// (`OUT_OF_RANGE`).
     pub fn parse(&self, today: NaiveDate) -> Result<ProjectRecord, Vec<FieldError>> {
         let mut p = Problems::default();
         let name = p.take(required_text("name", &self.name, MAX_NAME));
@@ -327,6 +336,12 @@ impl ProjectInput {
             p.add(FieldError::new("endsOn", "INCONSISTENT", format!("endsOn: before startsOn ({start})")));
         }
         let region_code = p.take(division("regionCode", &self.region_code));
+        if let Some(n) = self.beneficiaries
+            && !(0..=MAX_BENEFICIARIES).contains(&n)
+        {
+            let msg = format!("beneficiaries: between 0 and {MAX_BENEFICIARIES}");
+            p.add(FieldError::new("beneficiaries", "OUT_OF_RANGE", msg));
+        }
         let record = (|| {
             Some(ProjectRecord {
                 name: name?,
@@ -337,6 +352,8 @@ impl ProjectInput {
                 starts_on: starts_on?,
                 ends_on: self.ends_on,
                 region_code: region_code?,
+                beneficiaries: self.beneficiaries,
+                service_domain: self.service_domain,
             })
         })();
         p.finish(record)
@@ -492,5 +509,81 @@ mod tests {
             assert_eq!(errors.len(), 1, "{errors:?}");
             assert_eq!((errors[0].field[0].as_str(), errors[0].code), (field, code), "{errors:?}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A coverage target (覆盖目标) as a caller sends it: the township coverage a division means to
+/// reach by a day.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageTargetInput {
+    pub region_code: String,
+    /// Target rate as a fraction, 0.01 to 1 in whole percents (`1` for full coverage).
+    pub rate: f64,
+    pub due_on: Option<NaiveDate>,
+    /// Default today.
+    pub announced_on: Option<NaiveDate>,
+    pub document: Option<String>,
+}
+
+/// A parsed coverage target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageTargetRecord {
+    pub region_code: DivisionCode,
+    /// 1-100.
+    pub rate_percent: i32,
+    pub due_on: NaiveDate,
+    pub announced_on: NaiveDate,
+    pub document: Option<String>,
+}
+
+/// The latest day a target may be due: plans reach a decade or two ahead.
+pub const TARGET_YEARS_AHEAD: u32 = 30;
+
+impl CoverageTargetInput {
+    /// Errors: `OUT_OF_RANGE` for a rate that is not a whole percent from 1 % to 100 %, an
+    /// announcement after `today` or before 2000, a due day more than [`TARGET_YEARS_AHEAD`]
+    /// years after `today`; `INCONSISTENT` for a due day before the announcement; the rules of
+    /// division codes and text.
+    pub fn parse(&self, today: NaiveDate) -> Result<CoverageTargetRecord, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let region_code = p.take(division("regionCode", &self.region_code));
+        let percent = self.rate * 100.0;
+        let rate_percent = if percent.is_finite()
+            && (percent - percent.round()).abs() < 1e-6
+            && (1.0..=100.0).contains(&percent.round())
+        {
+            Some(percent.round() as i32)
+        } else {
+            p.add(FieldError::new("rate", "OUT_OF_RANGE", "rate: a whole percent from 0.01 to 1"));
+            None
+        };
+        let announced_on =
+            p.take(date_in_range("announcedOn", self.announced_on.unwrap_or(today), EARLIEST_RECORD_DATE, today));
+        let latest = today.checked_add_months(chrono::Months::new(12 * TARGET_YEARS_AHEAD)).unwrap_or(today);
+        let due_on = match self.due_on {
+            Some(d) => p.take(date_in_range("dueOn", d, EARLIEST_RECORD_DATE, latest)),
+            None => {
+                p.add(FieldError::new("dueOn", "REQUIRED", "dueOn: required"));
+                None
+            }
+        };
+        if let (Some(a), Some(d)) = (announced_on, due_on)
+            && d < a
+        {
+            p.add(FieldError::new("dueOn", "INCONSISTENT", format!("dueOn: before announcedOn ({a})")));
+        }
+        let document = p.take(optional_text("document", self.document.as_deref(), MAX_TEXT));
+        let record = (|| {
+            Some(CoverageTargetRecord {
+                region_code: region_code?,
+                rate_percent: rate_percent?,
+                due_on: due_on?,
+                announced_on: announced_on?,
+                document: document?,
+            })
+        })();
+        p.finish(record)
     }
 }

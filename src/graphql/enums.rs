@@ -212,6 +212,28 @@ pub enum FundingMode {
     Charity,
 }
 
+/// Field of service (服务领域) of a project.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::project::ServiceDomain")]
+pub enum ServiceDomain {
+    /// 助老 care for the elderly.
+    ElderlyCare,
+    /// 扶幼 care for children.
+    ChildCare,
+    /// 医疗保健 health care.
+    HealthCare,
+    /// 助残 support for people with disabilities.
+    DisabilitySupport,
+    /// 社会救助 social assistance.
+    SocialAssistance,
+    /// 社区治理 community governance (disputes, petitions, deliberation).
+    CommunityGovernance,
+    /// 应急救灾 emergency response and disaster relief.
+    EmergencyResponse,
+    /// Any other field.
+    Other,
+}
+
 /// Status of a project.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::project::ProjectStatus")]

@@ -19,6 +19,7 @@ pub mod common;
 pub mod connection;
 pub mod consent;
 pub mod context;
+pub mod coverage_target;
 pub mod deliberation;
 pub mod enums;
 pub mod error;
@@ -98,6 +99,7 @@ pub struct Mutation(
     training::TrainingMutation,
     deliberation::DeliberationMeetingMutation,
     award::AwardMutation,
+    coverage_target::CoverageTargetMutation,
 );
 
 /// The civlink schema type.

@@ -6,7 +6,7 @@ use entity::project as m;
 use super::charity_resource::{CharityResource, CharityResourceFilter, CharityResourceOrder};
 use super::common::{DateRange, ExternalReference, RecordInfo, RecordOrder, division};
 use super::connection::{Conn, PageArgs, by_key, must_find, related, root};
-use super::enums::{FundingMode, ProjectStatus};
+use super::enums::{FundingMode, ProjectStatus, ServiceDomain};
 use super::error::ApiResult;
 use super::id::{GlobalId, NodeType};
 use super::limits::connection_cost;
@@ -96,6 +96,15 @@ impl Project {
     /// Last day, if set.
     async fn ends_on(&self) -> Option<Date> {
         self.0.ends_on.map(Date)
+    }
+    /// People the project reports reaching (受益群众), as the project declares them: a figure
+    /// of the project's own, not counted from records about persons. Null when not reported.
+    async fn beneficiaries(&self) -> Option<i32> {
+        self.0.beneficiaries
+    }
+    /// The field of service (服务领域) the project buys or delivers, if recorded.
+    async fn service_domain(&self) -> Option<ServiceDomain> {
+        self.0.service_domain.map(Into::into)
     }
     /// The owning system's reference, when synchronised from another system.
     async fn external_reference(&self) -> Option<ExternalReference> {

@@ -8,7 +8,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::project as m;
 
-use super::enums::{FundingMode, ProjectParty, ProjectStatus};
+use super::enums::{FundingMode, ProjectParty, ProjectStatus, ServiceDomain};
 use super::error::ApiResult;
 use super::id::NodeType;
 use super::payload::{self, DeleteInput, SetOrKeep, db_error, editor, refused, set, set_opt, set_some};
@@ -39,6 +39,11 @@ pub struct CreateProjectInput {
     /// 12-digit division the project serves; it must exist and, for CIVIL_AFFAIRS, lie in
     /// the caller's region.
     pub region_code: String,
+    /// People the project reports reaching, 0 to 20,000,000 (`OUT_OF_RANGE`); absent: not
+    /// reported.
+    pub beneficiaries: Option<i32>,
+    /// The field of service the project buys or delivers; absent: not recorded.
+    pub service_domain: Option<ServiceDomain>,
 }
 
 /// Changes to a project: absent fields are unchanged, `null` clears a nullable field.
@@ -64,6 +69,10 @@ pub struct UpdateProjectInput {
     pub ends_on: MaybeUndefined<Date>,
     /// New `regionCode` (rules as on create); absent: unchanged; `null` is refused.
     pub region_code: SetOrKeep<String>,
+    /// New `beneficiaries` (rules as on create); absent: unchanged; `null`: cleared.
+    pub beneficiaries: MaybeUndefined<i32>,
+    /// New `serviceDomain`; absent: unchanged; `null`: cleared.
+    pub service_domain: MaybeUndefined<ServiceDomain>,
 }
 
 /// Adding or removing a station running a project (a change of the project).
@@ -171,6 +180,8 @@ impl ProjectMutation {
             starts_on: Some(input.starts_on.0),
             ends_on: input.ends_on.map(|d| d.0),
             region_code: input.region_code,
+            beneficiaries: input.beneficiaries,
+            service_domain: input.service_domain.map(Into::into),
         };
         Ok(ProjectPayload::of(store::create(&data.db, &editor, project).await.map_err(db_error)?))
     }
@@ -193,6 +204,8 @@ impl ProjectMutation {
             set_some(&mut r.starts_on, input.starts_on.clone().map(|d| d.0));
             set_opt(&mut r.ends_on, input.ends_on.clone().map_value(|d| d.0));
             set(&mut r.region_code, input.region_code.clone());
+            set_opt(&mut r.beneficiaries, input.beneficiaries.clone());
+            set_opt(&mut r.service_domain, input.service_domain.clone());
         })
         .await
         .map_err(db_error)?;

@@ -299,6 +299,10 @@ impl RegionStatistics {
     async fn coverage(&self, ctx: &Context<'_>) -> ApiResult<Coverage> {
         Coverage::load(ctx, self.subject.prefix.clone()).await
     }
+    /// County coverage by social-work agencies (社会工作服务机构覆盖率, stock).
+    async fn agency_coverage(&self, ctx: &Context<'_>) -> ApiResult<AgencyCoverage> {
+        Ok(AgencyCoverage(self.subject.load::<figures::AgencyCoverage>(ctx).await?))
+    }
     /// Social workers serving in the subtree (stock).
     async fn social_workers(&self) -> SocialWorkerStatistics {
         SocialWorkerStatistics(self.subject.clone())
@@ -408,6 +412,11 @@ impl Coverage {
     async fn rate(&self) -> Option<f64> {
         (self.counts.0 > 0).then(|| self.counts.1 as f64 / self.counts.0 as f64)
     }
+    /// The division's announced coverage target (the one announced last), if any: a plan,
+    /// not a count.
+    async fn target(&self, ctx: &Context<'_>) -> ApiResult<Option<super::coverage_target::CoverageTarget>> {
+        super::coverage_target::of_region(ctx, &format!("{:0<12}", self.prefix)).await
+    }
     /// The township-level units without an operating township station, by code.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn uncovered_townships(
@@ -426,6 +435,32 @@ impl Coverage {
             ..Default::default()
         };
         root::<entity::region::Entity, _>(ctx, filter, Default::default(), args).await
+    }
+}
+
+/// County coverage by social-work agencies (社会工作服务机构覆盖率): how many county-level
+/// divisions of the subtree have a social-work agency (`SOCIAL_WORK_AGENCY`) registered in
+/// them. The source article does not define the figure; this is the county-level reading of
+/// the civil-affairs plans (an agency in every county, DOMAIN.md). Exact for everyone.
+pub struct AgencyCoverage(figures::AgencyCoverage);
+
+/// County coverage by social-work agencies (社会工作服务机构覆盖率): how many county-level
+/// divisions of the subtree have a social-work agency (`SOCIAL_WORK_AGENCY`) registered in
+/// them. The source article does not define the figure; this is the county-level reading of
+/// the civil-affairs plans (an agency in every county, DOMAIN.md). Exact for everyone.
+#[Object]
+impl AgencyCoverage {
+    /// County-level divisions (counties, county-level cities, districts) in the subtree.
+    async fn counties(&self) -> u64 {
+        self.0.0
+    }
+    /// Of those, divisions where at least one social-work agency is registered.
+    async fn counties_with_agency(&self) -> u64 {
+        self.0.1
+    }
+    /// `countiesWithAgency / counties`, from 0 to 1; null when there are no counties.
+    async fn rate(&self) -> Option<f64> {
+        (self.0.0 > 0).then(|| self.0.1 as f64 / self.0.0 as f64)
     }
 }
 
@@ -548,6 +583,12 @@ impl VolunteerStatistics {
     async fn points(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let l = self.0.load::<figures::LedgerTotals>(ctx).await?;
         Ok(self.0.ledger_sum(l.points, l.person_times, l.key))
+    }
+    /// Divisions (usually communities) of the subtree where volunteer point rules (志愿积分,
+    /// the points pilots) were in force on some day of the period. About places: exact for
+    /// everyone.
+    async fn regions_with_point_rules(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::PointRuleRegions>(ctx).await?.0)
     }
 }
 
@@ -766,6 +807,8 @@ pub struct FundingModeFigures {
     pub budget: Yuan,
     /// Funds raised, yuan.
     pub funds_raised: Yuan,
+    /// People the projects report reaching (see `ProjectStatistics.beneficiaries`).
+    pub beneficiaries: i64,
 }
 
 /// Projects located in the subtree running in the period: started before its end and not
@@ -788,18 +831,25 @@ impl ProjectStatistics {
     async fn funds_raised(&self, ctx: &Context<'_>) -> ApiResult<Yuan> {
         Ok(Yuan::from_fen(self.0.load::<figures::ProjectTotals>(ctx).await?.0.values().map(|v| v.2).sum()))
     }
+    /// People the projects report reaching (受益群众): the sum of `Project.beneficiaries`, as
+    /// the projects declare them (projects that report none add nothing). A figure the
+    /// projects publish, not a count of records about persons: exact for everyone.
+    async fn beneficiaries(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.0.load::<figures::ProjectTotals>(ctx).await?.0.values().map(|v| v.3).sum())
+    }
     /// By funding mode, every mode present.
     #[graphql(complexity = "list_cost(variants::<FundingM>(), child_complexity)")]
     async fn by_funding_mode(&self, ctx: &Context<'_>) -> ApiResult<Vec<FundingModeFigures>> {
         let p = self.0.load::<figures::ProjectTotals>(ctx).await?;
         Ok(FundingM::iter()
             .map(|m| {
-                let (projects, budget, raised) = p.0.get(&m).copied().unwrap_or_default();
+                let (projects, budget, raised, beneficiaries) = p.0.get(&m).copied().unwrap_or_default();
                 FundingModeFigures {
                     funding_mode: m.into(),
                     projects,
                     budget: Yuan::from_fen(budget),
                     funds_raised: Yuan::from_fen(raised),
+                    beneficiaries,
                 }
             })
             .collect())

@@ -5,7 +5,9 @@
 //!   余人次"); 455 deliberation meetings in its 66 communities, 13,000+ participants, 374
 //!   community problems resolved; 53 workers named 最美社区工作者 (quarterly);
 //! - 雅安市雨城区: 3,000+ person-times of routine training (日常轮训), exam preparation
-//!   (考前培训) and 20 community cadres seconded (挂职锻炼).
+//!   (考前培训) and 20 community cadres seconded (挂职锻炼); four mentors of the community
+//!   masters' studio (社区名师工作室); 40+ deputies and members (两代表一委员) among its
+//!   social-work talent in the last three years.
 //!
 //! Everything in 2023, the year the article reports. Runs after the four place plans on its
 //! own random stream, so it changes none of their rows.
@@ -52,7 +54,8 @@ pub(super) fn plan(w: &mut World) -> Result<(), SeedError> {
     xiling_trainings(w)?;
     xiling_meetings(w)?;
     xiling_awards(w)?;
-    yucheng_trainings(w)
+    yucheng_trainings(w)?;
+    yucheng_awards(w)
 }
 
 fn in_place(region: &str, place: &str) -> bool {
@@ -177,32 +180,101 @@ fn xiling_meetings(w: &mut World) -> Result<(), SeedError> {
     Ok(())
 }
 
+/// An award of the demo to social worker `worker`.
+fn worker_award(
+    w: &mut World,
+    title: &str,
+    level: AwardLevel,
+    year: i32,
+    region: &str,
+    worker: Uuid,
+    key: String,
+) -> award::Model {
+    award::Model {
+        id: w.s.id(),
+        title: title.to_owned(),
+        level,
+        year,
+        region_code: region.to_owned(),
+        social_worker_id: Some(worker),
+        volunteer_id: None,
+        organization_id: None,
+        source: Some(SOURCE.to_owned()),
+        external_id: Some(key),
+        created_at: CREATED_AT,
+        updated_at: CREATED_AT,
+        version: 1,
+        deleted_at: None,
+    }
+}
+
+/// The social workers of `place` (a district).
+fn workers_of(w: &World, place: &str) -> Vec<Uuid> {
+    w.rows.social_workers.iter().filter(|s| in_place(&s.region_code, place)).map(|s| s.id).collect()
+}
+
 fn xiling_awards(w: &mut World) -> Result<(), SeedError> {
-    let workers: Vec<Uuid> =
-        w.rows.social_workers.iter().filter(|s| in_place(&s.region_code, xiling::DISTRICT)).map(|s| s.id).collect();
+    let workers = workers_of(w, xiling::DISTRICT);
     let n = xiling::MOST_BEAUTIFUL_WORKERS as usize;
     if workers.len() < n {
         return Err(SeedError::Plan(format!("西陵区 has {} social workers, fewer than {n} awards", workers.len())));
     }
     let chosen = w.s.choose_indices(workers.len(), n);
     for (k, i) in chosen.into_iter().enumerate() {
-        let row = award::Model {
-            id: w.s.id(),
-            title: xiling::MOST_BEAUTIFUL_WORKER_TITLE.to_owned(),
-            level: AwardLevel::County,
-            year: 2023,
-            region_code: xiling::DISTRICT.to_owned(),
-            social_worker_id: Some(workers[i]),
-            volunteer_id: None,
-            organization_id: None,
-            source: Some(SOURCE.to_owned()),
-            external_id: Some(format!("xl-award-{}", k + 1)),
-            created_at: CREATED_AT,
-            updated_at: CREATED_AT,
-            version: 1,
-            deleted_at: None,
-        };
+        let title = xiling::MOST_BEAUTIFUL_WORKER_TITLE;
+        let row = worker_award(
+            w,
+            title,
+            AwardLevel::County,
+            2023,
+            xiling::DISTRICT,
+            workers[i],
+            format!("xl-award-{}", k + 1),
+        );
         w.rows.awards.push(row);
+    }
+    Ok(())
+}
+
+/// 雨城区's mentors (聘请四名导师, 2023) and its deputies and members (两代表一委员, 2021-2023),
+/// each a social worker of the district; nobody holds two of the three offices.
+fn yucheng_awards(w: &mut World) -> Result<(), SeedError> {
+    let workers = workers_of(w, yucheng::DISTRICT);
+    let offices = yucheng::REPRESENTATIVES.iter().map(|(_, n)| n).sum::<usize>();
+    let needed = yucheng::MENTORS + offices;
+    if workers.len() < needed {
+        return Err(SeedError::Plan(format!(
+            "雨城区 has {} social workers, fewer than {needed} awards",
+            workers.len()
+        )));
+    }
+    let chosen = w.s.choose_indices(workers.len(), needed);
+    let (mentors, elected) = chosen.split_at(yucheng::MENTORS);
+    let mut k = 0;
+    for &i in mentors {
+        k += 1;
+        let row = worker_award(
+            w,
+            yucheng::MENTOR_TITLE,
+            AwardLevel::County,
+            2023,
+            yucheng::DISTRICT,
+            workers[i],
+            format!("yc-award-{k}"),
+        );
+        w.rows.awards.push(row);
+    }
+    let levels = [AwardLevel::County, AwardLevel::County, AwardLevel::Prefecture, AwardLevel::Provincial];
+    let mut elected = elected.iter();
+    for (title, n) in yucheng::REPRESENTATIVES {
+        for _ in 0..n {
+            let Some(&i) = elected.next() else { break };
+            k += 1;
+            let level = w.s.pick(&levels).copied().unwrap_or(AwardLevel::County);
+            let year = w.s.int(2021, 2023) as i32;
+            let row = worker_award(w, title, level, year, yucheng::DISTRICT, workers[i], format!("yc-award-{k}"));
+            w.rows.awards.push(row);
+        }
     }
     Ok(())
 }

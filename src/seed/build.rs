@@ -547,7 +547,8 @@ impl<'a> World<'a> {
     }
 
     /// Community social organisations (社区社会组织) in distinct villages below `within`
-    /// (townships), half registered as social groups with the county, half only filed.
+    /// (townships), or in every village several times over when `count` exceeds the villages;
+    /// half registered as social groups with the county, half only filed.
     pub(super) fn community_orgs(
         &mut self,
         a: &mut Area,
@@ -555,7 +556,12 @@ impl<'a> World<'a> {
         count: usize,
     ) -> Result<Vec<Org>, SeedError> {
         let villages: Vec<String> = within.iter().flat_map(|t| self.villages(t)).collect();
-        let picked = self.s.choose_indices(villages.len(), count);
+        // More organisations than villages: every village has several.
+        let picked = if count <= villages.len() {
+            self.s.choose_indices(villages.len(), count)
+        } else {
+            (0..count).map(|n| n % villages.len().max(1)).collect()
+        };
         let mut out = Vec::new();
         for (n, &i) in picked.iter().enumerate() {
             let village = &villages[i];
@@ -1205,6 +1211,8 @@ impl<'a> World<'a> {
             starts_on,
             ends_on,
             region_code: spec.region.clone(),
+            beneficiaries: None,
+            service_domain: None,
             source: Some(SOURCE.to_owned()),
             external_id: a.external_id("project"),
             created_at: self.now,
@@ -1231,6 +1239,32 @@ impl<'a> World<'a> {
         let last = ends_on.unwrap_or(SERVICE_TO).max(starts_on);
         a.projects.push(ProjectRef { id, sites, region: spec.region, starts_on, ends_on: last });
         a.projects.len() - 1
+    }
+
+    /// Sets what project `p` reports: its beneficiaries and its field of service.
+    pub(super) fn report_reach(
+        &mut self,
+        a: &Area,
+        p: usize,
+        beneficiaries: Option<i32>,
+        domain: Option<project::ServiceDomain>,
+    ) {
+        let Some(id) = a.projects.get(p).map(|r| r.id) else { return };
+        if let Some(row) = self.rows.projects.iter_mut().rev().find(|r| r.id == id) {
+            row.beneficiaries = beneficiaries;
+            row.service_domain = domain;
+        }
+    }
+
+    /// The organisations taking part in any of the projects `ps`.
+    pub(super) fn organizations_of(&self, a: &Area, ps: &[usize]) -> HashSet<Uuid> {
+        let ids: HashSet<Uuid> = ps.iter().filter_map(|&p| a.projects.get(p)).map(|r| r.id).collect();
+        self.rows
+            .project_participants
+            .iter()
+            .filter(|r| ids.contains(&r.project_id))
+            .filter_map(|r| r.organization_id)
+            .collect()
     }
 
     /// One participant of project `p`.

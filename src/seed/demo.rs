@@ -16,8 +16,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    case_file, charity_resource, client, client_category, organization, project, project_participant, project_station,
-    service_record, social_worker, station, station_assignment, volunteer, volunteer_ledger_entry,
+    case_file, charity_resource, client, client_category, coverage_target, organization, project, project_participant,
+    project_station, service_record, social_worker, station, station_assignment, volunteer, volunteer_ledger_entry,
     volunteer_point_rule, volunteer_team, volunteer_team_membership,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
@@ -61,6 +61,12 @@ pub mod figures {
         pub const FULLY_COVERED_COUNTIES: [&str; 3] = ["522327000000", "522301000000", "522324000000"];
         /// Sum of `investment_fen` over the prefecture's stations: 14.88 M yuan.
         pub const INVESTMENT_FEN: i64 = 1_488_000_000;
+        /// The coverage target ("计划在 2025 年年底实现全州 140 个乡镇(街道)社工站建设全覆盖"):
+        /// 100 % by this day, announced at the press conference of the article (its day is
+        /// not given; the demo takes the report's month).
+        pub const TARGET_DUE: (i32, u32, u32) = (2025, 12, 31);
+        /// The day the demo records the target as announced.
+        pub const TARGET_ANNOUNCED: (i32, u32, u32) = (2023, 12, 31);
     }
 
     /// 齐齐哈尔市 (2302): "164 stations built, 145 in full service, all 7 urban districts
@@ -104,10 +110,12 @@ pub mod figures {
     }
 
     /// 宜昌市西陵区 (420502): "1+7+66: 1 district guidance centre, 7 street stations, 66
-    /// community rooms; 70 % of community workers certified; 1.89 M yuan project funding;
-    /// 1,434 volunteers; 97,100 yuan charity funds linked; 200 mutual-aid projects raising
-    /// 865,700 yuan, matched 95,900 (province) + 184,900 (city); 1,144 one-person-one-file
-    /// records, 678 deep cases".
+    /// community rooms; 70 % of community workers certified; 1.89 M yuan for 5 以奖代补 and 3
+    /// provincial projects, 15 organisations cultivated, 8,500 beneficiaries; 1,434
+    /// volunteers; 97,100 yuan charity funds linked; 200 mutual-aid projects raising 865,700
+    /// yuan, matched 95,900 (province) + 184,900 (city); 1,351 community organisations guided,
+    /// 4 contests cultivating 366; data ledger of 5,600, 1,144 one-person-one-file records,
+    /// 678 deep cases".
     pub mod xiling {
         /// The district; its guidance centre has this region.
         pub const DISTRICT: &str = "420502000000";
@@ -133,8 +141,27 @@ pub mod figures {
         pub const SOCIAL_WORKERS: u64 = 100;
         /// … of whom 70 % hold a certificate (level other than `NONE`).
         pub const CERTIFIED_SOCIAL_WORKERS: u64 = 70;
-        /// Sum of `budget_fen` of the district's projects other than `MUTUAL_AID`: 1.89 M yuan.
+        /// Sum of `budget_fen` of the district's five-society projects (the 以奖代补 and the
+        /// provincial ones): 1.89 M yuan of support funds ("争取项目扶持资金共 189 万元").
         pub const PROJECT_FUNDING_FEN: i64 = 189_000_000;
+        /// `AWARD_IN_LIEU_OF_SUBSIDY` projects ("开展'五社联动'社会工作'以奖代补'项目 5 个").
+        pub const AWARD_IN_LIEU_PROJECTS: u64 = 5;
+        /// `PROVINCIAL_PROGRAM` projects ("承接全省 3 个'五社联动'社工项目").
+        pub const PROVINCIAL_PROJECTS: u64 = 3;
+        /// Sum of `beneficiaries` of the five-society projects ("受益群众达 8500 人"); no other
+        /// project of the district reports any.
+        pub const BENEFICIARIES: i64 = 8_500;
+        /// `COMMUNITY_SOCIAL_ORG` organisations taking part in the five-society projects
+        /// ("培育社区社会组织 15 个").
+        pub const PROJECT_CULTIVATED_ORGANIZATIONS: u64 = 15;
+        /// `COMMUNITY_SOCIAL_ORG` organisations of the district ("指导培育社区社会组织 1351 家").
+        pub const COMMUNITY_SOCIAL_ORGS: u64 = 1_351;
+        /// Street contests (街道"微公益"创投大赛), `VENTURE_PHILANTHROPY` projects of 2023, the
+        /// district's only ones ("开展街道'微公益'创投大赛 4 场") …
+        pub const CONTESTS: u64 = 4;
+        /// … and the community social organisations taking part in them ("培育社区社会组织 366
+        /// 个"), each in one.
+        pub const CONTEST_CULTIVATED_ORGANIZATIONS: u64 = 366;
         /// `MUTUAL_AID` projects with a region in the district.
         pub const MUTUAL_AID_PROJECTS: u64 = 200;
         /// Sum of their `funds_raised_fen`: 865,700 yuan.
@@ -164,7 +191,9 @@ pub mod figures {
         pub const ELDERLY_CARE_POINTS_PER_HOUR: i32 = 12;
         /// The pilot's first day (the demo's choice).
         pub const POINTS_PILOT_FROM: (i32, u32, u32) = (2023, 1, 1);
-        /// Clients with a case file (一人一档); every client of the district has one.
+        /// Clients on file: the data ledger ("建立'无盲区'数据台账 5600 人") …
+        pub const CLIENTS_ON_FILE: u64 = 5_600;
+        /// … of whom this many have a case file (一人一档).
         pub const CASE_FILES: u64 = 1_144;
         /// Case files with `is_deep_case`.
         pub const DEEP_CASES: u64 = 678;
@@ -206,6 +235,18 @@ pub mod figures {
         pub const ROUTINE_PERSON_TIMES: i64 = 3_060;
         /// Community cadres seconded (挂职锻炼, one `SECONDMENT` training): "选派 20 名社区干部".
         pub const SECONDED_CADRES: i64 = 20;
+        /// Mentors of the community masters' studio (社区名师工作室, "聘请四名导师"): awards of
+        /// this title in 2023, each to a social worker of the district.
+        pub const MENTORS: usize = 4;
+        /// Their title.
+        pub const MENTOR_TITLE: &str = "社区名师工作室导师";
+        /// Deputies and members (两代表一委员: 党代表, 人大代表, 政协委员) among the district's
+        /// social workers in 2021-2023 ("近三年来 … 产生各级'两代表一委员' 40 余人"): awards of
+        /// these titles, at county, prefecture or provincial level.
+        pub const REPRESENTATIVES: [(&str, usize); 3] = [("党代表", 12), ("人大代表", 18), ("政协委员", 13)];
+        /// Fields of service of the government-procured projects (政府采购, "在助老扶幼、医疗保健
+        /// 等五个领域购买社会组织服务").
+        pub const PROCUREMENT_DOMAINS: usize = 5;
     }
 }
 
@@ -363,6 +404,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, SeedError
     let summary = DemoSummary::counted(SeedOutcome::Created, &rows);
     insert_rows(&txn, rows).await?;
     insert_chunked::<volunteer_point_rule::Entity, _>(&txn, xiling_point_rules()).await?;
+    insert_chunked::<coverage_target::Entity, _>(&txn, vec![qianxinan_target()]).await?;
     txn.commit().await?;
     crate::db::analyze(db).await;
     Ok(summary)
@@ -403,6 +445,26 @@ fn xiling_point_rules() -> Vec<volunteer_point_rule::Model> {
         }
     }
     rules
+}
+
+/// 黔西南州's target: every township covered by the end of 2025. Its id is fixed, after the
+/// point rules'.
+fn qianxinan_target() -> coverage_target::Model {
+    use figures::qianxinan as q;
+    let day = |(y, m, d): (i32, u32, u32)| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let counter = 0x100u128;
+    coverage_target::Model {
+        id: uuid::Uuid::from_u128((u128::from(ID_BASE_MS) << 80) | (0x7u128 << 76) | (0x8u128 << 60) | counter),
+        region_code: q::PREFECTURE.to_owned(),
+        rate_percent: 100,
+        due_on: day(q::TARGET_DUE),
+        announced_on: day(q::TARGET_ANNOUNCED),
+        document: Some("黔西南州社会工作志愿服务站建设情况新闻发布会".to_owned()),
+        created_at: CREATED_AT,
+        updated_at: CREATED_AT,
+        version: 1,
+        deleted_at: None,
+    }
 }
 
 /// Whether any demo record exists.

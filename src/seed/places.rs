@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use entity::charity_resource::{CharityKind, MatchingLevel};
 use entity::organization::OrganizationKind;
-use entity::project::{FundingMode, ProjectStatus};
+use entity::project::{FundingMode, ProjectStatus, ServiceDomain};
 use entity::station::{StationLevel, StationStatus};
 use uuid::Uuid;
 
 use super::SeedError;
 use super::atlas::{county6, is_community};
 use super::build::{
-    Area, CharitySpec, PartyRef, ProjectSpec, SERVICE_FROM, SERVICE_TO, StaffPlan, StationSpec, World, ymd,
+    Area, CharitySpec, Org, PartyRef, ProjectSpec, SERVICE_FROM, SERVICE_TO, StaffPlan, StationSpec, World, ymd,
 };
 use super::demo::figures::{qianxinan, qiqihar, xiling, yucheng};
 use super::synth::{Registration, Synth};
@@ -719,9 +719,10 @@ pub(super) fn qiqihar(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
 // ==================================================================== 宜昌市西陵区
 
 /// 西陵区 "1+7+66": a district guidance centre, 7 street stations, 66 community rooms;
-/// 1,434 volunteers; 70 % of workers certified; 1.89 M yuan of project funding; 200
-/// mutual-aid projects raising 865,700 yuan with matched donations; 97,100 yuan of charity
-/// funds; 1,144 case files, 678 deep cases.
+/// 1,434 volunteers; 70 % of workers certified; 1.89 M yuan for the 8 five-society projects,
+/// which reach 8,500 beneficiaries; 200 mutual-aid projects raising 865,700 yuan with matched
+/// donations; 97,100 yuan of charity funds; 5,600 clients on file, 1,144 case files, 678 deep
+/// cases; 1,351 community organisations and the 4 contests ([`xiling_contests`]).
 pub(super) fn xiling(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
     let root = xiling::DISTRICT;
     let streets = w.atlas.children(root).to_vec();
@@ -807,7 +808,7 @@ pub(super) fn xiling(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
         w.station(a, spec);
     }
 
-    w.community_orgs(a, &streets, 15)?;
+    w.community_orgs(a, &streets, xiling::PROJECT_CULTIVATED_ORGANIZATIONS as usize)?;
     w.staff(
         a,
         StaffPlan {
@@ -817,31 +818,40 @@ pub(super) fn xiling(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
         },
     )?;
     w.volunteers(a, 30, xiling::VOLUNTEERS as usize)?;
-    let files = xiling::CASE_FILES as usize;
-    w.clients(a, files, files, xiling::DEEP_CASES as usize)?;
+    w.clients(a, xiling::CLIENTS_ON_FILE as usize, xiling::CASE_FILES as usize, xiling::DEEP_CASES as usize)?;
 
-    // Projects: 1.89 M yuan over the funded projects, then the 200 mutual-aid projects.
+    // Projects: the five-society projects (5 以奖代补, 3 provincial) share the 1.89 M yuan of
+    // support funds and the 8,500 beneficiaries; procurement and the charity project have
+    // budgets of their own (weights in thousands of yuan). Then the 200 mutual-aid projects.
     let street_sites = a.operating(&[StationLevel::TownshipStation]);
     let room_sites = a.operating(&[StationLevel::VillageRoom]);
-    let specs: [(FundingMode, &str, u64, u64); 12] = [
+    let specs: [(FundingMode, &str, u64, u64); 13] = [
         (FundingMode::GovernmentProcurement, "西陵区街道社会工作服务站运营项目（2023年度）", 300, 400),
         (FundingMode::GovernmentProcurement, "西陵区街道社会工作服务站运营项目（2024年度）", 300, 400),
         (FundingMode::GovernmentProcurement, "西陵区困境儿童关爱保护服务项目", 120, 200),
         (FundingMode::GovernmentProcurement, "西陵区居家养老上门服务项目", 150, 250),
         (FundingMode::AwardInLieuOfSubsidy, "西陵区“五社联动”示范社区以奖代补项目", 80, 150),
         (FundingMode::AwardInLieuOfSubsidy, "西陵区社区社会组织培育以奖代补项目", 60, 100),
+        (FundingMode::AwardInLieuOfSubsidy, "西陵区“五社联动”一老一小关爱以奖代补项目", 60, 120),
+        (FundingMode::AwardInLieuOfSubsidy, "西陵区“五社联动”社区慈善基金以奖代补项目", 40, 100),
+        (FundingMode::AwardInLieuOfSubsidy, "西陵区“五社联动”邻里互助以奖代补项目", 40, 100),
         (FundingMode::ProvincialProgram, "湖北省“五社联动”社区治理试点项目（西陵区）", 100, 200),
-        (FundingMode::ProvincialProgram, "湖北省社会工作服务站建设示范项目（西陵区）", 100, 200),
-        (FundingMode::VenturePhilanthropy, "西陵区公益创投：银龄互助社", 30, 80),
-        (FundingMode::VenturePhilanthropy, "西陵区公益创投：四点半课堂", 30, 80),
-        (FundingMode::VenturePhilanthropy, "西陵区公益创投：邻里守望", 30, 80),
+        (FundingMode::ProvincialProgram, "湖北省“五社联动”困难群众关爱服务项目（西陵区）", 100, 200),
+        (FundingMode::ProvincialProgram, "湖北省“五社联动”社区志愿服务项目（西陵区）", 100, 200),
         (FundingMode::Charity, "西陵区社区慈善基金“微心愿”项目", 50, 100),
     ];
+    let five = |m: FundingMode| matches!(m, FundingMode::AwardInLieuOfSubsidy | FundingMode::ProvincialProgram);
     let weights: Vec<u64> = specs.iter().map(|&(_, _, lo, hi)| w.s.int(lo as i64, hi as i64) as u64).collect();
-    let budgets = split_by(xiling::PROJECT_FUNDING_FEN, &weights);
+    let five_weights: Vec<u64> =
+        specs.iter().zip(&weights).filter(|((m, ..), _)| five(*m)).map(|(_, &weight)| weight).collect();
+    let mut funding = split_by(xiling::PROJECT_FUNDING_FEN, &five_weights).into_iter();
+    let mut reach = Synth::apportion(xiling::BENEFICIARIES, &five_weights).into_iter();
     let mut wish_project = None;
-    for (k, ((mode, name, _, _), budget)) in specs.iter().zip(budgets).enumerate() {
-        let mut sites = if *mode == FundingMode::GovernmentProcurement && k < 2 {
+    let mut five_projects = Vec::new();
+    let mut cultivation = None;
+    for (k, (&(mode, name, _, _), &weight)) in specs.iter().zip(&weights).enumerate() {
+        let budget = if five(mode) { funding.next().unwrap_or(0) } else { weight as i64 * 100_000 };
+        let mut sites = if mode == FundingMode::GovernmentProcurement && k < 2 {
             let mut s = vec![gc];
             s.extend(&street_sites);
             s
@@ -855,24 +865,40 @@ pub(super) fn xiling(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
             1 => Some((ProjectStatus::Active, ymd(2024, 1, 1), Some(ymd(2025, 12, 31)))),
             _ => None,
         };
-        let raised_fen =
-            if *mode == FundingMode::VenturePhilanthropy { budget / 100 * w.s.int(50, 100) } else { budget };
         let p = w.project(
             a,
             ProjectSpec {
-                name: (*name).to_owned(),
-                mode: *mode,
+                name: name.to_owned(),
+                mode,
                 budget_fen: budget,
-                raised_fen,
+                raised_fen: budget,
                 region: root.to_owned(),
                 sites,
                 schedule,
             },
         );
         w.five_societies(a, p, false);
-        if *mode == FundingMode::Charity {
+        if five(mode) {
+            let beneficiaries = reach.next().and_then(|n| i32::try_from(n).ok());
+            w.report_reach(a, p, beneficiaries, None);
+            five_projects.push(p);
+        }
+        if name.contains("社区社会组织培育") {
+            cultivation = Some(p);
+        }
+        if mode == FundingMode::Charity {
             wish_project = Some(p);
             w.participant(a, p, PartyRef::Organization(charity_org.id));
+        }
+    }
+    // The 15 community social organisations the projects cultivated all take part in one of
+    // them: those the draw left out join the cultivation project.
+    let joined = w.organizations_of(a, &five_projects);
+    for org in a.community_orgs.clone() {
+        if !joined.contains(&org.id)
+            && let Some(p) = cultivation
+        {
+            w.participant(a, p, PartyRef::Organization(org.id));
         }
     }
     let n = xiling::MUTUAL_AID_PROJECTS as usize;
@@ -950,6 +976,40 @@ pub(super) fn xiling(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
     w.services(a, None)?;
     let entries = 2 * a.volunteers.len();
     w.ledger(a, entries);
+    xiling_contests(w, a, &streets)
+}
+
+/// The 1,351 community social organisations the district guided (the 15 of the projects and
+/// the rest, several per community), and the 4 street contests (街道"微公益"创投大赛, 2023:
+/// `VENTURE_PHILANTHROPY` projects of the streets) that cultivated 366 of them, each taking
+/// part in one contest. Last in the plan, so it moves none of the rows before.
+fn xiling_contests(w: &mut World, a: &mut Area, streets: &[String]) -> Result<(), SeedError> {
+    let more = (xiling::COMMUNITY_SOCIAL_ORGS as usize).saturating_sub(a.community_orgs.len());
+    let guided = w.community_orgs(a, streets, more)?;
+    let cultivated = some(w, &guided, xiling::CONTEST_CULTIVATED_ORGANIZATIONS as usize);
+    let contests = xiling::CONTESTS as usize;
+    for (k, street) in xiling::STATION_STREETS.iter().take(contests).enumerate() {
+        let month = 3 + 2 * k as u32;
+        let budget = w.s.int(50_000, 100_000) * 100;
+        let p = w.project(
+            a,
+            ProjectSpec {
+                name: format!("{}“微公益”创投大赛", w.atlas.name(street)),
+                mode: FundingMode::VenturePhilanthropy,
+                budget_fen: budget,
+                raised_fen: budget,
+                region: (*street).to_owned(),
+                sites: a.township_site(street).into_iter().collect(),
+                schedule: Some((ProjectStatus::Completed, ymd(2023, month, 1), Some(ymd(2023, month + 1, 28)))),
+            },
+        );
+        if let Some(community) = w.atlas.communities(street).first().cloned() {
+            w.participant(a, p, PartyRef::Community(community));
+        }
+        for org in cultivated.iter().skip(k).step_by(contests) {
+            w.participant(a, p, PartyRef::Organization(org.id));
+        }
+    }
     Ok(())
 }
 
@@ -1242,5 +1302,40 @@ pub(super) fn yucheng(w: &mut World, a: &mut Area) -> Result<(), SeedError> {
     w.services(a, None)?;
     let entries = 2 * a.volunteers.len();
     w.ledger(a, entries);
+    yucheng_procurement(w, a, &incubated);
     Ok(())
+}
+
+/// Services bought from social organisations in five fields (政府采购 + 低偿服务, "在助老扶幼、
+/// 医疗保健等五个领域购买社会组织服务"): one procured project per field, each run by an
+/// incubated organisation. Last in the plan, so it moves none of the rows before.
+fn yucheng_procurement(w: &mut World, a: &mut Area, incubated: &[Org]) {
+    let fields = [
+        (ServiceDomain::ElderlyCare, "助老"),
+        (ServiceDomain::ChildCare, "扶幼"),
+        (ServiceDomain::HealthCare, "医疗保健"),
+        (ServiceDomain::DisabilitySupport, "助残"),
+        (ServiceDomain::CommunityGovernance, "纠纷调处"),
+    ];
+    debug_assert_eq!(fields.len(), yucheng::PROCUREMENT_DOMAINS);
+    let providers = some(w, incubated, fields.len());
+    for ((domain, what), org) in fields.into_iter().zip(providers) {
+        let budget = w.s.int(50_000, 150_000) * 100;
+        let township = format!("{}000", &org.region[..9]);
+        let p = w.project(
+            a,
+            ProjectSpec {
+                name: format!("雨城区政府购买{what}服务项目（{}）", org.name),
+                mode: FundingMode::GovernmentProcurement,
+                budget_fen: budget,
+                raised_fen: budget,
+                region: yucheng::DISTRICT.to_owned(),
+                sites: a.township_site(&township).into_iter().collect(),
+                schedule: Some((ProjectStatus::Active, ymd(2023, 1, 1), Some(ymd(2025, 12, 31)))),
+            },
+        );
+        w.participant(a, p, PartyRef::Community(org.region.clone()));
+        w.participant(a, p, PartyRef::Organization(org.id));
+        w.report_reach(a, p, None, Some(domain));
+    }
 }

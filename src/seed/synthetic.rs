@@ -936,6 +936,8 @@ impl<'s> Generator<'s> {
             starts_on,
             ends_on: Some(ends_on),
             region_code: region.to_owned(),
+            beneficiaries: None,
+            service_domain: None,
             source: Some(SOURCE.to_owned()),
             external_id: self.external_id("project"),
             created_at,

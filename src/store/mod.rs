@@ -19,6 +19,7 @@ pub mod award;
 pub mod charity_resource;
 pub mod client;
 pub mod consent;
+pub mod coverage_target;
 pub mod deliberation;
 pub mod organization;
 pub mod project;

@@ -35,6 +35,8 @@ impl Writable for project::Entity {
             field("startsOn", Some(m.starts_on)),
             field("endsOn", m.ends_on),
             field("regionCode", Some(&m.region_code)),
+            field("beneficiaries", m.beneficiaries),
+            field("serviceDomain", m.service_domain.map(|d| d.to_value())),
         ]
     }
     fn readable(scope: &Scope) -> Condition {
@@ -53,6 +55,8 @@ pub fn input_of(m: &project::Model) -> ProjectInput {
         starts_on: Some(m.starts_on),
         ends_on: m.ends_on,
         region_code: m.region_code.clone(),
+        beneficiaries: m.beneficiaries,
+        service_domain: m.service_domain,
     }
 }
 
@@ -67,6 +71,8 @@ fn row(r: &ProjectRecord, old: Option<&project::Model>, editor: &Editor) -> proj
         starts_on: r.starts_on,
         ends_on: r.ends_on,
         region_code: r.region_code.as_str().to_owned(),
+        beneficiaries: r.beneficiaries,
+        service_domain: r.service_domain,
         source: old.and_then(|o| o.source.clone()),
         external_id: old.and_then(|o| o.external_id.clone()),
         created_at: old.map_or(editor.now, |o| o.created_at),

@@ -300,6 +300,55 @@ impl Figures for CoverageCounts {
     }
 }
 
+/// County coverage by social-work agencies (社会工作服务机构覆盖率): `(county-level divisions in
+/// the subtree, of which those where a live SOCIAL_WORK_AGENCY organisation is registered)`.
+/// The seed article (齐齐哈尔: "社会工作服务机构覆盖率达 100%") does not define the figure; this
+/// is the county-level reading of the Ministry of Civil Affairs' plans (an agency in every
+/// county), written down in DOMAIN.md.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgencyCoverage(pub u64, pub u64);
+
+impl Figures for AgencyCoverage {
+    type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
+    const STOCK: bool = true;
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        _period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use entity::region::{self, RegionLevel};
+        let code = col((region::Entity, region::Column::Code));
+        let (within, prefix) = subtree(code, prefixes);
+        // A county's organisations are those whose 12-digit code shares its first six digits:
+        // a range, so the index on `organizations.region_code` answers it.
+        let agency = Expr::cust(format!(
+            "CASE WHEN EXISTS (SELECT 1 FROM organizations o WHERE o.kind = '{}' AND o.deleted_at IS NULL \
+             AND o.region_code BETWEEN regions.code AND SUBSTR(regions.code, 1, 6) || '999999') THEN 1 ELSE 0 END",
+            entity::organization::OrganizationKind::SocialWorkAgency.to_value()
+        ));
+        let stmt = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(count_all(), "counties")
+            .expr_as(sum(agency), "with_agency")
+            .from(region::Entity)
+            .and_where(live((region::Entity, region::Column::DeletedAt)))
+            .and_where(col((region::Entity, region::Column::Level)).eq(RegionLevel::County.to_value()))
+            .cond_where(within)
+            .add_group_by([prefix])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            let n = |name| get_i64(row, name).map(|n| u64::try_from(n).unwrap_or(0));
+            *v = AgencyCoverage(n("counties")?, n("with_agency")?);
+            Ok(())
+        })
+        .await
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Social workers (stock)
 
@@ -509,6 +558,47 @@ impl Figures for LedgerTotals {
                 person_times: get_i64(row, "person_times")?,
                 key: get_i64(row, "key_sum")?,
             };
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Divisions of the subtree with volunteer point rules (志愿积分: the points pilots) in force on
+/// some day of the period: a rule's `[valid_from, valid_until)` meets `[from, to)`. A figure
+/// about places, not persons: exact for every caller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PointRuleRegions(pub i64);
+
+impl Figures for PointRuleRegions {
+    type Value = Self;
+    type Key = String;
+    fn class(prefix: &String) -> usize {
+        prefix.len()
+    }
+    async fn compute<C: ConnectionTrait>(
+        db: &C,
+        prefixes: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, Self>, StoreError> {
+        use entity::volunteer_point_rule::{self as rule, Column as R};
+        let (within, prefix) = subtree(col((rule::Entity, R::RegionCode)), prefixes);
+        let stmt = Query::select()
+            .expr_as(prefix.clone(), "prefix")
+            .expr_as(count_distinct(col((rule::Entity, R::RegionCode))), "n")
+            .from(rule::Entity)
+            .and_where(live((rule::Entity, R::DeletedAt)))
+            .and_where(col((rule::Entity, R::ValidFrom)).lt(period.to))
+            .cond_where(
+                Condition::any()
+                    .add(col((rule::Entity, R::ValidUntil)).is_null())
+                    .add(col((rule::Entity, R::ValidUntil)).gt(period.from)),
+            )
+            .cond_where(within)
+            .add_group_by([prefix])
+            .to_owned();
+        fold(db, &stmt, |v: &mut Self, row| {
+            *v = PointRuleRegions(get_i64(row, "n")?);
             Ok(())
         })
         .await
@@ -779,9 +869,10 @@ impl Figures for ClientCounts {
 // Projects and charity (flow)
 
 /// Projects of the subtree running in the period (started before its end, not ended before
-/// its start), by funding mode: `(projects, budget fen, funds raised fen)`.
+/// its start), by funding mode: `(projects, budget fen, funds raised fen, beneficiaries
+/// reported)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProjectTotals(pub HashMap<FundingMode, (i64, i64, i64)>);
+pub struct ProjectTotals(pub HashMap<FundingMode, (i64, i64, i64, i64)>);
 
 /// Projects located in the subtree and running in the period: `starts_on < to` and
 /// (`ends_on` unset or `ends_on >= from`; `ends_on` is the last day).
@@ -819,11 +910,14 @@ impl Figures for ProjectTotals {
             .expr_as(count_all(), "n")
             .expr_as(sum(col((project::Entity, P::BudgetFen))), "budget")
             .expr_as(sum(col((project::Entity, P::FundsRaisedFen))), "raised")
+            .expr_as(sum(col((project::Entity, P::Beneficiaries))), "beneficiaries")
             .add_group_by([prefix, col((project::Entity, P::FundingMode))])
             .to_owned();
         fold(db, &stmt, |v: &mut Self, row| {
             let mode = get_enum(row, "funding_mode")?;
-            v.0.insert(mode, (get_i64(row, "n")?, get_i64(row, "budget")?, get_i64(row, "raised")?));
+            let totals =
+                (get_i64(row, "n")?, get_i64(row, "budget")?, get_i64(row, "raised")?, get_i64(row, "beneficiaries")?);
+            v.0.insert(mode, totals);
             Ok(())
         })
         .await
