@@ -58,6 +58,8 @@ both!(every_rule_of_a_target_is_a_user_error_and_nothing_is_written, |app| {
         (input("522301", 1.0, "2030-12-31", &tomorrow), "announcedOn", "OUT_OF_RANGE"),
         (input("52230", 1.0, "2025-12-31", "2023-12-31"), "regionCode", "INVALID_DIVISION_CODE"),
         (input("529999000000", 1.0, "2025-12-31", "2023-12-31"), "regionCode", "UNKNOWN_DIVISION"),
+        (input("420502001000", 1.0, "2025-12-31", "2023-12-31"), "regionCode", "NOT_COUNTY_OR_ABOVE"),
+        (input("420502001001", 1.0, "2025-12-31", "2023-12-31"), "regionCode", "NOT_COUNTY_OR_ABOVE"),
     ] {
         let d = app.data(SET, json!({ "input": value.clone() })).await;
         assert_eq!(error_codes(&d, "setCoverageTarget"), one_error(field, code), "{value}");

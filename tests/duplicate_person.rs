@@ -266,6 +266,83 @@ both!(records_of_one_person_in_several_sources_are_same_as_and_count_once, |app|
     assert_eq!(app.error_code_as(Some(&portal), same_as, json!({ "id": ids[0] })).await, "FORBIDDEN");
 });
 
+// Found by a review: a sync client may write anywhere, so a published count of persons (even
+// one merged only within a division) told it whether a guessed number it registered was on
+// file there. Published head counts are counts of records.
+both!(a_published_head_count_grows_by_one_whatever_number_a_writer_registers, |app| {
+    let q = "{ region(code: \"522327\") { statistics(period: { from: \"2024-01-01\", to: \"2025-01-01\" }) { access volunteers { volunteers } } } }";
+    let count = |d: Value| {
+        (
+            d["region"]["statistics"]["access"].clone(),
+            d["region"]["statistics"]["volunteers"]["volunteers"].as_i64().unwrap(),
+        )
+    };
+    let on_file = number(60);
+    app.data(SYNC_VOLUNTEERS, batch("county-roster", vec![synced(&on_file, "P1", "522327")], json!({}))).await;
+    let (access, public0) = count(app.data_as(None, q, json!({})).await);
+    assert_eq!(access, "PUBLISHED");
+    let (_, full0) = count(app.data(q, json!({})).await);
+    let prober = sync_client("other-system");
+    for (k, n) in [on_file, number(61)].iter().enumerate() {
+        let d = app
+            .data_as(
+                Some(&prober),
+                SYNC_VOLUNTEERS,
+                batch("other-system", vec![synced(n, &format!("X{k}"), "522327")], json!({})),
+            )
+            .await;
+        assert_eq!(d["syncVolunteers"]["results"][0]["action"], "CREATED", "{d}");
+        let (_, public) = count(app.data_as(None, q, json!({})).await);
+        assert_eq!(public, public0 + k as i64 + 1, "one more record, whether or not the number was on file");
+    }
+    // For FULL access the registered person counted once, the new one once more.
+    let (_, full) = count(app.data(q, json!({})).await);
+    assert_eq!(full, full0 + 1);
+});
+
+// Found by a review: a refusal tells a county official that a number is held in another
+// county of the same source, a record it may not read, and a dry run wrote nothing down. Each
+// such refusal is now a REVEAL row naming the record (not the number), dry runs included.
+both!(a_refusal_that_tells_of_a_record_the_writer_may_not_read_is_audited_dry_runs_too, |app| {
+    let held = number(70);
+    let d = app.data(SYNC_VOLUNTEERS, batch("provincial-roster", vec![synced(&held, "H1", "522327")], json!({}))).await;
+    let holder = d["syncVolunteers"]["results"][0]["id"].clone();
+    let d = app.data(CREATE_VOLUNTEER, json!({ "input": volunteer(&held, "522327") })).await;
+    let own_holder = payload_ok(&d, "createVolunteer")["volunteer"]["id"].clone();
+    let prober = official("522301");
+    let probe = batch("provincial-roster", vec![synced(&held, "P1", "522301")], json!({ "mode": "VALIDATE" }));
+    let d = app.data_as(Some(&prober), SYNC_VOLUNTEERS, probe).await;
+    let e = &d["syncVolunteers"]["results"][0]["userErrors"][0];
+    assert_eq!((e["code"].clone(), e["existingId"].clone()), (json!("DUPLICATE_PERSON"), Value::Null), "{d}");
+    let d = app.data_as(Some(&prober), CREATE_VOLUNTEER, json!({ "input": volunteer(&held, "522301") })).await;
+    assert_eq!(the_error(&d, "createVolunteer")["code"], "DUPLICATE_PERSON");
+    // A number nobody holds leaves no row.
+    let free = batch("provincial-roster", vec![synced(&number(71), "P2", "522301")], json!({ "mode": "VALIDATE" }));
+    app.data_as(Some(&prober), SYNC_VOLUNTEERS, free).await;
+
+    let audit = r#"{ auditLog(first: 100, filter: { entity: "Volunteer" }) { nodes { action actor role entityId fields reason changes } } }"#;
+    let rows = app.data(audit, json!({})).await;
+    let checks: Vec<&Value> = rows["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"] == civlink::store::audit::DUPLICATE_CHECK)
+        .collect();
+    // The rows name the records by global id (or key): one row per refusal.
+    let named = |r: &Value, id: &Value| {
+        r["entityId"] == *id || r["entityId"] == json!(common::uuid_of(id, "Volunteer").to_string())
+    };
+    assert_eq!(checks.len(), 2, "{rows:#}");
+    assert!(checks.iter().any(|r| named(r, &holder)) && checks.iter().any(|r| named(r, &own_holder)), "{rows:#}");
+    for r in &checks {
+        assert_eq!(
+            (r["action"].clone(), r["role"].clone(), r["fields"].clone()),
+            (json!("REVEAL"), json!("CIVIL_AFFAIRS"), json!(["idNumber"]))
+        );
+        assert!(!r.to_string().contains(&held), "the number is not in the log: {r}");
+    }
+});
+
 both!(lookups_by_id_number_are_audited_without_the_number_and_refused_to_roles_that_may_not_reveal, |app| {
     let n = number_with_x();
     let d = app

@@ -337,3 +337,34 @@ both!(published_linkage_figures_do_not_tell_where_or_when_someone_was_served, |a
     assert_eq!(linkage(&app, None, &codes).await, anonymous_before);
     assert!(published_before.iter().all(|(access, _)| access == "PUBLISHED"), "{published_before:?}");
 });
+
+// Found by a review of issue 23: PORTAL read every volunteer's hours and points exactly and
+// added them up to the exact figure beside the perturbed `volunteers.serviceHours`. For callers
+// who may not list the ledger, each volunteer's sums are perturbed as the statistics are.
+both!(portal_reads_each_volunteers_ledger_sums_perturbed_within_the_bounds, |app| {
+    let q = r#"{ volunteers(first: 100, filter: { region: "420502" }) { nodes { id serviceHours points } } }"#;
+    let exact = app.data(q, json!({})).await;
+    let portal = app.data_as(Some(&token_with("PORTAL", |_| {})), q, json!({})).await;
+    let rows = |d: &Value| d["volunteers"]["nodes"].as_array().unwrap().clone();
+    let (exact, portal) = (rows(&exact), rows(&portal));
+    assert_eq!(exact.len(), 100);
+    // A sum over people (ProtectedFigure's rule for magnitudes): small values become 0 or at
+    // least 3, others move by at most 2 steps of max(1, value / 50); 0 stays 0.
+    let within = |e: i64, p: i64| {
+        let step = (e.abs() / 50).max(1);
+        if e.abs() < 5 { p == 0 || (p.abs() >= 3 && (p - e).abs() <= 2) } else { (p - e).abs() <= 2 * step }
+    };
+    let minutes = |v: &Value| (v["serviceHours"].as_f64().unwrap() * 60.0).round() as i64;
+    let mut moved = 0;
+    for (e, p) in exact.iter().zip(&portal) {
+        assert_eq!(e["id"], p["id"]);
+        let (em, pm) = (minutes(e), minutes(p));
+        let (ep, pp) = (e["points"].as_i64().unwrap(), p["points"].as_i64().unwrap());
+        assert!(within(em, pm) && within(ep, pp), "exact {e}, PORTAL {p}");
+        moved += usize::from(em != pm || ep != pp);
+    }
+    assert!(moved > 0, "PORTAL does not read the exact sums");
+    // The statistics' own callers who may list the entries read them exact.
+    let official = app.data_as(Some(&civil_affairs("420502")), q, json!({})).await;
+    assert_eq!(rows(&official), exact);
+});

@@ -544,11 +544,18 @@ pub const TARGET_YEARS_AHEAD: u32 = 30;
 impl CoverageTargetInput {
     /// Errors: `OUT_OF_RANGE` for a rate that is not a whole percent from 1 % to 100 %, an
     /// announcement after `today` or before 2000, a due day more than [`TARGET_YEARS_AHEAD`]
-    /// years after `today`; `INCONSISTENT` for a due day before the announcement; the rules of
-    /// division codes and text.
+    /// years after `today`; `INCONSISTENT` for a due day before the announcement;
+    /// `NOT_COUNTY_OR_ABOVE` for a township or village; the rules of division codes and text.
     pub fn parse(&self, today: NaiveDate) -> Result<CoverageTargetRecord, Vec<FieldError>> {
         let mut p = Problems::default();
         let region_code = p.take(division("regionCode", &self.region_code));
+        // Township coverage is a figure of divisions with townships below them.
+        if let Some(code) = &region_code
+            && code.significant().len() > 6
+        {
+            let msg = "regionCode: township coverage is of a county, prefecture or province, not of a township or village";
+            p.add(FieldError::new("regionCode", "NOT_COUNTY_OR_ABOVE", msg));
+        }
         let percent = self.rate * 100.0;
         let rate_percent = if percent.is_finite()
             && (percent - percent.round()).abs() < 1e-6

@@ -37,6 +37,10 @@ pub struct FieldError {
     /// The existing record the problem is about (`DUPLICATE_PERSON`: the record holding the
     /// citizen ID number), when the caller may read it.
     pub existing: Option<ExistingRecord>,
+    /// The existing record the problem is about when the caller may **not** read it: never
+    /// shown to the caller, but the refusal told it that the number is held, so the store
+    /// writes an audit row naming the record ([`crate::store::audit::duplicate_checks`]).
+    pub unreadable: Option<ExistingRecord>,
 }
 
 /// A stored record named by a problem: its type (the GraphQL type name) and id.
@@ -48,7 +52,7 @@ pub struct ExistingRecord {
 
 impl FieldError {
     pub fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        FieldError { field: vec![field.to_owned()], message: message.into(), code, existing: None }
+        FieldError { field: vec![field.to_owned()], message: message.into(), code, existing: None, unreadable: None }
     }
 
     /// A domain rule's failure on `field`, with the rule's own code.

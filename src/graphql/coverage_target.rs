@@ -59,8 +59,9 @@ pub async fn of_region(ctx: &Context<'_>, code: &str) -> ApiResult<Option<Covera
 /// A coverage target to record.
 #[derive(InputObject)]
 pub struct SetCoverageTargetInput {
-    /// 12-digit division whose townships the target covers; it must exist and, for
-    /// CIVIL_AFFAIRS, lie in the caller's region (`OUT_OF_SCOPE`).
+    /// 12-digit division whose townships the target covers: a county, prefecture or province
+    /// (`NOT_COUNTY_OR_ABOVE`); it must exist and, for CIVIL_AFFAIRS, lie in the caller's
+    /// region (`OUT_OF_SCOPE`).
     pub region_code: String,
     /// Target coverage, a whole percent from 0.01 to 1 (`OUT_OF_RANGE`).
     pub rate: f64,

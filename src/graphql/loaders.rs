@@ -225,10 +225,10 @@ impl Loader<AssignmentsOf> for StoreLoader {
 pub struct LedgerTotalsOf(pub Uuid);
 
 impl Loader<LedgerTotalsOf> for StoreLoader {
-    type Value = (i64, i64);
+    type Value = crate::store::volunteer::LedgerTotals;
     type Error = Arc<StoreError>;
 
-    async fn load(&self, keys: &[LedgerTotalsOf]) -> LoadResult<LedgerTotalsOf, (i64, i64)> {
+    async fn load(&self, keys: &[LedgerTotalsOf]) -> LoadResult<LedgerTotalsOf, Self::Value> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let found = crate::store::volunteer::ledger_totals(&self.keyed, &ids).await?;
         Ok(found.into_iter().map(|(k, v)| (LedgerTotalsOf(k), v)).collect())

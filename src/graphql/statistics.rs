@@ -163,7 +163,7 @@ impl Subject {
     fn persons(&self, p: figures::Persons) -> (i64, i64) {
         match self.access {
             StatisticsAccess::Full => (p.total, p.certified),
-            StatisticsAccess::Published => (p.total_local, p.certified_local),
+            StatisticsAccess::Published => (p.total_records, p.certified_records),
         }
     }
 
@@ -492,20 +492,20 @@ pub struct SocialWorkerStatistics(Subject);
 /// Social workers serving in the subtree (stock).
 #[Object]
 impl SocialWorkerStatistics {
-    /// Social workers, counted as **persons**: records with the same citizen ID number (one
-    /// person in several sources' rosters) count once; a record without one counts as a person.
-    /// With `FULL` access across the division; with `PUBLISHED` access once per division of
-    /// registration (records of one person registered in two divisions count in each), so that
-    /// no count tells whether a number is registered in a division the caller may not read.
+    /// Social workers. With `FULL` access counted as **persons**: records with the same
+    /// citizen ID number (one person in several sources' rosters) count once, and a record
+    /// without one counts as a person. With `PUBLISHED` access counted as **records**: a
+    /// merged count would tell a caller who can write records where it may not read whether
+    /// a citizen ID number it registers is already on file there.
     async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1).0)
     }
-    /// Workers holding a certificate (any level other than NONE), counted as **persons**, as
-    /// `total`: a person with a certificate in any of their records counts once.
+    /// Workers holding a certificate (any level other than NONE), counted as `total` counts: for
+    /// `FULL` access a person with a certificate in any of their records counts once.
     async fn certified(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1).1)
     }
-    /// `certified / total` (persons), from 0 to 1; null without workers.
+    /// `certified / total`, from 0 to 1; null without workers.
     async fn certification_rate(&self, ctx: &Context<'_>) -> ApiResult<Option<f64>> {
         let (total, certified) = self.0.persons(self.0.load::<figures::WorkerCounts>(ctx).await?.1);
         Ok((total > 0).then(|| certified as f64 / total as f64))
@@ -553,13 +553,13 @@ pub struct VolunteerStatistics(Subject);
 /// Volunteers and teams of the subtree (stock) and their service in the period (flow).
 #[Object]
 impl VolunteerStatistics {
-    /// Volunteers registered in the subtree, counted as **persons**: records with the same
-    /// citizen ID number (the national volunteer system's roster and a county's) count once; a
-    /// record without one counts as a person. With `FULL` access across the division; with
-    /// `PUBLISHED` access once per division of registration (as `socialWorkers.total`).
+    /// Volunteers registered in the subtree. With `FULL` access counted as **persons**: records
+    /// with the same citizen ID number (the national volunteer system's roster and a county's)
+    /// count once, and a record without one counts as a person. With `PUBLISHED` access counted
+    /// as **records**, as `socialWorkers.total` and for the same reason.
     async fn volunteers(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let v = self.0.load::<figures::VolunteerCounts>(ctx).await?;
-        Ok(if self.0.access == StatisticsAccess::Full { v.volunteers } else { v.volunteers_local })
+        Ok(if self.0.access == StatisticsAccess::Full { v.volunteers } else { v.volunteer_records })
     }
     /// Volunteer teams registered in the subtree.
     async fn teams(&self, ctx: &Context<'_>) -> ApiResult<i64> {

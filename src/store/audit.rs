@@ -245,6 +245,49 @@ pub async fn lookup_by_id_number(
     .await
 }
 
+/// The reason of a duplicate check's audit row.
+pub const DUPLICATE_CHECK: &str =
+    "DUPLICATE_PERSON: a write was refused because this record holds its citizen ID number";
+
+/// Writes one audit row per record of `problems` that the caller may not read but was told of
+/// (`FieldError::unreadable`: a `DUPLICATE_PERSON` refusal tells the caller that a number is
+/// held, in another division of the same source): action `REVEAL`, the record's type and id,
+/// field `idNumber`, reason [`DUPLICATE_CHECK`]; neither the number nor its key. Written on
+/// its own, after the write's transaction, so dry runs (`VALIDATE`) and rolled-back batches
+/// leave their rows too. Retried like every write on a conflict.
+pub async fn duplicate_checks<'a, C: sea_orm::ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    problems: impl IntoIterator<Item = &'a crate::domain::roster::FieldError>,
+) -> Result<(), sea_orm::DbErr> {
+    let told: Vec<_> = problems.into_iter().filter_map(|p| p.unreadable).collect();
+    if told.is_empty() {
+        return Ok(());
+    }
+    super::write::retrying(|| async {
+        let now = crate::domain::time::now();
+        let rows = told.iter().map(|r| audit_entry::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(now),
+            actor: Set(actor.subject.clone()),
+            role: Set(actor.role.to_owned()),
+            action: Set(AuditAction::Reveal),
+            entity: Set(r.type_name.to_owned()),
+            entity_id: Set(r.id.to_string()),
+            fields: Set("idNumber".to_owned()),
+            reason: Set(Some(DUPLICATE_CHECK.to_owned())),
+            request_id: Set(Some(actor.request_id.clone())),
+            changes: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            deleted_at: Set(None),
+        });
+        audit_entry::Entity::insert_many(rows).exec_without_returning(db).await.map(|_| ())
+    })
+    .await
+}
+
 /// Filter of the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuditFilter {

@@ -372,7 +372,18 @@ where
     B: AsyncFnOnce(&DatabaseTransaction) -> Result<Outcome<W::Model>, DbErr> + Clone,
 {
     // Each attempt plans afresh with its own copy of `build`.
-    retrying(|| create_once::<W, B>(db, editor, build.clone())).await
+    let out = retrying(|| create_once::<W, B>(db, editor, build.clone())).await?;
+    told_of_unreadable(db, editor, &out).await?;
+    Ok(out)
+}
+
+/// The audit rows of the records a refusal told the editor of but it may not read
+/// ([`super::audit::duplicate_checks`]).
+async fn told_of_unreadable<T>(db: &DatabaseConnection, editor: &Editor, out: &Outcome<T>) -> Result<(), DbErr> {
+    match out {
+        Err(problems) => super::audit::duplicate_checks(db, &editor.actor, problems).await,
+        Ok(_) => Ok(()),
+    }
 }
 
 /// One attempt of [`create`]: its transaction.
@@ -438,7 +449,9 @@ where
     W: Writable,
     P: AsyncFnOnce(&DatabaseTransaction, &W::Model) -> Result<Outcome<Planned<W::Model>>, DbErr> + Clone,
 {
-    retrying(|| update_once::<W, P>(db, editor, id, expected, plan.clone())).await
+    let out = retrying(|| update_once::<W, P>(db, editor, id, expected, plan.clone())).await?;
+    told_of_unreadable(db, editor, &out).await?;
+    Ok(out)
 }
 
 /// One attempt of [`update`]: its transaction.

@@ -96,11 +96,15 @@ pub fn duplicate_person(kind: PersonKind, holder: Option<Uuid>, readable: bool) 
             e.existing = Some(ExistingRecord { type_name: what, id });
             e
         }
-        None => FieldError::new(
-            "idNumber",
-            "DUPLICATE_PERSON",
-            format!("idNumber: this citizen ID number is already held by another {what} of the same source"),
-        ),
+        None => {
+            let mut e = FieldError::new(
+                "idNumber",
+                "DUPLICATE_PERSON",
+                format!("idNumber: this citizen ID number is already held by another {what} of the same source"),
+            );
+            e.unreadable = holder.map(|id| ExistingRecord { type_name: what, id });
+            e
+        }
     }
 }
 

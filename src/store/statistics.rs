@@ -361,28 +361,25 @@ pub struct WorkerCounts(pub Vec<(CertificateLevel, Option<i32>, Option<i32>, i64
 /// citizen ID number, in several sources' rosters) count once; a record without a key (no
 /// citizen ID number) counts as a person of its own.
 ///
-/// Two counts: across the whole division (for callers who may read all its records, `FULL`
-/// access), and once per person **and division of registration** (`*_local`, for everyone
-/// else). A caller who can write records (a county's official, a sync client) could otherwise
-/// register a guessed citizen ID number in its own county and see from a prefecture's count
-/// whether the number is registered in another county, a record it may not read: with the
-/// local count, a record only ever merges with records of its own division code.
+/// Two counts: persons across the whole division (for callers who may read all its records,
+/// `FULL` access), and records (`*_records`, for everyone else). A caller who can write records
+/// where it may not read (a sync client may write anywhere) could otherwise register a guessed
+/// citizen ID number in a village and see from a count of persons whether the number is
+/// already on file there: a count of records grows by one whatever the number.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Persons {
     pub total: i64,
     /// Persons with at least one record holding a certificate (social workers).
     pub certified: i64,
-    pub total_local: i64,
-    pub certified_local: i64,
+    pub total_records: i64,
+    pub certified_records: i64,
 }
 
-/// Persons among the rows `cond` admits: distinct person keys (with the division code, when
-/// `local`) plus rows without one.
-fn persons_where(cond: Option<&str>, local: bool) -> Expr {
-    let key = if local { "person_key || region_code" } else { "person_key" };
+/// Persons among the rows `cond` admits: distinct person keys plus rows without one.
+fn persons_where(cond: Option<&str>) -> Expr {
     let (when, and) = match cond {
-        Some(c) => (format!("CASE WHEN {c} THEN {key} END"), format!(" AND {c}")),
-        None => (key.to_owned(), String::new()),
+        Some(c) => (format!("CASE WHEN {c} THEN person_key END"), format!(" AND {c}")),
+        None => ("person_key".to_owned(), String::new()),
     };
     Expr::cust(format!(
         "CAST(COUNT(DISTINCT {when}) + COALESCE(SUM(CASE WHEN person_key IS NULL{and} THEN 1 ELSE 0 END), 0) AS BIGINT)"
@@ -424,10 +421,13 @@ impl Figures for WorkerCounts {
         let (within, prefix) = subtree(col(W::RegionCode), prefixes);
         let persons = Query::select()
             .expr_as(prefix.clone(), "prefix")
-            .expr_as(persons_where(None, false), "n")
-            .expr_as(persons_where(Some("certificate_level <> 'NONE'"), false), "certified")
-            .expr_as(persons_where(None, true), "n_local")
-            .expr_as(persons_where(Some("certificate_level <> 'NONE'"), true), "certified_local")
+            .expr_as(persons_where(None), "n")
+            .expr_as(persons_where(Some("certificate_level <> 'NONE'")), "certified")
+            .expr_as(count_all(), "records")
+            .expr_as(
+                Expr::cust("CAST(SUM(CASE WHEN certificate_level <> 'NONE' THEN 1 ELSE 0 END) AS BIGINT)"),
+                "certified_records",
+            )
             .from(social_worker::Entity)
             .and_where(live(W::DeletedAt))
             .cond_where(within)
@@ -437,8 +437,8 @@ impl Figures for WorkerCounts {
             *v = Persons {
                 total: get_i64(row, "n")?,
                 certified: get_i64(row, "certified")?,
-                total_local: get_i64(row, "n_local")?,
-                certified_local: get_i64(row, "certified_local")?,
+                total_records: get_i64(row, "records")?,
+                certified_records: get_i64(row, "certified_records")?,
             };
             Ok(())
         })
@@ -458,8 +458,8 @@ impl Figures for WorkerCounts {
 pub struct VolunteerCounts {
     /// Persons ([`Persons`]): records with the same citizen ID number count once.
     pub volunteers: i64,
-    /// Persons counted once per division of registration ([`Persons`]).
-    pub volunteers_local: i64,
+    /// Records ([`Persons`]).
+    pub volunteer_records: i64,
     pub teams: i64,
 }
 
@@ -479,8 +479,8 @@ impl Figures for VolunteerCounts {
         // Persons, not records: one person in two sources' rosters counts once.
         let people = Query::select()
             .expr_as(prefix.clone(), "prefix")
-            .expr_as(persons_where(None, false), "n")
-            .expr_as(persons_where(None, true), "n_local")
+            .expr_as(persons_where(None), "n")
+            .expr_as(count_all(), "records")
             .from(volunteer::Entity)
             .and_where(live(volunteer::Column::DeletedAt))
             .cond_where(within)
@@ -488,7 +488,7 @@ impl Figures for VolunteerCounts {
             .to_owned();
         let mut out = fold(db, &people, |v: &mut Self, row| {
             v.volunteers = get_i64(row, "n")?;
-            v.volunteers_local = get_i64(row, "n_local")?;
+            v.volunteer_records = get_i64(row, "records")?;
             Ok(())
         })
         .await?;

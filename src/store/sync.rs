@@ -450,6 +450,9 @@ pub async fn sync<R: Roster, D: ConnectionTrait + TransactionTrait>(
         // Nothing changed: say so, rather than claim a commit of nothing.
         summary.committed = false;
     }
+    // Refusals that told of records the writer may not read leave audit rows, dry runs too.
+    let problems = summary.results.iter().flat_map(|r| r.errors.iter());
+    super::audit::duplicate_checks(db, &writer.actor, problems).await?;
     if summary.committed && summary.created >= ANALYZE_AFTER {
         let mut tables = vec![sea_orm::EntityName::table_name(&R::Entity::default())];
         tables.extend(R::LINK_TABLE);

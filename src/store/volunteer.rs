@@ -128,16 +128,18 @@ impl ToMany for ProjectVolunteers {
     }
 }
 
-/// Ledger totals of each volunteer: `(service minutes, points)` summed over all live entries.
+/// Ledger totals of each volunteer ([`LedgerTotals`]), summed over all live entries.
 pub async fn ledger_totals<C: ConnectionTrait>(
     db: &C,
     volunteers: &[Uuid],
-) -> Result<HashMap<Uuid, (i64, i64)>, StoreError> {
+) -> Result<HashMap<Uuid, LedgerTotals>, StoreError> {
     let stmt = ledger::Entity::find()
         .select_only()
         .column(ledger::Column::VolunteerId)
         .expr_as(Expr::cust("COALESCE(SUM(service_minutes), 0)"), "minutes")
         .expr_as(Expr::cust("COALESCE(SUM(points), 0)"), "points")
+        // Bigint on both databases: PostgreSQL sums bigints into numeric.
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(record_key), 0) AS BIGINT)"), "key_sum")
         .filter(ledger::Column::DeletedAt.is_null())
         .filter(ledger::Column::VolunteerId.is_in(volunteers.iter().copied()))
         .group_by(ledger::Column::VolunteerId)
@@ -145,9 +147,21 @@ pub async fn ledger_totals<C: ConnectionTrait>(
     let mut out = HashMap::new();
     for row in db.query_all(&stmt).await? {
         let id: Uuid = row.try_get("", "volunteer_id")?;
-        let minutes: i64 = row.try_get("", "minutes")?;
-        let points: i64 = row.try_get("", "points")?;
-        out.insert(id, (minutes, points));
+        let totals = LedgerTotals {
+            minutes: row.try_get("", "minutes")?,
+            points: row.try_get("", "points")?,
+            key: row.try_get("", "key_sum")?,
+        };
+        out.insert(id, totals);
     }
     Ok(out)
+}
+
+/// One volunteer's ledger: service minutes, points balance, and the sum of its entries' record
+/// keys (the cell key that perturbs the two for callers who may not read the entries).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerTotals {
+    pub minutes: i64,
+    pub points: i64,
+    pub key: i64,
 }

@@ -1,18 +1,19 @@
 //! Trainings, deliberation meetings and awards of a region's statistics (flow figures).
 //!
-//! Disclosure (docs/DISCLOSURE.md): person-times of trainings and participants of meetings
-//! are sums over people's attendance, figures about persons: `ProtectedFigure`s, exact for
-//! `FULL` access and perturbed as magnitudes (the cell-key method) for `PUBLISHED`. Sessions,
-//! meetings and problems resolved count events, like projects: exact for everyone. Awards are
-//! honours published by name, and count social workers, volunteers and organisations, whose
-//! head counts are exact for everyone: exact too.
+//! Disclosure (docs/DISCLOSURE.md): trainings and deliberation meetings are public events,
+//! and every caller reads each one's person-times or participants (`Training.personTimes`,
+//! `DeliberationMeeting.participants`): their sums are exact for everyone too (perturbing
+//! them protected nothing a caller could not add up). They stay `ProtectedFigure`s, with
+//! `perturbed: false`. Sessions, meetings and problems resolved count events, like projects.
+//! Awards are honours published by name, and count social workers, volunteers and
+//! organisations, whose head counts are exact for everyone: exact too.
 
 use async_graphql::{Context, Object, SimpleObject};
 use entity::training::TrainingKind as KindM;
 use sea_orm::Iterable;
 
 use super::{ProtectedFigure, Subject, figures, list_cost, variants};
-use crate::domain::disclosure::{CellKey, Measure, Publication};
+use crate::domain::disclosure::{CellKey, Measure, Publication, StatisticsAccess};
 use crate::graphql::error::ApiResult;
 use crate::graphql::training::TrainingKind;
 
@@ -20,9 +21,9 @@ use crate::graphql::training::TrainingKind;
 pub const MAX_AWARD_TITLES: usize = 50;
 
 impl Subject {
-    /// Person-times (a sum over people's attendance) with the key sum of its records.
+    /// Person-times of public events: exact for everyone (see the module's documentation).
     fn person_times(&self, value: i64, key: i64) -> ProtectedFigure {
-        self.access.figure(Publication::Published, Measure::Magnitude, value, CellKey::from_sum(key)).into()
+        StatisticsAccess::Full.figure(Publication::Published, Measure::Magnitude, value, CellKey::from_sum(key)).into()
     }
 }
 
@@ -33,7 +34,7 @@ pub struct TrainingKindFigures {
     pub kind: TrainingKind,
     /// Sessions held (exact: events).
     pub sessions: i64,
-    /// Person-times trained (培训人次): perturbed for `PUBLISHED` access.
+    /// Person-times trained (培训人次): exact, as the trainings' own.
     pub person_times: ProtectedFigure,
 }
 
@@ -47,15 +48,14 @@ impl TrainingStatistics {
     async fn sessions(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(self.0.load::<figures::TrainingTotals>(ctx).await?.0.values().map(|v| v.0).sum())
     }
-    /// Person-times trained (培训人次): the sum of the sessions' participants. A figure about
-    /// persons: exact for `FULL` access, perturbed by the cell-key method for `PUBLISHED`
-    /// (at most 4 %).
+    /// Person-times trained (培训人次): the sum of the sessions' participants. Exact for
+    /// everyone, as each training's `personTimes` is (`perturbed: false`).
     async fn person_times(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let t = self.0.load::<figures::TrainingTotals>(ctx).await?;
         let (value, key) = t.0.values().fold((0, 0), |(v, k), r| (v + r.1, k + r.2));
         Ok(self.0.person_times(value, key))
     }
-    /// By kind, every kind listed (zeros included); each cell perturbed on its own.
+    /// By kind, every kind listed (zeros included).
     #[graphql(complexity = "list_cost(variants::<KindM>(), child_complexity)")]
     async fn by_kind(&self, ctx: &Context<'_>) -> ApiResult<Vec<TrainingKindFigures>> {
         let t = self.0.load::<figures::TrainingTotals>(ctx).await?;
@@ -78,9 +78,8 @@ impl DeliberationStatistics {
     async fn meetings(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         Ok(self.0.load::<figures::DeliberationTotals>(ctx).await?.meetings)
     }
-    /// Participants, as person-times (参与群众人次): the sum of the meetings' participants. A
-    /// figure about persons: exact for `FULL` access, perturbed by the cell-key method for
-    /// `PUBLISHED` (at most 4 %).
+    /// Participants, as person-times (参与群众人次): the sum of the meetings' participants.
+    /// Exact for everyone, as each meeting's `participants` is (`perturbed: false`).
     async fn participants(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let d = self.0.load::<figures::DeliberationTotals>(ctx).await?;
         Ok(self.0.person_times(d.participants, d.key))
