@@ -89,6 +89,8 @@ fn decode(s: &str) -> Result<Position, ApiError> {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Streams over WebSocket (graphql-transport-ws on `/graphql`, the token in
+/// `connection_init`'s payload).
 #[SubscriptionRoot]
 impl Subscription {
     /// The creates, updates and deletes of records the caller may read (the same permission
