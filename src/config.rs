@@ -258,7 +258,7 @@ pub struct ServeConfig {
 
     /// Milliseconds between checks of the outbox for new changes besides notifications
     /// (10-60000).
-    #[arg(long, env = "CIVLINK_SUBSCRIPTION_POLL_MS", value_name = "CIVLINK_SUBSCRIPTION_POLL_MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    #[arg(long, env = "CIVLINK_SUBSCRIPTION_POLL_MS", value_name = "CIVLINK_SUBSCRIPTION_POLL_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub subscription_poll_ms: u64,
 
     /// Also load the deterministic demo data set (see `civlink seed demo`).

@@ -69,7 +69,7 @@ impl Default for SubscriptionSettings {
             buffer: 256,
             stall: Duration::from_secs(10),
             init_timeout: Duration::from_secs(10),
-            poll: Duration::from_millis(250),
+            poll: Duration::from_millis(100),
         }
     }
 }

@@ -31,6 +31,11 @@ use crate::subscription::{
     CLOSE_FORBIDDEN, CLOSE_INIT_TIMEOUT, CLOSE_SLOW_CONSUMER, CLOSE_TOKEN_EXPIRED, ChangeHub, Connection,
 };
 
+/// Bytes read from a connection's socket at a time.
+const READ_BUFFER: usize = 4096;
+/// Largest message a client may send (a `subscribe` with its document), bytes.
+const MAX_CLIENT_MESSAGE: usize = 1 << 20;
+
 /// Answers a WebSocket upgrade of `/graphql`.
 pub(super) fn upgrade(
     state: Arc<AppState>,
@@ -49,7 +54,13 @@ pub(super) fn upgrade(
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "ask for the `graphql-transport-ws` WebSocket subprotocol").into_response();
     };
-    ws.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(state, hub, socket, protocol, request_id))
+    // tungstenite reserves 128 KiB for reading per connection by default; clients send only
+    // small protocol messages, and a thousand idle subscribers would hold that much each.
+    ws.protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| serve(state, hub, socket, protocol, request_id))
 }
 
 /// Counts the connection while it lives.
