@@ -46,6 +46,10 @@ struct Args {
     /// Stations created while they listen.
     #[arg(long, default_value_t = 50)]
     writes: usize,
+    /// Open the connections without subscribing (to tell a connection's memory from a
+    /// subscription's).
+    #[arg(long)]
+    connections_only: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -118,6 +122,7 @@ async fn subscriber(
     index: usize,
     received: Received,
     ready: tokio::sync::mpsc::Sender<()>,
+    subscribe: bool,
 ) {
     let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
@@ -127,7 +132,9 @@ async fn subscriber(
     let _ack = ws.next().await;
     let q = "subscription { changes(types: [STATION]) { cursor action id node { id ... on Station { name } } } }";
     let m = json!({ "id": "1", "type": "subscribe", "payload": { "query": q } });
-    ws.send(Message::Text(m.to_string().into())).await.unwrap();
+    if subscribe {
+        ws.send(Message::Text(m.to_string().into())).await.unwrap();
+    }
     let _ = ready.send(()).await;
     while let Some(Ok(m)) = ws.next().await {
         if let Message::Text(t) = m {
@@ -164,13 +171,27 @@ async fn run(args: &Args, name: &str, database_url: &str) -> anyhow::Result<()> 
     let received: Received = Arc::new(Mutex::new(vec![HashMap::new(); args.subscribers]));
     let (ready_tx, mut ready) = tokio::sync::mpsc::channel(args.subscribers);
     for i in 0..args.subscribers {
-        tokio::spawn(subscriber(server.addr.clone(), token.clone(), i, received.clone(), ready_tx.clone()));
+        tokio::spawn(subscriber(
+            server.addr.clone(),
+            token.clone(),
+            i,
+            received.clone(),
+            ready_tx.clone(),
+            !args.connections_only,
+        ));
     }
     for _ in 0..args.subscribers {
         ready.recv().await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss_after = server.rss_mib();
+    if args.connections_only {
+        println!(
+            "{name}: server RSS {rss_before:.1} MiB before, {rss_after:.1} MiB with {} idle connections",
+            args.subscribers
+        );
+        return Ok(());
+    }
 
     let mut written: Vec<(String, Instant)> = Vec::new();
     let first = Instant::now();

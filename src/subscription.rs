@@ -1,12 +1,16 @@
 //! Subscriptions (issue 25): the per-replica hub that wakes every local subscription when
 //! something new has committed, the per-connection state, and the limits.
 //!
-//! The events themselves are never carried by the hub: a wake-up says only "the outbox has
-//! grown", and each subscription reads the audit log after its own position through the scoped
-//! read path ([`crate::store::changes`], [`crate::graphql::subscription`]). So a wake-up that
-//! is missed or merged (a lagged receiver of the bounded broadcast, a dropped `NOTIFY`) loses
-//! nothing: the next one, or the hub's periodic check, makes the subscription read on from
-//! where it is.
+//! The hub reads the outbox once per replica: each time it is woken it reads the audit rows
+//! committed after its own position ([`crate::store::changes::after`]: ids, types and actions,
+//! no personal data) and broadcasts them as a [`Batch`] covering `(from, to]`. A subscription
+//! whose position lies in that range takes the batch's rows instead of reading the outbox
+//! itself; which of them it may read is decided once per batch and scope
+//! ([`Batch::readable`], the same check as webhooks'), and its nodes are loaded through the
+//! read path ([`crate::graphql::subscription`]). A subscription that is behind (resuming from
+//! a cursor, or a lagged receiver of the bounded broadcast) reads the outbox from its own
+//! position until it has caught up. So a batch that is missed, or a dropped `NOTIFY`, loses
+//! nothing.
 //!
 //! - PostgreSQL: one `LISTEN civlink_changes` connection per replica (the trigger of migration
 //!   `000018` notifies at the commit of every transaction that writes audit rows, on any
@@ -14,7 +18,7 @@
 //!   lost (a reconnect) or a transaction committed rows held back behind an older one.
 //! - SQLite: one replica per file, so the hub checks the outbox's head every `poll` in process.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,9 +26,11 @@ use std::time::Duration;
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{broadcast, watch};
 
+use crate::domain::DivisionCode;
 use crate::graphql::error::ApiError;
 use crate::observe::series;
-use crate::store::changes;
+use crate::store::Scope;
+use crate::store::changes::{self, Change, Position};
 
 /// The PostgreSQL channel the audit-log trigger notifies.
 pub const CHANNEL: &str = "civlink_changes";
@@ -74,39 +80,94 @@ impl Default for SubscriptionSettings {
     }
 }
 
-/// The replica's hub: wakes local subscriptions when the outbox has grown, and counts
-/// subscriptions per caller. Cloning shares it.
+/// Committed changes after `from`, up to and including `to`, in commit order (every event
+/// type).
+pub struct Batch {
+    pub from: Position,
+    pub to: Position,
+    pub changes: Vec<Change>,
+    /// Per scope and region: the `(type, id)` of the records of `changes` it may read,
+    /// computed by the first subscription that asks.
+    readable: Mutex<HashMap<(Scope, Option<DivisionCode>), Arc<tokio::sync::OnceCell<Readable>>>>,
+}
+
+/// The records of a batch a scope may read; `None` when the check failed (the subscription
+/// then reads the outbox itself).
+type Readable = Option<Arc<HashSet<(String, uuid::Uuid)>>>;
+
+impl Batch {
+    /// The `(type, id)` of this batch's records that `scope` may read in `region`
+    /// ([`changes::readable`]), checked once per batch for all subscriptions of that scope.
+    pub async fn readable(&self, db: &DatabaseConnection, scope: &Scope, region: Option<&DivisionCode>) -> Readable {
+        let cell = {
+            let mut map = self.readable.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry((scope.clone(), region.cloned())).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            match changes::readable(db, scope, region, &self.changes).await {
+                Ok(set) => Some(Arc::new(set)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "subscriptions: checking a batch's records failed");
+                    None
+                }
+            }
+        })
+        .await
+        .clone()
+    }
+}
+
+/// The replica's hub: reads what committed and broadcasts it to local subscriptions, and
+/// counts subscriptions per caller. Cloning shares it.
 #[derive(Clone)]
 pub struct ChangeHub {
     inner: Arc<HubInner>,
 }
 
 struct HubInner {
-    wake: broadcast::Sender<()>,
+    batches: broadcast::Sender<Arc<Batch>>,
+    /// The position the hub has read up to: where a subscription without a cursor starts
+    /// (`None` until the hub has read the outbox's head).
+    position: Mutex<Option<Position>>,
     callers: Mutex<HashMap<String, usize>>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
-/// Wake-ups buffered per subscription; a receiver further behind is told it lagged and reads
-/// on from its position, so the buffer bounds memory without losing events.
-const WAKE_BUFFER: usize = 16;
+/// Batches buffered per subscription; a receiver further behind is told it lagged and reads
+/// the outbox from its position, so the buffer bounds memory without losing events.
+const BATCH_BUFFER: usize = 16;
+
+/// Audit rows the hub reads per statement (and so per batch).
+const HUB_PAGE: u64 = 500;
 
 impl ChangeHub {
     /// Starts the hub's listener on `db`, checking the outbox every `poll` besides
-    /// notifications.
+    /// notifications. Reads the outbox's head first, so that subscriptions start from what
+    /// committed before.
     pub fn start(db: DatabaseConnection, poll: Duration) -> Self {
-        let (wake, _) = broadcast::channel(WAKE_BUFFER);
+        let (batches, _) = broadcast::channel(BATCH_BUFFER);
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(listen(db, poll, wake.clone(), stopped));
-        ChangeHub {
-            inner: Arc::new(HubInner { wake, callers: Mutex::new(HashMap::new()), stop, task: Mutex::new(Some(task)) }),
-        }
+        let inner = Arc::new(HubInner {
+            batches,
+            position: Mutex::new(None),
+            callers: Mutex::new(HashMap::new()),
+            stop,
+            task: Mutex::new(None),
+        });
+        let task = tokio::spawn(listen(db, poll, inner.clone(), stopped));
+        *inner.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        ChangeHub { inner }
     }
 
-    /// A receiver of wake-ups.
-    pub fn wake(&self) -> broadcast::Receiver<()> {
-        self.inner.wake.subscribe()
+    /// A receiver of batches, and the position the next batch starts from (at most; `None`
+    /// while the hub is starting).
+    pub fn subscribe(&self) -> (broadcast::Receiver<Arc<Batch>>, Option<Position>) {
+        // Subscribed before the position is read: a batch published in between starts at or
+        // before that position, so none is missed.
+        let receiver = self.inner.batches.subscribe();
+        let position = *self.inner.position.lock().unwrap_or_else(|e| e.into_inner());
+        (receiver, position)
     }
 
     /// Ends the listener at once (tests), as after a crash.
@@ -127,15 +188,22 @@ impl ChangeHub {
     }
 }
 
-async fn listen(
-    db: DatabaseConnection,
-    poll: Duration,
-    wake: broadcast::Sender<()>,
-    mut stopped: watch::Receiver<bool>,
-) {
+async fn listen(db: DatabaseConnection, poll: Duration, hub: Arc<HubInner>, mut stopped: watch::Receiver<bool>) {
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let mut listener: Option<sea_orm::sqlx::postgres::PgListener> = None;
-    let mut last = changes::head(&db).await.ok().flatten();
+    let mut position = loop {
+        match changes::head(&db).await {
+            Ok(head) => break head.unwrap_or(Position::START),
+            Err(e) => {
+                tracing::warn!(error = %e, "subscriptions: reading the outbox's head failed; trying again");
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    _ = tokio::time::sleep(poll) => {}
+                }
+            }
+        }
+    };
+    *hub.position.lock().unwrap_or_else(|e| e.into_inner()) = Some(position);
     loop {
         if *stopped.borrow() {
             return;
@@ -149,6 +217,26 @@ async fn listen(
                 Err(e) => tracing::warn!(error = %e, "subscriptions: no listener connection; polling meanwhile"),
             }
         }
+        // Reads everything committed since the last pass, a page per batch.
+        loop {
+            match changes::after(&db, position, &crate::store::webhook::EVENT_TYPES, HUB_PAGE).await {
+                Ok(rows) => {
+                    let Some(last) = rows.last().map(|c| c.position) else { break };
+                    let full = rows.len() as u64 == HUB_PAGE;
+                    let batch = Batch { from: position, to: last, changes: rows, readable: Mutex::default() };
+                    position = last;
+                    *hub.position.lock().unwrap_or_else(|e| e.into_inner()) = Some(position);
+                    let _ = hub.batches.send(Arc::new(batch));
+                    if !full {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "subscriptions: reading the outbox failed");
+                    break;
+                }
+            }
+        }
         let notified = async {
             match listener.as_mut() {
                 Some(l) => l.try_recv().await.map(|n| n.is_some()),
@@ -157,24 +245,11 @@ async fn listen(
         };
         tokio::select! {
             _ = stopped.changed() => return,
-            got = notified => match got {
-                Ok(true) => {}
-                // The connection was lost: it reconnects on the next call; check meanwhile.
-                Ok(false) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "subscriptions: listener failed; reconnecting");
-                    listener = None;
-                }
+            got = notified => if let Err(e) = got {
+                tracing::warn!(error = %e, "subscriptions: listener failed; reconnecting");
+                listener = None;
             },
             _ = tokio::time::sleep(poll) => {}
-        }
-        match changes::head(&db).await {
-            Ok(head) if head != last => {
-                last = head;
-                let _ = wake.send(());
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "subscriptions: reading the outbox's head failed"),
         }
     }
 }

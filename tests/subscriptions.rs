@@ -213,6 +213,25 @@ both_with!(a_write_through_one_replica_reaches_a_subscriber_of_another_within_a_
     assert!(*worst < SECOND, "write to event on another replica took {worst:?}");
 });
 
+/// Transaction ids are shared by the databases of one PostgreSQL server: a transaction left
+/// open in another database must not hold this database's events back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_transaction_in_another_database_does_not_hold_events_back() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn_with(common::Backend::Postgres, live()).await;
+    let other = sea_orm::Database::connect(format!("{}/postgres", common::pg_server())).await.unwrap();
+    let open = other.begin().await.unwrap();
+    open.execute_unprepared("SELECT pg_current_xact_id()").await.unwrap();
+    let mut ws = Client::connect(&app, &admin_token()).await;
+    ws.subscribe("1", json!({ "types": ["STATION"] })).await;
+    let written = Instant::now();
+    let id = create_station(&app, "别库长事务期间的站", "522301").await;
+    let e = ws.event(WAIT).await.expect("the event");
+    assert_eq!(e["id"], id.as_str());
+    assert!(written.elapsed() < SECOND, "held back {:?} by another database's transaction", written.elapsed());
+    open.rollback().await.unwrap();
+}
+
 both_with!(an_expired_token_closes_the_stream, live(), |app| {
     let expires = chrono::Utc::now().timestamp() + 2;
     let token = token_with("ADMIN", |c| c.exp = expires);

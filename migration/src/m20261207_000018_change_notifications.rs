@@ -5,11 +5,11 @@
 //!
 //! Why the transaction id: writes on PostgreSQL commit concurrently, so neither `occurred_at`
 //! nor the row id orders audit rows by commit; a reader that had passed a row could see an
-//! older one commit behind it. A transaction id below `pg_snapshot_xmin(pg_current_snapshot())`
-//! belongs to a transaction that has ended, and every transaction still to write gets a larger
-//! one, so the rows below that horizon, ordered by `(change_txid, id)`, never gain a row
-//! before a position already read (the outbox pattern of "transactional outbox with xid8").
-//!
+//! older one commit behind it. A transaction id below the oldest one still running (the
+//! horizon of `civlink::store::changes`) belongs to a transaction that has ended, and every
+//! transaction still to write gets a larger one, so the rows below that horizon, ordered by
+//! `(change_txid, id)`, never gain a row before a position already read.
+
 //! On SQLite nothing is added: one writer at a time holds the write lock until it commits, so
 //! the `rowid` of audit rows already grows in commit order, and subscribers are woken in
 //! process.

@@ -17,8 +17,8 @@ use super::node::Node;
 use super::webhook::ChangeAction;
 use crate::domain::DivisionCode;
 use crate::store::changes::{self, Position};
-use crate::store::{Cursor, KeyValue, Scope, StoreError};
-use crate::subscription::{Connection, Slot};
+use crate::store::{Cursor, KeyValue, Scope};
+use crate::subscription::{Batch, Connection, Slot};
 
 /// The `ordering` of subscription cursors, so that another list's cursor is refused.
 const ORDERING: &str = "changes:commit";
@@ -140,13 +140,17 @@ impl Subscription {
                 .filter(|name| ts.iter().any(|t| t.name() == *name))
                 .collect(),
         };
-        let start = match after.as_deref() {
-            Some(c) => decode(c)?,
-            None => changes::head(&data.db)
-                .await
-                .map_err(StoreError::from)
-                .map_err(ApiError::from)?
-                .unwrap_or(Position::START),
+        let (batches, hub_position) = conn.hub.subscribe();
+        // Without a cursor: from what the replica has read so far (the changes committed
+        // before the subscription); with one, from there, reading the outbox until caught up.
+        let (start, behind) = match (after.as_deref(), hub_position) {
+            (Some(c), _) => (decode(c)?, true),
+            (None, Some(p)) => (p, false),
+            (None, None) => {
+                let head =
+                    changes::head(&data.db).await.map_err(|e| ApiError::from(crate::store::StoreError::from(e)))?;
+                (head.unwrap_or(Position::START), false)
+            }
         };
         let slot = conn.acquire()?;
         let feed = Feed {
@@ -155,7 +159,8 @@ impl Subscription {
             region,
             types: wanted,
             position: start,
-            wake: conn.hub.wake(),
+            behind,
+            batches,
             pending: VecDeque::new(),
             _slot: slot,
         };
@@ -164,14 +169,16 @@ impl Subscription {
 }
 
 /// One subscription's reader: its position in the outbox, the events read but not yet sent,
-/// and the replica's wake-ups.
+/// and the replica's batches.
 struct Feed {
     db: sea_orm::DatabaseConnection,
     scope: Scope,
     region: Option<DivisionCode>,
     types: Vec<&'static str>,
     position: Position,
-    wake: tokio::sync::broadcast::Receiver<()>,
+    /// Reads the outbox itself until it has caught up with the batches.
+    behind: bool,
+    batches: tokio::sync::broadcast::Receiver<Arc<Batch>>,
     pending: VecDeque<ChangeEvent>,
     /// Counts against the limits while the subscription lives.
     _slot: Slot,
@@ -185,39 +192,58 @@ impl Feed {
                 metrics::counter!(crate::observe::series::SUBSCRIPTION_EVENTS).increment(1);
                 return Some((e, self));
             }
-            match self.read().await {
-                Ok(true) => {
-                    failures = 0;
-                    continue;
+            if self.behind {
+                match self.read().await {
+                    Ok(more) => {
+                        failures = 0;
+                        self.behind = more;
+                    }
+                    Err(e) => {
+                        // The outbox keeps every change: after a pause the feed reads on from
+                        // its position.
+                        failures = failures.saturating_add(1);
+                        tracing::warn!(error = %e, "subscription: reading changes failed; trying again");
+                        let pause = std::time::Duration::from_millis(200u64 << failures.min(5));
+                        tokio::time::sleep(pause).await;
+                    }
                 }
-                Ok(false) => {}
-                Err(e) => {
-                    // The outbox keeps every change: after a pause the feed reads on from
-                    // its position.
-                    failures = failures.saturating_add(1);
-                    tracing::warn!(error = %e, "subscription: reading changes failed; trying again");
-                    let pause = std::time::Duration::from_millis(200u64 << failures.min(5));
-                    tokio::time::sleep(pause).await;
-                    continue;
-                }
+                continue;
             }
-            // A lagged receiver missed only wake-ups, and reads from its position anyway.
-            match self.wake.recv().await {
-                Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            match self.batches.recv().await {
+                Ok(batch) => self.take(&batch).await,
+                // Batches were dropped for this receiver: read them from the outbox instead.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.behind = true,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
         }
     }
 
-    /// Reads a page after the position into `pending`; `true` when the page held any rows
-    /// (readable or not), so that there may be more.
-    async fn read(&mut self) -> Result<bool, sea_orm::DbErr> {
-        let rows = changes::after(&self.db, self.position, &self.types, PAGE).await?;
-        let Some(last) = rows.last() else { return Ok(false) };
-        let last = last.position;
-        let readable = changes::readable(&self.db, &self.scope, self.region.as_ref(), &rows).await?;
-        for c in rows {
-            if !readable.contains(&(c.entity.clone(), c.record_id)) {
+    /// Takes the events of a batch after the position; a batch that starts after the position
+    /// means some changes were not seen here, and the outbox is read instead.
+    async fn take(&mut self, batch: &Batch) {
+        if batch.to <= self.position {
+            return;
+        }
+        if batch.from > self.position {
+            self.behind = true;
+            return;
+        }
+        let Some(readable) = batch.readable(&self.db, &self.scope, self.region.as_ref()).await else {
+            self.behind = true;
+            return;
+        };
+        let after = self.position;
+        self.queue(batch.changes.iter().filter(|c| c.position > after), &readable);
+        self.position = batch.to;
+    }
+
+    fn queue<'a>(
+        &mut self,
+        changes: impl Iterator<Item = &'a changes::Change>,
+        readable: &std::collections::HashSet<(String, Uuid)>,
+    ) {
+        for c in changes {
+            if !self.types.contains(&c.entity.as_str()) || !readable.contains(&(c.entity.clone(), c.record_id)) {
                 continue;
             }
             let Some(node_type) = NodeType::ALL.into_iter().find(|t| t.name() == c.entity) else { continue };
@@ -228,7 +254,17 @@ impl Feed {
                 record: c.record_id,
             });
         }
+    }
+
+    /// Reads a page after the position from the outbox into `pending`; `true` when the page
+    /// was full, so that there may be more.
+    async fn read(&mut self) -> Result<bool, sea_orm::DbErr> {
+        let rows = changes::after(&self.db, self.position, &self.types, PAGE).await?;
+        let Some(last) = rows.last().map(|c| c.position) else { return Ok(false) };
+        let full = rows.len() as u64 == PAGE;
+        let readable = changes::readable(&self.db, &self.scope, self.region.as_ref(), &rows).await?;
+        self.queue(rows.iter(), &readable);
         self.position = last;
-        Ok(true)
+        Ok(full)
     }
 }

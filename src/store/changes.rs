@@ -5,8 +5,8 @@
 //! A position orders audit rows as their transactions committed, so that a reader resuming
 //! after a position never misses a row that commits later, and never gets one twice:
 //! - PostgreSQL: `(change_txid, id)`, the writing transaction's id (migration `000018`); only
-//!   rows whose transaction id lies below the oldest transaction still running are read, since
-//!   every transaction still to commit has a larger id.
+//!   rows whose transaction id lies below [`HORIZON`] are read: every transaction that may
+//!   still write this database's audit log has a larger id.
 //! - SQLite: `rowid`, which grows in commit order because one writer at a time holds the
 //!   write lock until it commits.
 
@@ -18,6 +18,23 @@ use uuid::Uuid;
 
 use super::Scope;
 use crate::domain::DivisionCode;
+
+/// The PostgreSQL transaction id below which every transaction that may write this database
+/// has ended, as of the statement's snapshot: the oldest transaction the snapshot sees running
+/// (`pg_snapshot_xip`), else the next id to be assigned (`pg_snapshot_xmax`).
+///
+/// Transaction ids are shared by every database of the server, so transactions of other
+/// databases (another application's long batch, `CREATE DATABASE`) are left out, lest they
+/// hold events back: a running transaction whose owner (its granted lock on its own id, in
+/// `pg_locks`) is a backend connected to another database never writes here, since a backend
+/// stays in one database for life. Every other running id holds the horizon back, including
+/// one that ended after the snapshot was taken (its rows are invisible to this statement) and
+/// prepared transactions (no backend), so the rule errs on the side of waiting.
+pub const HORIZON: &str = "(SELECT LEAST(pg_snapshot_xmax(s), (SELECT min(x) FROM pg_snapshot_xip(s) AS x \
+    WHERE (x::text::bigint % 4294967296) NOT IN (SELECT l.transactionid::text::bigint FROM pg_locks l \
+    JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'transactionid' AND l.granted \
+    AND l.mode = 'ExclusiveLock' AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())))) \
+    FROM pg_current_snapshot() AS s)";
 
 /// A place in the change feed: after the audit row `id` at `seq` (PostgreSQL: its
 /// transaction id; SQLite: its rowid).
@@ -46,12 +63,12 @@ pub struct Change {
 pub async fn head<C: ConnectionTrait>(db: &C) -> Result<Option<Position>, DbErr> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => {
+        DbBackend::Postgres => format!(
             "SELECT change_txid::text::bigint AS seq, id FROM audit_log
-             WHERE change_txid < pg_snapshot_xmin(pg_current_snapshot())
+             WHERE change_txid < {HORIZON}
              ORDER BY change_txid DESC, id DESC LIMIT 1"
-        }
-        _ => "SELECT rowid AS seq, id FROM audit_log ORDER BY rowid DESC LIMIT 1",
+        ),
+        _ => "SELECT rowid AS seq, id FROM audit_log ORDER BY rowid DESC LIMIT 1".to_owned(),
     };
     let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
     row.map(|r| Ok(Position { seq: r.try_get("", "seq")?, id: r.try_get("", "id")? })).transpose()
@@ -82,7 +99,7 @@ pub async fn after<C: ConnectionTrait>(
             format!(
                 "SELECT change_txid::text::bigint AS seq, id, action, entity, entity_id FROM audit_log
                  WHERE (change_txid, id) > ({seq}::text::xid8, {id})
-                   AND change_txid < pg_snapshot_xmin(pg_current_snapshot())
+                   AND change_txid < {HORIZON}
                    AND action IN ('CREATE', 'UPDATE', 'DELETE') AND entity IN ({types})
                    AND deleted_at IS NULL
                  ORDER BY change_txid, id LIMIT {limit}"
