@@ -13,7 +13,7 @@
 //! 1. reads the server's resident memory (`VmRSS`), opens `--subscribers` WebSocket connections
 //!    with one `changes(types: [STATION])` subscription each, waits, and reads it again: the
 //!    memory of that many idle subscriptions;
-//! 2. creates `--writes` stations one after another over HTTP (`createStation` as ADMIN) and
+//! 2. creates `--writes` stations one after another (`--interval-ms` apart) over HTTP (`createStation` as ADMIN) and
 //!    waits until every subscriber has every event. Reports events delivered per second
 //!    (subscribers × writes over the time from the first write to the last event), and the
 //!    latency from each write's answer (the commit) to each subscriber's event, p50 and p99.
@@ -46,6 +46,10 @@ struct Args {
     /// Stations created while they listen.
     #[arg(long, default_value_t = 50)]
     writes: usize,
+    /// Pause between writes, milliseconds; 0: one after another (throughput). With a pause
+    /// longer than one fan-out takes, the latency is that of an idle server.
+    #[arg(long, default_value_t = 0)]
+    interval_ms: u64,
     /// Open the connections without subscribing (to tell a connection's memory from a
     /// subscription's).
     #[arg(long)]
@@ -207,6 +211,7 @@ async fn run(args: &Args, name: &str, database_url: &str) -> anyhow::Result<()> 
             .await?;
         let id = answer["data"]["createStation"]["station"]["id"].as_str().unwrap_or_default().to_owned();
         written.push((id, Instant::now()));
+        tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
     }
     let expected = args.subscribers * args.writes;
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -234,11 +239,12 @@ async fn run(args: &Args, name: &str, database_url: &str) -> anyhow::Result<()> 
     latencies.sort_by(|a, b| a.total_cmp(b));
     let elapsed = last.duration_since(first).as_secs_f64();
     println!(
-        "{name}: {} subscribers, {} writes: {delivered}/{expected} events in {elapsed:.2} s = {:.0} events/s; \
+        "{name}: {} subscribers, {} writes {} ms apart: {delivered}/{expected} events in {elapsed:.2} s = {:.0} events/s; \
          write-to-event latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; server RSS {rss_before:.1} MiB before, \
          {rss_after:.1} MiB with the subscriptions open ({:.1} KiB each)",
         args.subscribers,
         args.writes,
+        args.interval_ms,
         delivered as f64 / elapsed.max(1e-9),
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
