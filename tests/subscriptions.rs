@@ -279,3 +279,54 @@ both_with!(
         assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "SUBSCRIPTION_LIMIT_EXCEEDED", "{m}");
     }
 );
+
+/// The value of the Prometheus series line starting with `prefix` (0 when absent).
+async fn metric(app: &TestApp, prefix: &str) -> f64 {
+    let text = app.client().get(format!("http://{}/metrics", app.addr)).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+both_with!(
+    a_client_that_stops_reading_is_closed_and_memory_stays_bounded,
+    {
+        let mut o = live();
+        o.http.subscriptions.buffer = 4;
+        o.http.subscriptions.stall = Duration::from_millis(500);
+        o
+    },
+    |app| {
+        let slow = r#"subscription { changes(types: [VOLUNTEER]) { cursor action nodeType id
+            node { a1: id a2: id a3: id a4: id a5: id a6: id a7: id a8: id a9: id a10: id
+                   a11: id a12: id a13: id a14: id a15: id a16: id a17: id a18: id a19: id a20: id } } }"#;
+        let mut ws = Client::connect(&app, &admin_token()).await;
+        let m = json!({ "id": "1", "type": "subscribe", "payload": { "query": slow } });
+        ws.socket.send(Message::Text(m.to_string().into())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Thousands of events of about 2 KB each, which the client never reads: the socket's
+        // buffers fill, then the connection's queue, and the server gives up on it.
+        let records: Vec<Value> = (0..4000)
+            .map(|n| json!({ "externalId": format!("S{n:05}"), "name": format!("慢读者{n}"), "regionCode": "522301" }))
+            .collect();
+        let q = r#"mutation($input: SyncVolunteersInput!) { syncVolunteers(input: $input) { created userErrors { code } } }"#;
+        let d = app.data(q, json!({ "input": { "source": "slow-reader", "records": records } })).await;
+        assert_eq!(d["syncVolunteers"]["created"], 4000, "{d}");
+        // The server resolves and queues the events meanwhile; the client still reads nothing.
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        // Metrics are per process (both databases' tests count here): a weak check.
+        assert!(metric(&app, "civlink_subscription_closed_total{reason=\"slow_consumer\"}").await >= 1.0);
+        assert!(metric(&app, "civlink_subscription_events_dropped_total").await >= 1.0);
+        // What the client has not read yet is still in its socket; after it, the connection ends.
+        let mut events = 0;
+        while let Ok(Some(Ok(m))) = tokio::time::timeout(WAIT, ws.socket.next()).await {
+            if m.is_text() {
+                events += 1;
+            }
+        }
+        eprintln!("{events} of 4000 events reached the client that stopped reading");
+        assert!(events < 4000, "the server stopped sending: {events} events reached the client");
+    }
+);
