@@ -257,6 +257,11 @@ both_with!(subscriptions_need_a_token_and_a_known_cursor, live(), |app| {
     assert_eq!(m["type"], "next", "{m}");
     assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{m}");
 
+    // Over HTTP a subscription is refused as a request error, never run or answered INTERNAL.
+    let body = app.post("subscription { changes { id } }", json!({})).await;
+    let code = body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_owned();
+    assert!(!code.is_empty() && code != "INTERNAL", "{body}");
+
     let mut ws = Client::connect(&app, &admin_token()).await;
     ws.subscribe("2", json!({ "after": "bm90LWEtY3Vyc29y" })).await;
     let m = ws.message(WAIT).await.expect("an error");
