@@ -213,6 +213,56 @@ both_with!(a_write_through_one_replica_reaches_a_subscriber_of_another_within_a_
     assert!(*worst < SECOND, "write to event on another replica took {worst:?}");
 });
 
+both_with!(concurrent_writes_on_two_replicas_arrive_once_each_also_across_a_reconnect, live(), |a| {
+    let b = a.replica(live()).await;
+    let token = admin_token();
+    let mut steady = Client::connect(&b, &token).await;
+    steady.subscribe("1", json!({ "types": ["STATION"] })).await;
+    let mut flaky = Client::connect(&a, &token).await;
+    flaky.subscribe("1", json!({ "types": ["STATION"] })).await;
+
+    let write = |round: usize| {
+        let (a, b) = (&a, &b);
+        async move {
+            let writes = (0..8).map(|i| {
+                let app = if i % 2 == 0 { a } else { b };
+                async move { create_station(app, &format!("并发站{round}-{i}"), "522301").await }
+            });
+            futures::future::join_all(writes).await
+        }
+    };
+    let mut expected: Vec<String> = write(0).await;
+    // The flaky subscriber reads a few events, drops its connection mid-stream, and resumes
+    // with the last cursor it got while the next round is written.
+    let mut flaky_got = Vec::new();
+    let mut last_cursor = Value::Null;
+    for _ in 0..3 {
+        let e = flaky.event(WAIT).await.expect("an event");
+        flaky_got.push(e["id"].as_str().unwrap().to_owned());
+        last_cursor = e["cursor"].clone();
+    }
+    drop(flaky);
+    let second = write(1);
+    let mut flaky = Client::connect(&a, &token).await;
+    let resume = flaky.subscribe("1", json!({ "types": ["STATION"], "after": last_cursor }));
+    let (ids, ()) = tokio::join!(second, resume);
+    expected.extend(ids);
+
+    let mut steady_got = Vec::new();
+    while let Some(e) = steady.event(Duration::from_millis(2_000)).await {
+        steady_got.push(e["id"].as_str().unwrap().to_owned());
+    }
+    while let Some(e) = flaky.event(Duration::from_millis(2_000)).await {
+        flaky_got.push(e["id"].as_str().unwrap().to_owned());
+    }
+    let mut want = expected.clone();
+    want.sort();
+    for (who, mut got) in [("steady", steady_got), ("resumed", flaky_got)] {
+        got.sort();
+        assert_eq!(got, want, "{who}: every write once");
+    }
+});
+
 /// Transaction ids are shared by the databases of one PostgreSQL server: a transaction left
 /// open in another database must not hold this database's events back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
