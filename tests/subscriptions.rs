@@ -282,6 +282,25 @@ async fn a_long_transaction_in_another_database_does_not_hold_events_back() {
     open.rollback().await.unwrap();
 }
 
+/// A transaction of this database that is still open may yet write audit rows ordered before
+/// a later commit's: the later commit's events wait for it, so that no reader passes a row
+/// that commits behind it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_wait_for_an_older_open_transaction_of_the_same_database() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn_with(common::Backend::Postgres, live()).await;
+    let mut ws = Client::connect(&app, &admin_token()).await;
+    ws.subscribe("1", json!({ "types": ["STATION"] })).await;
+    let same = sea_orm::Database::connect(app.url.as_str()).await.unwrap();
+    let open = same.begin().await.unwrap();
+    open.execute_unprepared("SELECT pg_current_xact_id()").await.unwrap();
+    let id = create_station(&app, "等待较早事务的站", "522301").await;
+    assert_eq!(ws.message(Duration::from_millis(1_500)).await, None, "held back while the older one is open");
+    open.commit().await.unwrap();
+    let e = ws.event(WAIT).await.expect("the event once it has committed");
+    assert_eq!(e["id"], id.as_str());
+}
+
 both_with!(an_expired_token_closes_the_stream, live(), |app| {
     let expires = chrono::Utc::now().timestamp() + 2;
     let token = token_with("ADMIN", |c| c.exp = expires);
