@@ -8,7 +8,9 @@
 //!   rows whose transaction id lies below [`HORIZON`] are read: every transaction that may
 //!   still write this database's audit log has a larger id.
 //! - SQLite: `rowid`, which grows in commit order because one writer at a time holds the
-//!   write lock until it commits.
+//!   write lock until it commits. (`VACUUM` may renumber the rowids of a table without an
+//!   `INTEGER PRIMARY KEY`, which would make saved cursors point elsewhere: civlink never runs
+//!   it, and an operator who does should let subscribers start afresh.)
 
 use std::collections::HashSet;
 
