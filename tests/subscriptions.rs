@@ -337,6 +337,19 @@ both_with!(subscriptions_need_a_token_and_a_known_cursor, live(), |app| {
     assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "INVALID_CURSOR", "{m}");
 });
 
+both_with!(queries_and_mutations_also_run_over_the_socket_with_the_callers_scope, live(), |app| {
+    let mut ws = Client::connect(&app, &civil_affairs("522301")).await;
+    let q = json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ stations(first: 1) { totalCount nodes { region { code } } } }" } });
+    ws.socket.send(Message::Text(q.to_string().into())).await.unwrap();
+    let m = ws.message(WAIT).await.expect("the answer");
+    assert_eq!(m["id"], "q", "{m}");
+    let stations = &m["payload"]["data"]["stations"];
+    assert!(stations["totalCount"].as_i64().unwrap() > 0, "{m}");
+    assert!(stations["nodes"][0]["region"]["code"].as_str().unwrap().starts_with("522301"), "{m}");
+    let done = ws.message(WAIT).await.expect("complete");
+    assert_eq!(done["type"], "complete", "{done}");
+});
+
 both_with!(
     subscriptions_per_connection_are_limited,
     {

@@ -278,13 +278,43 @@ impl async_graphql::Executor for Executor {
         data.upload = state.http.upload;
         data.webhook_allow = state.http.webhook_allow.clone();
         data.person_keys = state.http.person_keys.clone();
+        // A query or mutation sent over the socket gets the request timeout of HTTP; a
+        // subscription runs for as long as the connection lasts.
+        let limit = (!is_subscription(&request)).then_some(state.http.request_timeout);
         let request = request.data(data).data(self.conn.clone());
         let answers = state.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default());
         // Each answer is resolved inside the load queue, as an HTTP request is.
-        futures::stream::unfold((answers, loads), |(mut answers, loads)| async move {
-            let answer = loads.run(answers.next()).await?;
-            Some((answer, (answers, loads)))
+        futures::stream::unfold(Some((answers, loads)), move |state| async move {
+            let (mut answers, loads) = state?;
+            let next = loads.run(answers.next());
+            let answer = match limit {
+                None => next.await?,
+                Some(limit) => match tokio::time::timeout(limit, next).await {
+                    Ok(answer) => answer?,
+                    Err(_) => {
+                        let message = format!(
+                            "the request ran longer than {} ms and was cancelled; ask for smaller pages or narrower filters",
+                            limit.as_millis()
+                        );
+                        let error = crate::graphql::limits::request_error("TIMEOUT", message, &[]);
+                        return Some((async_graphql::Response::from_errors(vec![error]), None));
+                    }
+                },
+            };
+            Some((answer, Some((answers, loads))))
         })
         .boxed()
     }
+}
+
+/// Whether `request` runs a subscription: its document parses and the operation it selects is
+/// one. A document that does not parse is not (its error comes at once); a persisted query
+/// (no text yet) is taken for one, so that it is never cut short.
+fn is_subscription(request: &async_graphql::Request) -> bool {
+    if request.query.trim().is_empty() {
+        return true;
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else { return false };
+    crate::graphql::limits::selected_operation(&doc, request.operation_name.as_deref())
+        .is_some_and(|(_, op)| op.ty == async_graphql::parser::types::OperationType::Subscription)
 }
