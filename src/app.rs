@@ -29,6 +29,7 @@ use crate::graphql::{CivlinkSchema, RequestData};
 use crate::observe::{self, series};
 
 mod graphiql;
+mod subscriptions;
 
 /// Shared state of the router: the schema, the pool, the token verifier and the HTTP
 /// settings. Nothing per-client is kept here beyond the bounded, per-replica caches inside the
@@ -45,6 +46,9 @@ pub struct AppState {
     pub verifier: Option<Verifier>,
     /// Limits and switches of the HTTP layer.
     pub http: HttpSettings,
+    /// The replica's change hub ([`crate::subscription::ChangeHub`]); `None`: subscriptions
+    /// are refused (503 on the WebSocket upgrade).
+    pub changes: Option<crate::subscription::ChangeHub>,
 }
 
 /// Settings of the HTTP layer.
@@ -73,6 +77,8 @@ pub struct HttpSettings {
     /// The keys of persons' citizen ID numbers (`CIVLINK_PERSON_KEY_SECRET`); the default is
     /// a fixed, public key for tests, which `civlink serve` never uses.
     pub person_keys: crate::domain::person::PersonKeys,
+    /// Limits of subscriptions over WebSocket (`CIVLINK_SUBSCRIPTION*`).
+    pub subscriptions: crate::subscription::SubscriptionSettings,
 }
 
 impl Default for HttpSettings {
@@ -88,6 +94,7 @@ impl Default for HttpSettings {
             upload: Default::default(),
             webhook_allow: Default::default(),
             person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
+            subscriptions: Default::default(),
         }
     }
 }
@@ -219,14 +226,18 @@ impl GetParams {
     }
 }
 
-/// GET `/graphql`: GraphiQL ([`graphiql::page`]) for a browser that sent no query, else a
-/// query over GET.
+/// GET `/graphql`: a WebSocket upgrade for subscriptions ([`subscriptions`]), GraphiQL
+/// ([`graphiql::page`]) for a browser that sent no query, else a query over GET.
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
+    ws: Result<axum::extract::ws::WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     params: Result<axum::extract::Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    if let Ok(ws) = ws {
+        return subscriptions::upgrade(state, ws, &headers, request_id(&headers));
+    }
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some() || p.extensions.is_some());
     if !has_query && accepts(&headers, "text/html") {
         return graphiql::page();

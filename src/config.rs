@@ -239,6 +239,28 @@ pub struct ServeConfig {
     #[arg(long, env = "CIVLINK_WEBHOOK_RETRY_SECS", value_name = "CIVLINK_WEBHOOK_RETRY_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(60..=604_800))]
     pub webhook_retry_secs: u64,
 
+    /// Most subscriptions on one WebSocket connection (1-1000).
+    #[arg(long, env = "CIVLINK_SUBSCRIPTIONS_PER_CONNECTION", value_name = "CIVLINK_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub subscriptions_per_connection: u32,
+
+    /// Most subscriptions of one caller (role and subject) on one replica (1-100000).
+    #[arg(long, env = "CIVLINK_SUBSCRIPTIONS_PER_CALLER", value_name = "CIVLINK_SUBSCRIPTIONS_PER_CALLER", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub subscriptions_per_caller: u32,
+
+    /// Messages queued for one subscription connection before it counts as slow (1-100000).
+    #[arg(long, env = "CIVLINK_SUBSCRIPTION_BUFFER", value_name = "CIVLINK_SUBSCRIPTION_BUFFER", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub subscription_buffer: u32,
+
+    /// Milliseconds a slow connection's queue may stay full before it is closed with code
+    /// 4413 (resume with the last cursor) (100-600000).
+    #[arg(long, env = "CIVLINK_SUBSCRIPTION_STALL_MS", value_name = "CIVLINK_SUBSCRIPTION_STALL_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub subscription_stall_ms: u64,
+
+    /// Milliseconds between checks of the outbox for new changes besides notifications
+    /// (10-60000).
+    #[arg(long, env = "CIVLINK_SUBSCRIPTION_POLL_MS", value_name = "CIVLINK_SUBSCRIPTION_POLL_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub subscription_poll_ms: u64,
+
     /// Also load the deterministic demo data set (see `civlink seed demo`).
     #[arg(long)]
     pub demo: bool,
@@ -343,6 +365,14 @@ impl ServeConfig {
             upload: self.upload(),
             webhook_allow: Arc::new(self.webhook_allow.clone()),
             person_keys,
+            subscriptions: crate::subscription::SubscriptionSettings {
+                per_connection: self.subscriptions_per_connection as usize,
+                per_caller: self.subscriptions_per_caller as usize,
+                buffer: self.subscription_buffer as usize,
+                stall: Duration::from_millis(self.subscription_stall_ms),
+                poll: Duration::from_millis(self.subscription_poll_ms),
+                ..Default::default()
+            },
         })
     }
 

@@ -15,4 +15,5 @@ pub mod observe;
 pub mod ratelimit;
 pub mod seed;
 pub mod store;
+pub mod subscription;
 pub mod webhook;

@@ -249,12 +249,15 @@ async fn main() -> anyhow::Result<()> {
                 civlink::db::connect_keyed(&db, &cli.db.database_url, &cli.db.serving_pool()).await.with_context(
                     || format!("cannot connect to the database (DATABASE_URL={})", redact(&cli.db.database_url)),
                 )?;
+            // Every replica listens for committed changes and wakes its own subscribers.
+            let changes = civlink::subscription::ChangeHub::start(db.clone(), http.subscriptions.poll);
             let app = civlink::app::router(civlink::app::AppState {
                 schema,
                 db: db.clone(),
                 keyed_db: keyed_db.clone(),
                 verifier,
                 http,
+                changes: Some(changes.clone()),
             });
             // Any replica delivers webhooks; each webhook is worked on by one at a time.
             let deliveries = civlink::webhook::Deliveries::start(db.clone(), webhooks)
@@ -286,6 +289,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             deliveries.stop().await;
+            changes.stop().await;
             db.close().await.context("closing the database pool")?;
             // On SQLite the same pool, already closed: closing it again returns at once.
             keyed_db.close().await.context("closing the database pool for lookups by key")?;

@@ -52,6 +52,18 @@ pub mod series {
     pub const RATE_LIMITED: &str = "civlink_rate_limited_total";
     /// Counter of requests refused by a static limit, labelled `code`.
     pub const LIMIT_REJECTED: &str = "civlink_limit_rejections_total";
+    /// Gauge of open subscription WebSocket connections.
+    pub const SUBSCRIPTION_CONNECTIONS: &str = "civlink_subscription_connections";
+    /// Gauge of live subscriptions.
+    pub const SUBSCRIPTIONS: &str = "civlink_subscriptions";
+    /// Counter of subscription events sent.
+    pub const SUBSCRIPTION_EVENTS: &str = "civlink_subscription_events_sent_total";
+    /// Counter of messages queued for a slow connection that was closed before they went out
+    /// (the client resumes with its last cursor and gets them again).
+    pub const SUBSCRIPTION_DROPPED: &str = "civlink_subscription_events_dropped_total";
+    /// Counter of subscription connections closed by the server, labelled `reason`
+    /// (`token_expired`, `slow_consumer`, `forbidden`, `init_timeout`).
+    pub const SUBSCRIPTION_CLOSED: &str = "civlink_subscription_closed_total";
 }
 
 /// The process-wide Prometheus recorder (installed on first use; a process has one).

@@ -45,8 +45,14 @@ pub async fn serve(database_url: &str) -> anyhow::Result<Server> {
     };
     let verifier = civlink::auth::jwt::Verifier::new(&settings)?;
     let schema = civlink::graphql::build_schema(&Default::default());
-    let state =
-        civlink::app::AppState { schema, db: db.clone(), keyed_db, verifier: Some(verifier), http: Default::default() };
+    let state = civlink::app::AppState {
+        schema,
+        db: db.clone(),
+        keyed_db,
+        verifier: Some(verifier),
+        http: Default::default(),
+        changes: None,
+    };
     let app = civlink::app::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/graphql", listener.local_addr()?);

@@ -418,6 +418,7 @@ async fn count_statements(url: &str, s: &Arc<Samples>, ops: &[Operation]) -> any
         keyed_db,
         verifier: Some(verifier),
         http: Default::default(),
+        changes: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -106,8 +106,11 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
 <script src="{react_dom}"></script>
 <script src="{graphiql}"></script>
 <script>
-  // The endpoint is this page's own URL: GET shows this page, POST runs queries.
-  const fetcher = GraphiQL.createFetcher({{ url: window.location.origin + window.location.pathname }});
+  // The endpoint is this page's own URL: GET shows this page, POST runs queries, and a
+  // WebSocket upgrade of it runs subscriptions (graphql-transport-ws, which GraphiQL bundles);
+  // the "Headers" pane is sent as `connection_init`'s payload, so the same token works.
+  const url = window.location.origin + window.location.pathname;
+  const fetcher = GraphiQL.createFetcher({{ url, subscriptionUrl: url.replace(/^http/, 'ws') }});
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {{
       fetcher,

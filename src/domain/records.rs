@@ -553,7 +553,8 @@ impl CoverageTargetInput {
         if let Some(code) = &region_code
             && code.significant().len() > 6
         {
-            let msg = "regionCode: township coverage is of a county, prefecture or province, not of a township or village";
+            let msg =
+                "regionCode: township coverage is of a county, prefecture or province, not of a township or village";
             p.add(FieldError::new("regionCode", "NOT_COUNTY_OR_ABOVE", msg));
         }
         let percent = self.rate * 100.0;

@@ -434,7 +434,7 @@ fn rate_error(refusal: Refusal, cost: usize) -> ServerError {
 }
 
 /// The operation that will run: its name and type; `None` when the name matches none.
-pub(super) fn selected_operation<'a>(
+pub(crate) fn selected_operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
 ) -> Option<(Option<&'a str>, &'a OperationDefinition)> {

@@ -43,6 +43,7 @@ pub mod social_worker_write;
 pub mod station;
 pub mod station_write;
 pub mod statistics;
+pub mod subscription;
 pub mod sync;
 pub mod training;
 pub mod volunteer;
@@ -52,7 +53,7 @@ pub mod volunteer_team_write;
 pub mod volunteer_write;
 pub mod webhook;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 pub use context::RequestData;
 pub use limits::Limits;
@@ -103,7 +104,7 @@ pub struct Mutation(
 );
 
 /// The civlink schema type.
-pub type CivlinkSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CivlinkSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// Builds the schema with its limit checks (see [`limits`]), its rate limiter and its
 /// persisted-query cache (both per process). Per-request data ([`RequestData`]) is attached
@@ -113,7 +114,7 @@ pub fn build_schema(limits: &Limits) -> CivlinkSchema {
     // a code and the computed cost; async-graphql's own limits would answer without either.
     let apq =
         async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(limits.apq_cache_entries.max(1));
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
         .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(apq))
         .extension(limits::CostLimits::new(limits, census()))
         .finish()
@@ -122,7 +123,7 @@ pub fn build_schema(limits: &Limits) -> CivlinkSchema {
 /// What the schema's introspection lists ([`limits::Census`]), read from a schema without
 /// extensions: its introspection is a pure function of the types, answered without I/O.
 fn census() -> limits::Census {
-    let bare = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
+    let bare = Schema::build(Query::default(), Mutation::default(), subscription::Subscription).finish();
     let answer = futures::executor::block_on(bare.execute(limits::CENSUS_QUERY));
     if !answer.errors.is_empty() {
         tracing::error!(errors = ?answer.errors, "the schema's census query failed: introspection is priced per field");

@@ -38,7 +38,7 @@ pub enum Node {
     Award(Award),
 }
 
-async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
+pub(crate) async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
     Ok(match id.node_type {
         NodeType::Region => {
             // Region keys are canonical 12-digit codes; anything else was not issued here.

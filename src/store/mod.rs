@@ -5,6 +5,7 @@
 //! returned. Nothing here knows GraphQL.
 
 pub mod audit;
+pub mod changes;
 pub mod constraint;
 pub mod merge;
 pub mod mutate;

@@ -412,11 +412,23 @@ async fn readable_records(
     region: Option<&DivisionCode>,
     rows: &[audit_entry::Model],
 ) -> Result<HashSet<(String, Uuid)>, DbErr> {
+    let pairs: Vec<(&str, Uuid)> =
+        rows.iter().filter_map(|a| Some((a.entity.as_str(), Uuid::parse_str(&a.entity_id).ok()?))).collect();
+    readable_pairs(db, scope, region, &pairs).await
+}
+
+/// The `(type, id)` pairs of `records` (GraphQL type name, key) that `scope` may read and
+/// that lie in `region`, deleted ones included; shared by webhooks and subscriptions
+/// ([`super::changes`]).
+pub(crate) async fn readable_pairs(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    region: Option<&DivisionCode>,
+    records: &[(&str, Uuid)],
+) -> Result<HashSet<(String, Uuid)>, DbErr> {
     let mut by_type: HashMap<&str, Vec<Uuid>> = HashMap::new();
-    for a in rows {
-        if let Ok(id) = Uuid::parse_str(&a.entity_id) {
-            by_type.entry(a.entity.as_str()).or_default().push(id);
-        }
+    for (ty, id) in records {
+        by_type.entry(ty).or_default().push(*id);
     }
     let place = region.map(|r| Scope::Region(r.clone()));
     let mut out = HashSet::new();

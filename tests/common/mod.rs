@@ -89,6 +89,8 @@ pub struct Options {
     pub log_statements: bool,
     /// Run the webhook delivery loop with these settings, as `serve` does.
     pub webhooks: Option<civlink::webhook::WebhookSettings>,
+    /// Run the change hub of subscriptions, as `serve` does (`http.subscriptions.poll`).
+    pub changes: bool,
 }
 
 impl Default for Options {
@@ -109,6 +111,7 @@ impl Default for Options {
             app_url: None,
             log_statements: false,
             webhooks: None,
+            changes: false,
         }
     }
 }
@@ -139,8 +142,14 @@ macro_rules! both_with {
 
 /// What a test database is: where it lives, and how to remove it.
 enum Store {
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { name: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        name: String,
+    },
+    /// Another app's database ([`TestApp::replica`]), removed with that app.
+    Shared,
 }
 
 pub struct TestApp {
@@ -156,6 +165,7 @@ pub struct TestApp {
     client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
     deliveries: Option<civlink::webhook::Deliveries>,
+    changes: Option<civlink::subscription::ChangeHub>,
     store: Store,
 }
 
@@ -298,6 +308,16 @@ impl TestApp {
                 (format!("{}/{name}", pg_server()), Store::Postgres { name })
             }
         };
+        Self::start(backend, url, store, options).await
+    }
+
+    /// A second replica of this app: another router, pools and loops on the same database
+    /// (on SQLite, the same file), as two `civlink serve` processes behind one database.
+    pub async fn replica(&self, options: Options) -> TestApp {
+        Self::start(self.backend, self.url.clone(), Store::Shared, options).await
+    }
+
+    async fn start(backend: Backend, url: String, store: Store, options: Options) -> TestApp {
         let db = civlink::db::connect(&url, &Default::default()).await.expect("connect test database");
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
@@ -337,12 +357,16 @@ impl TestApp {
             leeway_secs: 60,
         };
         let verifier = civlink::auth::jwt::Verifier::new(&settings).expect("verifier");
+        let changes = options
+            .changes
+            .then(|| civlink::subscription::ChangeHub::start(db.clone(), options.http.subscriptions.poll));
         let app = civlink::app::router(civlink::app::AppState {
             schema,
             db: app_db,
             keyed_db,
             verifier: Some(verifier),
             http: options.http,
+            changes: changes.clone(),
         });
         let deliveries = options
             .webhooks
@@ -365,6 +389,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             server,
             deliveries,
+            changes,
             store,
         }
     }
@@ -446,6 +471,9 @@ impl Drop for TestApp {
         self.server.abort();
         if let Some(d) = &self.deliveries {
             d.abort();
+        }
+        if let Some(c) = &self.changes {
+            c.abort();
         }
         if let Store::Postgres { name } = &self.store {
             let name = name.clone();
