@@ -131,6 +131,45 @@ await test('a query with the token header runs and its data shows in the result 
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT });
 });
 
+await test('a subscription runs over the WebSocket with the token header and shows a change', async () => {
+  // The Headers pane still holds the token (the test above): GraphiQL sends it as the
+  // payload of graphql-transport-ws's connection_init.
+  const subscription = 'subscription { changes(types: [STATION]) { cursor action nodeType node { ... on Station { name } } } }';
+  await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q), subscription);
+  // GraphiQL parses the editor's text after a pause, and sends an operation it has not parsed
+  // yet as a query over HTTP.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const acked = new Promise((resolve) => {
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (String(f.payload).includes('connection_ack')) resolve();
+    }));
+  });
+  await page.locator('.graphiql-execute-button').click();
+  // Acknowledged before the write, so the change comes live.
+  await Promise.race([acked, new Promise((_, reject) => setTimeout(() => reject(new Error('no connection_ack')), 15_000))]);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const name = `浏览器订阅测试站${Date.now() % 100000}`;
+  const created = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      query: 'mutation($input: CreateStationInput!) { createStation(input: $input) { station { id } userErrors { code message } } }',
+      variables: { input: { name, level: 'TOWNSHIP_STATION', regionCode: '522301001000' } },
+    }),
+  }).then((r) => r.json());
+  assert(created.data && created.data.createStation.station, `createStation: ${JSON.stringify(created)}`);
+  try {
+    await page.locator('.result-window', { hasText: name }).waitFor({ timeout: 15_000 });
+  } catch (error) {
+    const shown = await page.locator('.result-window').innerText().catch(() => '');
+    throw new Error(`the event did not show; the result pane shows: ${shown.slice(0, 500)}`);
+  }
+  const shown = await page.locator('.result-window').innerText();
+  assert(shown.includes('"CREATED"') && shown.includes('"STATION"'), `result pane: ${shown.slice(0, 500)}`);
+  // Stop the subscription (the button toggles while it runs).
+  await page.locator('.graphiql-execute-button').click();
+});
+
 await test('no request left 127.0.0.1 and every request to civlink succeeded', async () => {
   assert(outside.size === 0, `${outside.size} URL(s) on other hosts requested: ${[...outside].join(', ')}`);
   assert(failedLocal.length === 0, `failed requests: ${failedLocal.join(', ')}`);
