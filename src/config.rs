@@ -343,6 +343,7 @@ impl ServeConfig {
             upload: self.upload(),
             webhook_allow: Arc::new(self.webhook_allow.clone()),
             person_keys,
+            jobs: Default::default(),
         })
     }
 

@@ -19,6 +19,8 @@ pub mod client;
 pub mod client_category;
 pub mod consent_record;
 pub mod deliberation_meeting;
+pub mod job;
+pub mod job_chunk;
 pub mod organization;
 pub mod project;
 pub mod project_participant;

@@ -22,6 +22,7 @@ mod m20261207_000013_volunteer_service;
 mod m20261207_000014_person_keys;
 mod m20261207_000015_trainings_deliberations_awards;
 mod m20261207_000016_webhooks;
+mod m20261207_000017_jobs;
 
 /// Runs civlink's migrations in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_person_keys::Migration),
             Box::new(m20261207_000015_trainings_deliberations_awards::Migration),
             Box::new(m20261207_000016_webhooks::Migration),
+            Box::new(m20261207_000017_jobs::Migration),
         ]
     }
 }

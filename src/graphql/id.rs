@@ -38,10 +38,12 @@ pub enum NodeType {
     DeliberationMeeting,
     /// `Award` (荣誉).
     Award,
+    /// `Export`, a bulk export job (no webhook events; readable by its owner only).
+    Export,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 13] = [
+    pub const ALL: [NodeType; 14] = [
         NodeType::Region,
         NodeType::Station,
         NodeType::Organization,
@@ -55,6 +57,7 @@ impl NodeType {
         NodeType::Training,
         NodeType::DeliberationMeeting,
         NodeType::Award,
+        NodeType::Export,
     ];
 
     /// The GraphQL type name.
@@ -73,6 +76,7 @@ impl NodeType {
             NodeType::Training => "Training",
             NodeType::DeliberationMeeting => "DeliberationMeeting",
             NodeType::Award => "Award",
+            NodeType::Export => "Export",
         }
     }
 }

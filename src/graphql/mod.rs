@@ -22,6 +22,7 @@ pub mod context;
 pub mod deliberation;
 pub mod enums;
 pub mod error;
+pub mod export;
 pub mod id;
 pub mod limits;
 pub mod loaders;
@@ -98,6 +99,7 @@ pub struct Mutation(
     training::TrainingMutation,
     deliberation::DeliberationMeetingMutation,
     award::AwardMutation,
+    export::ExportMutation,
 );
 
 /// The civlink schema type.

@@ -8,6 +8,7 @@ use super::client::Client;
 use super::connection::by_key;
 use super::deliberation::DeliberationMeeting;
 use super::error::{ApiError, ApiResult};
+use super::export::Export;
 use super::id::{GlobalId, NodeType};
 use super::organization::Organization;
 use super::project::Project;
@@ -36,6 +37,7 @@ pub enum Node {
     Training(Training),
     DeliberationMeeting(DeliberationMeeting),
     Award(Award),
+    Export(Export),
 }
 
 async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
@@ -82,6 +84,7 @@ async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
                 .map(Node::DeliberationMeeting)
         }
         NodeType::Award => by_key::<entity::award::Entity, Award>(ctx, Some(id.uuid()?)).await?.map(Node::Award),
+        NodeType::Export => super::export::load(ctx, id.uuid()?).await?.map(Node::Export),
     })
 }
 

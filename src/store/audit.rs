@@ -245,6 +245,46 @@ pub async fn lookup_by_id_number(
     .await
 }
 
+/// The `entity_id` of an export's audit row.
+pub const EXPORT: &str = "export";
+
+/// Writes the audit row of a finished export of `entity` records (`Volunteer`, …): who, when,
+/// and in `reason` the export job, the number of rows and the filter and ordering it applied
+/// (action `REVEAL`, `entityId` `export`, `fields` the export's columns). The values are
+/// those the caller reads through the API, masked as there; the row records that a list left
+/// the system, and how large it was. Retried like every write on a conflict.
+pub async fn export(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    entity: &str,
+    fields: &[&str],
+    reason: &str,
+) -> Result<(), sea_orm::DbErr> {
+    let reason: String = reason.chars().take(500).collect();
+    super::write::retrying(|| async {
+        let now = crate::domain::time::now();
+        let entry = audit_entry::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(now),
+            actor: Set(actor.subject.clone()),
+            role: Set(actor.role.to_owned()),
+            action: Set(AuditAction::Reveal),
+            entity: Set(entity.to_owned()),
+            entity_id: Set(EXPORT.to_owned()),
+            fields: Set(fields.join(",")),
+            reason: Set(Some(reason.clone())),
+            request_id: Set(Some(actor.request_id.clone())),
+            changes: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            deleted_at: Set(None),
+        };
+        audit_entry::Entity::insert(entry).exec_without_returning(db).await.map(|_| ())
+    })
+    .await
+}
+
 /// Filter of the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuditFilter {

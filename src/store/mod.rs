@@ -20,6 +20,7 @@ pub mod charity_resource;
 pub mod client;
 pub mod consent;
 pub mod deliberation;
+pub mod job;
 pub mod organization;
 pub mod project;
 pub mod region;
