@@ -200,6 +200,9 @@ impl Export {
     }
 }
 
+/// A bulk export (issue 24): a list written to a file in the background, for the caller who
+/// started it. Poll `status` and `progress` (through `node(id:)`) until SUCCEEDED, then GET
+/// `url` with the same bearer token.
 #[Object]
 impl Export {
     /// Global id.
