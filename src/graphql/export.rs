@@ -565,12 +565,16 @@ async fn run_export(jobs: &Jobs, id: Uuid) -> Result<(), Stop> {
     let input: ExportInput = serde_json::from_str(&row.input).map_err(|_| internal())?;
     let identity = identity_of(&row).ok_or_else(internal)?;
     let spec = spec(input.kind);
-    let query = format!(
-        "query Export($first: Int!, $after: String, $filter: {}, $orderBy: RecordOrder) {{ {}(first: $first, after: \
-         $after, filter: $filter, orderBy: $orderBy) {{ totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {} }} \
-         }} }}",
-        spec.filter_type, spec.field, spec.selection
-    );
+    // The count is asked of the first page only: it is a statement over the whole selection.
+    let query = |count: &str| {
+        format!(
+            "query Export($first: Int!, $after: String, $filter: {}, $orderBy: RecordOrder) {{ {}(first: $first, \
+             after: $after, filter: $filter, orderBy: $orderBy) {{ {count} pageInfo {{ hasNextPage endCursor }} \
+             nodes {{ {} }} }} }}",
+            spec.filter_type, spec.field, spec.selection
+        )
+    };
+    let (first_query, next_query) = (query("totalCount"), query(""));
     let mut file = FileWriter::new(jobs, id, input.format, spec);
     file.header()?;
     let mut after: Option<String> = None;
@@ -583,7 +587,8 @@ async fn run_export(jobs: &Jobs, id: Uuid) -> Result<(), Stop> {
             "filter": input.filter,
             "orderBy": input.order_by,
         });
-        let page = page(jobs, &identity, id, &query, variables).await?;
+        let query = if after.is_none() { &first_query } else { &next_query };
+        let page = page(jobs, &identity, id, query, variables).await?;
         let list = &page[spec.field];
         total = total.or_else(|| list["totalCount"].as_i64());
         let nodes = list["nodes"].as_array().map(Vec::as_slice).unwrap_or_default();
