@@ -1,8 +1,9 @@
 //! Bulk exports (`startExport`, issue 24): polled through `node(id:)` to their download over
 //! real HTTP, with real tokens, on both databases; the round trip export → edit → import that
 //! changes only the edited cells (masked cells kept); scope and masking per role, exactly the
-//! list's; the owner-only rule for polls and downloads; the audit row; a job whose replica
-//! died reported FAILED.
+//! list's; the owner-only rule for polls and downloads; the audit row; an upload over
+//! `CIVLINK_IMPORT_JOB_ROWS` imported as an `ImportJob` polled to its result; a job whose
+//! replica died reported FAILED.
 
 mod common;
 
@@ -28,7 +29,11 @@ const POLL: &str = r#"query($id: ID!) { node(id: $id) { id ... on Export {
 const IMPORT: &str = r#"mutation($input: ImportRosterInput!) { importRoster(input: $input) {
     committed created updated unchanged failed
     results { row externalId action userErrors { field code message } }
-    userErrors { field message code } } }"#;
+    userErrors { field message code } job { id status } } }"#;
+
+const POLL_IMPORT: &str = r#"query($id: ID!) { node(id: $id) { id ... on ImportJob {
+    status progress { done total } error { code }
+    result { committed created updated unchanged failed results { row externalId action userErrors { code } } } } } }"#;
 
 /// `n` volunteers named `往返{i}` in `region`, each with a phone and a citizen ID number.
 fn volunteers(first: u16, n: u16, region: &str) -> Vec<Value> {
@@ -269,6 +274,52 @@ both!(an_export_applies_the_callers_scope_and_masking_and_is_the_callers_alone, 
     assert_eq!(bad["startExport"]["userErrors"][0]["code"], "INVALID_DIVISION_CODE", "{bad}");
 });
 
+fn small_jobs() -> common::Options {
+    let mut o = common::Options::default();
+    o.http.jobs.import_job_rows = 3;
+    o
+}
+
+both_with!(
+    an_upload_over_the_job_threshold_is_imported_in_the_background_and_polled_to_its_result,
+    super::small_jobs(),
+    |app| {
+        let headers: Vec<String> = ["编号", "姓名", "手机号", "行政区划代码"].iter().map(|h| h.to_string()).collect();
+        let rows: Vec<Vec<String>> = (1..=6)
+            .map(|i| {
+                let phone = if i == 6 { "123".to_owned() } else { format!("1390000{i:04}") };
+                vec![format!("J{i:03}"), format!("后台{i}"), phone, "522301".to_owned()]
+            })
+            .collect();
+        let admin = admin_token();
+        let queued = import(&app, &admin, "COMMIT", write_csv(&headers, &rows)).await;
+        assert_eq!(queued["created"], 0, "{queued}");
+        let id = queued["job"]["id"].as_str().expect("a job").to_owned();
+        let mut job = Value::Null;
+        for _ in 0..300 {
+            job = app.data_as(Some(&admin), POLL_IMPORT, json!({ "id": id })).await["node"].clone();
+            if job["status"] == "SUCCEEDED" || job["status"] == "FAILED" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(job["status"], "SUCCEEDED", "{job}");
+        assert_eq!(job["progress"], json!({ "done": 6, "total": 6 }), "{job}");
+        let result = &job["result"];
+        assert_eq!((result["created"].as_i64(), result["failed"].as_i64()), (Some(5), Some(1)), "{job}");
+        let failed: Vec<&Value> =
+            result["results"].as_array().expect("results").iter().filter(|r| r["action"] == "FAILED").collect();
+        assert_eq!(failed[0]["row"], 7, "{job}");
+        assert_eq!(failed[0]["userErrors"][0]["code"], "INVALID_PHONE", "{job}");
+        assert_eq!(stored(&app).await.len(), 5, "written by the job");
+        let other = civil_affairs("522301");
+        assert_eq!(app.error_code_as(Some(&other), POLL_IMPORT, json!({ "id": id })).await, "NOT_FOUND");
+        // At or under the threshold, the import runs inline, as before.
+        let inline = import(&app, &admin, "COMMIT", write_csv(&headers, &rows[..3])).await;
+        assert_eq!((inline["unchanged"].as_i64(), inline["job"].clone()), (Some(3), Value::Null), "{inline}");
+    }
+);
+
 both!(an_export_whose_replica_stopped_is_reported_failed_not_lost, |app| {
     let owner = civlink::store::job::Owner {
         subject: "test-admin".to_owned(),
@@ -292,4 +343,16 @@ both!(an_export_whose_replica_stopped_is_reported_failed_not_lost, |app| {
     assert_eq!(d["node"]["status"], "FAILED", "{d}");
     assert_eq!(d["node"]["error"]["code"], "INTERRUPTED", "{d}");
     assert_eq!(d["node"]["url"], Value::Null);
+
+    // The same for an import whose replica was killed mid-file.
+    let input = json!({ "source": SOURCE, "rows": 5000 }).to_string();
+    let job = civlink::store::job::create(&app.db, &owner, entity::job::JobKind::Import, input, Duration::ZERO)
+        .await
+        .expect("job");
+    app.db.execute_raw(Statement::from_sql_and_values(backend, sql, [job.id.into()])).await.expect("update");
+    let id = common::gid("ImportJob", job.id);
+    let d = app.data_as(Some(&admin_token()), POLL_IMPORT, json!({ "id": id })).await;
+    assert_eq!(d["node"]["status"], "FAILED", "{d}");
+    assert_eq!(d["node"]["error"]["code"], "INTERRUPTED", "{d}");
+    assert_eq!(d["node"]["result"], Value::Null);
 });

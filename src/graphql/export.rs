@@ -55,6 +55,9 @@ pub struct JobSettings {
     pub chunk_bytes: usize,
     /// Rows per page read from the list.
     pub page_size: usize,
+    /// An uploaded roster of more data rows than this is imported as a background job
+    /// (`CIVLINK_IMPORT_JOB_ROWS`).
+    pub import_job_rows: usize,
 }
 
 impl Default for JobSettings {
@@ -64,6 +67,7 @@ impl Default for JobSettings {
             download_ttl: Duration::from_secs(3600),
             chunk_bytes: 256 * 1024,
             page_size: super::connection::MAX_PAGE_SIZE as usize,
+            import_job_rows: 1_000,
         }
     }
 }

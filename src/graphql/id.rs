@@ -40,10 +40,13 @@ pub enum NodeType {
     Award,
     /// `Export`, a bulk export job (no webhook events; readable by its owner only).
     Export,
+    /// `ImportJob`, a roster import running in the background (no webhook events; readable by
+    /// its owner only).
+    ImportJob,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 14] = [
+    pub const ALL: [NodeType; 15] = [
         NodeType::Region,
         NodeType::Station,
         NodeType::Organization,
@@ -58,6 +61,7 @@ impl NodeType {
         NodeType::DeliberationMeeting,
         NodeType::Award,
         NodeType::Export,
+        NodeType::ImportJob,
     ];
 
     /// The GraphQL type name.
@@ -77,6 +81,7 @@ impl NodeType {
             NodeType::DeliberationMeeting => "DeliberationMeeting",
             NodeType::Award => "Award",
             NodeType::Export => "Export",
+            NodeType::ImportJob => "ImportJob",
         }
     }
 }

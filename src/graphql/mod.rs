@@ -24,6 +24,7 @@ pub mod enums;
 pub mod error;
 pub mod export;
 pub mod id;
+pub mod import_job;
 pub mod limits;
 pub mod loaders;
 pub mod node;

@@ -10,6 +10,7 @@ use super::deliberation::DeliberationMeeting;
 use super::error::{ApiError, ApiResult};
 use super::export::Export;
 use super::id::{GlobalId, NodeType};
+use super::import_job::ImportJob;
 use super::organization::Organization;
 use super::project::Project;
 use super::region::Region;
@@ -38,6 +39,7 @@ pub enum Node {
     DeliberationMeeting(DeliberationMeeting),
     Award(Award),
     Export(Export),
+    ImportJob(ImportJob),
 }
 
 async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
@@ -85,6 +87,7 @@ async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
         }
         NodeType::Award => by_key::<entity::award::Entity, Award>(ctx, Some(id.uuid()?)).await?.map(Node::Award),
         NodeType::Export => super::export::load(ctx, id.uuid()?).await?.map(Node::Export),
+        NodeType::ImportJob => super::import_job::load(ctx, id.uuid()?).await?.map(Node::ImportJob),
     })
 }
 
