@@ -129,13 +129,18 @@ fn column(headers: &[String], name: &str) -> usize {
 
 /// Uploads `bytes` as a volunteers roster of [`SOURCE`] with `token`; `importRoster`'s result.
 async fn import(app: &TestApp, token: &str, mode: &str, bytes: Vec<u8>) -> Value {
+    import_named(app, token, mode, "volunteers.csv", bytes).await
+}
+
+/// Like [`import`], with the file's name (its extension tells CSV from XLSX).
+async fn import_named(app: &TestApp, token: &str, mode: &str, name: &str, bytes: Vec<u8>) -> Value {
     let input =
         json!({ "kind": "VOLUNTEERS", "source": SOURCE, "mode": mode, "atomicity": "PER_RECORD", "file": null });
     let operations = json!({ "query": IMPORT, "variables": { "input": input } });
     let form = Form::new()
         .text("operations", operations.to_string())
         .text("map", json!({ "0": ["variables.input.file"] }).to_string())
-        .part("0", Part::bytes(bytes).file_name("volunteers.csv"));
+        .part("0", Part::bytes(bytes).file_name(name.to_owned()));
     let response = app
         .client()
         .post(app.graphql_url())
@@ -169,7 +174,8 @@ both!(an_exported_roster_edited_in_three_cells_and_imported_again_updates_three_
     let before = stored(&app).await;
     let admin = admin_token();
     let filter = json!({ "region": "522301", "nameContains": "往返" });
-    let (done, file) = export(&app, &admin, json!({ "kind": "VOLUNTEERS", "format": "CSV", "filter": filter })).await;
+    let (done, file) =
+        export(&app, &admin, json!({ "kind": "VOLUNTEERS", "format": "CSV", "filter": filter.clone() })).await;
     assert_eq!(done["rowCount"], 8, "{done}");
     assert_eq!(done["progress"], json!({ "done": 8, "total": 8 }), "{done}");
     let (headers, mut rows) = parse_csv(&file);
@@ -218,6 +224,14 @@ both!(an_exported_roster_edited_in_three_cells_and_imported_again_updates_three_
     for (b, a) in before.iter().zip(&after).skip(2) {
         assert_eq!(b.2, a.2, "the phone of {} kept", b.0);
     }
+
+    // XLSX: the same columns, every cell text; imported back unedited, nothing changes.
+    let (_, book) = export(&app, &admin, json!({ "kind": "VOLUNTEERS", "format": "XLSX", "filter": filter })).await;
+    assert!(book.starts_with(b"PK"), "a zip archive");
+    let again = import_named(&app, &admin, "COMMIT", "volunteers.xlsx", book).await;
+    let counts = (again["updated"].as_i64(), again["unchanged"].as_i64(), again["failed"].as_i64());
+    assert_eq!(counts, (Some(0), Some(8), Some(0)), "{again}");
+    assert_eq!(stored(&app).await, after, "nothing written");
 });
 
 both!(an_export_applies_the_callers_scope_and_masking_and_is_the_callers_alone, |app| {
@@ -272,6 +286,22 @@ both!(an_export_applies_the_callers_scope_and_masking_and_is_the_callers_alone, 
         .data_as(Some(&county), START, json!({ "input": { "kind": "VOLUNTEERS", "filter": { "region": "52x" } } }))
         .await;
     assert_eq!(bad["startExport"]["userErrors"][0]["code"], "INVALID_DIVISION_CODE", "{bad}");
+
+    // Past `expiresAt` the url is gone, and the file's pieces are removed when a new export runs.
+    let key = common::uuid_of(&json!(id), "Export");
+    let backend = app.db.get_database_backend();
+    let past = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE jobs SET expires_at = NOW() - INTERVAL '1 hour'",
+        _ => "UPDATE jobs SET expires_at = '2000-01-01T00:00:00+00:00'",
+    };
+    use sea_orm::ConnectionTrait;
+    app.db.execute_unprepared(past).await.expect("expire");
+    assert_eq!(download(&app, Some(&county), url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(finished(&app, &county, id).await["url"], Value::Null);
+    let pieces = "SELECT COUNT(*) AS n FROM job_chunks WHERE job_id = $1";
+    assert!(common::scalar(&app, pieces, vec![key.into()]).await > 0);
+    export(&app, &county, json!({ "kind": "VOLUNTEER_TEAMS" })).await;
+    assert_eq!(common::scalar(&app, pieces, vec![key.into()]).await, 0, "the expired file removed");
 });
 
 fn small_jobs() -> common::Options {

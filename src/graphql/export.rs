@@ -10,6 +10,10 @@
 //! more than the caller's own queries could, and it spends the caller's rate budget
 //! (it waits when the budget is spent, as a client would).
 //!
+//! XLSX is written by rust_xlsxwriter's constant-memory worksheet on a blocking thread to a
+//! temporary file (a zip archive is finished only at its end), then stored in pieces like the
+//! others.
+//!
 //! **Where the file is, and why.** The file is written while the job runs, in pieces of
 //! [`JobSettings::chunk_bytes`] stored as rows of `job_chunks`, and streamed out a piece at
 //! a time on download. Rather than running the export again at download time: the file
@@ -106,6 +110,9 @@ pub enum ExportFormat {
     /// JSON Lines: one JSON object per record, with the API's field names, as the list field
     /// returns it (global ids, masked values).
     Jsonl,
+    /// Excel workbook, one sheet: the CSV's header and cells, every cell text (so ID numbers
+    /// keep their 18 digits).
+    Xlsx,
 }
 
 impl ExportFormat {
@@ -113,12 +120,14 @@ impl ExportFormat {
         match self {
             ExportFormat::Csv => "text/csv; charset=utf-8",
             ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
+            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
     fn extension(self) -> &'static str {
         match self {
             ExportFormat::Csv => "csv",
             ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Xlsx => "xlsx",
         }
     }
 }
@@ -153,7 +162,7 @@ pub struct ExportFilter {
 pub struct StartExportInput {
     /// What to export.
     pub kind: ExportKind,
-    /// CSV (default) or JSONL.
+    /// CSV (default), JSONL or XLSX.
     #[graphql(default_with = "ExportFormat::Csv")]
     pub format: ExportFormat,
     /// Which records; all the caller may read when absent.
@@ -564,6 +573,10 @@ async fn run_export(jobs: &Jobs, id: Uuid) -> Result<(), Stop> {
     if !jobs::claim(&jobs.db, id, settings.lease).await? {
         return Ok(());
     }
+    // Expired files go when new ones come, so storage is bounded by what is downloadable.
+    if let Err(e) = jobs::purge_expired(&jobs.db).await {
+        tracing::warn!(error = %e, "export job: expired files could not be removed");
+    }
     let Some(row) = jobs::get(&jobs.db, id).await? else { return Ok(()) };
     let internal = || Stop("INTERNAL", "the export's stored request could not be read".to_owned());
     let input: ExportInput = serde_json::from_str(&row.input).map_err(|_| internal())?;
@@ -597,7 +610,7 @@ async fn run_export(jobs: &Jobs, id: Uuid) -> Result<(), Stop> {
         total = total.or_else(|| list["totalCount"].as_i64());
         let nodes = list["nodes"].as_array().map(Vec::as_slice).unwrap_or_default();
         for node in nodes {
-            file.record(node)?;
+            file.record(node).await?;
         }
         done += nodes.len() as i64;
         file.flush_full().await?;
@@ -693,11 +706,49 @@ struct FileWriter<'a> {
     buffer: Vec<u8>,
     seq: i32,
     bytes: i64,
+    xlsx: Option<Xlsx>,
+}
+
+/// An XLSX file being written on a blocking thread: rows go to it through a bounded channel,
+/// and it answers the finished file's path (a temporary file, removed once stored).
+struct Xlsx {
+    rows: tokio::sync::mpsc::Sender<Vec<String>>,
+    done: tokio::task::JoinHandle<Result<std::path::PathBuf, String>>,
+}
+
+impl Xlsx {
+    /// Starts the writer with the header row. rust_xlsxwriter's constant-memory worksheet
+    /// writes each finished row to a temporary file, so memory does not grow with the rows;
+    /// cells are strings (no shared-string table to grow either).
+    fn start(headers: Vec<&'static str>) -> Self {
+        let (rows, mut incoming) = tokio::sync::mpsc::channel::<Vec<String>>(1024);
+        let done = tokio::task::spawn_blocking(move || {
+            let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+            for (c, h) in headers.iter().enumerate() {
+                sheet.write_string(0, c as u16, *h).map_err(fail)?;
+            }
+            let mut row: u32 = 1;
+            while let Some(cells) = incoming.blocking_recv() {
+                for (c, v) in cells.into_iter().enumerate() {
+                    if !v.is_empty() {
+                        sheet.write_string(row, c as u16, v).map_err(fail)?;
+                    }
+                }
+                row += 1;
+            }
+            let path = std::env::temp_dir().join(format!("civlink-export-{}.xlsx", Uuid::now_v7()));
+            book.save(&path).map_err(fail)?;
+            Ok(path)
+        });
+        Self { rows, done }
+    }
 }
 
 impl<'a> FileWriter<'a> {
     fn new(jobs: &'a Jobs, id: Uuid, format: ExportFormat, spec: &'static Spec) -> Self {
-        Self { jobs, id, format, spec, buffer: Vec::new(), seq: 0, bytes: 0 }
+        Self { jobs, id, format, spec, buffer: Vec::new(), seq: 0, bytes: 0, xlsx: None }
     }
 
     fn csv_row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(&mut self, cells: I) -> Result<(), Stop> {
@@ -708,6 +759,9 @@ impl<'a> FileWriter<'a> {
     }
 
     fn header(&mut self) -> Result<(), Stop> {
+        if self.format == ExportFormat::Xlsx {
+            self.xlsx = Some(Xlsx::start(self.spec.columns.iter().map(|c| c.header).collect()));
+        }
         if self.format == ExportFormat::Csv {
             self.buffer.extend_from_slice("\u{feff}".as_bytes());
             let headers: Vec<&str> = self.spec.columns.iter().map(|c| c.header).collect();
@@ -716,8 +770,13 @@ impl<'a> FileWriter<'a> {
         Ok(())
     }
 
-    fn record(&mut self, node: &Value) -> Result<(), Stop> {
+    async fn record(&mut self, node: &Value) -> Result<(), Stop> {
         match self.format {
+            ExportFormat::Xlsx => {
+                let cells: Vec<String> = self.spec.columns.iter().map(|c| (c.cell)(node)).collect();
+                let sink = self.xlsx.as_ref().ok_or_else(|| Stop("INTERNAL", "the file was not started".to_owned()))?;
+                sink.rows.send(cells).await.map_err(|_| Stop("INTERNAL", "the file could not be written".to_owned()))
+            }
             ExportFormat::Csv => {
                 let cells: Vec<String> = self.spec.columns.iter().map(|c| (c.cell)(node)).collect();
                 self.csv_row(cells)
@@ -744,12 +803,43 @@ impl<'a> FileWriter<'a> {
 
     /// Stores everything left.
     async fn flush_all(&mut self) -> Result<(), Stop> {
+        if let Some(Xlsx { rows, done }) = self.xlsx.take() {
+            drop(rows);
+            let written = done.await.map_err(|_| Stop("INTERNAL", "the workbook writer stopped".to_owned()))?;
+            let path = written.map_err(|e| {
+                tracing::error!(error = %e, job = %self.id, "export job: the workbook could not be written");
+                Stop("INTERNAL", "the workbook could not be written".to_owned())
+            })?;
+            let stored = self.store_file(&path).await;
+            let _ = std::fs::remove_file(&path);
+            return stored;
+        }
         self.flush_full().await?;
         if !self.buffer.is_empty() {
             let piece = std::mem::take(&mut self.buffer);
             self.store(piece).await?;
         }
         Ok(())
+    }
+
+    /// Stores a finished file a piece at a time (each piece read on a blocking thread).
+    async fn store_file(&mut self, path: &std::path::Path) -> Result<(), Stop> {
+        use std::io::Read;
+        let unreadable = || Stop("INTERNAL", "the workbook could not be read back".to_owned());
+        let mut file = std::fs::File::open(path).map_err(|_| unreadable())?;
+        let size = self.jobs.settings.chunk_bytes.max(1);
+        loop {
+            let read = tokio::task::spawn_blocking(move || {
+                let mut piece = Vec::with_capacity(size);
+                (&mut file).take(size as u64).read_to_end(&mut piece).map(|_| (file, piece))
+            });
+            let (back, piece) = read.await.map_err(|_| unreadable())?.map_err(|_| unreadable())?;
+            file = back;
+            if piece.is_empty() {
+                return Ok(());
+            }
+            self.store(piece).await?;
+        }
     }
 
     async fn store(&mut self, piece: Vec<u8>) -> Result<(), Stop> {

@@ -199,6 +199,17 @@ pub async fn succeed(
     Ok(updated.rows_affected == 1)
 }
 
+/// Deletes the stored files of exports whose download has expired (the job rows stay, as the
+/// record of what was exported). Returns the number of pieces removed.
+pub async fn purge_expired(db: &DatabaseConnection) -> Result<u64, StoreError> {
+    use sea_orm::sea_query::Query;
+    let now = crate::domain::time::now();
+    let expired =
+        Query::select().column(job::Column::Id).from(job::Entity).and_where(job::Column::ExpiresAt.lt(now)).to_owned();
+    let done = job_chunk::Entity::delete_many().filter(job_chunk::Column::JobId.in_subquery(expired)).exec(db).await?;
+    Ok(done.rows_affected)
+}
+
 /// Marks a QUEUED or RUNNING job FAILED with `code` and `message` (for people; no personal
 /// data), and drops what it wrote of its file.
 pub async fn fail(db: &DatabaseConnection, id: Uuid, code: &str, message: &str) -> Result<(), StoreError> {
