@@ -1,4 +1,4 @@
-//! Bulk exports (issue 24): `startExport` queues a job that writes a list as CSV or JSON
+//! Bulk exports (issue 24): `startExport` queues a job that writes a list as CSV, XLSX or JSON
 //! Lines, `Export` (a `Node`) reports its status and progress, and `GET /exports/{id}` (the
 //! `url`) downloads the file, to the caller that started it only.
 //!
