@@ -28,6 +28,7 @@ use crate::auth::jwt::{self, Verifier};
 use crate::graphql::{CivlinkSchema, RequestData};
 use crate::observe::{self, series};
 
+mod exports;
 mod graphiql;
 mod subscriptions;
 
@@ -79,6 +80,8 @@ pub struct HttpSettings {
     pub person_keys: crate::domain::person::PersonKeys,
     /// Limits of subscriptions over WebSocket (`CIVLINK_SUBSCRIPTION*`).
     pub subscriptions: crate::subscription::SubscriptionSettings,
+    /// How bulk exports run (`CIVLINK_EXPORT_*`).
+    pub jobs: crate::graphql::export::JobSettings,
 }
 
 impl Default for HttpSettings {
@@ -95,6 +98,7 @@ impl Default for HttpSettings {
             webhook_allow: Default::default(),
             person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
             subscriptions: Default::default(),
+            jobs: Default::default(),
         }
     }
 }
@@ -111,6 +115,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql/{hash}/{file}", get(graphiql::asset))
+        .route("/exports/{id}", get(exports::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -591,6 +596,12 @@ async fn run_in_span(
     data.upload = state.http.upload;
     data.webhook_allow = state.http.webhook_allow.clone();
     data.person_keys = state.http.person_keys.clone();
+    data.jobs = Some(Arc::new(crate::graphql::export::Jobs {
+        schema: state.schema.clone(),
+        db: state.db.clone(),
+        keyed: state.keyed_db.clone(),
+        settings: state.http.jobs,
+    }));
     if identity.subject.is_none() {
         data.rate_key = match caller.peer {
             Some(peer) => format!("PUBLIC:{}", peer.ip()),

@@ -184,6 +184,11 @@ pub struct ServeConfig {
     #[arg(long, env = "CIVLINK_MAX_UPLOAD_ROWS", value_name = "CIVLINK_MAX_UPLOAD_ROWS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_upload_rows: u32,
 
+    /// An uploaded roster file of more data rows than this is imported in the background:
+    /// `importRoster` answers at once with an `ImportJob` to poll (0-10,000; 10,000: never).
+    #[arg(long, env = "CIVLINK_IMPORT_JOB_ROWS", value_name = "CIVLINK_IMPORT_JOB_ROWS", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub import_job_rows: u32,
+
     /// Most columns of an uploaded roster file (1-16,384).
     #[arg(long, env = "CIVLINK_MAX_UPLOAD_COLUMNS", value_name = "CIVLINK_MAX_UPLOAD_COLUMNS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     pub max_upload_columns: u32,
@@ -371,6 +376,10 @@ impl ServeConfig {
                 buffer: self.subscription_buffer as usize,
                 stall: Duration::from_millis(self.subscription_stall_ms),
                 poll: Duration::from_millis(self.subscription_poll_ms),
+                ..Default::default()
+            },
+            jobs: crate::graphql::export::JobSettings {
+                import_job_rows: self.import_job_rows as usize,
                 ..Default::default()
             },
         })

@@ -20,6 +20,8 @@ pub mod client_category;
 pub mod consent_record;
 pub mod coverage_target;
 pub mod deliberation_meeting;
+pub mod job;
+pub mod job_chunk;
 pub mod organization;
 pub mod project;
 pub mod project_participant;

@@ -22,6 +22,7 @@ mod m20261207_000013_volunteer_service;
 mod m20261207_000014_person_keys;
 mod m20261207_000015_trainings_deliberations_awards;
 mod m20261207_000016_webhooks;
+mod m20261207_000017_jobs;
 mod m20261207_000018_change_notifications;
 mod m20261207_000019_coverage_targets_and_project_reach;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_person_keys::Migration),
             Box::new(m20261207_000015_trainings_deliberations_awards::Migration),
             Box::new(m20261207_000016_webhooks::Migration),
+            Box::new(m20261207_000017_jobs::Migration),
             Box::new(m20261207_000018_change_notifications::Migration),
             Box::new(m20261207_000019_coverage_targets_and_project_reach::Migration),
         ]

@@ -57,6 +57,9 @@ pub struct RequestData {
     pub webhook_allow: Arc<crate::webhook::WebhookAllow>,
     /// The keys of persons' citizen ID numbers (set from the app's settings).
     pub person_keys: crate::domain::person::PersonKeys,
+    /// Where background jobs (exports) run: this replica's schema and pools; `None` outside
+    /// an HTTP request (jobs cannot be started there).
+    pub jobs: Option<Arc<super::export::Jobs>>,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -302,6 +305,7 @@ impl RequestData {
             upload: Default::default(),
             webhook_allow: Default::default(),
             person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
+            jobs: None,
         };
         (data, queue)
     }

@@ -38,10 +38,15 @@ pub enum NodeType {
     DeliberationMeeting,
     /// `Award` (荣誉).
     Award,
+    /// `Export`, a bulk export job (no webhook events; readable by its owner only).
+    Export,
+    /// `ImportJob`, a roster import running in the background (no webhook events; readable by
+    /// its owner only).
+    ImportJob,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 13] = [
+    pub const ALL: [NodeType; 15] = [
         NodeType::Region,
         NodeType::Station,
         NodeType::Organization,
@@ -55,6 +60,8 @@ impl NodeType {
         NodeType::Training,
         NodeType::DeliberationMeeting,
         NodeType::Award,
+        NodeType::Export,
+        NodeType::ImportJob,
     ];
 
     /// The GraphQL type name.
@@ -73,6 +80,8 @@ impl NodeType {
             NodeType::Training => "Training",
             NodeType::DeliberationMeeting => "DeliberationMeeting",
             NodeType::Award => "Award",
+            NodeType::Export => "Export",
+            NodeType::ImportJob => "ImportJob",
         }
     }
 }

@@ -23,7 +23,9 @@ pub mod coverage_target;
 pub mod deliberation;
 pub mod enums;
 pub mod error;
+pub mod export;
 pub mod id;
+pub mod import_job;
 pub mod limits;
 pub mod loaders;
 pub mod node;
@@ -101,6 +103,7 @@ pub struct Mutation(
     deliberation::DeliberationMeetingMutation,
     award::AwardMutation,
     coverage_target::CoverageTargetMutation,
+    export::ExportMutation,
 );
 
 /// The civlink schema type.

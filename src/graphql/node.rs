@@ -8,7 +8,9 @@ use super::client::Client;
 use super::connection::by_key;
 use super::deliberation::DeliberationMeeting;
 use super::error::{ApiError, ApiResult};
+use super::export::Export;
 use super::id::{GlobalId, NodeType};
+use super::import_job::ImportJob;
 use super::organization::Organization;
 use super::project::Project;
 use super::region::Region;
@@ -36,6 +38,8 @@ pub enum Node {
     Training(Training),
     DeliberationMeeting(DeliberationMeeting),
     Award(Award),
+    Export(Export),
+    ImportJob(ImportJob),
 }
 
 pub(crate) async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<Node>> {
@@ -82,6 +86,8 @@ pub(crate) async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<N
                 .map(Node::DeliberationMeeting)
         }
         NodeType::Award => by_key::<entity::award::Entity, Award>(ctx, Some(id.uuid()?)).await?.map(Node::Award),
+        NodeType::Export => super::export::load(ctx, id.uuid()?).await?.map(Node::Export),
+        NodeType::ImportJob => super::import_job::load(ctx, id.uuid()?).await?.map(Node::ImportJob),
     })
 }
 

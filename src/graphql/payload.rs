@@ -26,7 +26,7 @@ use crate::store::StoreError;
 use crate::store::mutate::{self, Editor, Outcome, Writable};
 
 /// A problem with the caller's input, as a payload field rather than a top-level error.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, serde::Serialize, serde::Deserialize)]
 pub struct UserError {
     /// Path of the input field, e.g. `["records", "3", "idNumber"]` in a sync batch, or
     /// `["idNumber"]` in a mutation's `input`; empty for the input as a whole.

@@ -41,7 +41,7 @@ pub enum SyncAtomicity {
 }
 
 /// What happened (or, in VALIDATE, would happen) to one record.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, serde::Serialize, serde::Deserialize)]
 #[graphql(remote = "crate::store::sync::SyncAction")]
 pub enum SyncAction {
     /// A new row.
@@ -59,7 +59,7 @@ pub enum SyncAction {
 }
 
 /// The outcome of one record.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, serde::Serialize, serde::Deserialize)]
 pub struct SyncRecordResult {
     /// Position of the record in `records` (0-based; `importRoster`: among the file's data
     /// rows, empty rows not counted); null for rows deleted by `deleteMissing`.
@@ -81,8 +81,9 @@ pub struct SyncRecordResult {
     pub row: Option<u64>,
 }
 
-/// The summary of a sync: counts, and one result per record that changed or failed.
-#[derive(SimpleObject)]
+/// The summary of a sync: counts, and one result per record that changed or failed. (Stored
+/// as JSON as the result of an import job.)
+#[derive(SimpleObject, serde::Serialize, serde::Deserialize)]
 pub struct SyncResult {
     /// Whether anything was written: false for VALIDATE, for an aborted ALL batch, and for a
     /// batch with nothing to change.
@@ -105,6 +106,11 @@ pub struct SyncResult {
     /// Accepted with a warning (`importRoster` only: a column no field reads,
     /// `UNKNOWN_COLUMN`; a credit code failing its check character, `CHECK_DIGIT_MISMATCH`).
     pub warnings: Vec<UserError>,
+    /// `importRoster` of a file of more data rows than `CIVLINK_IMPORT_JOB_ROWS`: the
+    /// background job importing it (the counts above are then 0 and `results` empty; poll the
+    /// job through `node(id:)` for its progress and its result). Null otherwise.
+    #[serde(skip)]
+    pub job: Option<super::import_job::ImportJob>,
 }
 
 impl SyncResult {
@@ -140,17 +146,18 @@ impl SyncResult {
                 .collect(),
             user_errors: s.errors.into_iter().map(UserError::from).collect(),
             warnings: vec![],
+            job: None,
         }
     }
 
     /// The result of a batch that did not run: its one problem.
-    fn refused(e: FieldError, node: NodeType) -> Self {
+    pub(crate) fn refused(e: FieldError, node: NodeType) -> Self {
         SyncResult::new(SyncSummary { errors: vec![e], ..Default::default() }, node)
     }
 
     /// The result of an uploaded file's import; problems are located by
     /// `["file", row, column header]`.
-    fn imported(done: RosterImport, node: NodeType) -> Self {
+    pub(crate) fn imported(done: RosterImport, node: NodeType) -> Self {
         let r = done.report;
         let results = done
             .rows
@@ -176,6 +183,7 @@ impl SyncResult {
             // Row errors are in `results`; the file's own problems (row 0) here.
             user_errors: r.errors.into_iter().filter(|e| e.row == 0).map(located).collect(),
             warnings: r.warnings.into_iter().map(located).collect(),
+            job: None,
         }
     }
 }
@@ -507,7 +515,9 @@ impl SyncMutation {
     /// `userErrors` with `field` `["file", row, column header]`: a row's in `results`, the
     /// file's own (`FILE_TOO_LARGE`, `TOO_MANY_ROWS`, `TOO_MANY_COLUMNS`, `LINE_TOO_LONG`,
     /// `SPREADSHEET_TOO_LARGE`, `UNSUPPORTED_FILE`, `UNREADABLE_FILE`, `INVALID_TEXT`,
-    /// `MISSING_COLUMN`) at the top. A number cell of 16 or more digits (an ID number saved as a number) fails its
+    /// `MISSING_COLUMN`) at the top. A file of more data rows than `CIVLINK_IMPORT_JOB_ROWS`
+    /// is imported in the background: the answer then has zero counts and `job` set, whose
+    /// `result` is this answer once the job SUCCEEDED. A number cell of 16 or more digits (an ID number saved as a number) fails its
     /// row with `NUMBER_PRECISION_LOST`. Top-level errors only `FORBIDDEN`, `CONFLICT`,
     /// `INTERNAL`. Costs as much as a sync batch of 10,000 records.
     #[graphql(complexity = "1 + crate::store::sync::MAX_RECORDS + child_complexity")]
@@ -530,8 +540,14 @@ impl SyncMutation {
             write_timeout: data.write_timeout,
             person_keys: Some(data.person_keys.clone()),
         };
-        let file = Path::new(&name);
         let kind = input.kind.into();
+        if let Some(jobs) = data.jobs.clone().filter(|j| table.rows.len() > j.settings.import_job_rows) {
+            let job = super::import_job::start(jobs, data, writer, kind, name, table, options, node).await?;
+            let mut queued = SyncResult::new(SyncSummary::default(), node);
+            queued.job = Some(job);
+            return Ok(queued);
+        }
+        let file = Path::new(&name);
         let progress = crate::import::NoProgress;
         match crate::import::roster::import_table(&data.db, &writer, kind, file, &table, &options, &progress).await {
             Ok(done) => Ok(SyncResult::imported(done, node)),

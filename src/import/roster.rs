@@ -493,6 +493,8 @@ pub async fn import_table(
     let batch_size = options.batch_size.clamp(1, engine::MAX_RECORDS);
     let repeated = repeated_external_ids(&table.rows, &columns);
     for (b, batch) in table.rows.chunks(batch_size).enumerate() {
+        let (unmasked, masked_errors) = unmask(db, writer, kind, &options.source, batch, &columns).await?;
+        let batch = unmasked.as_slice();
         let mut warnings = Vec::new();
         // A row repeating an earlier row's external id fails like a duplicate within one batch,
         // whichever batch the earlier row went into (it would otherwise overwrite it). A row
@@ -500,6 +502,7 @@ pub async fn import_table(
         let unreadable = |i: usize| {
             let mut errors = batch.get(i).map(|(row, _)| lost_digits(*row, &columns, table)).unwrap_or_default();
             errors.extend(repeated.get(&(b * batch_size + i)).cloned());
+            errors.extend(masked_errors.get(&i).cloned().unwrap_or_default());
             (!errors.is_empty()).then_some(errors)
         };
         let summary = match kind {
@@ -562,6 +565,135 @@ pub async fn import_table(
     }
     progress.finish();
     Ok(done)
+}
+
+/// The fields of `kind` that the read API (and so an export) shows masked, with their masks.
+fn masked_fields(kind: RosterKind) -> &'static [(&'static str, fn(&str) -> String)] {
+    use crate::domain::masking;
+    match kind {
+        RosterKind::Volunteers | RosterKind::SocialWorkers => {
+            &[("phone", masking::phone), ("idNumber", masking::id_number)]
+        }
+        RosterKind::Organizations => &[("contactPhone", masking::phone)],
+        RosterKind::VolunteerTeams => &[],
+    }
+}
+
+/// The stored values of the masked fields of `kind`'s live records of `source` with these
+/// external ids, among the records in `region` (the writer's): by external id, by field.
+async fn stored_masked(
+    db: &DatabaseConnection,
+    kind: RosterKind,
+    source: &str,
+    region: &Option<crate::domain::DivisionCode>,
+    ids: Vec<String>,
+) -> Result<HashMap<String, HashMap<&'static str, String>>, RosterImportError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let db_error = |e: sea_orm::DbErr| RosterImportError::Db(engine::SyncError::Db(e));
+    let mut out: HashMap<String, HashMap<&'static str, String>> = HashMap::new();
+    let mut put = |ext: Option<String>, field: &'static str, value: Option<String>| {
+        if let (Some(ext), Some(value)) = (ext, value) {
+            out.entry(ext).or_default().insert(field, value);
+        }
+    };
+    match kind {
+        RosterKind::Volunteers => {
+            use entity::volunteer as m;
+            let rows = m::Entity::find()
+                .filter(m::Column::Source.eq(source))
+                .filter(m::Column::ExternalId.is_in(ids))
+                .filter(m::Column::DeletedAt.is_null())
+                .filter(crate::store::within(m::Column::RegionCode, region))
+                .all(db)
+                .await
+                .map_err(db_error)?;
+            for r in rows {
+                put(r.external_id.clone(), "phone", r.phone);
+                put(r.external_id, "idNumber", r.id_number);
+            }
+        }
+        RosterKind::SocialWorkers => {
+            use entity::social_worker as m;
+            let rows = m::Entity::find()
+                .filter(m::Column::Source.eq(source))
+                .filter(m::Column::ExternalId.is_in(ids))
+                .filter(m::Column::DeletedAt.is_null())
+                .filter(crate::store::within(m::Column::RegionCode, region))
+                .all(db)
+                .await
+                .map_err(db_error)?;
+            for r in rows {
+                put(r.external_id.clone(), "phone", r.phone);
+                put(r.external_id, "idNumber", r.id_number);
+            }
+        }
+        RosterKind::Organizations => {
+            use entity::organization as m;
+            let rows = m::Entity::find()
+                .filter(m::Column::Source.eq(source))
+                .filter(m::Column::ExternalId.is_in(ids))
+                .filter(m::Column::DeletedAt.is_null())
+                .filter(crate::store::within(m::Column::RegionCode, region))
+                .all(db)
+                .await
+                .map_err(db_error)?;
+            for r in rows {
+                put(r.external_id, "contactPhone", r.contact_phone);
+            }
+        }
+        RosterKind::VolunteerTeams => {}
+    }
+    Ok(out)
+}
+
+/// A batch with its masked cells resolved, and the rows (by position in the batch) whose
+/// masked cells could not be.
+///
+/// An exported file carries phones and ID numbers masked as the read API shows them
+/// (`138****5678`). Edited and imported again, such a cell means "keep the stored value":
+/// when it is exactly the mask of the stored value of the same record (same source and
+/// external id, within the writer's region, so nothing is compared that the writer could
+/// not read masked anyway), the stored value is imported in its place. Any other cell with
+/// a mask character (`*`) fails its row with `MASKED_VALUE`, rather than overwrite a real
+/// value with a mask or a mangled one. For a writer that may not compare masked values
+/// (CIVIL_AFFAIRS, [`Writer::blind`]), a kept value still counts as sent, so its record is
+/// reported UPDATED (version moved, values unchanged).
+async fn unmask(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    kind: RosterKind,
+    source: &str,
+    batch: &[(u64, Vec<String>)],
+    columns: &HashMap<&'static str, usize>,
+) -> Result<(Vec<(u64, Vec<String>)>, HashMap<usize, Vec<FieldError>>), RosterImportError> {
+    let fields: Vec<(&'static str, usize, fn(&str) -> String)> =
+        masked_fields(kind).iter().filter_map(|(f, mask)| columns.get(f).map(|c| (*f, *c, *mask))).collect();
+    let is_masked = |cells: &[String]| fields.iter().any(|(_, c, _)| cells.get(*c).is_some_and(|v| v.contains('*')));
+    let key = |cells: &[String]| crate::domain::roster::required_text("externalId", &sent(cells, columns), 64).ok();
+    let ids: Vec<String> = batch.iter().filter(|(_, cells)| is_masked(cells)).filter_map(|(_, c)| key(c)).collect();
+    let mut errors: HashMap<usize, Vec<FieldError>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok((batch.to_vec(), errors));
+    }
+    let stored = stored_masked(db, kind, source, &writer.region, ids).await?;
+    let mut out = batch.to_vec();
+    for (i, (_, cells)) in out.iter_mut().enumerate() {
+        let record = key(cells).and_then(|k| stored.get(&k));
+        for (field, column, mask) in &fields {
+            let Some(cell) = cells.get_mut(*column).filter(|v| v.contains('*')) else { continue };
+            match record.and_then(|r| r.get(field)).filter(|v| mask(v) == *cell) {
+                Some(value) => *cell = value.clone(),
+                None => {
+                    let msg = format!(
+                        "{field}: `{cell}` is a masked value, kept only where it is the mask of this record's \
+                         stored value; enter the full value, or leave the exported mask as it was"
+                    );
+                    errors.entry(i).or_default().push(FieldError::new(field, "MASKED_VALUE", msg));
+                }
+            }
+        }
+    }
+    Ok((out, errors))
 }
 
 /// The `NUMBER_PRECISION_LOST` errors of a row: one per read column whose cell holds a number

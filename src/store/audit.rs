@@ -223,26 +223,38 @@ pub async fn lookup_by_id_number(
 ) -> Result<(), sea_orm::DbErr> {
     super::write::retrying(|| async {
         let now = crate::domain::time::now();
-        let entry = audit_entry::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            occurred_at: Set(now),
-            actor: Set(actor.subject.clone()),
-            role: Set(actor.role.to_owned()),
-            action: Set(AuditAction::Reveal),
-            entity: Set(entity.to_owned()),
-            entity_id: Set(LOOKUP.to_owned()),
-            fields: Set("filter.idNumber".to_owned()),
-            reason: Set(Some(reason.to_owned())),
-            request_id: Set(Some(actor.request_id.clone())),
-            changes: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            deleted_at: Set(None),
-        };
+        let entry = reveal_row(actor, entity, LOOKUP.into(), "filter.idNumber".into(), reason.to_owned(), now);
         audit_entry::Entity::insert(entry).exec_without_returning(db).await.map(|_| ())
     })
     .await
+}
+
+/// An audit row of action `REVEAL` by `actor` at `now`, with no changes.
+fn reveal_row(
+    actor: &Actor,
+    entity: &str,
+    entity_id: String,
+    fields: String,
+    reason: String,
+    now: DateTime<Utc>,
+) -> audit_entry::ActiveModel {
+    audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(now),
+        actor: Set(actor.subject.clone()),
+        role: Set(actor.role.to_owned()),
+        action: Set(AuditAction::Reveal),
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id),
+        fields: Set(fields),
+        reason: Set(Some(reason)),
+        request_id: Set(Some(actor.request_id.clone())),
+        changes: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        deleted_at: Set(None),
+    }
 }
 
 /// The reason of a duplicate check's audit row.
@@ -266,24 +278,34 @@ pub async fn duplicate_checks<'a, C: sea_orm::ConnectionTrait>(
     }
     super::write::retrying(|| async {
         let now = crate::domain::time::now();
-        let rows = told.iter().map(|r| audit_entry::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            occurred_at: Set(now),
-            actor: Set(actor.subject.clone()),
-            role: Set(actor.role.to_owned()),
-            action: Set(AuditAction::Reveal),
-            entity: Set(r.type_name.to_owned()),
-            entity_id: Set(r.id.to_string()),
-            fields: Set("idNumber".to_owned()),
-            reason: Set(Some(DUPLICATE_CHECK.to_owned())),
-            request_id: Set(Some(actor.request_id.clone())),
-            changes: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            deleted_at: Set(None),
-        });
+        let rows = told
+            .iter()
+            .map(|r| reveal_row(actor, r.type_name, r.id.to_string(), "idNumber".into(), DUPLICATE_CHECK.into(), now));
         audit_entry::Entity::insert_many(rows).exec_without_returning(db).await.map(|_| ())
+    })
+    .await
+}
+
+/// The `entity_id` of an export's audit row.
+pub const EXPORT: &str = "export";
+
+/// Writes the audit row of a finished export of `entity` records (`Volunteer`, …): who, when,
+/// and in `reason` the export job, the number of rows and the filter and ordering it applied
+/// (action `REVEAL`, `entityId` `export`, `fields` the export's columns). The values are
+/// those the caller reads through the API, masked as there; the row records that a list left
+/// the system, and how large it was. Retried like every write on a conflict.
+pub async fn export(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    entity: &str,
+    fields: &[&str],
+    reason: &str,
+) -> Result<(), sea_orm::DbErr> {
+    let reason: String = reason.chars().take(500).collect();
+    super::write::retrying(|| async {
+        let now = crate::domain::time::now();
+        let entry = reveal_row(actor, entity, EXPORT.into(), fields.join(","), reason.clone(), now);
+        audit_entry::Entity::insert(entry).exec_without_returning(db).await.map(|_| ())
     })
     .await
 }

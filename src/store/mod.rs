@@ -22,6 +22,7 @@ pub mod client;
 pub mod consent;
 pub mod coverage_target;
 pub mod deliberation;
+pub mod job;
 pub mod organization;
 pub mod project;
 pub mod region;
