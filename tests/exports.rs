@@ -386,3 +386,61 @@ both!(an_export_whose_replica_stopped_is_reported_failed_not_lost, |app| {
     assert_eq!(d["node"]["error"]["code"], "INTERRUPTED", "{d}");
     assert_eq!(d["node"]["result"], Value::Null);
 });
+
+// Found by a review: a name such as `=HYPERLINK(…)` went into the CSV as it was, and a
+// spreadsheet program runs it when the file is opened (OWASP, "CSV Injection"). The cell gets
+// a leading `'`, which the import takes off again.
+both!(formula_like_values_are_guarded_in_csv_and_import_back_unchanged, |app| {
+    let hostile = "=HYPERLINK(\"http://x\",\"y\")";
+    let input = json!({ "source": SOURCE, "records": [
+        { "externalId": "F1", "name": hostile, "regionCode": "522301" },
+        { "externalId": "F2", "name": "@SUM(1)", "regionCode": "522301" },
+    ] });
+    let d = app.data(SYNC, json!({ "input": input })).await;
+    assert_eq!(d["syncVolunteers"]["created"], 2, "{d}");
+    let admin = admin_token();
+    let filter = json!({ "region": "522301" });
+    let (_, file) = export(&app, &admin, json!({ "kind": "VOLUNTEERS", "format": "CSV", "filter": filter })).await;
+    let (headers, rows) = parse_csv(&file);
+    let name = column(&headers, "姓名");
+    let names: Vec<&str> =
+        rows.iter().map(|r| r[name].as_str()).filter(|n| n.contains("SUM") || n.contains("HYPERLINK")).collect();
+    assert_eq!(names, vec![format!("'{hostile}").as_str(), "'@SUM(1)"], "no cell starts with a formula");
+    let before = stored(&app).await;
+    let mine: Vec<Vec<String>> = rows.into_iter().filter(|r| r[name].starts_with('\'')).collect();
+    let again = import(&app, &admin, "COMMIT", write_csv(&headers, &mine)).await;
+    assert_eq!((again["updated"].clone(), again["unchanged"].clone()), (json!(0), json!(2)), "{again}");
+    assert_eq!(stored(&app).await, before);
+});
+
+// Found by a review: an ADMIN export holds several sources' records; imported as one source,
+// another system's row of the same `编号` overwrote that source's record. Exports write the
+// source, and the import refuses rows of another one.
+both!(rows_of_another_source_are_refused_not_written_over_that_sources_records, |app| {
+    seed(&app, 1, 2, "522301").await;
+    let other = json!({ "source": "other-system", "records": [
+        { "externalId": "E001", "name": "来源混淆", "regionCode": "522301" } ] });
+    let d = app.data(SYNC, json!({ "input": other })).await;
+    assert_eq!(d["syncVolunteers"]["created"], 1, "{d}");
+    let admin = admin_token();
+    let (_, file) = export(
+        &app,
+        &admin,
+        json!({ "kind": "VOLUNTEERS", "format": "CSV", "filter": { "nameContains": "来源混淆" } }),
+    )
+    .await;
+    let (headers, rows) = parse_csv(&file);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][column(&headers, "来源")], "other-system");
+    let before = stored(&app).await;
+    let result = import(&app, &admin, "COMMIT", write_csv(&headers, &rows)).await;
+    let codes: Vec<&Value> = result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["userErrors"].as_array().unwrap())
+        .map(|e| &e["code"])
+        .collect();
+    assert_eq!(codes, vec![&json!("SOURCE_MISMATCH")], "{result}");
+    assert_eq!(stored(&app).await, before, "the test source's records are untouched");
+});

@@ -335,6 +335,22 @@ both_with!(subscriptions_need_a_token_and_a_known_cursor, live(), |app| {
     ws.subscribe("2", json!({ "after": "bm90LWEtY3Vyc29y" })).await;
     let m = ws.message(WAIT).await.expect("an error");
     assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "INVALID_CURSOR", "{m}");
+
+    // Found by a review: a cursor beyond the newest change (another deployment's, or from
+    // before a restore) was accepted and then waited for events that had passed it.
+    use base64::Engine;
+    let beyond = json!({ "o": "changes:commit", "k": [
+        { "t": "Int", "v": 9_000_000_000_000_000_000_i64 },
+        { "t": "Id", "v": "00000000-0000-0000-0000-000000000000" } ] });
+    let beyond = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(beyond.to_string());
+    ws.subscribe("3", json!({ "after": beyond })).await;
+    let m = loop {
+        let m = ws.message(WAIT).await.expect("an error");
+        if m["id"] == "3" {
+            break m;
+        }
+    };
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "INVALID_CURSOR", "{m}");
 });
 
 both_with!(queries_and_mutations_also_run_over_the_socket_with_the_callers_scope, live(), |app| {

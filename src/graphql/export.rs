@@ -472,6 +472,7 @@ const VOLUNTEERS: Spec = Spec {
                 volunteerNumber skills region { code }",
     columns: &[
         col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
         col!("姓名", "name"),
         col!("性别", gender),
         col!("证件类型", document),
@@ -492,6 +493,7 @@ const SOCIAL_WORKERS: Spec = Spec {
                 region { code }",
     columns: &[
         col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
         col!("姓名", "name"),
         col!("性别", gender),
         col!("身份证号", "idNumber"),
@@ -513,6 +515,7 @@ const VOLUNTEER_TEAMS: Spec = Spec {
     selection: "id externalReference { source externalId } name foundedOn region { code }",
     columns: &[
         col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
         col!("队伍名称", "name"),
         col!("行政区划代码", "region"."code"),
         col!("成立日期", "foundedOn"),
@@ -527,6 +530,7 @@ const ORGANIZATIONS: Spec = Spec {
                 region { code }",
     columns: &[
         col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
         col!("机构名称", "name"),
         col!("组织类型", organization_kind),
         col!("统一社会信用代码", "creditCode"),
@@ -778,7 +782,8 @@ impl<'a> FileWriter<'a> {
                 sink.rows.send(cells).await.map_err(|_| Stop("INTERNAL", "the file could not be written".to_owned()))
             }
             ExportFormat::Csv => {
-                let cells: Vec<String> = self.spec.columns.iter().map(|c| (c.cell)(node)).collect();
+                let cells: Vec<String> =
+                    self.spec.columns.iter().map(|c| crate::import::table::guard_formula((c.cell)(node))).collect();
                 self.csv_row(cells)
             }
             ExportFormat::Jsonl => {

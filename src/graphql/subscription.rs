@@ -102,7 +102,8 @@ impl Subscription {
     ///
     /// Cursors are positions in commit order, not the `(updatedAt, id)` cursors of list change
     /// feeds nor the webhooks' event cursors; only a `cursor` of this field is accepted.
-    /// Errors: `FORBIDDEN` without a token; `INVALID_CURSOR`; `INVALID_DIVISION_CODE`;
+    /// Errors: `FORBIDDEN` without a token; `INVALID_CURSOR` (also for a cursor beyond the
+    /// newest change, as after a restore); `INVALID_DIVISION_CODE`;
     /// `SUBSCRIPTION_LIMIT_EXCEEDED` past the subscriptions allowed per connection or per
     /// caller. The connection is closed with code 4401 when the token expires and with 4413
     /// when the client reads too slowly (see the README's "Subscriptions").
@@ -144,7 +145,23 @@ impl Subscription {
         // Without a cursor: from what the replica has read so far (the changes committed
         // before the subscription); with one, from there, reading the outbox until caught up.
         let (start, behind) = match (after.as_deref(), hub_position) {
-            (Some(c), _) => (decode(c)?, true),
+            (Some(c), _) => {
+                let p = decode(c)?;
+                // A cursor beyond the newest change (another deployment's, or one from before a
+                // restore or SQLite's VACUUM) would wait for events that already passed it:
+                // refused, so the client knows to resynchronise instead of missing them.
+                let head =
+                    changes::head(&data.db).await.map_err(|e| ApiError::from(crate::store::StoreError::from(e)))?;
+                if p > head.unwrap_or(Position::START) {
+                    return Err(ApiError::InvalidCursor(
+                        "the cursor lies beyond the newest change of this database (another deployment's, or from \
+                         before a restore): resubscribe without `after` and reconcile from the lists' change feeds"
+                            .into(),
+                    )
+                    .into());
+                }
+                (p, true)
+            }
             (None, Some(p)) => (p, false),
             (None, None) => {
                 let head =

@@ -121,6 +121,7 @@ pub fn headers(kind: RosterKind) -> &'static [(&'static str, &'static [&'static 
     match kind {
         RosterKind::Volunteers => &[
             ("externalId", &["externalId", "编号", "外部编号", "志愿者编号"]),
+            ("source", &["source", "来源"]),
             ("name", &["name", "姓名"]),
             ("gender", &["gender", "性别"]),
             ("idDocumentType", &["idDocumentType", "证件类型"]),
@@ -133,6 +134,7 @@ pub fn headers(kind: RosterKind) -> &'static [(&'static str, &'static [&'static 
         ],
         RosterKind::SocialWorkers => &[
             ("externalId", &["externalId", "编号", "外部编号", "工号"]),
+            ("source", &["source", "来源"]),
             ("name", &["name", "姓名"]),
             ("gender", &["gender", "性别"]),
             ("idNumber", &["idNumber", "身份证号", "身份证号码"]),
@@ -147,12 +149,14 @@ pub fn headers(kind: RosterKind) -> &'static [(&'static str, &'static [&'static 
         ],
         RosterKind::VolunteerTeams => &[
             ("externalId", &["externalId", "编号", "外部编号", "队伍编号"]),
+            ("source", &["source", "来源"]),
             ("name", &["name", "名称", "队伍名称"]),
             ("regionCode", &["regionCode", "行政区划代码", "区划代码"]),
             ("foundedOn", &["foundedOn", "成立日期"]),
         ],
         RosterKind::Organizations => &[
             ("externalId", &["externalId", "编号", "外部编号"]),
+            ("source", &["source", "来源"]),
             ("name", &["name", "名称", "机构名称", "组织名称"]),
             ("kind", &["kind", "类型", "组织类型"]),
             ("creditCode", &["creditCode", "统一社会信用代码", "信用代码"]),
@@ -501,6 +505,7 @@ pub async fn import_table(
         // reading a number that lost digits fails before it is parsed.
         let unreadable = |i: usize| {
             let mut errors = batch.get(i).map(|(row, _)| lost_digits(*row, &columns, table)).unwrap_or_default();
+            errors.extend(batch.get(i).and_then(|(_, cells)| other_source(cells, &columns, &options.source)));
             errors.extend(repeated.get(&(b * batch_size + i)).cloned());
             errors.extend(masked_errors.get(&i).cloned().unwrap_or_default());
             (!errors.is_empty()).then_some(errors)
@@ -694,6 +699,17 @@ async fn unmask(
         }
     }
     Ok((out, errors))
+}
+
+/// `SOURCE_MISMATCH` for a row whose `来源` (source) cell names another system than the import's:
+/// an export of several sources' records, imported as one of them, would otherwise overwrite
+/// that source's record of the same external id with another system's row.
+fn other_source(cells: &[String], columns: &HashMap<&'static str, usize>, source: &str) -> Option<FieldError> {
+    let given = columns.get("source").and_then(|i| cells.get(*i)).filter(|v| !v.is_empty())?;
+    (given != source).then(|| {
+        let msg = format!("source: the row is a record of `{given}`, not of `{source}`; import it with that source");
+        FieldError::new("source", "SOURCE_MISMATCH", msg)
+    })
 }
 
 /// The `NUMBER_PRECISION_LOST` errors of a row: one per read column whose cell holds a number

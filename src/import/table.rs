@@ -223,7 +223,7 @@ fn read_csv(bytes: &[u8], limits: &ReadLimits) -> Result<Table, ReadError> {
             continue;
         }
         check_rows(rows.len() + 1, limits)?;
-        rows.push((row, record.iter().map(|c| c.trim().to_owned()).collect()));
+        rows.push((row, record.iter().map(|c| unguard_formula(c.trim()).to_owned()).collect()));
     }
     Ok(Table { headers, rows, lossy: HashSet::new() })
 }
@@ -290,10 +290,30 @@ pub fn check_archive(bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError>
     Ok(())
 }
 
+/// First characters that make a spreadsheet program read a CSV cell as a formula (OWASP, "CSV
+/// Injection"): a name such as `=HYPERLINK(…)` in an export would run when the file is opened.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell's text for a CSV file that people open in spreadsheet programs: text a program would
+/// read as a formula gets a leading `'`, which the programs show as text; the import takes it
+/// off again ([`unguard_formula`]), so an exported file imports back unchanged.
+pub fn guard_formula(text: String) -> String {
+    if text.starts_with(FORMULA_STARTS) { format!("'{text}") } else { text }
+}
+
+/// A cell's text as imported: without the `'` that [`guard_formula`] put before a formula-like
+/// value.
+fn unguard_formula(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 /// A cell as text, and whether a number in it may have lost digits.
 fn cell_text(cell: &DataRef<'_>) -> (String, bool) {
     match cell {
-        DataRef::SharedString(s) => (s.trim().to_owned(), false),
+        DataRef::SharedString(s) => (unguard_formula(s.trim()).to_owned(), false),
         other => {
             let data = Data::from(other.clone());
             (data_text(&data), lossy(&data))
@@ -316,7 +336,7 @@ pub fn lossy(cell: &Data) -> bool {
 pub fn data_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_owned(),
+        Data::String(s) => unguard_formula(s.trim()).to_owned(),
         // Phone numbers and codes typed as numbers: no ".0", no exponent.
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{f:.0}"),
         Data::Float(f) => f.to_string(),
@@ -381,6 +401,21 @@ mod tests {
 
     fn limits() -> ReadLimits {
         ReadLimits { max_rows: 3, max_columns: 4, max_line_bytes: 64, max_uncompressed_bytes: 1 << 20 }
+    }
+
+    #[test]
+    fn formula_like_cells_are_guarded_for_spreadsheets_and_read_back_as_they_were() {
+        for value in ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "+8613800138000", "-1", "\tx"] {
+            let guarded = guard_formula(value.to_owned());
+            assert_eq!(guarded, format!("'{value}"));
+            assert_eq!(unguard_formula(&guarded), value);
+        }
+        for value in ["王芳", "'quoted", "13800138000", ""] {
+            assert_eq!(guard_formula(value.to_owned()), value);
+            assert_eq!(unguard_formula(value), value);
+        }
+        let file = format!("a\n{}\n", guard_formula("=1+1".to_owned()));
+        assert_eq!(read_csv(file.as_bytes(), &limits()).unwrap().rows, vec![(2, vec!["=1+1".into()])]);
     }
 
     #[test]
