@@ -124,6 +124,13 @@ pub struct ProtectedFigure {
     pub perturbed: bool,
 }
 
+impl ProtectedFigure {
+    /// A figure published exact to everyone (`perturbed: false`).
+    pub fn exact(value: i64) -> Self {
+        ProtectedFigure { value: Some(value), withheld: None, perturbed: false }
+    }
+}
+
 impl From<Figure> for ProtectedFigure {
     fn from(f: Figure) -> Self {
         match f.value {

@@ -13,19 +13,11 @@ use entity::training::TrainingKind as KindM;
 use sea_orm::Iterable;
 
 use super::{ProtectedFigure, Subject, figures, list_cost, variants};
-use crate::domain::disclosure::{CellKey, Measure, Publication, StatisticsAccess};
 use crate::graphql::error::ApiResult;
 use crate::graphql::training::TrainingKind;
 
 /// Most titles `AwardStatistics.byTitle` lists (the most frequent first).
 pub const MAX_AWARD_TITLES: usize = 50;
-
-impl Subject {
-    /// Person-times of public events: exact for everyone (see the module's documentation).
-    fn person_times(&self, value: i64, key: i64) -> ProtectedFigure {
-        StatisticsAccess::Full.figure(Publication::Published, Measure::Magnitude, value, CellKey::from_sum(key)).into()
-    }
-}
 
 /// Trainings of one kind held in the period.
 #[derive(SimpleObject)]
@@ -52,8 +44,7 @@ impl TrainingStatistics {
     /// everyone, as each training's `personTimes` is (`perturbed: false`).
     async fn person_times(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let t = self.0.load::<figures::TrainingTotals>(ctx).await?;
-        let (value, key) = t.0.values().fold((0, 0), |(v, k), r| (v + r.1, k + r.2));
-        Ok(self.0.person_times(value, key))
+        Ok(ProtectedFigure::exact(t.0.values().map(|r| r.1).sum()))
     }
     /// By kind, every kind listed (zeros included).
     #[graphql(complexity = "list_cost(variants::<KindM>(), child_complexity)")]
@@ -61,8 +52,8 @@ impl TrainingStatistics {
         let t = self.0.load::<figures::TrainingTotals>(ctx).await?;
         Ok(KindM::iter()
             .map(|k| {
-                let (n, v, key) = t.0.get(&k).copied().unwrap_or_default();
-                TrainingKindFigures { kind: k.into(), sessions: n, person_times: self.0.person_times(v, key) }
+                let (n, v) = t.0.get(&k).copied().unwrap_or_default();
+                TrainingKindFigures { kind: k.into(), sessions: n, person_times: ProtectedFigure::exact(v) }
             })
             .collect())
     }
@@ -82,7 +73,7 @@ impl DeliberationStatistics {
     /// Exact for everyone, as each meeting's `participants` is (`perturbed: false`).
     async fn participants(&self, ctx: &Context<'_>) -> ApiResult<ProtectedFigure> {
         let d = self.0.load::<figures::DeliberationTotals>(ctx).await?;
-        Ok(self.0.person_times(d.participants, d.key))
+        Ok(ProtectedFigure::exact(d.participants))
     }
     /// Community problems resolved (解决社区治理难题): meetings that resolved theirs. Exact for
     /// everyone: it counts events.

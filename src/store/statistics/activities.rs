@@ -13,13 +13,11 @@ use entity::training::{self, TrainingKind};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{ExprTrait, Query};
 
-use super::{
-    Figures, Period, StoreError, col, count_all, flag, fold, get_enum, get_i64, get_text, key_sum, live, subtree, sum,
-};
+use super::{Figures, Period, StoreError, col, count_all, flag, fold, get_enum, get_i64, get_text, live, subtree, sum};
 
-/// Trainings held in the subtree in the period, by kind: `(sessions, person-times, key sum)`.
+/// Trainings held in the subtree in the period, by kind: `(sessions, person-times)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrainingTotals(pub HashMap<TrainingKind, (i64, i64, i64)>);
+pub struct TrainingTotals(pub HashMap<TrainingKind, (i64, i64)>);
 
 impl Figures for TrainingTotals {
     type Value = Self;
@@ -40,7 +38,6 @@ impl Figures for TrainingTotals {
             .column(T::Kind)
             .expr_as(count_all(), "n")
             .expr_as(sum(col(T::PersonTimes)), "person_times")
-            .expr_as(key_sum(training::Entity), "key_sum")
             .from(training::Entity)
             .and_where(live(T::DeletedAt))
             .cond_where(period.filters(backend, col(T::HeldOn)))
@@ -49,7 +46,7 @@ impl Figures for TrainingTotals {
             .to_owned();
         fold(db, &stmt, |v: &mut Self, row| {
             let kind = get_enum(row, "kind")?;
-            v.0.insert(kind, (get_i64(row, "n")?, get_i64(row, "person_times")?, get_i64(row, "key_sum")?));
+            v.0.insert(kind, (get_i64(row, "n")?, get_i64(row, "person_times")?));
             Ok(())
         })
         .await
@@ -64,8 +61,6 @@ pub struct DeliberationTotals {
     pub participants: i64,
     /// Meetings that resolved their community problem.
     pub resolved: i64,
-    /// Sum of the meetings' record keys (the cell key of `participants`).
-    pub key: i64,
 }
 
 impl Figures for DeliberationTotals {
@@ -87,7 +82,6 @@ impl Figures for DeliberationTotals {
             .expr_as(count_all(), "n")
             .expr_as(sum(col(M::Participants)), "participants")
             .expr_as(sum(flag(col(M::Resolved).eq(true))), "resolved")
-            .expr_as(key_sum(dm::Entity), "key_sum")
             .from(dm::Entity)
             .and_where(live(M::DeletedAt))
             .cond_where(period.filters(backend, col(M::HeldOn)))
@@ -99,7 +93,6 @@ impl Figures for DeliberationTotals {
                 meetings: get_i64(row, "n")?,
                 participants: get_i64(row, "participants")?,
                 resolved: get_i64(row, "resolved")?,
-                key: get_i64(row, "key_sum")?,
             };
             Ok(())
         })
