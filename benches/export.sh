@@ -5,8 +5,9 @@
 # during export and download (sampled every 0.25 s), and the whole process's peak.
 #
 #   benches/export.sh prepare DIR            # DIR/small.db (prefecture set) and DIR/large.db (×32 volunteers)
-#   benches/export.sh run DBFILE CSV|JSONL PORT
+#   benches/export.sh run DBFILE|postgres://URL CSV|JSONL|XLSX PORT [REGION]
 #
+# REGION (a division code) exports only that subtree's volunteers (filter.region).
 # Needs curl, jq, bc, sqlite3. BIN defaults to target/debug/civlink.
 set -euo pipefail
 BIN=${BIN:-target/debug/civlink}
@@ -25,12 +26,14 @@ prepare)
   done
   sqlite3 "$DIR/large.db" "SELECT COUNT(*) || ' volunteers' FROM volunteers"
   exit 0 ;;
-run) DB=$(realpath "$2"); FORMAT=$3; PORT=$4 ;;
-*) echo "usage: $0 prepare DIR | run DBFILE CSV|JSONL PORT" >&2; exit 2 ;;
+run) case $2 in postgres://*) URL=$2 ;; *) URL="sqlite://$(realpath "$2")?mode=rwc" ;; esac
+    FORMAT=$3; PORT=$4; FILTER=""
+    if [ -n "${5:-}" ]; then FILTER=", filter: {region: \\\"$5\\\"}"; fi ;;
+*) echo "usage: $0 prepare DIR | run DBFILE|URL CSV|JSONL|XLSX PORT [REGION]" >&2; exit 2 ;;
 esac
 WORK=$(mktemp -d)
 export CIVLINK_JWT_SECRET=bench-secret-of-at-least-32-bytes-long-ok
-export DATABASE_URL="sqlite://$DB?mode=rwc" CIVLINK_ADDR=127.0.0.1:$PORT RUST_LOG=warn
+export DATABASE_URL="$URL" CIVLINK_ADDR=127.0.0.1:$PORT RUST_LOG=warn
 TOKEN=$("$BIN" token --sub bench --role ADMIN)
 /usr/bin/time -v -o "$WORK/time.txt" "$BIN" serve > "$WORK/serve.log" 2>&1 &
 TPID=$!
@@ -43,7 +46,7 @@ BASE=$(awk '/VmRSS/ {print $2}' /proc/$CPID/status)
 SAMPLER=$!
 api() { curl -s "http://127.0.0.1:$PORT/graphql" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$1"; }
 START=$(date +%s.%N)
-ID=$(api "{\"query\":\"mutation { startExport(input: {kind: VOLUNTEERS, format: $FORMAT}) { export { id } } }\"}" \
+ID=$(api "{\"query\":\"mutation { startExport(input: {kind: VOLUNTEERS, format: $FORMAT$FILTER}) { export { id } } }\"}" \
   | jq -r .data.startExport.export.id)
 while true; do
   R=$(api "{\"query\":\"query(\$id: ID!) { node(id: \$id) { ... on Export { status rowCount byteCount url error { code } } } }\",\"variables\":{\"id\":\"$ID\"}}")

@@ -189,6 +189,16 @@ pub struct ServeConfig {
     #[arg(long, env = "CIVLINK_IMPORT_JOB_ROWS", value_name = "CIVLINK_IMPORT_JOB_ROWS", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub import_job_rows: u32,
 
+    /// How long a background job (export or import) keeps its claim without renewing it, in
+    /// seconds (2-3,600). Its replica renews it several times per lease; a job whose replica
+    /// died is reported FAILED (`INTERRUPTED`) once its lease has lapsed.
+    #[arg(long, env = "CIVLINK_JOB_LEASE_SECS", value_name = "CIVLINK_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=3_600))]
+    pub job_lease_secs: u32,
+
+    /// How long a finished export may be downloaded, in seconds (60 to 604,800: a week).
+    #[arg(long, env = "CIVLINK_EXPORT_DOWNLOAD_SECS", value_name = "CIVLINK_EXPORT_DOWNLOAD_SECS", default_value_t = 3_600, value_parser = clap::value_parser!(u32).range(60..=604_800))]
+    pub export_download_secs: u32,
+
     /// Most columns of an uploaded roster file (1-16,384).
     #[arg(long, env = "CIVLINK_MAX_UPLOAD_COLUMNS", value_name = "CIVLINK_MAX_UPLOAD_COLUMNS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     pub max_upload_columns: u32,
@@ -380,6 +390,8 @@ impl ServeConfig {
             },
             jobs: crate::graphql::export::JobSettings {
                 import_job_rows: self.import_job_rows as usize,
+                lease: Duration::from_secs(self.job_lease_secs.into()),
+                download_ttl: Duration::from_secs(self.export_download_secs.into()),
                 ..Default::default()
             },
         })

@@ -99,6 +99,9 @@ enum ImportCommand {
     Teams(RosterArgs),
     /// Import organisations (编号, 机构名称, 类型, 统一社会信用代码, 行政区划代码, …).
     Organizations(RosterArgs),
+    /// Import volunteer service ledger entries (编号, 志愿者编号, 服务日期, 服务时长（分钟）, 积分,
+    /// 活动类型, 服务内容; a reversal: 编号, 更正编号, 更正原因), as `syncVolunteerService`.
+    Service(RosterArgs),
 }
 
 /// A roster file and how to import it.
@@ -191,6 +194,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Import(ImportCommand::Teams(args)) => import_roster(&cli.db, RosterKind::VolunteerTeams, args).await,
         Command::Import(ImportCommand::Organizations(args)) => {
             import_roster(&cli.db, RosterKind::Organizations, args).await
+        }
+        Command::Import(ImportCommand::Service(args)) => {
+            import_roster(&cli.db, RosterKind::VolunteerService, args).await
         }
         Command::Seed(SeedCommand::Demo) => {
             let db = connect_and_migrate(&cli.db).await?;

@@ -444,3 +444,87 @@ both!(rows_of_another_source_are_refused_not_written_over_that_sources_records, 
     assert_eq!(codes, vec![&json!("SOURCE_MISMATCH")], "{result}");
     assert_eq!(stored(&app).await, before, "the test source's records are untouched");
 });
+
+/// Every kind `startExport` takes: the `Query` list it reads, the list filter's region field,
+/// and the first headers of its CSV.
+const KINDS: [(&str, &str, &str, &[&str]); 13] = [
+    ("REGIONS", "regions", "within", &["行政区划代码", "名称", "级别"]),
+    ("STATIONS", "stations", "region", &["ID", "编号", "来源", "名称", "层级"]),
+    ("ORGANIZATIONS", "organizations", "region", &["编号", "来源", "机构名称"]),
+    ("SOCIAL_WORKERS", "socialWorkers", "region", &["编号", "来源", "姓名"]),
+    ("VOLUNTEERS", "volunteers", "region", &["编号", "来源", "姓名"]),
+    ("VOLUNTEER_TEAMS", "volunteerTeams", "region", &["编号", "来源", "队伍名称"]),
+    ("CLIENTS", "clients", "region", &["ID", "编号", "来源", "姓名", "性别", "证件号码"]),
+    ("PROJECTS", "projects", "region", &["ID", "编号", "来源", "项目名称"]),
+    ("SERVICE_RECORDS", "serviceRecords", "region", &["ID", "服务日期", "服务类型"]),
+    ("CHARITY_RESOURCES", "charityResources", "region", &["ID", "说明", "类型"]),
+    ("TRAININGS", "trainings", "region", &["ID", "编号", "来源", "主题"]),
+    ("DELIBERATION_MEETINGS", "deliberationMeetings", "region", &["ID", "编号", "来源", "议题"]),
+    ("AWARDS", "awards", "region", &["ID", "编号", "来源", "称号"]),
+];
+
+both!(every_listable_kind_exports_the_rows_its_list_returns, |app| {
+    let admin = admin_token();
+    for (kind, field, region_filter, headers) in KINDS {
+        // The first of the demo's four places that has records of the kind.
+        let mut place = None;
+        for region in ["522301", "5223", "511802", "420502", "2302"] {
+            let count = format!("{{ {field}(filter: {{ {region_filter}: \"{region}\" }}) {{ totalCount }} }}");
+            let total = app.data(&count, json!({})).await[field]["totalCount"].as_i64().expect("totalCount");
+            if total > 0 {
+                place = Some((region, total));
+                break;
+            }
+        }
+        let (region, total) = place.unwrap_or_else(|| panic!("{kind}: the demo data has none"));
+        let (done, file) = export(&app, &admin, json!({ "kind": kind, "filter": { "region": region } })).await;
+        assert_eq!(done["rowCount"], total, "{kind}: the list's rows");
+        let (got, rows) = parse_csv(&file);
+        assert_eq!(&got[..headers.len()], headers, "{kind}");
+        assert_eq!(rows.len() as i64, total, "{kind}");
+        assert!(rows.iter().all(|r| r.len() == got.len()), "{kind}: every row has every column");
+        let code = column(&got, "行政区划代码");
+        assert!(rows.iter().all(|r| r[code].starts_with(region)), "{kind}: {rows:?}");
+    }
+});
+
+both!(client_exports_are_masked_for_every_role_and_refuse_filters_their_list_lacks, |app| {
+    // Clients: names, ID numbers, phones and addresses masked as `clients` lists them, for
+    // ADMIN as for a county official; an export never reveals.
+    for token in [admin_token(), civil_affairs("511802")] {
+        let (_, file) = export(&app, &token, json!({ "kind": "CLIENTS", "filter": { "region": "511802" } })).await;
+        let (headers, rows) = parse_csv(&file);
+        assert!(!rows.is_empty());
+        let (name, id, phone) = (column(&headers, "姓名"), column(&headers, "证件号码"), column(&headers, "手机号"));
+        for r in &rows {
+            assert!(r[name].contains('*'), "{r:?}");
+            assert!(r[id].is_empty() || is_masked_citizen_id(&r[id]), "{r:?}");
+            assert!(r[phone].is_empty() || r[phone].contains('*'), "{r:?}");
+        }
+    }
+    let refused = |input: Value| {
+        let app = &app;
+        async move { app.data(START, json!({ "input": input })).await["startExport"].clone() }
+    };
+    let r = refused(json!({ "kind": "CLIENTS", "filter": { "nameContains": "张" } })).await;
+    assert_eq!(r["userErrors"][0]["code"], "UNSUPPORTED_FILTER", "{r}");
+    assert_eq!(r["userErrors"][0]["field"], json!(["filter", "nameContains"]));
+    assert_eq!(r["export"], Value::Null);
+    let r = refused(json!({ "kind": "SERVICE_RECORDS", "orderBy": { "field": "NAME" } })).await;
+    assert_eq!(r["userErrors"][0]["code"], "UNSUPPORTED_ORDER", "{r}");
+    let r = refused(json!({ "kind": "REGIONS", "orderBy": { "field": "UPDATED_AT" } })).await;
+    assert_eq!(r["userErrors"][0]["code"], "UNSUPPORTED_ORDER", "{r}");
+
+    // REGIONS by name, descending: the list's order.
+    let (_, file) = export(
+        &app,
+        &admin_token(),
+        json!({ "kind": "REGIONS", "filter": { "region": "522301" }, "orderBy": { "field": "NAME", "direction": "DESC" } }),
+    )
+    .await;
+    let (headers, rows) = parse_csv(&file);
+    let names: Vec<&str> = rows.iter().map(|r| r[column(&headers, "名称")].as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted);
+});

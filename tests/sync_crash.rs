@@ -1,6 +1,8 @@
 //! A server killed (SIGKILL) in the middle of a roster sync leaves the database as before the
 //! batch (`ALL`) or with whole records only (`PER_RECORD`): each volunteer present has its
-//! membership and its audit row, and nothing else of the batch is there.
+//! membership and its audit row, and nothing else of the batch is there. A background job
+//! (an uploaded roster's import, an export) whose server was killed is reported FAILED
+//! (`INTERRUPTED`) by the next server once its lease has lapsed, never left RUNNING.
 
 mod common;
 
@@ -22,8 +24,14 @@ struct Server {
 
 impl Server {
     fn start(app: &TestApp) -> Server {
+        Self::start_with(app, &[])
+    }
+
+    /// `civlink serve` with these settings besides.
+    fn start_with(app: &TestApp, settings: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_civlink"))
             .arg("serve")
+            .envs(settings.iter().copied())
             .env("DATABASE_URL", &app.url)
             .env("CIVLINK_ADDR", "127.0.0.1:0")
             .env("CIVLINK_JWT_SECRET", common::TEST_SECRET)
@@ -160,4 +168,80 @@ both!(a_server_killed_mid_batch_leaves_whole_records_only, |app| {
     let server = Server::start(&app);
     let again = post(&server.url, &batch("all-killed", "ALL")).await.unwrap();
     assert_eq!(again["data"]["syncVolunteers"]["created"], RECORDS, "{again}");
+});
+
+/// Polls job `id` on `url` until `done(node)`; the node (at most 60 s).
+async fn poll_job(url: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let query = "query($id: ID!) { node(id: $id) { ... on ImportJob { status progress { done } error { code } } \
+                 ... on Export { status progress { done } error { code } } } }";
+    let start = Instant::now();
+    loop {
+        let body = post(url, &json!({ "query": query, "variables": { "id": id } })).await.expect("poll");
+        let node = body["data"]["node"].clone();
+        if done(&node) {
+            return node;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "job {id} stuck: {body}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn running(node: &Value) -> bool {
+    node["status"] == "RUNNING" && node["progress"]["done"].as_i64().unwrap_or(0) > 0
+}
+
+both!(a_job_whose_server_was_killed_is_reported_failed_by_the_next_one, |app| {
+    // Every upload a job; a lease of 2 s so that the test need not wait a minute.
+    let settings = [("CIVLINK_JOB_LEASE_SECS", "2"), ("CIVLINK_IMPORT_JOB_ROWS", "0")];
+    let mut server = Server::start_with(&app, &settings);
+    teams(&server.url, "job-killed").await;
+    let mut sheet = String::from("编号,姓名,手机号,行政区划代码,所属队伍\n");
+    for n in 0..RECORDS {
+        sheet.push_str(&format!("J{n:05},志愿者{n},139{n:08},522301,T1\n"));
+    }
+    let input = json!({ "kind": "VOLUNTEERS", "source": "job-killed", "atomicity": "PER_RECORD", "file": null });
+    let query =
+        "mutation($input: ImportRosterInput!) { importRoster(input: $input) { job { id } userErrors { code } } }";
+    let form = reqwest::multipart::Form::new()
+        .text("operations", json!({ "query": query, "variables": { "input": input } }).to_string())
+        .text("map", json!({ "0": ["variables.input.file"] }).to_string())
+        .part("0", reqwest::multipart::Part::bytes(sheet.into_bytes()).file_name("volunteers.csv"));
+    let answer: Value = reqwest::Client::new()
+        .post(&server.url)
+        .bearer_auth(common::admin_token())
+        .header("apollo-require-preflight", "true")
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("JSON");
+    let job = answer["data"]["importRoster"]["job"]["id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned();
+    poll_job(&server.url, &job, running).await;
+    server.kill();
+    let imported = counts(&app, "job-killed").await;
+    assert!(imported.0 > 0 && (imported.0 as usize) < RECORDS, "killed mid-file: {imported:?}");
+    assert_eq!(imported.0 % 500, 0, "whole batches of whole records");
+
+    let mut server = Server::start_with(&app, &settings);
+    let failed = poll_job(&server.url, &job, |n| n["status"] != "RUNNING").await;
+    assert_eq!((&failed["status"], &failed["error"]["code"]), (&json!("FAILED"), &json!("INTERRUPTED")), "{failed}");
+
+    // An export of the rows now there, killed after its first pages.
+    let query = "mutation { startExport(input: { kind: VOLUNTEERS }) { export { id } } }";
+    let answer = post(&server.url, &json!({ "query": query })).await.expect("startExport");
+    let export =
+        answer["data"]["startExport"]["export"]["id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned();
+    let seen = poll_job(&server.url, &export, |n| running(n) || n["status"] == "SUCCEEDED").await;
+    assert_eq!(seen["status"], "RUNNING", "the export finished before it could be killed");
+    server.kill();
+    let server = Server::start_with(&app, &settings);
+    let failed = poll_job(&server.url, &export, |n| n["status"] != "RUNNING").await;
+    assert_eq!((&failed["status"], &failed["error"]["code"]), (&json!("FAILED"), &json!("INTERRUPTED")), "{failed}");
+    // The next export runs to the end.
+    let answer = post(&server.url, &json!({ "query": query })).await.expect("startExport");
+    let again = answer["data"]["startExport"]["export"]["id"].as_str().expect("id").to_owned();
+    let done = poll_job(&server.url, &again, |n| n["status"] != "RUNNING" && n["status"] != "QUEUED").await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
 });

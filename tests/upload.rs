@@ -181,6 +181,59 @@ both!(gbk_csv_and_xlsx_uploads_are_read_like_the_cli_reads_them, |app| {
     assert_eq!(stored, 1, "numbers without .0, Excel dates as dates");
 });
 
+both!(a_volunteer_service_sheet_is_imported_as_syncvolunteerservice_writes_it, |app| {
+    teams(&app).await;
+    let send = Send { atomicity: "PER_RECORD", ..Default::default() };
+    let r = imported(&app, send, "volunteers.csv", fixture("volunteers.csv")).await;
+    assert_eq!(r["created"], 3, "V001, V002 and V007: {r}");
+    // Two services, the reversal of the first, a volunteer the source does not have, and
+    // minutes that are not a number.
+    let sheet = "\u{feff}编号,志愿者编号,队伍编号,服务日期,服务时长（分钟）,活动类型,服务内容,更正编号,更正原因\n\
+                 S1,V001,T1,2025-05-04,120,助老,陪伴老人,,\n\
+                 S2,V007,,2025/5/5,90,ENVIRONMENT,,,\n\
+                 S3,,,,,,,S1,录入错误\n\
+                 S4,V999,,2025-05-06,60,助老,,,\n\
+                 S5,V001,,2025-05-06,两小时,助老,,,\n";
+    let send = || Send { kind: "VOLUNTEER_SERVICE", atomicity: "PER_RECORD", ..Default::default() };
+    let r = imported(&app, send(), "service.csv", sheet.as_bytes().to_vec()).await;
+    assert_eq!(
+        (r["created"].as_i64(), r["failed"].as_i64(), r["committed"].as_bool()),
+        (Some(3), Some(2), Some(true)),
+        "{r}"
+    );
+    let errors = row_errors(&r);
+    for (field, code) in [
+        (json!(["file", "5", "志愿者编号"]), "UNKNOWN_REFERENCE"),
+        (json!(["file", "6", "服务时长（分钟）"]), "INVALID_VALUE"),
+    ] {
+        assert!(errors.contains(&(field.clone(), code.to_owned())), "{field} {code} in {errors:?}");
+    }
+    let created = r["results"].as_array().unwrap().iter().find(|x| x["externalId"] == "S1").unwrap();
+    let id = created["id"].as_str().expect("an entry id");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "entry ids are UUIDs, as syncVolunteerService answers: {id}");
+    let minutes = |external: &'static str| {
+        let sql = format!(
+            "SELECT COALESCE(SUM(e.service_minutes), 0) AS n FROM volunteer_ledger_entries e \
+             JOIN volunteers v ON v.id = e.volunteer_id WHERE v.external_id = '{external}' AND e.source = 'xingyi-volunteers'"
+        );
+        let app = &app;
+        async move { scalar(app, &sql, vec![]).await }
+    };
+    assert_eq!(minutes("V001").await, 0, "S1 and its reversal cancel");
+    assert_eq!(minutes("V007").await, 90);
+    // The same sheet again: the stored entries are UNCHANGED, nothing is written twice.
+    let again = imported(&app, send(), "service.csv", sheet.as_bytes().to_vec()).await;
+    assert_eq!((again["created"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(3)), "{again}");
+    // A changed entry is refused, not edited: entries are corrected by reversal.
+    let edited = "编号,志愿者编号,服务日期,服务时长（分钟）,活动类型\nS2,V007,2025-05-05,95,环境保护\n";
+    let r = imported(&app, send(), "edited.csv", edited.as_bytes().to_vec()).await;
+    assert!(row_errors(&r).iter().any(|(_, c)| c == "ENTRY_IMMUTABLE"), "{r}");
+    assert_eq!(minutes("V007").await, 90);
+    // A file without 编号 says which column it lacks.
+    let r = imported(&app, send(), "nokey.csv", "志愿者编号,服务日期\nV001,2025-05-04\n".as_bytes().to_vec()).await;
+    assert_eq!(r["userErrors"][0]["code"], "MISSING_COLUMN", "{r}");
+});
+
 both!(uploads_follow_the_sync_mutations_scope_rules, |app| {
     teams(&app).await;
     let csv = |rows: &[(&str, &str)]| {

@@ -202,3 +202,114 @@ mod tests {
         assert_eq!(points_of(&rules[1], 5), 0);
     }
 }
+
+/// One ledger entry of another system, parsed: a service, or the reversal of one of the
+/// source's entries (`syncVolunteerService`, `importRoster` of VOLUNTEER_SERVICE).
+#[derive(Debug, Clone)]
+pub struct SyncEntry {
+    pub external_id: String,
+    pub kind: SyncEntryKind,
+}
+
+/// What a synced entry records.
+#[derive(Debug, Clone)]
+pub enum SyncEntryKind {
+    Service { volunteer_external_id: String, team_external_id: Option<String>, service: Service },
+    Reversal { corrects_external_id: String, reason: String },
+}
+
+/// A ledger entry of another system as sent (GraphQL `VolunteerServiceSyncRecord`, or a row of
+/// a VOLUNTEER_SERVICE spreadsheet), before checking.
+#[derive(Debug, Clone, Default)]
+pub struct SyncEntryInput {
+    pub external_id: String,
+    pub corrects_external_id: Option<String>,
+    pub reason: Option<String>,
+    pub volunteer_external_id: Option<String>,
+    pub team_external_id: Option<String>,
+    pub served_on: Option<NaiveDate>,
+    pub minutes: Option<i32>,
+    pub points: Option<i32>,
+    pub activity: Option<VolunteerActivity>,
+    pub description: Option<String>,
+}
+
+impl SyncEntryInput {
+    /// The entry, or its problems, by field (`REQUIRED`, `INCONSISTENT` between a reversal
+    /// and a service's values, and the value rules of [`ServiceInput::parse`]).
+    pub fn parse(self, today: NaiveDate) -> Result<SyncEntry, Vec<FieldError>> {
+        let r = self;
+        let mut p = Problems::default();
+        let ext = p.take(external_id("externalId", &r.external_id));
+        let kind = match r.corrects_external_id {
+            Some(corrects) => {
+                let given = [
+                    ("volunteerExternalId", r.volunteer_external_id.is_some()),
+                    ("teamExternalId", r.team_external_id.is_some()),
+                    ("servedOn", r.served_on.is_some()),
+                    ("minutes", r.minutes.is_some()),
+                    ("points", r.points.is_some()),
+                    ("activity", r.activity.is_some()),
+                    ("description", r.description.is_some()),
+                ];
+                for (field, _) in given.iter().filter(|(_, g)| *g) {
+                    let msg =
+                        format!("{field}: a reversal takes its values from the entry it corrects; leave {field} out");
+                    p.add(FieldError::new(field, "INCONSISTENT", msg));
+                }
+                let corrects = p.take(external_id("correctsExternalId", &corrects));
+                let reason = p.take(correction_reason(r.reason.as_deref().unwrap_or("")));
+                corrects
+                    .zip(reason)
+                    .map(|(corrects_external_id, reason)| SyncEntryKind::Reversal { corrects_external_id, reason })
+            }
+            None => {
+                if r.reason.is_some() {
+                    p.add(FieldError::new(
+                        "reason",
+                        "INCONSISTENT",
+                        "reason: only a reversal (correctsExternalId) has a reason",
+                    ));
+                }
+                let volunteer = match r.volunteer_external_id {
+                    Some(v) => p.take(external_id("volunteerExternalId", &v)),
+                    None => {
+                        p.add(FieldError::new("volunteerExternalId", "REQUIRED", "volunteerExternalId: required"));
+                        None
+                    }
+                };
+                let team = match r.team_external_id {
+                    Some(t) => p.take(external_id("teamExternalId", &t)).map(Some),
+                    None => Some(None),
+                };
+                let input = ServiceInput {
+                    served_on: r.served_on,
+                    minutes: r.minutes.unwrap_or(0),
+                    points: r.points,
+                    activity: r.activity,
+                    description: r.description,
+                };
+                if r.minutes.is_none() {
+                    p.add(FieldError::new("minutes", "REQUIRED", "minutes: required"));
+                }
+                let service = match input.parse(today) {
+                    Ok(s) => Some(s),
+                    Err(errors) => {
+                        for e in errors.into_iter().filter(|e| !(r.minutes.is_none() && e.field == ["minutes"])) {
+                            p.add(e);
+                        }
+                        None
+                    }
+                };
+                (|| {
+                    Some(SyncEntryKind::Service {
+                        volunteer_external_id: volunteer?,
+                        team_external_id: team?,
+                        service: service?,
+                    })
+                })()
+            }
+        };
+        p.finish(ext.zip(kind).map(|(external_id, kind)| SyncEntry { external_id, kind }))
+    }
+}

@@ -37,6 +37,7 @@ use uuid::Uuid;
 
 use super::common::{RecordOrder, division};
 use super::context::RequestData;
+use super::enums::RecordOrderField;
 use super::error::{ApiError, ApiResult};
 use super::id::{GlobalId, NodeType};
 use super::payload::UserError;
@@ -86,18 +87,40 @@ pub struct Jobs {
     pub settings: JobSettings,
 }
 
-/// What to export.
+/// What to export: every list of `Query` whose records belong to a region. The four kinds a
+/// roster import reads are written with the import's Chinese headers and values (性别 男/女, …),
+/// so export → edit → `importRoster` applies only the edits; the others have Chinese headers
+/// too, with enum values, dates and amounts as the API writes them (`ELDERLY_CARE`,
+/// `2025-03-01`, `1200.50`), and an `ID` column of global ids that relates their rows.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExportKind {
-    /// Volunteers (志愿者), with the columns `importRoster` reads for VOLUNTEERS.
-    Volunteers,
-    /// Social workers (社会工作者), with the columns of SOCIAL_WORKERS.
-    SocialWorkers,
-    /// Volunteer teams (志愿服务队), with the columns of VOLUNTEER_TEAMS.
-    VolunteerTeams,
+    /// Divisions (行政区划) of the shipped code tree, in code order.
+    Regions,
+    /// Stations (社工站) and their rooms.
+    Stations,
     /// Organisations (社会组织), with the columns of ORGANIZATIONS.
     Organizations,
+    /// Social workers (社会工作者), with the columns of SOCIAL_WORKERS.
+    SocialWorkers,
+    /// Volunteers (志愿者), with the columns `importRoster` reads for VOLUNTEERS.
+    Volunteers,
+    /// Volunteer teams (志愿服务队), with the columns of VOLUNTEER_TEAMS.
+    VolunteerTeams,
+    /// Clients (服务对象), masked as `clients` lists them (an export never reveals).
+    Clients,
+    /// Projects (项目).
+    Projects,
+    /// Service records (服务记录).
+    ServiceRecords,
+    /// Charity resources (慈善资源).
+    CharityResources,
+    /// Trainings (培训).
+    Trainings,
+    /// Deliberation meetings (议事协商).
+    DeliberationMeetings,
+    /// Awards (表彰).
+    Awards,
 }
 
 /// The file format of an export.
@@ -146,7 +169,10 @@ pub enum JobStatus {
     Failed,
 }
 
-/// Which records an export takes: the filters every one of the exportable lists has.
+/// Which records an export takes. `region` applies to every kind (for REGIONS: the subtree
+/// below and including the division); `nameContains` to the kinds whose list filter has it
+/// (not CLIENTS, SERVICE_RECORDS, CHARITY_RESOURCES, TRAININGS, DELIBERATION_MEETINGS, AWARDS:
+/// `UNSUPPORTED_FILTER`).
 #[derive(InputObject, Default, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportFilter {
@@ -167,7 +193,9 @@ pub struct StartExportInput {
     pub format: ExportFormat,
     /// Which records; all the caller may read when absent.
     pub filter: Option<ExportFilter>,
-    /// Row order, as the list's `orderBy`; default by creation, oldest first.
+    /// Row order, as the list's `orderBy`; default ID, oldest first. ID is creation order
+    /// (REGIONS: code order); NAME orders the kinds that have a name; CREATED_AT and
+    /// UPDATED_AT every kind but REGIONS. Any other pair is `UNSUPPORTED_ORDER`.
     pub order_by: Option<RecordOrder>,
 }
 
@@ -308,14 +336,31 @@ impl ExportMutation {
         };
         let jobs = data.jobs.clone().ok_or(ApiError::Internal)?;
         let filter = input.filter.unwrap_or_default();
+        let spec = spec(input.kind);
+        let refuse = |field: [&str; 2], code: &str, message: String| {
+            let field = field.map(str::to_owned).to_vec();
+            let error = UserError { field, message, code: code.to_owned(), existing_id: None };
+            Ok(StartExportPayload { export: None, user_errors: vec![error] })
+        };
         if let Err(e) = division("filter.region", filter.region.as_deref()) {
-            let field = vec!["filter".to_owned(), "region".to_owned()];
-            let error = UserError { field, message: e.message(), code: e.code().to_owned(), existing_id: None };
-            return Ok(StartExportPayload { export: None, user_errors: vec![error] });
+            return refuse(["filter", "region"], e.code(), e.message());
         }
-        let order_by = match &input.order_by {
-            Some(o) => async_graphql::InputType::to_value(o).into_json().unwrap_or(Value::Null),
+        if filter.name_contains.is_some() && !spec.name_filter {
+            let msg = format!("filter.nameContains: `{}` has no name filter; filter by region only", spec.field);
+            return refuse(["filter", "nameContains"], "UNSUPPORTED_FILTER", msg);
+        }
+        let order_by = match input.order_by {
             None => Value::Null,
+            Some(o) => match spec.orders.iter().find(|(f, _)| *f == o.field) {
+                Some((_, field)) => {
+                    json!({ "field": field, "direction": async_graphql::InputType::to_value(&o.direction).into_json().unwrap_or(Value::Null) })
+                }
+                None => {
+                    let given = async_graphql::InputType::to_value(&o.field);
+                    let msg = format!("orderBy.field: `{}` cannot be ordered by {given}", spec.field);
+                    return refuse(["orderBy", "field"], "UNSUPPORTED_ORDER", msg);
+                }
+            },
         };
         let stored = ExportInput { kind: input.kind, format: input.format, filter, order_by };
         let owner =
@@ -447,12 +492,9 @@ fn organization_kind(r: &Value) -> String {
     .to_owned()
 }
 
-fn skills(r: &Value) -> String {
-    r["skills"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(";")).unwrap_or_default()
-}
-
-/// What each kind of export reads: the list field, its selection, the type name (audit) and
-/// the CSV columns. The columns are those of `importRoster` for the same kind, so that an
+/// What each kind of export reads: the list field, its selection, the type name (audit), the
+/// types of its `filter` and `orderBy` arguments with what of them an export may set, and the
+/// columns. For the kinds a roster import reads, the columns are the import's, so that an
 /// exported file, edited and imported again under the records' source, changes only what
 /// was edited. Memberships of teams are not exported (a volunteer's teams are left as they
 /// are by an import without that column).
@@ -460,14 +502,281 @@ struct Spec {
     field: &'static str,
     type_name: &'static str,
     filter_type: &'static str,
+    /// The list filter's field that [`ExportFilter::region`] goes to.
+    region_filter: &'static str,
+    /// Whether the list filter has `nameContains`.
+    name_filter: bool,
+    order_type: &'static str,
+    /// The list's order field for each [`RecordOrderField`] it has.
+    orders: &'static [(RecordOrderField, &'static str)],
     selection: &'static str,
     columns: &'static [Column],
 }
+
+impl Spec {
+    /// The list's `filter` argument for an export's filter (JSON variables).
+    fn list_filter(&self, filter: &ExportFilter) -> Value {
+        let mut out = serde_json::Map::new();
+        if let Some(region) = &filter.region {
+            out.insert(self.region_filter.to_owned(), json!(region));
+        }
+        if let Some(name) = filter.name_contains.as_ref().filter(|_| self.name_filter) {
+            out.insert("nameContains".to_owned(), json!(name));
+        }
+        Value::Object(out)
+    }
+}
+
+/// The orders of lists ordered by `RecordOrder`.
+const RECORD_ORDERS: &[(RecordOrderField, &str)] = &[
+    (RecordOrderField::Id, "ID"),
+    (RecordOrderField::Name, "NAME"),
+    (RecordOrderField::CreatedAt, "CREATED_AT"),
+    (RecordOrderField::UpdatedAt, "UPDATED_AT"),
+];
+/// The orders a list without names shares with `RecordOrder`.
+const UNNAMED_ORDERS: &[(RecordOrderField, &str)] = &[
+    (RecordOrderField::Id, "ID"),
+    (RecordOrderField::CreatedAt, "CREATED_AT"),
+    (RecordOrderField::UpdatedAt, "UPDATED_AT"),
+];
+
+/// A list of values (enum values, skills) as one cell, `;`-separated as imports read them.
+fn joined(v: &Value) -> String {
+    v.as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(";")).unwrap_or_default()
+}
+
+const REGIONS: Spec = Spec {
+    field: "regions",
+    type_name: "Region",
+    filter_type: "RegionFilter",
+    region_filter: "within",
+    name_filter: true,
+    order_type: "RegionOrder",
+    orders: &[(RecordOrderField::Id, "CODE"), (RecordOrderField::Name, "NAME")],
+    selection: "code name level townshipKind editionYear parent { code }",
+    columns: &[
+        col!("行政区划代码", "code"),
+        col!("名称", "name"),
+        col!("级别", "level"),
+        col!("乡级类型", "townshipKind"),
+        col!("上级区划代码", "parent"."code"),
+        col!("区划年份", "editionYear"),
+    ],
+};
+
+const STATIONS: Spec = Spec {
+    field: "stations",
+    type_name: "Station",
+    filter_type: "StationFilter",
+    region_filter: "region",
+    name_filter: true,
+    order_type: "RecordOrder",
+    orders: RECORD_ORDERS,
+    selection: "id externalReference { source externalId } name level status inFullService openedOn investment \
+                address latitude longitude region { code } parentStation { id } operator { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
+        col!("名称", "name"),
+        col!("层级", "level"),
+        col!("状态", "status"),
+        col!("全面运营", "inFullService"),
+        col!("启用日期", "openedOn"),
+        col!("投入资金（元）", "investment"),
+        col!("地址", "address"),
+        col!("纬度", "latitude"),
+        col!("经度", "longitude"),
+        col!("行政区划代码", "region"."code"),
+        col!("上级站点ID", "parentStation"."id"),
+        col!("运营机构ID", "operator"."id"),
+    ],
+};
+
+const CLIENTS: Spec = Spec {
+    field: "clients",
+    type_name: "Client",
+    filter_type: "ClientFilter",
+    region_filter: "region",
+    name_filter: false,
+    order_type: "ClientOrder",
+    orders: UNNAMED_ORDERS,
+    selection: "id externalReference { source externalId } name gender idNumber birthDate phone address \
+                guardianName categories region { code } station { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
+        col!("姓名", "name"),
+        col!("性别", gender),
+        col!("证件号码", "idNumber"),
+        col!("出生日期", "birthDate"),
+        col!("手机号", "phone"),
+        col!("地址", "address"),
+        col!("监护人", "guardianName"),
+        col!("类别", |r| joined(&r["categories"])),
+        col!("行政区划代码", "region"."code"),
+        col!("站点ID", "station"."id"),
+    ],
+};
+
+const PROJECTS: Spec = Spec {
+    field: "projects",
+    type_name: "Project",
+    filter_type: "ProjectFilter",
+    region_filter: "region",
+    name_filter: true,
+    order_type: "RecordOrder",
+    orders: RECORD_ORDERS,
+    selection: "id externalReference { source externalId } name fundingMode status budget fundsRaised startsOn \
+                endsOn beneficiaries serviceDomain region { code }",
+    columns: &[
+        col!("ID", "id"),
+        col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
+        col!("项目名称", "name"),
+        col!("资金方式", "fundingMode"),
+        col!("状态", "status"),
+        col!("预算（元）", "budget"),
+        col!("已筹资金（元）", "fundsRaised"),
+        col!("开始日期", "startsOn"),
+        col!("结束日期", "endsOn"),
+        col!("受益人数", "beneficiaries"),
+        col!("服务领域", "serviceDomain"),
+        col!("行政区划代码", "region"."code"),
+    ],
+};
+
+const SERVICE_RECORDS: Spec = Spec {
+    field: "serviceRecords",
+    type_name: "ServiceRecord",
+    filter_type: "ServiceRecordFilter",
+    region_filter: "region",
+    name_filter: false,
+    order_type: "ServiceRecordOrder",
+    orders: UNNAMED_ORDERS,
+    selection: "id servedOn serviceType method personTimes activityName region { code } station { id } \
+                socialWorker { id } client { id } project { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("服务日期", "servedOn"),
+        col!("服务类型", "serviceType"),
+        col!("服务方法", "method"),
+        col!("服务人次", "personTimes"),
+        col!("活动名称", "activityName"),
+        col!("行政区划代码", "region"."code"),
+        col!("站点ID", "station"."id"),
+        col!("社会工作者ID", "socialWorker"."id"),
+        col!("服务对象ID", "client"."id"),
+        col!("项目ID", "project"."id"),
+    ],
+};
+
+const CHARITY_RESOURCES: Spec = Spec {
+    field: "charityResources",
+    type_name: "CharityResource",
+    filter_type: "CharityResourceFilter",
+    region_filter: "region",
+    name_filter: false,
+    order_type: "CharityResourceOrder",
+    orders: UNNAMED_ORDERS,
+    selection: "id description kind donorName value matchingLevel communityFund receivedOn region { code } \
+                station { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("说明", "description"),
+        col!("类型", "kind"),
+        col!("捐赠方", "donorName"),
+        col!("价值（元）", "value"),
+        col!("配捐层级", "matchingLevel"),
+        col!("社区基金", "communityFund"),
+        col!("接收日期", "receivedOn"),
+        col!("行政区划代码", "region"."code"),
+        col!("站点ID", "station"."id"),
+    ],
+};
+
+const TRAININGS: Spec = Spec {
+    field: "trainings",
+    type_name: "Training",
+    filter_type: "TrainingFilter",
+    region_filter: "region",
+    name_filter: false,
+    order_type: "TrainingOrder",
+    orders: UNNAMED_ORDERS,
+    selection: "id externalReference { source externalId } topic kind heldOn personTimes region { code } \
+                station { id } organization { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
+        col!("主题", "topic"),
+        col!("类型", "kind"),
+        col!("日期", "heldOn"),
+        col!("人次", "personTimes"),
+        col!("行政区划代码", "region"."code"),
+        col!("站点ID", "station"."id"),
+        col!("主办机构ID", "organization"."id"),
+    ],
+};
+
+const DELIBERATION_MEETINGS: Spec = Spec {
+    field: "deliberationMeetings",
+    type_name: "DeliberationMeeting",
+    filter_type: "DeliberationMeetingFilter",
+    region_filter: "region",
+    name_filter: false,
+    order_type: "DeliberationMeetingOrder",
+    orders: UNNAMED_ORDERS,
+    selection: "id externalReference { source externalId } topic heldOn participants outcome resolved \
+                region { code } station { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
+        col!("议题", "topic"),
+        col!("日期", "heldOn"),
+        col!("参与人数", "participants"),
+        col!("结果", "outcome"),
+        col!("已解决", "resolved"),
+        col!("行政区划代码", "region"."code"),
+        col!("站点ID", "station"."id"),
+    ],
+};
+
+const AWARDS: Spec = Spec {
+    field: "awards",
+    type_name: "Award",
+    filter_type: "AwardFilter",
+    region_filter: "region",
+    name_filter: false,
+    order_type: "AwardOrder",
+    orders: UNNAMED_ORDERS,
+    selection: "id externalReference { source externalId } title level year region { code } socialWorker { id } \
+                volunteer { id } organization { id }",
+    columns: &[
+        col!("ID", "id"),
+        col!("编号", "externalReference"."externalId"),
+        col!("来源", "externalReference"."source"),
+        col!("称号", "title"),
+        col!("级别", "level"),
+        col!("年份", "year"),
+        col!("行政区划代码", "region"."code"),
+        col!("社会工作者ID", "socialWorker"."id"),
+        col!("志愿者ID", "volunteer"."id"),
+        col!("组织ID", "organization"."id"),
+    ],
+};
 
 const VOLUNTEERS: Spec = Spec {
     field: "volunteers",
     type_name: "Volunteer",
     filter_type: "VolunteerFilter",
+    region_filter: "region",
+    name_filter: true,
+    order_type: "RecordOrder",
+    orders: RECORD_ORDERS,
     selection: "id externalReference { source externalId } name gender idDocumentType idNumber phone \
                 volunteerNumber skills region { code }",
     columns: &[
@@ -479,7 +788,7 @@ const VOLUNTEERS: Spec = Spec {
         col!("证件号码", "idNumber"),
         col!("手机号", "phone"),
         col!("志愿者编号", "volunteerNumber"),
-        col!("技能", skills),
+        col!("技能", |r| joined(&r["skills"])),
         col!("行政区划代码", "region"."code"),
     ],
 };
@@ -488,6 +797,10 @@ const SOCIAL_WORKERS: Spec = Spec {
     field: "socialWorkers",
     type_name: "SocialWorker",
     filter_type: "SocialWorkerFilter",
+    region_filter: "region",
+    name_filter: true,
+    order_type: "RecordOrder",
+    orders: RECORD_ORDERS,
     selection: "id externalReference { source externalId } name gender idNumber phone certificateLevel \
                 certificateNumber certificateYear employer { externalReference { externalId } } payPost payGrade \
                 region { code }",
@@ -512,6 +825,10 @@ const VOLUNTEER_TEAMS: Spec = Spec {
     field: "volunteerTeams",
     type_name: "VolunteerTeam",
     filter_type: "VolunteerTeamFilter",
+    region_filter: "region",
+    name_filter: true,
+    order_type: "RecordOrder",
+    orders: RECORD_ORDERS,
     selection: "id externalReference { source externalId } name foundedOn region { code }",
     columns: &[
         col!("编号", "externalReference"."externalId"),
@@ -526,6 +843,10 @@ const ORGANIZATIONS: Spec = Spec {
     field: "organizations",
     type_name: "Organization",
     filter_type: "OrganizationFilter",
+    region_filter: "region",
+    name_filter: true,
+    order_type: "RecordOrder",
+    orders: RECORD_ORDERS,
     selection: "id externalReference { source externalId } name kind creditCode contactName contactPhone \
                 region { code }",
     columns: &[
@@ -542,10 +863,19 @@ const ORGANIZATIONS: Spec = Spec {
 
 fn spec(kind: ExportKind) -> &'static Spec {
     match kind {
-        ExportKind::Volunteers => &VOLUNTEERS,
-        ExportKind::SocialWorkers => &SOCIAL_WORKERS,
-        ExportKind::VolunteerTeams => &VOLUNTEER_TEAMS,
+        ExportKind::Regions => &REGIONS,
+        ExportKind::Stations => &STATIONS,
         ExportKind::Organizations => &ORGANIZATIONS,
+        ExportKind::SocialWorkers => &SOCIAL_WORKERS,
+        ExportKind::Volunteers => &VOLUNTEERS,
+        ExportKind::VolunteerTeams => &VOLUNTEER_TEAMS,
+        ExportKind::Clients => &CLIENTS,
+        ExportKind::Projects => &PROJECTS,
+        ExportKind::ServiceRecords => &SERVICE_RECORDS,
+        ExportKind::CharityResources => &CHARITY_RESOURCES,
+        ExportKind::Trainings => &TRAININGS,
+        ExportKind::DeliberationMeetings => &DELIBERATION_MEETINGS,
+        ExportKind::Awards => &AWARDS,
     }
 }
 
@@ -589,12 +919,13 @@ async fn run_export(jobs: &Jobs, id: Uuid) -> Result<(), Stop> {
     // The count is asked of the first page only: it is a statement over the whole selection.
     let query = |count: &str| {
         format!(
-            "query Export($first: Int!, $after: String, $filter: {}, $orderBy: RecordOrder) {{ {}(first: $first, \
+            "query Export($first: Int!, $after: String, $filter: {}, $orderBy: {}) {{ {}(first: $first, \
              after: $after, filter: $filter, orderBy: $orderBy) {{ {count} pageInfo {{ hasNextPage endCursor }} \
              nodes {{ {} }} }} }}",
-            spec.filter_type, spec.field, spec.selection
+            spec.filter_type, spec.order_type, spec.field, spec.selection
         )
     };
+    let filter = spec.list_filter(&input.filter);
     let (first_query, next_query) = (query("totalCount"), query(""));
     let mut file = FileWriter::new(jobs, id, input.format, spec);
     file.header()?;
@@ -605,7 +936,7 @@ async fn run_export(jobs: &Jobs, id: Uuid) -> Result<(), Stop> {
         let variables = json!({
             "first": settings.page_size,
             "after": after,
-            "filter": input.filter,
+            "filter": filter,
             "orderBy": input.order_by,
         });
         let query = if after.is_none() { &first_query } else { &next_query };

@@ -106,7 +106,6 @@ pub async fn start(
     name: String,
     table: Table,
     mut options: RosterOptions,
-    node: NodeType,
 ) -> ApiResult<ImportJob> {
     let subject = data.identity.subject.clone().ok_or_else(|| ApiError::Forbidden("send a token".into()))?;
     let owner =
@@ -125,7 +124,7 @@ pub async fn start(
         options.batch_size = IMPORT_BATCH;
     }
     let id = row.id;
-    tokio::spawn(async move { run(jobs, id, writer, kind, name, table, options, node, total).await });
+    tokio::spawn(async move { run(jobs, id, writer, kind, name, table, options, total).await });
     Ok(ImportJob(row))
 }
 
@@ -141,7 +140,6 @@ async fn run(
     name: String,
     table: Table,
     options: RosterOptions,
-    node: NodeType,
     total: usize,
 ) {
     let lease = jobs.settings.lease;
@@ -154,12 +152,13 @@ async fn run(
         }
     }
     let counter = Arc::new(Counter::default());
-    // The lease is renewed beside the import (one ALL batch may take the whole write timeout).
+    // The lease is renewed beside the import (one ALL batch may take the whole write timeout),
+    // and the rows done reported with it, at least every second so that a poll sees progress.
     let beat = {
         let (jobs, counter) = (jobs.clone(), counter.clone());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(lease / 4).await;
+                tokio::time::sleep((lease / 4).min(std::time::Duration::from_secs(1))).await;
                 let done = counter.0.load(Ordering::Relaxed) as i64;
                 match jobs::progress(&jobs.db, id, done, Some(total as i64), 0, lease).await {
                     Ok(true) => {}
@@ -172,13 +171,13 @@ async fn run(
     let outcome = crate::import::roster::import_table(&jobs.db, &writer, kind, file, &table, &options, &*counter).await;
     beat.abort();
     let result = match outcome {
-        Ok(done) => SyncResult::imported(done, node),
+        Ok(done) => SyncResult::imported(done, kind),
         Err(RosterImportError::MissingColumn { field, accepted, .. }) => {
             let message = format!("file: no column for {field} (accepted headers: {accepted})");
-            SyncResult::refused(crate::domain::roster::FieldError::new("file", "MISSING_COLUMN", message), node)
+            SyncResult::refused(crate::domain::roster::FieldError::new("file", "MISSING_COLUMN", message))
         }
         Err(RosterImportError::Read { message, code, .. }) => {
-            SyncResult::refused(crate::domain::roster::FieldError::new("file", code, format!("file: {message}")), node)
+            SyncResult::refused(crate::domain::roster::FieldError::new("file", code, format!("file: {message}")))
         }
         Err(RosterImportError::Db(e)) => {
             tracing::error!(error = %e, job = %id, "import job: the database failed");

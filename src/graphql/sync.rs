@@ -150,14 +150,14 @@ impl SyncResult {
         }
     }
 
-    /// The result of a batch that did not run: its one problem.
-    pub(crate) fn refused(e: FieldError, node: NodeType) -> Self {
-        SyncResult::new(SyncSummary { errors: vec![e], ..Default::default() }, node)
+    /// The result of a batch that did not run: its one problem (no records, so no ids).
+    pub(crate) fn refused(e: FieldError) -> Self {
+        SyncResult::of_entries(SyncSummary { errors: vec![e], ..Default::default() })
     }
 
     /// The result of an uploaded file's import; problems are located by
     /// `["file", row, column header]`.
-    pub(crate) fn imported(done: RosterImport, node: NodeType) -> Self {
+    pub(crate) fn imported(done: RosterImport, kind: crate::import::roster::RosterKind) -> Self {
         let r = done.report;
         let results = done
             .rows
@@ -166,7 +166,7 @@ impl SyncResult {
                 index: Some(o.index),
                 external_id: o.external_id,
                 action: o.action.into(),
-                id: o.id.map(|id| GlobalId::encode(node, id)),
+                id: o.id.map(|id| imported_id(kind, id)),
                 changed_fields: o.changed_fields.into_iter().map(str::to_owned).collect(),
                 user_errors: o.errors.into_iter().map(located).collect(),
                 row: Some(o.row),
@@ -247,7 +247,7 @@ async fn run<R: Roster>(
     let data = RequestData::of(ctx)?;
     let (source, writer) = match writer_for(data, &source)? {
         Ok(w) => w,
-        Err(e) => return Ok(SyncResult::refused(e, node)),
+        Err(e) => return Ok(SyncResult::refused(e)),
     };
     let request = SyncRequest { source, mode: mode.into(), atomicity: atomicity.into(), delete_missing, records };
     let summary = engine::sync::<R, _>(&data.db, &writer, request).await.map_err(sync_failed)?;
@@ -266,17 +266,23 @@ pub enum RosterKind {
     VolunteerTeams,
     /// Organisations (社会组织): the columns of `civlink import organizations`.
     Organizations,
+    /// Volunteer service ledger entries (志愿服务记录): the columns of `civlink import
+    /// service`, the fields of `syncVolunteerService`; result ids are entry ids.
+    VolunteerService,
 }
 
-impl RosterKind {
-    fn node(self) -> NodeType {
-        match self {
-            RosterKind::Volunteers => NodeType::Volunteer,
-            RosterKind::SocialWorkers => NodeType::SocialWorker,
-            RosterKind::VolunteerTeams => NodeType::VolunteerTeam,
-            RosterKind::Organizations => NodeType::Organization,
-        }
-    }
+/// The id a result of an import of `kind` reports: the record's global id, or, for
+/// VOLUNTEER_SERVICE, the ledger entry's UUID (as `syncVolunteerService` reports it).
+fn imported_id(kind: crate::import::roster::RosterKind, id: uuid::Uuid) -> ID {
+    use crate::import::roster::RosterKind as K;
+    let node = match kind {
+        K::Volunteers => NodeType::Volunteer,
+        K::SocialWorkers => NodeType::SocialWorker,
+        K::VolunteerTeams => NodeType::VolunteerTeam,
+        K::Organizations => NodeType::Organization,
+        K::VolunteerService => return ID(id.to_string()),
+    };
+    GlobalId::encode(node, id)
 }
 
 /// A roster spreadsheet to import, sent as a file of a multipart request.
@@ -523,14 +529,13 @@ impl SyncMutation {
     #[graphql(complexity = "1 + crate::store::sync::MAX_RECORDS + child_complexity")]
     async fn import_roster(&self, ctx: &Context<'_>, input: ImportRosterInput) -> ApiResult<SyncResult> {
         let data = RequestData::of(ctx)?;
-        let node = input.kind.node();
         let (source, writer) = match writer_for(data, &input.source)? {
             Ok(w) => w,
-            Err(e) => return Ok(SyncResult::refused(e, node)),
+            Err(e) => return Ok(SyncResult::refused(e)),
         };
         let (name, table) = match read_upload(ctx, data, &input.file).await {
             Ok(t) => t,
-            Err(e) => return Ok(SyncResult::refused(e, node)),
+            Err(e) => return Ok(SyncResult::refused(e)),
         };
         let options = RosterOptions {
             source,
@@ -542,22 +547,22 @@ impl SyncMutation {
         };
         let kind = input.kind.into();
         if let Some(jobs) = data.jobs.clone().filter(|j| table.rows.len() > j.settings.import_job_rows) {
-            let job = super::import_job::start(jobs, data, writer, kind, name, table, options, node).await?;
-            let mut queued = SyncResult::new(SyncSummary::default(), node);
+            let job = super::import_job::start(jobs, data, writer, kind, name, table, options).await?;
+            let mut queued = SyncResult::of_entries(SyncSummary::default());
             queued.job = Some(job);
             return Ok(queued);
         }
         let file = Path::new(&name);
         let progress = crate::import::NoProgress;
         match crate::import::roster::import_table(&data.db, &writer, kind, file, &table, &options, &progress).await {
-            Ok(done) => Ok(SyncResult::imported(done, node)),
+            Ok(done) => Ok(SyncResult::imported(done, kind)),
             Err(RosterImportError::Db(e)) => Err(sync_failed(e).into()),
             Err(RosterImportError::MissingColumn { field, accepted, .. }) => {
                 let message = format!("file: no column for {field} (accepted headers: {accepted})");
-                Ok(SyncResult::refused(file_error("MISSING_COLUMN", message), node))
+                Ok(SyncResult::refused(file_error("MISSING_COLUMN", message)))
             }
             Err(RosterImportError::Read { message, code, .. }) => {
-                Ok(SyncResult::refused(file_error(code, format!("file: {message}")), node))
+                Ok(SyncResult::refused(file_error(code, format!("file: {message}"))))
             }
         }
     }

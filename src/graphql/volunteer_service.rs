@@ -17,10 +17,10 @@ use super::payload::{self, db_error, editor, refused};
 use super::scalars::Date;
 use super::sync::{SyncAtomicity, SyncMode, SyncResult};
 use crate::domain::roster::{FieldError, Problems};
-use crate::domain::volunteer_service::{ServiceInput, external_id};
+use crate::domain::volunteer_service::{ServiceInput, SyncEntryInput};
 use crate::store;
 use crate::store::sync::Writer;
-use crate::store::volunteer_service::{EntryLinks, SyncEntry, SyncEntryKind};
+use crate::store::volunteer_service::EntryLinks;
 
 /// Kind of volunteer activity; point rules may differ by kind.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -226,79 +226,21 @@ pub struct SyncVolunteerServiceInput {
     pub records: Vec<VolunteerServiceSyncRecord>,
 }
 
-/// The parsed record, or its problems.
-fn parse_record(r: VolunteerServiceSyncRecord, today: chrono::NaiveDate) -> Result<SyncEntry, Vec<FieldError>> {
-    let mut p = Problems::default();
-    let ext = p.take(external_id("externalId", &r.external_id));
-    let kind = match r.corrects_external_id {
-        Some(corrects) => {
-            let given = [
-                ("volunteerExternalId", r.volunteer_external_id.is_some()),
-                ("teamExternalId", r.team_external_id.is_some()),
-                ("servedOn", r.served_on.is_some()),
-                ("minutes", r.minutes.is_some()),
-                ("points", r.points.is_some()),
-                ("activity", r.activity.is_some()),
-                ("description", r.description.is_some()),
-            ];
-            for (field, _) in given.iter().filter(|(_, g)| *g) {
-                let msg = format!("{field}: a reversal takes its values from the entry it corrects; leave {field} out");
-                p.add(FieldError::new(field, "INCONSISTENT", msg));
-            }
-            let corrects = p.take(external_id("correctsExternalId", &corrects));
-            let reason = p.take(crate::domain::volunteer_service::correction_reason(r.reason.as_deref().unwrap_or("")));
-            corrects
-                .zip(reason)
-                .map(|(corrects_external_id, reason)| SyncEntryKind::Reversal { corrects_external_id, reason })
+impl From<VolunteerServiceSyncRecord> for SyncEntryInput {
+    fn from(r: VolunteerServiceSyncRecord) -> Self {
+        SyncEntryInput {
+            external_id: r.external_id,
+            corrects_external_id: r.corrects_external_id,
+            reason: r.reason,
+            volunteer_external_id: r.volunteer_external_id,
+            team_external_id: r.team_external_id,
+            served_on: r.served_on.map(|d| d.0),
+            minutes: r.minutes,
+            points: r.points,
+            activity: r.activity.map(Into::into),
+            description: r.description,
         }
-        None => {
-            if r.reason.is_some() {
-                p.add(FieldError::new(
-                    "reason",
-                    "INCONSISTENT",
-                    "reason: only a reversal (correctsExternalId) has a reason",
-                ));
-            }
-            let volunteer = match r.volunteer_external_id {
-                Some(v) => p.take(external_id("volunteerExternalId", &v)),
-                None => {
-                    p.add(FieldError::new("volunteerExternalId", "REQUIRED", "volunteerExternalId: required"));
-                    None
-                }
-            };
-            let team = match r.team_external_id {
-                Some(t) => p.take(external_id("teamExternalId", &t)).map(Some),
-                None => Some(None),
-            };
-            let input = ServiceInput {
-                served_on: r.served_on.map(|d| d.0),
-                minutes: r.minutes.unwrap_or(0),
-                points: r.points,
-                activity: r.activity.map(Into::into),
-                description: r.description,
-            };
-            if r.minutes.is_none() {
-                p.add(FieldError::new("minutes", "REQUIRED", "minutes: required"));
-            }
-            let service = match input.parse(today) {
-                Ok(s) => Some(s),
-                Err(errors) => {
-                    for e in errors.into_iter().filter(|e| !(r.minutes.is_none() && e.field == ["minutes"])) {
-                        p.add(e);
-                    }
-                    None
-                }
-            };
-            (|| {
-                Some(SyncEntryKind::Service {
-                    volunteer_external_id: volunteer?,
-                    team_external_id: team?,
-                    service: service?,
-                })
-            })()
-        }
-    };
-    p.finish(ext.zip(kind).map(|(external_id, kind)| SyncEntry { external_id, kind }))
+    }
 }
 
 /// Volunteer service ledger mutations.
@@ -392,7 +334,7 @@ impl VolunteerServiceMutation {
             .into_iter()
             .map(|r| {
                 let sent = r.external_id.trim().to_owned();
-                (sent, parse_record(r, today))
+                (sent, SyncEntryInput::from(r).parse(today))
             })
             .collect();
         let summary = store::volunteer_service::sync(

@@ -23,6 +23,7 @@ use crate::domain::roster::{
     FieldError, OrganizationInput, OrganizationRecord, SocialWorkerInput, Strictness, VolunteerInput,
     VolunteerTeamInput,
 };
+use crate::domain::volunteer_service::{SyncEntry, SyncEntryInput, VolunteerActivity};
 use crate::store::audit::Actor;
 use crate::store::sync::{self as engine, Atomicity, Roster, SyncMode, SyncRequest, Writer};
 
@@ -33,6 +34,8 @@ pub enum RosterKind {
     SocialWorkers,
     VolunteerTeams,
     Organizations,
+    /// Volunteer service ledger entries (志愿服务记录), as `syncVolunteerService` takes them.
+    VolunteerService,
 }
 
 /// How to import.
@@ -164,11 +167,30 @@ pub fn headers(kind: RosterKind) -> &'static [(&'static str, &'static [&'static 
             ("contactName", &["contactName", "联系人"]),
             ("contactPhone", &["contactPhone", "联系电话", "手机号"]),
         ],
+        RosterKind::VolunteerService => &[
+            ("externalId", &["externalId", "编号", "外部编号", "记录编号"]),
+            ("source", &["source", "来源"]),
+            ("volunteerExternalId", &["volunteerExternalId", "志愿者编号"]),
+            ("teamExternalId", &["teamExternalId", "队伍编号"]),
+            ("servedOn", &["servedOn", "服务日期"]),
+            ("minutes", &["minutes", "服务时长（分钟）", "服务时长(分钟)", "服务时长"]),
+            ("points", &["points", "积分"]),
+            ("activity", &["activity", "活动类型", "服务类别"]),
+            ("description", &["description", "服务内容"]),
+            ("correctsExternalId", &["correctsExternalId", "更正编号"]),
+            ("reason", &["reason", "更正原因"]),
+        ],
     }
 }
 
-/// Fields a file must have a column for.
-const REQUIRED: [&str; 3] = ["externalId", "name", "regionCode"];
+/// Fields a file of `kind` must have a column for. A ledger file may hold only reversals,
+/// which name no volunteer: its rows say what they lack.
+fn required(kind: RosterKind) -> &'static [&'static str] {
+    match kind {
+        RosterKind::VolunteerService => &["externalId"],
+        _ => &["externalId", "name", "regionCode"],
+    }
+}
 
 fn read_error(path: &Path, e: ReadError) -> RosterImportError {
     RosterImportError::Read { file: path.to_owned(), message: e.message, code: e.code }
@@ -225,10 +247,10 @@ fn columns(path: &Path, kind: RosterKind, table: &Table) -> Result<HashMap<&'sta
             out.entry(*field).or_insert(i);
         }
     }
-    for field in REQUIRED {
+    for field in required(kind) {
         if !out.contains_key(field) {
             let accepted =
-                headers(kind).iter().find(|(f, _)| *f == field).map(|(_, n)| n.join(", ")).unwrap_or_default();
+                headers(kind).iter().find(|(f, _)| f == field).map(|(_, n)| n.join(", ")).unwrap_or_default();
             return Err(RosterImportError::MissingColumn { file: path.to_owned(), field, accepted });
         }
     }
@@ -532,6 +554,13 @@ pub async fn import_table(
                 });
                 run::<engine::Organizations>(db, writer, options, records).await?
             }
+            RosterKind::VolunteerService => {
+                let records = submitted(batch, &columns, unreadable, |_, cells| service_entry(cells, &columns, today));
+                let mode = if options.dry_run { SyncMode::Validate } else { SyncMode::Commit };
+                crate::store::volunteer_service::sync(db, writer, &options.source, mode, options.atomicity, records)
+                    .await
+                    .map_err(|e| RosterImportError::Db(engine::SyncError::Db(e)))?
+            }
         };
         let issue = |i: Option<usize>, e: FieldError| {
             let field = e.field.last().cloned().unwrap_or_default();
@@ -580,7 +609,7 @@ fn masked_fields(kind: RosterKind) -> &'static [(&'static str, fn(&str) -> Strin
             &[("phone", masking::phone), ("idNumber", masking::id_number)]
         }
         RosterKind::Organizations => &[("contactPhone", masking::phone)],
-        RosterKind::VolunteerTeams => &[],
+        RosterKind::VolunteerTeams | RosterKind::VolunteerService => &[],
     }
 }
 
@@ -646,7 +675,7 @@ async fn stored_masked(
                 put(r.external_id, "contactPhone", r.contact_phone);
             }
         }
-        RosterKind::VolunteerTeams => {}
+        RosterKind::VolunteerTeams | RosterKind::VolunteerService => {}
     }
     Ok(out)
 }
@@ -828,5 +857,48 @@ fn organization(
         contact_phone: row.text("contactPhone"),
     };
     let parsed = input.parse(Strictness::Warn);
+    merge(row, parsed)
+}
+
+/// A kind of volunteer activity: its API name or its Chinese name.
+fn activity(v: &str) -> Option<VolunteerActivity> {
+    use VolunteerActivity as A;
+    Some(match v {
+        "ELDERLY_CARE" | "助老" => A::ElderlyCare,
+        "CHILD_CARE" | "关爱儿童" => A::ChildCare,
+        "DISABILITY_SUPPORT" | "助残" => A::DisabilitySupport,
+        "COMMUNITY_GOVERNANCE" | "社区治理" => A::CommunityGovernance,
+        "ENVIRONMENT" | "环境保护" => A::Environment,
+        "CULTURE_AND_SPORTS" | "文体活动" => A::CultureAndSports,
+        "EMERGENCY_RESPONSE" | "应急救援" => A::EmergencyResponse,
+        "OTHER" | "其他" => A::Other,
+        _ => return None,
+    })
+}
+
+/// A ledger entry row: a service, or with 更正编号 the reversal of an earlier entry.
+fn service_entry(
+    cells: &[String],
+    columns: &HashMap<&'static str, usize>,
+    today: NaiveDate,
+) -> Result<SyncEntry, Vec<FieldError>> {
+    let mut row = Row { cells, columns, errors: Vec::new() };
+    let input = SyncEntryInput {
+        external_id: row.required("externalId"),
+        corrects_external_id: row.text("correctsExternalId"),
+        reason: row.text("reason"),
+        volunteer_external_id: row.text("volunteerExternalId"),
+        team_external_id: row.text("teamExternalId"),
+        served_on: row.parsed("servedOn", date, "a date (2025-05-04, 2025/5/4 or 2025年5月4日)"),
+        minutes: row.parsed("minutes", number, "a number of minutes"),
+        points: row.parsed("points", number, "a number"),
+        activity: row.parsed(
+            "activity",
+            activity,
+            "an activity (助老, 关爱儿童, 助残, 社区治理, 环境保护, 文体活动, 应急救援, 其他)",
+        ),
+        description: row.text("description"),
+    };
+    let parsed = input.parse(today);
     merge(row, parsed)
 }

@@ -306,18 +306,7 @@ pub async fn of_volunteer<C: ConnectionTrait>(db: &C, volunteer: Uuid) -> Result
 // ---------------------------------------------------------------------------------------------
 // Sync
 
-/// One synced entry, parsed: a service, or the reversal of one of the source's entries.
-#[derive(Debug, Clone)]
-pub struct SyncEntry {
-    pub external_id: String,
-    pub kind: SyncEntryKind,
-}
-
-#[derive(Debug, Clone)]
-pub enum SyncEntryKind {
-    Service { volunteer_external_id: String, team_external_id: Option<String>, service: Service },
-    Reversal { corrects_external_id: String, reason: String },
-}
+pub use crate::domain::volunteer_service::{SyncEntry, SyncEntryKind};
 
 fn at(index: usize, mut e: FieldError) -> FieldError {
     let mut path = vec!["records".to_owned(), index.to_string()];
