@@ -133,8 +133,8 @@ pub enum ExportFormat {
     /// JSON Lines: one JSON object per record, with the API's field names, as the list field
     /// returns it (global ids, masked values).
     Jsonl,
-    /// Excel workbook, one sheet: the CSV's header and cells, every cell text (so ID numbers
-    /// keep their 18 digits).
+    /// Excel workbook: the CSV's header and cells, every cell text (so ID numbers keep their
+    /// 18 digits), in one sheet up to Excel's 1,048,575 data rows and further sheets beyond.
     Xlsx,
 }
 
@@ -1051,34 +1051,57 @@ struct Xlsx {
     done: tokio::task::JoinHandle<Result<std::path::PathBuf, String>>,
 }
 
+/// Data rows of one worksheet: Excel's 1,048,576 rows less the header. A longer export goes on
+/// in further sheets, each with the header (an import reads the first sheet only).
+const XLSX_SHEET_ROWS: u32 = 1_048_575;
+
 impl Xlsx {
     /// Starts the writer with the header row. rust_xlsxwriter's constant-memory worksheet
     /// writes each finished row to a temporary file, so memory does not grow with the rows;
     /// cells are strings (no shared-string table to grow either).
     fn start(headers: Vec<&'static str>) -> Self {
-        let (rows, mut incoming) = tokio::sync::mpsc::channel::<Vec<String>>(1024);
-        let done = tokio::task::spawn_blocking(move || {
-            let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+        let (rows, incoming) = tokio::sync::mpsc::channel::<Vec<String>>(1024);
+        let done = tokio::task::spawn_blocking(move || write_workbook(&headers, incoming, XLSX_SHEET_ROWS));
+        Self { rows, done }
+    }
+}
+
+/// Writes the rows received on `incoming` to a workbook, `sheet_rows` data rows per sheet,
+/// until the sender is dropped; the saved file's path (a temporary file). Blocking.
+fn write_workbook(
+    headers: &[&str],
+    mut incoming: tokio::sync::mpsc::Receiver<Vec<String>>,
+    sheet_rows: u32,
+) -> Result<std::path::PathBuf, String> {
+    let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+    let mut row: u32 = 0;
+    while let Some(cells) = incoming.blocking_recv() {
+        if row == sheet_rows {
+            sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+            row = 0;
+        }
+        if row == 0 {
             for (c, h) in headers.iter().enumerate() {
                 sheet.write_string(0, c as u16, *h).map_err(fail)?;
             }
-            let mut row: u32 = 1;
-            while let Some(cells) = incoming.blocking_recv() {
-                for (c, v) in cells.into_iter().enumerate() {
-                    if !v.is_empty() {
-                        sheet.write_string(row, c as u16, v).map_err(fail)?;
-                    }
-                }
-                row += 1;
+        }
+        row += 1;
+        for (c, v) in cells.into_iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write_string(row, c as u16, v).map_err(fail)?;
             }
-            let path = std::env::temp_dir().join(format!("civlink-export-{}.xlsx", Uuid::now_v7()));
-            book.save(&path).map_err(fail)?;
-            Ok(path)
-        });
-        Self { rows, done }
+        }
     }
+    if row == 0 {
+        for (c, h) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).map_err(fail)?;
+        }
+    }
+    let path = std::env::temp_dir().join(format!("civlink-export-{}.xlsx", Uuid::now_v7()));
+    book.save(&path).map_err(fail)?;
+    Ok(path)
 }
 
 impl<'a> FileWriter<'a> {
@@ -1211,3 +1234,45 @@ pub async fn downloadable(
 
 /// A handle for spawning jobs, as [`RequestData::jobs`] holds it.
 pub type JobsHandle = Arc<Jobs>;
+
+#[cfg(test)]
+mod tests {
+    use calamine::Reader;
+
+    use super::write_workbook;
+
+    #[test]
+    fn an_xlsx_export_longer_than_a_sheet_goes_on_in_further_sheets_each_with_the_header() {
+        let (rows, incoming) = tokio::sync::mpsc::channel(16);
+        for n in 0..5 {
+            rows.try_send(vec![format!("E{n}"), String::new()]).expect("room");
+        }
+        drop(rows);
+        let path = write_workbook(&["编号", "姓名"], incoming, 2).expect("written");
+        let mut book = calamine::open_workbook_auto(&path).expect("a workbook");
+        let mut sheets = Vec::new();
+        for name in book.sheet_names() {
+            let range = book.worksheet_range(&name).expect("a sheet");
+            sheets.push(range.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>());
+        }
+        std::fs::remove_file(&path).ok();
+        let header = vec!["编号".to_owned(), "姓名".to_owned()];
+        let row = |n: u8| vec![format!("E{n}"), String::new()];
+        assert_eq!(
+            sheets,
+            vec![vec![header.clone(), row(0), row(1)], vec![header.clone(), row(2), row(3)], vec![header, row(4)]]
+        );
+    }
+
+    #[test]
+    fn an_empty_xlsx_export_has_its_header() {
+        let (rows, incoming) = tokio::sync::mpsc::channel::<Vec<String>>(1);
+        drop(rows);
+        let path = write_workbook(&["编号"], incoming, 2).expect("written");
+        let mut book = calamine::open_workbook_auto(&path).expect("a workbook");
+        let name = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&name).expect("a sheet");
+        std::fs::remove_file(&path).ok();
+        assert_eq!(range.rows().map(|r| r[0].to_string()).collect::<Vec<_>>(), vec!["编号".to_owned()]);
+    }
+}
