@@ -309,7 +309,8 @@ impl Export {
 pub struct StartExportPayload {
     /// The export, QUEUED; null when refused.
     pub export: Option<Export>,
-    /// `INVALID_DIVISION_CODE` (filter.region).
+    /// `INVALID_DIVISION_CODE` (filter.region), `UNSUPPORTED_FILTER` (filter.nameContains for a
+    /// list without it), `UNSUPPORTED_ORDER` (an orderBy the list lacks).
     pub user_errors: Vec<UserError>,
 }
 
@@ -353,7 +354,8 @@ impl ExportMutation {
             None => Value::Null,
             Some(o) => match spec.orders.iter().find(|(f, _)| *f == o.field) {
                 Some((_, field)) => {
-                    json!({ "field": field, "direction": async_graphql::InputType::to_value(&o.direction).into_json().unwrap_or(Value::Null) })
+                    let direction = async_graphql::InputType::to_value(&o.direction).into_json().unwrap_or_default();
+                    json!({ "field": field, "direction": direction })
                 }
                 None => {
                     let given = async_graphql::InputType::to_value(&o.field);
