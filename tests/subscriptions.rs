@@ -1,6 +1,7 @@
 //! Subscriptions (issue 25): `changes` over graphql-transport-ws on `/graphql`, with a real
 //! WebSocket client: scoped like reads, resumable with no gap and no duplicate, across two
-//! replicas on one database, closed when the token expires or the client reads too slowly.
+//! replicas on one database, closed when the token expires or the client reads too slowly;
+//! `jobProgress`, an export followed to its end, for its owner only.
 
 mod common;
 
@@ -61,7 +62,11 @@ impl Client {
     }
 
     async fn subscribe(&mut self, id: &str, variables: Value) {
-        let m = json!({ "id": id, "type": "subscribe", "payload": { "query": CHANGES, "variables": variables } });
+        self.subscribe_to(id, CHANGES, variables).await
+    }
+
+    async fn subscribe_to(&mut self, id: &str, query: &str, variables: Value) {
+        let m = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
         self.socket.send(Message::Text(m.to_string().into())).await.unwrap();
         // No message confirms a subscription: give the server time to start it, so that the
         // writes that follow happen after it.
@@ -433,3 +438,45 @@ both_with!(
         assert!(events < 4000, "the server stopped sending: {events} events reached the client");
     }
 );
+
+const JOB_PROGRESS: &str = r#"subscription($id: ID!) { jobProgress(id: $id) {
+    __typename ... on Export { status progress { done total } rowCount url }
+    ... on ImportJob { status progress { done total } } } }"#;
+
+both_with!(a_job_is_followed_to_its_end_by_its_owner_only, live(), |app| {
+    let admin = admin_token();
+    let start = "mutation { startExport(input: { kind: VOLUNTEERS, format: CSV }) { export { id } } }";
+    let d = app.data_as(Some(&admin), start, json!({})).await;
+    let id = d["startExport"]["export"]["id"].as_str().expect("id").to_owned();
+    let mut ws = Client::connect(&app, &admin).await;
+    ws.subscribe_to("job", JOB_PROGRESS, json!({ "id": id })).await;
+    let mut events = Vec::new();
+    loop {
+        let m = ws.message(Duration::from_secs(60)).await.expect("an event or the end");
+        match m["type"].as_str() {
+            Some("next") => {
+                assert!(m["payload"].get("errors").is_none(), "{m}");
+                events.push(m["payload"]["data"]["jobProgress"].clone());
+            }
+            Some("complete") => break,
+            other => panic!("{other:?}: {m}"),
+        }
+    }
+    let last = events.last().expect("events");
+    assert_eq!((&last["__typename"], &last["status"]), (&json!("Export"), &json!("SUCCEEDED")), "{events:?}");
+    assert!(last["url"].is_string() && last["rowCount"].as_i64() > Some(0), "{last}");
+    let done: Vec<i64> = events.iter().map(|e| e["progress"]["done"].as_i64().unwrap_or(0)).collect();
+    assert!(done.windows(2).all(|w| w[0] <= w[1]), "progress only moves forward: {done:?}");
+    assert_eq!(events.iter().filter(|e| e["status"] == "SUCCEEDED").count(), 1, "the end is sent once");
+
+    // Another caller, or another kind of id, gets an error, never the job.
+    let mut other = Client::connect(&app, &civil_affairs("522301")).await;
+    other.subscribe_to("job", JOB_PROGRESS, json!({ "id": id })).await;
+    let m = other.message(WAIT).await.expect("an error");
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{m}");
+    let station = app.data("{ stations(first: 1) { nodes { id } } }", json!({})).await;
+    let station = station["stations"]["nodes"][0]["id"].clone();
+    ws.subscribe_to("station", JOB_PROGRESS, json!({ "id": station })).await;
+    let m = ws.message(WAIT).await.expect("an error");
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "INVALID_ID", "{m}");
+});

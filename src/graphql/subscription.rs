@@ -1,12 +1,14 @@
 //! The subscription root: `changes`, the committed creates, updates and deletes of the
 //! records a caller may read, live over the graphql-transport-ws protocol on `/graphql`
-//! ([`crate::subscription`] serves the socket, [`crate::store::changes`] reads the outbox).
+//! ([`crate::subscription`] serves the socket, [`crate::store::changes`] reads the outbox);
+//! and `jobProgress`, a background job of the caller's as it moves.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Subscription as SubscriptionRoot};
+use async_graphql::{Context, ID, Object, Subscription as SubscriptionRoot, Union};
 use entity::audit_entry::AuditAction;
+use entity::job::{JobKind, JobStatus, Model as JobRow};
 use futures::Stream;
 use uuid::Uuid;
 
@@ -83,6 +85,17 @@ fn decode(s: &str) -> Result<Position, ApiError> {
             "not a cursor of `changes` (webhook and list cursors are not accepted here)".into(),
         )),
     }
+}
+
+/// How often `jobProgress` reads its job: often enough for a progress bar, rarely enough that
+/// a subscriber costs one indexed read a second.
+const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A background job: a bulk export or the import of an uploaded roster.
+#[derive(Union)]
+pub enum Job {
+    Export(super::export::Export),
+    ImportJob(super::import_job::ImportJob),
 }
 
 /// The subscription root.
@@ -182,6 +195,93 @@ impl Subscription {
             _slot: slot,
         };
         Ok(futures::stream::unfold(feed, Feed::next))
+    }
+
+    /// A background job of the caller's (an `Export` of `startExport` or an `ImportJob` of
+    /// `importRoster`, by global id) as it moves: the job as it stands, then again each time
+    /// its status or progress changes, until it is SUCCEEDED or FAILED, its last event (the
+    /// stream then completes). The job is read from the database every second, so any replica
+    /// serves it, whichever runs the job. Errors: `FORBIDDEN` without a token; `INVALID_ID`;
+    /// `NOT_FOUND` (no job of the caller's with this id: another caller's job looks like
+    /// none, as in `node`); `SUBSCRIPTION_LIMIT_EXCEEDED`.
+    async fn job_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of an `Export` or an `ImportJob` the caller started.")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = Job>> {
+        let data = RequestData::of(ctx)?;
+        let conn = ctx.data::<Arc<Connection>>().map_err(|_| {
+            tracing::error!("subscription executed without its connection");
+            ApiError::Internal
+        })?;
+        if matches!(data.scope, Scope::CountsOnly) {
+            return Err(ApiError::Forbidden(
+                "subscriptions need a token: send it in `connection_init`'s payload as `Authorization`".into(),
+            )
+            .into());
+        }
+        let global = GlobalId::decode(id.as_str())?;
+        let kind = match global.node_type {
+            NodeType::Export => JobKind::Export,
+            NodeType::ImportJob => JobKind::Import,
+            _ => {
+                return Err(
+                    ApiError::InvalidId(format!("`{}` is not the id of an Export or ImportJob", id.as_str())).into()
+                );
+            }
+        };
+        let key = global.uuid()?;
+        let not_found = || ApiError::NotFound(format!("no job with id `{}`", id.as_str()));
+        let row = crate::store::job::get(&data.db, key).await.map_err(ApiError::from)?.ok_or_else(not_found)?;
+        if row.kind != kind || !super::export::owns(&data.identity, &row) {
+            return Err(not_found().into());
+        }
+        let watch = JobWatch { db: data.db.clone(), id: key, last: None, finished: false, _slot: conn.acquire()? };
+        Ok(futures::stream::unfold(watch, JobWatch::next))
+    }
+}
+
+/// One `jobProgress` subscription: the job it follows and what it last sent.
+struct JobWatch {
+    db: sea_orm::DatabaseConnection,
+    id: Uuid,
+    /// Status, rows done, rows expected and bytes, as last sent.
+    last: Option<(JobStatus, i64, Option<i64>, i64)>,
+    finished: bool,
+    /// Counts against the limits while the subscription lives.
+    _slot: Slot,
+}
+
+impl JobWatch {
+    async fn next(mut self) -> Option<(Job, JobWatch)> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            match crate::store::job::get(&self.db, self.id).await {
+                // Gone (an expired export's row is kept, so only a removed job): nothing more.
+                Ok(None) => return None,
+                Ok(Some(row)) => {
+                    let now = (row.status, row.done, row.total, row.bytes);
+                    if self.last != Some(now) {
+                        self.last = Some(now);
+                        self.finished = matches!(row.status, JobStatus::Succeeded | JobStatus::Failed);
+                        return Some((job(row), self));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, job = %self.id, "jobProgress: reading the job failed; trying again")
+                }
+            }
+            tokio::time::sleep(JOB_POLL).await;
+        }
+    }
+}
+
+fn job(row: JobRow) -> Job {
+    match row.kind {
+        JobKind::Export => Job::Export(super::export::Export(row)),
+        JobKind::Import => Job::ImportJob(super::import_job::ImportJob(row)),
     }
 }
 
