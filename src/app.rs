@@ -120,6 +120,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(state.http.max_body_bytes))
+        // The limit above is the one limit on bodies: axum's own default of 2 MB for the
+        // extractors (a multipart upload) is lifted, else a 3 MB roster was refused although
+        // CIVLINK_MAX_UPLOAD_BYTES allowed it.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::map_response({
             let limit = state.http.max_body_bytes;
             move |response| payload_too_large_as_graphql(response, limit)
@@ -175,7 +179,7 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
                 PREFLIGHT_HEADERS[0].parse().ok()?,
                 PREFLIGHT_HEADERS[1].parse().ok()?,
             ])
-            .expose_headers([REQUEST_ID.parse().ok()?, header::RETRY_AFTER])
+            .expose_headers([REQUEST_ID.parse().ok()?, header::RETRY_AFTER, header::CONTENT_DISPOSITION])
             .max_age(Duration::from_secs(3600)),
     )
 }

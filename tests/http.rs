@@ -456,7 +456,10 @@ both_with!(
             .await
             .unwrap();
         assert_eq!(resp.headers()["access-control-allow-origin"], "https://portal.example.gov.cn");
-        assert!(resp.headers()["access-control-expose-headers"].to_str().unwrap().contains("x-request-id"));
+        let exposed = resp.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+        assert!(exposed.contains("x-request-id"), "{exposed}");
+        // An export's download names its file: a frontend reads the name only if exposed.
+        assert!(exposed.contains("content-disposition"), "{exposed}");
     }
 );
 

@@ -234,6 +234,23 @@ both!(a_volunteer_service_sheet_is_imported_as_syncvolunteerservice_writes_it, |
     assert_eq!(r["userErrors"][0]["code"], "MISSING_COLUMN", "{r}");
 });
 
+both!(a_file_of_three_megabytes_is_read_under_the_four_megabyte_upload_limit, |app| {
+    // Found by a review: axum's own 2 MB default for extractors refused a 3 MB file although
+    // CIVLINK_MAX_UPLOAD_BYTES (4 MiB by default) allowed it, naming the body limit.
+    let mut sheet = String::from("编号,姓名,行政区划代码,备注\n");
+    let note = "x".repeat(50_000);
+    for n in 0..60 {
+        sheet.push_str(&format!("B{n:03},某某,522301,{note}\n"));
+    }
+    assert!(sheet.len() > 3_000_000 && sheet.len() < 4 * 1024 * 1024);
+    let send = Send { mode: "VALIDATE", ..Default::default() };
+    let (status, body) = upload(&app, send, "big.csv", sheet.into_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let r = &body["data"]["importRoster"];
+    assert_eq!(r["created"], 60, "{body}");
+    assert_eq!(r["warnings"][0]["code"], "UNKNOWN_COLUMN", "{body}");
+});
+
 both!(uploads_follow_the_sync_mutations_scope_rules, |app| {
     teams(&app).await;
     let csv = |rows: &[(&str, &str)]| {

@@ -53,7 +53,9 @@ pub async fn download(State(state): State<Arc<AppState>>, headers: HeaderMap, Pa
             }
         }
     });
-    let mut response = Body::from_stream(pieces).into_response();
+    // Fused: the compression layer polls the body once more after its end, which an `unfold`
+    // does not allow (it panicked, cutting every compressed download short).
+    let mut response = Body::from_stream(futures::StreamExt::fuse(pieces)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {

@@ -107,9 +107,10 @@ impl AuditEntry {
     }
     /// Global id of the record; `lookup` for a lookup of volunteers or social workers by
     /// citizen ID number (which names no record: the rows found are not recorded, nor the
-    /// number).
+    /// number); `export` for a bulk export (`reason` says which, how many rows, which filter).
     async fn entity_id(&self) -> ID {
-        if self.0.entity_id == crate::store::audit::LOOKUP {
+        // Rows about no one record (a lookup, an export) keep their word, for every type.
+        if [crate::store::audit::LOOKUP, crate::store::audit::EXPORT].contains(&self.0.entity_id.as_str()) {
             return ID(self.0.entity_id.clone());
         }
         match self.0.entity.as_str() {

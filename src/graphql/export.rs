@@ -304,13 +304,17 @@ impl Export {
     }
 }
 
+/// Exports one caller (subject and role) may have running or queued at once.
+pub const MAX_RUNNING_EXPORTS: u64 = 3;
+
 /// The answer of `startExport`.
 #[derive(SimpleObject)]
 pub struct StartExportPayload {
     /// The export, QUEUED; null when refused.
     pub export: Option<Export>,
     /// `INVALID_DIVISION_CODE` (filter.region), `UNSUPPORTED_FILTER` (filter.nameContains for a
-    /// list without it), `UNSUPPORTED_ORDER` (an orderBy the list lacks).
+    /// list without it), `UNSUPPORTED_ORDER` (an orderBy the list lacks), `TOO_MANY_EXPORTS`
+    /// (three of the caller's exports are still running: wait for one to finish).
     pub user_errors: Vec<UserError>,
 }
 
@@ -338,17 +342,17 @@ impl ExportMutation {
         let jobs = data.jobs.clone().ok_or(ApiError::Internal)?;
         let filter = input.filter.unwrap_or_default();
         let spec = spec(input.kind);
-        let refuse = |field: [&str; 2], code: &str, message: String| {
-            let field = field.map(str::to_owned).to_vec();
+        let refuse = |field: &[&str], code: &str, message: String| {
+            let field = field.iter().map(|f| (*f).to_owned()).collect();
             let error = UserError { field, message, code: code.to_owned(), existing_id: None };
             Ok(StartExportPayload { export: None, user_errors: vec![error] })
         };
         if let Err(e) = division("filter.region", filter.region.as_deref()) {
-            return refuse(["filter", "region"], e.code(), e.message());
+            return refuse(&["filter", "region"], e.code(), e.message());
         }
         if filter.name_contains.is_some() && !spec.name_filter {
             let msg = format!("filter.nameContains: `{}` has no name filter; filter by region only", spec.field);
-            return refuse(["filter", "nameContains"], "UNSUPPORTED_FILTER", msg);
+            return refuse(&["filter", "nameContains"], "UNSUPPORTED_FILTER", msg);
         }
         let order_by = match input.order_by {
             None => Value::Null,
@@ -360,13 +364,21 @@ impl ExportMutation {
                 None => {
                     let given = async_graphql::InputType::to_value(&o.field);
                     let msg = format!("orderBy.field: `{}` cannot be ordered by {given}", spec.field);
-                    return refuse(["orderBy", "field"], "UNSUPPORTED_ORDER", msg);
+                    return refuse(&["orderBy", "field"], "UNSUPPORTED_ORDER", msg);
                 }
             },
         };
         let stored = ExportInput { kind: input.kind, format: input.format, filter, order_by };
         let owner =
             Owner { subject, role: data.identity.role.as_str().to_owned(), scope: scope_text(&data.identity.scope) };
+        // Each export holds a file in the database until it expires: a caller runs a few at a
+        // time, not an unbounded number (the rate budget alone let a PORTAL token queue twenty).
+        if jobs::unfinished(&data.db, &owner, JobKind::Export).await.map_err(ApiError::from)? >= MAX_RUNNING_EXPORTS {
+            let msg = format!(
+                "at most {MAX_RUNNING_EXPORTS} exports of yours run at once: wait until one has SUCCEEDED or FAILED"
+            );
+            return refuse(&["kind"], "TOO_MANY_EXPORTS", msg);
+        }
         let text = serde_json::to_string(&stored).map_err(|_| ApiError::Internal)?;
         let row =
             jobs::create(&data.db, &owner, JobKind::Export, text, jobs.settings.lease).await.map_err(ApiError::from)?;

@@ -104,7 +104,8 @@ pub struct SyncResult {
     /// Problems of the batch as a whole.
     pub user_errors: Vec<UserError>,
     /// Accepted with a warning (`importRoster` only: a column no field reads,
-    /// `UNKNOWN_COLUMN`; a credit code failing its check character, `CHECK_DIGIT_MISMATCH`).
+    /// `UNKNOWN_COLUMN`; fields without a column, which updated rows clear, `COLUMN_ABSENT`; a
+    /// credit code failing its check character, `CHECK_DIGIT_MISMATCH`).
     pub warnings: Vec<UserError>,
     /// `importRoster` of a file of more data rows than `CIVLINK_IMPORT_JOB_ROWS`: the
     /// background job importing it (the counts above are then 0 and `results` empty; poll the

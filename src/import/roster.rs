@@ -275,6 +275,32 @@ fn unread_columns(kind: RosterKind, table: &Table) -> Vec<RowIssue> {
         .collect()
 }
 
+/// A warning (`COLUMN_ABSENT`, row 1) naming the fields of `kind` the file has no column for:
+/// an import writes whole records, so a row that updates a record clears those fields (a
+/// sheet of phone fixes would clear ID numbers). Team memberships are the exception: without
+/// their column they are left as they are. Ledger entries are never updated.
+fn absent_columns(kind: RosterKind, columns: &HashMap<&'static str, usize>) -> Option<RowIssue> {
+    if kind == RosterKind::VolunteerService {
+        return None;
+    }
+    let kept = ["source", "teamExternalIds"];
+    let absent: Vec<&str> = headers(kind)
+        .iter()
+        .filter(|(field, _)| !columns.contains_key(field) && !kept.contains(field))
+        .map(|(field, names)| names.get(1).copied().unwrap_or(field))
+        .collect();
+    (!absent.is_empty()).then(|| RowIssue {
+        row: 1,
+        column: None,
+        message: format!(
+            "no column for {}: a row that updates a record clears these fields or resets them to their \
+             defaults (an import writes whole records); add the columns with the current values to keep them",
+            absent.join(", ")
+        ),
+        code: "COLUMN_ABSENT",
+    })
+}
+
 /// One row's cells by field.
 struct Row<'a> {
     cells: &'a [String],
@@ -513,6 +539,7 @@ pub async fn import_table(
         RosterImport { report: RosterReport { rows: table.rows.len(), ..Default::default() }, ..Default::default() };
     let report = &mut done.report;
     report.warnings.extend(unread_columns(kind, table));
+    report.warnings.extend(absent_columns(kind, &columns));
     let header_of = |field: &str| columns.get(field).and_then(|i| table.headers.get(*i)).cloned();
     let label = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     progress.start(&label, Some(table.rows.len() as u64));

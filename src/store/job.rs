@@ -18,7 +18,8 @@ use entity::job::{self, JobKind, JobStatus};
 use entity::job_chunk;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -75,6 +76,20 @@ pub async fn create(
         deleted_at: Set(None),
     };
     Ok(job::Entity::insert(row).exec_with_returning(db).await?)
+}
+
+/// How many jobs of `kind` of this owner are running or waiting to run (leases in force: a job
+/// whose replica died does not count once its lease has lapsed).
+pub async fn unfinished(db: &DatabaseConnection, owner: &Owner, kind: JobKind) -> Result<u64, StoreError> {
+    Ok(job::Entity::find()
+        .filter(job::Column::OwnerSubject.eq(owner.subject.as_str()))
+        .filter(job::Column::OwnerRole.eq(owner.role.as_str()))
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
+        .filter(job::Column::ClaimedUntil.gt(crate::domain::time::now()))
+        .filter(job::Column::DeletedAt.is_null())
+        .count(db)
+        .await?)
 }
 
 /// The job with this id, settled first if its lease lapsed ([`settle_lapsed`]).

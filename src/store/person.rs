@@ -250,15 +250,17 @@ pub async fn backfill(db: &DatabaseConnection, keys: &PersonKeys) -> Result<Back
             .await?;
         }
     }
+    // The fingerprint goes first: the keys made from here on are this secret's, so a backfill
+    // cut short (a restart, a timeout) resumes where it stopped instead of starting over.
+    db.execute_unprepared("DELETE FROM person_key_state").await?;
+    // The fingerprint is 64 hex digits: safe to inline.
+    db.execute_unprepared(&format!("INSERT INTO person_key_state (id, fingerprint) VALUES (1, '{fingerprint}')"))
+        .await?;
     for kind in [PersonKind::Volunteer, PersonKind::SocialWorker] {
         let (k, d) = backfill_kind(db, kind, keys).await?;
         done.keyed += k;
         done.duplicates += d;
     }
-    db.execute_unprepared("DELETE FROM person_key_state").await?;
-    // The fingerprint is 64 hex digits: safe to inline.
-    db.execute_unprepared(&format!("INSERT INTO person_key_state (id, fingerprint) VALUES (1, '{fingerprint}')"))
-        .await?;
     if done.keyed > 0 || done.duplicates > 0 {
         tracing::info!(keyed = done.keyed, duplicates = done.duplicates, rekeyed = done.rekeyed, "person keys made");
     }
@@ -291,6 +293,11 @@ async fn backfill_kind(db: &DatabaseConnection, kind: PersonKind, keys: &PersonK
                 .into_tuple()
                 .all(db)
                 .await?;
+            // Nothing to key (every start-up but the first): the claimed keys, a row per
+            // person, are not read at all.
+            if rows.is_empty() {
+                return Ok((0, 0));
+            }
             let claimed = volunteer::Entity::find()
                 .select_only()
                 .columns([C::Source, C::PersonKey])
@@ -313,6 +320,11 @@ async fn backfill_kind(db: &DatabaseConnection, kind: PersonKind, keys: &PersonK
                 .into_tuple()
                 .all(db)
                 .await?;
+            // Nothing to key (every start-up but the first): the claimed keys, a row per
+            // person, are not read at all.
+            if rows.is_empty() {
+                return Ok((0, 0));
+            }
             let claimed = social_worker::Entity::find()
                 .select_only()
                 .columns([C::Source, C::PersonKey])
