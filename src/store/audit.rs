@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::page::Ordering;
-use super::relations::Listed;
+use super::relations::{Keyed, Listed};
 use super::write::Conflicting;
 use super::{KeyValue, Scope, Sort, StoreError};
 use crate::domain::identity::age_on;
@@ -329,10 +329,8 @@ pub enum AuditOrderField {
     OccurredAt,
 }
 
-impl Listed for audit_entry::Entity {
+impl Keyed for audit_entry::Entity {
     type Key = Uuid;
-    type Filter = AuditFilter;
-    type OrderBy = Sort<AuditOrderField>;
 
     fn key_column() -> audit_entry::Column {
         audit_entry::Column::Id
@@ -345,6 +343,12 @@ impl Listed for audit_entry::Entity {
         let all = audit_entry::Entity::find().filter(audit_entry::Column::DeletedAt.is_null());
         if *scope == Scope::All { all } else { all.filter(sea_orm::sea_query::Expr::cust("1 = 0")) }
     }
+}
+
+impl Listed for audit_entry::Entity {
+    type Filter = AuditFilter;
+    type OrderBy = Sort<AuditOrderField>;
+
     fn filter(_backend: DbBackend, select: Select<Self>, f: &AuditFilter) -> Select<Self> {
         let mut s = select;
         if let Some(a) = &f.actor {

@@ -33,7 +33,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::page::Ordering;
-use super::relations::Listed;
+use super::relations::{Keyed, Listed};
 use super::write::begin_write;
 use super::{KeyValue, Scope, Sort};
 use crate::domain::DivisionCode;
@@ -208,10 +208,8 @@ pub async fn recent_deliveries(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct WebhookFilter;
 
-impl Listed for webhook::Entity {
+impl Keyed for webhook::Entity {
     type Key = Uuid;
-    type Filter = WebhookFilter;
-    type OrderBy = Sort<()>;
 
     fn key_column() -> webhook::Column {
         webhook::Column::Id
@@ -223,6 +221,12 @@ impl Listed for webhook::Entity {
     fn visible(scope: &Scope) -> Select<Self> {
         webhook::Entity::find().filter(webhook::Column::DeletedAt.is_null()).filter(manageable(scope))
     }
+}
+
+impl Listed for webhook::Entity {
+    type Filter = WebhookFilter;
+    type OrderBy = Sort<()>;
+
     fn filter(_backend: DbBackend, select: Select<Self>, _f: &WebhookFilter) -> Select<Self> {
         select
     }
