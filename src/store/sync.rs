@@ -572,6 +572,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
     if records.is_empty() {
         return Ok(out);
     }
+    let ty = R::Entity::TYPE;
     // Divisions that exist.
     let codes: Vec<String> =
         records.iter().map(|(_, r)| R::region(r).as_str().to_owned()).collect::<HashSet<_>>().into_iter().collect();
@@ -696,14 +697,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
         };
         match (action, old) {
             (SyncAction::Created, _) => {
-                pending.audits.push(audit_row(
-                    &ctx.writer.actor,
-                    AuditAction::Create,
-                    R::Entity::TYPE,
-                    id,
-                    &changes,
-                    ctx.now,
-                ));
+                pending.audits.push(audit_row(&ctx.writer.actor, AuditAction::Create, ty, id, &changes, ctx.now));
                 pending.creates.push(new);
             }
             (SyncAction::Updated, Some(old)) => {
@@ -723,14 +717,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
                 } else {
                     touch::<R, _>(db, id, ctx.now).await?;
                 }
-                pending.audits.push(audit_row(
-                    &ctx.writer.actor,
-                    AuditAction::Update,
-                    R::Entity::TYPE,
-                    id,
-                    &changes,
-                    ctx.now,
-                ));
+                pending.audits.push(audit_row(&ctx.writer.actor, AuditAction::Update, ty, id, &changes, ctx.now));
             }
             _ => {}
         }
