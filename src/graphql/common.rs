@@ -2,12 +2,14 @@
 //! the fields every record has.
 
 use async_graphql::{InputObject, SimpleObject};
+use sea_orm::ModelTrait;
 
 use super::enums::{RecordOrderField, SortDirection};
 use super::error::ApiError;
 use super::scalars::{Date, DateTime};
 use crate::domain::DivisionCode;
 use crate::store;
+use crate::store::declare::Declared;
 
 /// Ordering of a list: a field and a direction. Ties are broken by id.
 #[derive(InputObject, Clone, Copy, Default)]
@@ -74,48 +76,20 @@ pub struct RecordInfo {
     pub deleted_at: Option<DateTime>,
 }
 
-/// The record-keeping columns every record model has.
-pub trait Recorded {
-    fn record_info(&self) -> RecordInfo;
-}
-
-/// Implements [`Recorded`] for models with `created_at`, `updated_at`, `version` and
-/// `deleted_at`.
-macro_rules! recorded {
-    ($($m:ident),+) => {$(
-        impl Recorded for entity::$m::Model {
-            fn record_info(&self) -> RecordInfo {
-                RecordInfo {
-                    created_at: DateTime(self.created_at),
-                    updated_at: DateTime(self.updated_at),
-                    version: self.version,
-                    deleted_at: self.deleted_at.map(DateTime),
-                }
-            }
-        }
-    )+};
-}
-recorded!(
-    station,
-    organization,
-    social_worker,
-    volunteer,
-    volunteer_team,
-    client,
-    project,
-    service_record,
-    charity_resource,
-    consent_record,
-    volunteer_ledger_entry,
-    training,
-    deliberation_meeting,
-    award
-);
-
 impl RecordInfo {
-    /// The record keeping of `model`.
-    pub fn of(model: &impl Recorded) -> Self {
-        model.record_info()
+    /// The record keeping of `model`, a row of a declared table.
+    pub fn of<M>(model: &M) -> Self
+    where
+        M: ModelTrait,
+        M::Entity: Declared<Model = M>,
+    {
+        let r = <M::Entity as Declared>::recording(model);
+        RecordInfo {
+            created_at: DateTime(r.created_at),
+            updated_at: DateTime(r.updated_at),
+            version: r.version,
+            deleted_at: r.deleted_at.map(DateTime),
+        }
     }
 }
 

@@ -15,8 +15,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::declare::Declared;
 use super::page::Ordering;
-use super::relations::Listed;
+use super::relations::{Keyed, Listed};
 use super::write::Conflicting;
 use super::{KeyValue, Scope, Sort, StoreError};
 use crate::domain::identity::age_on;
@@ -67,19 +68,17 @@ async fn reveal<E, F>(
     scope: &Scope,
     actor: &Actor,
     key: E::Key,
-    entity: &str,
     fields: &[String],
     reason: &str,
     check: F,
 ) -> Result<E::Model, RevealError>
 where
-    E: Listed,
+    E: Listed + Declared,
     F: AsyncFnOnce(&sea_orm::DatabaseTransaction, &E::Model) -> Result<(), RevealError> + Clone,
 {
     // Retried like every write when the database aborts it for a concurrent transaction (the
     // audit row is a write); a refusal (not found, no consent) is returned at once.
-    super::write::retrying(|| reveal_once::<E, F>(db, scope, actor, key.clone(), entity, fields, reason, check.clone()))
-        .await
+    super::write::retrying(|| reveal_once::<E, F>(db, scope, actor, key.clone(), fields, reason, check.clone())).await
 }
 
 /// One attempt of [`reveal`]: its transaction.
@@ -88,13 +87,12 @@ async fn reveal_once<E, F>(
     scope: &Scope,
     actor: &Actor,
     key: E::Key,
-    entity: &str,
     fields: &[String],
     reason: &str,
     check: F,
 ) -> Result<E::Model, RevealError>
 where
-    E: Listed,
+    E: Listed + Declared,
     F: AsyncFnOnce(&sea_orm::DatabaseTransaction, &E::Model) -> Result<(), RevealError>,
 {
     let txn = super::write::begin_write(db).await?;
@@ -114,7 +112,7 @@ where
         actor: Set(actor.subject.clone()),
         role: Set(actor.role.to_owned()),
         action: Set(AuditAction::Reveal),
-        entity: Set(entity.to_owned()),
+        entity: Set(E::TYPE.to_owned()),
         entity_id: Set(entity_id),
         fields: Set(fields.join(",")),
         reason: Set(Some(reason.to_owned())),
@@ -143,15 +141,14 @@ pub async fn reveal_client(
     reason: &str,
     today: NaiveDate,
 ) -> Result<(client::Model, Vec<ClientCategoryKind>), RevealError> {
-    let row =
-        reveal::<client::Entity, _>(db, scope, actor, id, "Client", fields, reason, async |txn, c: &client::Model| {
-            let minor = c.birth_date.is_some_and(|b| age_on(b, today) < CONSENT_AGE);
-            if minor && !consent_in_force(txn, c.id, today).await? {
-                return Err(RevealError::ConsentRequired);
-            }
-            Ok(())
-        })
-        .await?;
+    let row = reveal::<client::Entity, _>(db, scope, actor, id, fields, reason, async |txn, c: &client::Model| {
+        let minor = c.birth_date.is_some_and(|b| age_on(b, today) < CONSENT_AGE);
+        if minor && !consent_in_force(txn, c.id, today).await? {
+            return Err(RevealError::ConsentRequired);
+        }
+        Ok(())
+    })
+    .await?;
     let categories = super::client::categories_by_client(db, &[id]).await?.remove(&id).unwrap_or_default();
     Ok((row, categories))
 }
@@ -183,17 +180,7 @@ pub async fn reveal_social_worker(
     fields: &[String],
     reason: &str,
 ) -> Result<entity::social_worker::Model, RevealError> {
-    reveal::<entity::social_worker::Entity, _>(
-        db,
-        scope,
-        actor,
-        id,
-        "SocialWorker",
-        fields,
-        reason,
-        async |_, _| Ok(()),
-    )
-    .await
+    reveal::<entity::social_worker::Entity, _>(db, scope, actor, id, fields, reason, async |_, _| Ok(())).await
 }
 
 /// A volunteer's record in clear (phone, ID number); audited.
@@ -205,7 +192,7 @@ pub async fn reveal_volunteer(
     fields: &[String],
     reason: &str,
 ) -> Result<entity::volunteer::Model, RevealError> {
-    reveal::<entity::volunteer::Entity, _>(db, scope, actor, id, "Volunteer", fields, reason, async |_, _| Ok(())).await
+    reveal::<entity::volunteer::Entity, _>(db, scope, actor, id, fields, reason, async |_, _| Ok(())).await
 }
 
 /// The `entity_id` of a lookup's audit row.
@@ -329,10 +316,8 @@ pub enum AuditOrderField {
     OccurredAt,
 }
 
-impl Listed for audit_entry::Entity {
+impl Keyed for audit_entry::Entity {
     type Key = Uuid;
-    type Filter = AuditFilter;
-    type OrderBy = Sort<AuditOrderField>;
 
     fn key_column() -> audit_entry::Column {
         audit_entry::Column::Id
@@ -345,6 +330,12 @@ impl Listed for audit_entry::Entity {
         let all = audit_entry::Entity::find().filter(audit_entry::Column::DeletedAt.is_null());
         if *scope == Scope::All { all } else { all.filter(sea_orm::sea_query::Expr::cust("1 = 0")) }
     }
+}
+
+impl Listed for audit_entry::Entity {
+    type Filter = AuditFilter;
+    type OrderBy = Sort<AuditOrderField>;
+
     fn filter(_backend: DbBackend, select: Select<Self>, f: &AuditFilter) -> Select<Self> {
         let mut s = select;
         if let Some(a) = &f.actor {

@@ -5,17 +5,19 @@
 
 use entity::{award, organization, social_worker, volunteer};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, QueryFilter, Select};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, DbErr, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::page::Ordering;
 use super::relations::{Listed, Located, ToMany, by_column};
 use super::write::{Field, enum_field, field};
-use super::{KeyValue, Scope, Sort, one_of, within};
+use super::{KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
 use crate::domain::activities::{AwardInput, AwardRecord};
 use entity::award::AwardLevel;
+
+crate::declare!(award, "Award", scope = awards, sourced);
 
 /// Filter of award lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -41,7 +43,6 @@ pub enum AwardOrderField {
 }
 
 impl Listed for award::Entity {
-    crate::uuid_keyed!(award, awards);
     type Filter = AwardFilter;
     type OrderBy = Sort<AwardOrderField>;
 
@@ -120,11 +121,6 @@ impl ToMany for OrganizationAwards {
 }
 
 impl Writable for award::Entity {
-    type Entity = award::Entity;
-    type Model = award::Model;
-    const TYPE: &'static str = "Award";
-    crate::writable_columns!(award);
-
     fn fields(m: &award::Model) -> Vec<Field> {
         vec![
             field("title", Some(&m.title)),
@@ -135,9 +131,6 @@ impl Writable for award::Entity {
             field("volunteer", m.volunteer_id),
             field("organization", m.organization_id),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.awards()
     }
 }
 

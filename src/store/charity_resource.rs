@@ -11,6 +11,8 @@ use super::relations::{Listed, Located, ToMany, by_column, through};
 use super::{DateRange, KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(charity_resource, "CharityResource", scope = charity_resources, station = station_id);
+
 /// Filter of charity-resource lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CharityResourceFilter {
@@ -31,7 +33,6 @@ pub enum CharityResourceOrderField {
 }
 
 impl Listed for charity_resource::Entity {
-    crate::uuid_keyed!(charity_resource, charity_resources);
     type Filter = CharityResourceFilter;
     type OrderBy = Sort<CharityResourceOrderField>;
 

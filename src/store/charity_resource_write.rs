@@ -7,24 +7,15 @@
 //! caller may read.
 
 use entity::charity_resource;
-use sea_orm::{ActiveEnum, Condition, DatabaseConnection, DbErr};
+use sea_orm::{ActiveEnum, DatabaseConnection, DbErr};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::write::{Field, enum_field, field};
 use crate::domain::Yuan;
 use crate::domain::records::{CharityResourceInput, CharityResourceRecord};
 
 impl Writable for charity_resource::Entity {
-    type Entity = charity_resource::Entity;
-    type Model = charity_resource::Model;
-    const TYPE: &'static str = "CharityResource";
-    crate::writable_columns!(charity_resource);
-
-    fn station(m: &charity_resource::Model) -> Option<Uuid> {
-        m.station_id
-    }
     fn fields(m: &charity_resource::Model) -> Vec<Field> {
         vec![
             field("description", Some(&m.description)),
@@ -37,9 +28,6 @@ impl Writable for charity_resource::Entity {
             field("station", m.station_id),
             field("receivedOn", Some(m.received_on)),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.charity_resources()
     }
 }
 

@@ -17,6 +17,8 @@ use super::relations::{Listed, Located, ToMany, by_column};
 use super::{KeyValue, Sort, StoreError, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(client, "Client", scope = clients, station = station_id, sourced, named);
+
 /// Filter of client lists. There is no name search: clients are found by place, category and
 /// case stage, never by a personal attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -39,7 +41,6 @@ pub enum ClientOrderField {
 }
 
 impl Listed for client::Entity {
-    crate::uuid_keyed!(client, clients);
     type Filter = ClientFilter;
     type OrderBy = Sort<ClientOrderField>;
 

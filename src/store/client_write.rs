@@ -13,12 +13,11 @@ use entity::case_file::{self, CaseStage};
 use entity::client_category::{self, ClientCategoryKind};
 use entity::{client, social_worker};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter,
 };
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, LinkColumns, Outcome, Planned, Writable, problem};
 use super::write::{Change, Field, diff, enum_field, field, masked};
 use crate::domain::masking;
@@ -26,14 +25,6 @@ use crate::domain::records::{ClientInput, ClientRecord};
 use crate::domain::roster::{EARLIEST_RECORD_DATE, FieldError, Problems, date_in_range, lay_over_citizen_id};
 
 impl Writable for client::Entity {
-    type Entity = client::Entity;
-    type Model = client::Model;
-    const TYPE: &'static str = "Client";
-    crate::writable_columns!(client);
-
-    fn station(m: &client::Model) -> Option<Uuid> {
-        m.station_id
-    }
     fn fields(m: &client::Model) -> Vec<Field> {
         vec![
             masked("name", Some(&m.name), masking::name),
@@ -47,9 +38,6 @@ impl Writable for client::Entity {
             masked("guardianName", m.guardian_name.as_ref(), masking::name),
             masked("guardianPhone", m.guardian_phone.as_ref(), masking::phone),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.clients()
     }
 }
 

@@ -19,13 +19,15 @@ use uuid::Uuid;
 
 use super::Scope;
 use super::mutate::{Editor, Outcome, audit, finish, problem};
-use super::relations::Listed;
+use super::relations::Keyed;
 use super::write::{Change, Field, begin_write, diff, enum_field, field, masked, retrying};
 use crate::domain::consent::ConsentInput;
 use crate::domain::masking;
 
+crate::declare!(consent_record, "ConsentRecord");
+
 /// The GraphQL type named in the audit log.
-const TYPE: &str = "ConsentRecord";
+const TYPE: &str = <entity::consent_record::Entity as super::declare::Declared>::TYPE;
 
 /// The audited fields of a consent record (API names), the guardian's name masked.
 fn fields(m: &consent_record::Model) -> Vec<Field> {
@@ -44,7 +46,7 @@ fn fields(m: &consent_record::Model) -> Vec<Field> {
 
 /// The live client `id` that `scope` may read, if any.
 async fn readable_client<C: ConnectionTrait>(db: &C, scope: &Scope, id: Uuid) -> Result<Option<client::Model>, DbErr> {
-    <client::Entity as Listed>::visible(scope).filter(client::Column::Id.eq(id)).one(db).await
+    <client::Entity as Keyed>::visible(scope).filter(client::Column::Id.eq(id)).one(db).await
 }
 
 /// Records a guardian's consent for client `client_id`, a child under 14 that the editor may

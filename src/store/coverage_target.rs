@@ -4,22 +4,17 @@
 //! edited: a revised target is a new row, and the one announced last counts.
 
 use entity::coverage_target;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Writable};
 use super::write::{Field, field};
 use crate::domain::records::CoverageTargetInput;
 
-impl Writable for coverage_target::Entity {
-    type Entity = coverage_target::Entity;
-    type Model = coverage_target::Model;
-    const TYPE: &'static str = "CoverageTarget";
-    crate::writable_columns!(coverage_target);
+// Published figures: every caller reads every target.
+crate::declare!(coverage_target, "CoverageTarget", scope = public);
 
+impl Writable for coverage_target::Entity {
     fn fields(m: &coverage_target::Model) -> Vec<Field> {
         vec![
             field("regionCode", Some(&m.region_code)),
@@ -28,9 +23,6 @@ impl Writable for coverage_target::Entity {
             field("announcedOn", Some(m.announced_on)),
             field("document", m.document.as_ref()),
         ]
-    }
-    fn readable(_scope: &Scope) -> Condition {
-        Condition::all()
     }
 }
 

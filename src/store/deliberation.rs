@@ -7,16 +7,24 @@
 
 use entity::deliberation_meeting as dm;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, QueryFilter, Select};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, DbErr, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::page::Ordering;
 use super::relations::{Listed, Located, ToMany, by_column};
 use super::write::{Field, field};
-use super::{DateRange, KeyValue, Scope, Sort, within};
+use super::{DateRange, KeyValue, Sort, within};
 use crate::domain::DivisionCode;
 use crate::domain::activities::{DeliberationInput, DeliberationRecord};
+
+crate::declare!(
+    deliberation_meeting,
+    "DeliberationMeeting",
+    scope = deliberation_meetings,
+    station = station_id,
+    sourced,
+);
 
 /// Filter of deliberation-meeting lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -39,7 +47,6 @@ pub enum DeliberationOrderField {
 }
 
 impl Listed for dm::Entity {
-    crate::uuid_keyed!(dm, deliberation_meetings);
     type Filter = DeliberationFilter;
     type OrderBy = Sort<DeliberationOrderField>;
 
@@ -90,14 +97,6 @@ impl ToMany for StationDeliberations {
 }
 
 impl Writable for dm::Entity {
-    type Entity = dm::Entity;
-    type Model = dm::Model;
-    const TYPE: &'static str = "DeliberationMeeting";
-    crate::writable_columns!(dm);
-
-    fn station(m: &dm::Model) -> Option<Uuid> {
-        m.station_id
-    }
     fn fields(m: &dm::Model) -> Vec<Field> {
         vec![
             field("topic", Some(&m.topic)),
@@ -108,9 +107,6 @@ impl Writable for dm::Entity {
             field("regionCode", Some(&m.region_code)),
             field("station", m.station_id),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.deliberation_meetings()
     }
 }
 

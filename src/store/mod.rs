@@ -21,6 +21,7 @@ pub mod charity_resource;
 pub mod client;
 pub mod consent;
 pub mod coverage_target;
+pub mod declare;
 pub mod deliberation;
 pub mod job;
 pub mod organization;
@@ -131,62 +132,4 @@ pub enum RecordOrderField {
     Name,
     CreatedAt,
     UpdatedAt,
-}
-
-/// Builds the ordering for a [`RecordOrderField`] of an entity with `id`, `name`,
-/// `created_at` and `updated_at` columns.
-#[macro_export]
-macro_rules! record_ordering {
-    ($sort:expr, $m:ident) => {{
-        use $crate::store::page::Ordering;
-        use $crate::store::{KeyValue, RecordOrderField};
-        use $m as m;
-        let sort = $sort;
-        let (name, columns, key): (&'static str, Vec<m::Column>, fn(&m::Model) -> Vec<KeyValue>) = match sort.field {
-            RecordOrderField::Id => ("id", vec![m::Column::Id], |r| vec![KeyValue::Id(r.id)]),
-            RecordOrderField::Name => ("name", vec![m::Column::Name, m::Column::Id], |r| {
-                vec![KeyValue::Text(r.name.clone()), KeyValue::Id(r.id)]
-            }),
-            RecordOrderField::CreatedAt => ("createdAt", vec![m::Column::CreatedAt, m::Column::Id], |r| {
-                vec![KeyValue::Time(r.created_at), KeyValue::Id(r.id)]
-            }),
-            RecordOrderField::UpdatedAt => ("updatedAt", vec![m::Column::UpdatedAt, m::Column::Id], |r| {
-                vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)]
-            }),
-        };
-        Ordering { name, columns, direction: sort.direction, key }
-    }};
-}
-
-/// Implements the key, visibility and change-feed parts of [`relations::Listed`] for an entity
-/// keyed by `id: Uuid` with `updated_at` and `deleted_at` columns, whose scope condition is
-/// `Scope::$scope`.
-#[macro_export]
-macro_rules! uuid_keyed {
-    ($m:ident, $scope:ident) => {
-        type Key = uuid::Uuid;
-        fn key_column() -> Self::Column {
-            $m::Column::Id
-        }
-        fn key(model: &Self::Model) -> uuid::Uuid {
-            model.id
-        }
-        fn visible(scope: &$crate::store::Scope) -> sea_orm::Select<Self> {
-            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            $m::Entity::find().filter($m::Column::DeletedAt.is_null()).filter(scope.$scope())
-        }
-        fn visible_with_deleted(scope: &$crate::store::Scope) -> sea_orm::Select<Self> {
-            use sea_orm::{EntityTrait, QueryFilter};
-            $m::Entity::find().filter(scope.$scope())
-        }
-        fn feed_ordering() -> Option<$crate::store::page::Ordering<Self>> {
-            use $crate::store::KeyValue;
-            Some($crate::store::page::Ordering {
-                name: "changes",
-                columns: vec![$m::Column::UpdatedAt, $m::Column::Id],
-                direction: $crate::store::Direction::Asc,
-                key: |r| vec![KeyValue::Time(r.updated_at), KeyValue::Id(r.id)],
-            })
-        }
-    };
 }

@@ -26,14 +26,15 @@ use entity::audit_entry::{self, AuditAction};
 use entity::{region, station};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
 use super::Scope;
 use super::audit::Actor;
 use super::constraint::{Constraint, on_constraint};
+use super::declare::Scoped;
 use super::person::{self, PersonSlot};
 use super::scope::WriteLimit;
 use super::write::{Change, Field, audit_row, begin_write, diff, diff_blind, retrying, within_write_timeout};
@@ -80,32 +81,13 @@ impl Editor {
     }
 }
 
-/// A kind of row written by single mutations: every such table has `id` (UUIDv7), `version`,
-/// `updated_at`, `deleted_at` and a 12-digit `region_code`.
-pub trait Writable: Send + Sync + 'static {
-    type Entity: EntityTrait<Model = Self::Model>;
-    type Model: Clone + Send + Sync + IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>;
-    /// The GraphQL type, named in the audit log and in messages.
-    const TYPE: &'static str;
-
-    fn id(m: &Self::Model) -> Uuid;
-    fn version(m: &Self::Model) -> i32;
-    fn region(m: &Self::Model) -> &str;
-    /// The station a row is bound to (for STATION_STAFF's write limit).
-    fn station(_m: &Self::Model) -> Option<Uuid> {
-        None
-    }
+/// A kind of row written by single mutations: a declared table ([`Scoped`]: key, record
+/// keeping, region, scope and station binding) with its audited fields.
+pub trait Writable:
+    Scoped<Model: Clone + Send + Sync + IntoActiveModel<<Self as EntityTrait>::ActiveModel>> + Send + Sync + 'static
+{
     /// The audited fields of a row (API names), sensitive ones with their mask.
     fn fields(m: &Self::Model) -> Vec<Field>;
-    /// What `scope` may read of this entity.
-    fn readable(scope: &Scope) -> Condition;
-    /// Sets `version` and `updated_at` of a row about to be written.
-    fn stamp(m: &mut Self::Model, version: i32, now: DateTime<Utc>);
-
-    fn id_column() -> <Self::Entity as EntityTrait>::Column;
-    fn version_column() -> <Self::Entity as EntityTrait>::Column;
-    fn updated_column() -> <Self::Entity as EntityTrait>::Column;
-    fn deleted_column() -> <Self::Entity as EntityTrait>::Column;
 
     /// The person a row is ([`super::person`]): sets the row's person key from its citizen
     /// ID number and returns its claim; `None` for rows that are no persons or have no such
@@ -137,38 +119,6 @@ async fn lost_person_race<W: Writable>(
 ) -> Result<Vec<FieldError>, DbErr> {
     let problem = person_refusal::<W, _>(db, editor, slot).await?;
     Ok(vec![problem.unwrap_or_else(|| person::duplicate_person(slot.kind, None, false))])
-}
-
-/// Implements the column parts of [`Writable`] for entity module `$m`.
-#[macro_export]
-macro_rules! writable_columns {
-    ($m:ident) => {
-        fn id(m: &$m::Model) -> uuid::Uuid {
-            m.id
-        }
-        fn version(m: &$m::Model) -> i32 {
-            m.version
-        }
-        fn region(m: &$m::Model) -> &str {
-            &m.region_code
-        }
-        fn stamp(m: &mut $m::Model, version: i32, now: chrono::DateTime<chrono::Utc>) {
-            m.version = version;
-            m.updated_at = now;
-        }
-        fn id_column() -> $m::Column {
-            $m::Column::Id
-        }
-        fn version_column() -> $m::Column {
-            $m::Column::Version
-        }
-        fn updated_column() -> $m::Column {
-            $m::Column::UpdatedAt
-        }
-        fn deleted_column() -> $m::Column {
-            $m::Column::DeletedAt
-        }
-    };
 }
 
 /// A planned update: the row as it should be, and the changes of its links (already written
@@ -212,7 +162,7 @@ pub async fn find_writable<W: Writable, C: ConnectionTrait>(
     editor: &Editor,
     id: Uuid,
 ) -> Result<Option<W::Model>, DbErr> {
-    let row = W::Entity::find()
+    let row = W::find()
         .filter(W::id_column().eq(id))
         .filter(W::deleted_column().is_null())
         .filter(W::readable(&editor.scope))
@@ -230,7 +180,7 @@ pub async fn reference<W: Writable, C: ConnectionTrait>(
     id: Option<Uuid>,
 ) -> Result<Result<Option<W::Model>, FieldError>, DbErr> {
     let Some(id) = id else { return Ok(Ok(None)) };
-    let row = W::Entity::find()
+    let row = W::find()
         .filter(W::id_column().eq(id))
         .filter(W::deleted_column().is_null())
         .filter(W::readable(scope))
@@ -410,7 +360,7 @@ where
             return Ok(Err(vec![problem]));
         }
         let changes = diff(None, W::fields(&row));
-        let inserted = W::Entity::insert(row.clone().into_active_model()).exec_without_returning(&txn).await;
+        let inserted = W::insert(row.clone().into_active_model()).exec_without_returning(&txn).await;
         if let Err(e) = inserted {
             return match (on_constraint(&e), slot) {
                 (Some(Constraint::PersonKey), Some(slot)) => {
@@ -495,7 +445,7 @@ where
             return Ok(Err(vec![problem]));
         }
         W::stamp(&mut new, expected + 1, editor.now);
-        let written = W::Entity::update_many()
+        let written = W::update_many()
             .set(new.clone().into_active_model().reset_all())
             .filter(W::id_column().eq(id))
             .filter(W::version_column().eq(expected))
@@ -583,7 +533,7 @@ async fn delete_once<W: Writable>(
         if W::version(&old) != expected {
             return Ok(Err(conflict(W::version(&old), expected)));
         }
-        let written = W::Entity::update_many()
+        let written = W::update_many()
             .col_expr(W::deleted_column(), Expr::value(editor.now))
             .col_expr(W::updated_column(), Expr::value(editor.now))
             .col_expr(W::version_column(), Expr::col(W::version_column()).add(1))

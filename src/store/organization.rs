@@ -10,6 +10,8 @@ use super::relations::{Listed, Located, ToMany, through};
 use super::{RecordOrderField, Sort, one_of, text, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(organization, "Organization", scope = organizations, sourced, named);
+
 /// Filter of organisation lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct OrganizationFilter {
@@ -19,7 +21,6 @@ pub struct OrganizationFilter {
 }
 
 impl Listed for organization::Entity {
-    crate::uuid_keyed!(organization, organizations);
     type Filter = OrganizationFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -36,7 +37,7 @@ impl Listed for organization::Entity {
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
-        crate::record_ordering!(order, organization)
+        super::declare::record_ordering(order)
     }
 }
 

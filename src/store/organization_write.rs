@@ -3,26 +3,17 @@
 //! rule the roster sync uses, and rows are built by the sync's [`Organizations::build`].
 
 use entity::organization;
-use sea_orm::{Condition, DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::sync::{Organizations, Roster};
 use super::write::Field;
 use crate::domain::roster::{OrganizationInput, OrganizationRecord, Strictness};
 
 impl Writable for organization::Entity {
-    type Entity = organization::Entity;
-    type Model = organization::Model;
-    const TYPE: &'static str = "Organization";
-    crate::writable_columns!(organization);
-
     fn fields(m: &organization::Model) -> Vec<Field> {
         Organizations::fields(m)
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.organizations()
     }
 }
 

@@ -12,6 +12,8 @@ use super::relations::{Listed, Located, ToMany, through};
 use super::{DateRange, RecordOrderField, Sort, one_of, text, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(project, "Project", scope = projects, sourced, named);
+
 /// Filter of project lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ProjectFilter {
@@ -24,7 +26,6 @@ pub struct ProjectFilter {
 }
 
 impl Listed for project::Entity {
-    crate::uuid_keyed!(project, projects);
     type Filter = ProjectFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -43,7 +44,7 @@ impl Listed for project::Entity {
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
-        crate::record_ordering!(order, project)
+        super::declare::record_ordering(order)
     }
 }
 

@@ -20,11 +20,6 @@ use crate::domain::roster::FieldError;
 use crate::domain::{DivisionCode, Yuan};
 
 impl Writable for project::Entity {
-    type Entity = project::Entity;
-    type Model = project::Model;
-    const TYPE: &'static str = "Project";
-    crate::writable_columns!(project);
-
     fn fields(m: &project::Model) -> Vec<Field> {
         vec![
             field("name", Some(&m.name)),
@@ -38,9 +33,6 @@ impl Writable for project::Entity {
             field("beneficiaries", m.beneficiaries),
             field("serviceDomain", m.service_domain.map(|d| d.to_value())),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.projects()
     }
 }
 

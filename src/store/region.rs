@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
 use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use super::page::Ordering;
-use super::relations::{Listed, ToMany, by_column};
+use super::relations::{Keyed, Listed, ToMany, by_column};
 use super::{KeyValue, Scope, Sort, StoreError, text, within};
 use crate::domain::DivisionCode;
 
@@ -35,11 +35,8 @@ pub enum RegionOrderField {
     Name,
 }
 
-impl Listed for region::Entity {
+impl Keyed for region::Entity {
     type Key = String;
-    type Filter = RegionFilter;
-    type OrderBy = Sort<RegionOrderField>;
-    const PUBLIC: bool = true;
 
     fn key_column() -> region::Column {
         region::Column::Code
@@ -50,6 +47,13 @@ impl Listed for region::Entity {
     fn visible(_scope: &Scope) -> Select<Self> {
         region::Entity::find().filter(region::Column::DeletedAt.is_null())
     }
+}
+
+impl Listed for region::Entity {
+    type Filter = RegionFilter;
+    type OrderBy = Sort<RegionOrderField>;
+    const PUBLIC: bool = true;
+
     fn filter(backend: DbBackend, select: Select<Self>, f: &RegionFilter) -> Select<Self> {
         let mut s = select.filter(within(region::Column::Code, &f.within));
         if let Some(level) = f.level {

@@ -10,16 +10,69 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryTrait, Select, TryGetable, Value,
 };
+use uuid::Uuid;
 
+use super::declare::Scoped;
 use super::merge::{Column, Merger, Pool, Rows};
 use super::page::{self, Feed, Ordering, Page, PageRequest};
-use super::{Scope, StoreError, within};
+use super::{Direction, KeyValue, Scope, StoreError, within};
 use crate::domain::DivisionCode;
 
-/// An entity that can be listed: scoped, filtered, ordered and looked up by key.
-pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + Default {
+/// How the rows of a listed table are keyed and which of them a scope sees. Declared tables
+/// ([`Scoped`]) have it from their declaration; regions, the audit log and webhooks state it
+/// by hand.
+pub trait Keyed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + Default {
     /// The primary key's Rust type (`Uuid`, or the 12-digit code for regions).
     type Key: Clone + Eq + Hash + Send + Sync + Into<Value> + TryGetable + 'static;
+
+    fn key_column() -> Self::Column;
+    fn key(model: &Self::Model) -> Self::Key;
+    /// Rows the scope may see, soft-deleted rows excluded.
+    fn visible(scope: &Scope) -> Select<Self>;
+
+    /// Rows the scope may see, soft-deleted rows included (change feeds with tombstones).
+    /// Entities without a change feed keep the default: [`Keyed::visible`].
+    fn visible_with_deleted(scope: &Scope) -> Select<Self> {
+        Self::visible(scope)
+    }
+    /// The change-feed order `(updated_at, id)`, for entities with record keeping; `None`
+    /// for reference data (regions) and the audit log, which have no change feed.
+    fn feed_ordering() -> Option<Ordering<Self>> {
+        None
+    }
+}
+
+impl<E> Keyed for E
+where
+    E: Scoped + Default,
+    E::Model: FromQueryResult + Clone + Send + Sync,
+{
+    type Key = Uuid;
+
+    fn key_column() -> E::Column {
+        E::id_column()
+    }
+    fn key(model: &E::Model) -> Uuid {
+        E::id(model)
+    }
+    fn visible(scope: &Scope) -> Select<E> {
+        E::find().filter(E::deleted_column().is_null()).filter(E::readable(scope))
+    }
+    fn visible_with_deleted(scope: &Scope) -> Select<E> {
+        E::find().filter(E::readable(scope))
+    }
+    fn feed_ordering() -> Option<Ordering<E>> {
+        Some(Ordering {
+            name: "changes",
+            columns: vec![E::updated_column(), E::id_column()],
+            direction: Direction::Asc,
+            key: |r| vec![KeyValue::Time(E::recording(r).updated_at), KeyValue::Id(E::id(r))],
+        })
+    }
+}
+
+/// An entity that can be listed: scoped, filtered, ordered and looked up by key.
+pub trait Listed: Keyed {
     /// Typed filter of the entity's lists.
     type Filter: Clone + Eq + Hash + Default + Send + Sync + 'static;
     /// Orderings a list can ask for.
@@ -34,24 +87,9 @@ pub trait Listed: EntityTrait<Model: FromQueryResult + Clone + Send + Sync> + De
         false
     }
 
-    fn key_column() -> Self::Column;
-    fn key(model: &Self::Model) -> Self::Key;
-    /// Rows the scope may see, soft-deleted rows excluded.
-    fn visible(scope: &Scope) -> Select<Self>;
     /// Applies a filter.
     fn filter(backend: DbBackend, select: Select<Self>, filter: &Self::Filter) -> Select<Self>;
     fn ordering(order: Self::OrderBy) -> Ordering<Self>;
-
-    /// Rows the scope may see, soft-deleted rows included (change feeds with tombstones).
-    /// Entities without a change feed keep the default: [`Listed::visible`].
-    fn visible_with_deleted(scope: &Scope) -> Select<Self> {
-        Self::visible(scope)
-    }
-    /// The change-feed order `(updated_at, id)`, for entities with record keeping; `None`
-    /// for reference data (regions) and the audit log, which have no change feed.
-    fn feed_ordering() -> Option<Ordering<Self>> {
-        None
-    }
 
     /// For a change feed, which applies regions itself so that it reads a province through
     /// `idx_<table>_province_changes` (migrations `000009`, `000010`) in feed order: the code

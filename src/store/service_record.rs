@@ -10,6 +10,8 @@ use super::relations::{Listed, Located, ToMany, by_column};
 use super::{DateRange, KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(service_record, "ServiceRecord", scope = service_records, station = station_id);
+
 /// Filter of service-record lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ServiceRecordFilter {
@@ -31,7 +33,6 @@ pub enum ServiceRecordOrderField {
 }
 
 impl Listed for service_record::Entity {
-    crate::uuid_keyed!(service_record, service_records);
     type Filter = ServiceRecordFilter;
     type OrderBy = Sort<ServiceRecordOrderField>;
 

@@ -7,24 +7,15 @@
 //! counts where its service happened and nowhere a caller could choose.
 
 use entity::{client, project, service_record, social_worker, station};
-use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::write::{Field, enum_field, field};
 use crate::domain::records::{ServiceRecordInput, ServiceRecordValues};
 use crate::domain::roster::Problems;
 
 impl Writable for service_record::Entity {
-    type Entity = service_record::Entity;
-    type Model = service_record::Model;
-    const TYPE: &'static str = "ServiceRecord";
-    crate::writable_columns!(service_record);
-
-    fn station(m: &service_record::Model) -> Option<Uuid> {
-        Some(m.station_id)
-    }
     fn fields(m: &service_record::Model) -> Vec<Field> {
         vec![
             field("station", Some(m.station_id)),
@@ -38,9 +29,6 @@ impl Writable for service_record::Entity {
             enum_field("method", &m.method),
             field("personTimes", Some(m.person_times)),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.service_records()
     }
 }
 

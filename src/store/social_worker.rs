@@ -11,9 +11,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::relations::{Listed, Located, ToMany, by_column, through};
+use super::relations::{Keyed, Listed, Located, ToMany, by_column, through};
 use super::{RecordOrderField, Sort, StoreError, one_of, text, within};
 use crate::domain::DivisionCode;
+
+crate::declare!(social_worker, "SocialWorker", scope = social_workers, sourced, named);
 
 /// Filter of social-worker lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -28,7 +30,6 @@ pub struct SocialWorkerFilter {
 }
 
 impl Listed for social_worker::Entity {
-    crate::uuid_keyed!(social_worker, social_workers);
     type Filter = SocialWorkerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -53,7 +54,7 @@ impl Listed for social_worker::Entity {
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
-        crate::record_ordering!(order, social_worker)
+        super::declare::record_ordering(order)
     }
     fn identifying(f: &SocialWorkerFilter) -> bool {
         f.name_contains.is_some() || f.person_key.is_some() || f.external.is_some()
@@ -150,7 +151,7 @@ pub async fn assignments_by_worker<C: ConnectionTrait>(
     workers: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<sa::Model>>, StoreError> {
     use entity::station;
-    let visible_stations = <station::Entity as Listed>::visible(scope);
+    let visible_stations = <station::Entity as Keyed>::visible(scope);
     let station_ids = visible_stations.select_only().column(station::Column::Id).into_query();
     let rows = sa::Entity::find()
         .filter(sa::Column::DeletedAt.is_null())

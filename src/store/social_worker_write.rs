@@ -8,12 +8,10 @@ use entity::station_assignment::{self, AssignmentRole};
 use entity::{organization, social_worker, station};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable, problem};
 use super::sync::{Roster, SocialWorkers};
 use super::write::{Change, Field};
@@ -22,16 +20,8 @@ use crate::domain::roster::{
 };
 
 impl Writable for social_worker::Entity {
-    type Entity = social_worker::Entity;
-    type Model = social_worker::Model;
-    const TYPE: &'static str = "SocialWorker";
-    crate::writable_columns!(social_worker);
-
     fn fields(m: &social_worker::Model) -> Vec<Field> {
         SocialWorkers::fields(m)
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.social_workers()
     }
     fn person(
         m: &mut social_worker::Model,

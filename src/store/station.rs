@@ -10,6 +10,8 @@ use super::relations::{Listed, Located, ToMany, by_column};
 use super::{RecordOrderField, Sort, one_of, text, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(station, "Station", scope = stations, sourced, named);
+
 /// Filter of station lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct StationFilter {
@@ -22,7 +24,6 @@ pub struct StationFilter {
 }
 
 impl Listed for station::Entity {
-    crate::uuid_keyed!(station, stations);
     type Filter = StationFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -44,7 +45,7 @@ impl Listed for station::Entity {
     }
 
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
-        crate::record_ordering!(order, station)
+        super::declare::record_ordering(order)
     }
 }
 

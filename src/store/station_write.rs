@@ -2,10 +2,9 @@
 //! [`mutate::delete`]). Values are parsed by [`StationInput::parse`].
 
 use entity::{organization, station};
-use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::write::{Field, enum_field, field};
 use crate::domain::Yuan;
@@ -13,11 +12,6 @@ use crate::domain::records::{StationInput, StationRecord};
 use crate::domain::roster::{FieldError, Problems};
 
 impl Writable for station::Entity {
-    type Entity = station::Entity;
-    type Model = station::Model;
-    const TYPE: &'static str = "Station";
-    crate::writable_columns!(station);
-
     fn fields(m: &station::Model) -> Vec<Field> {
         vec![
             field("name", Some(&m.name)),
@@ -33,9 +27,6 @@ impl Writable for station::Entity {
             field("latitude", m.latitude),
             field("longitude", m.longitude),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.stations()
     }
 }
 

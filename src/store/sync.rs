@@ -32,6 +32,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::Actor;
+use super::declare::{Declared, Scoped, Sourced};
 use super::person::{self, PersonKind, PersonSlot};
 use super::write::{
     Change, Conflicting, Field, audit_row, begin_write, diff_blind, enum_field, field, insert_chunked, masked,
@@ -139,33 +140,18 @@ pub struct SyncSummary {
 
 /// A kind of roster row that can be synced.
 pub trait Roster: Send + Sync + 'static {
-    type Entity: EntityTrait<Model = Self::Model>;
+    /// The declared table of the rows ([`Declared::TYPE`] is named in the audit log).
+    type Entity: Scoped<Model = Self::Model> + Sourced;
     type Model: Clone + Send + Sync + IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>;
     type Record: Send + Sync;
     /// What a record refers to, resolved in the database (team ids, employer id).
     type Refs: Send + Sync;
-    /// The GraphQL type, named in the audit log.
-    const TYPE: &'static str;
     /// The link table the roster's links live in, if any (refreshed with the roster's table
     /// after large batches).
     const LINK_TABLE: Option<&'static str> = None;
 
     fn external_id(r: &Self::Record) -> &str;
     fn region(r: &Self::Record) -> &DivisionCode;
-
-    fn row_external_id(m: &Self::Model) -> Option<&str>;
-    fn row_id(m: &Self::Model) -> Uuid;
-    fn row_version(m: &Self::Model) -> i32;
-    fn row_deleted(m: &Self::Model) -> bool;
-    fn row_region(m: &Self::Model) -> &str;
-
-    fn id_column() -> <Self::Entity as EntityTrait>::Column;
-    fn version_column() -> <Self::Entity as EntityTrait>::Column;
-    fn source_column() -> <Self::Entity as EntityTrait>::Column;
-    fn external_id_column() -> <Self::Entity as EntityTrait>::Column;
-    fn deleted_column() -> <Self::Entity as EntityTrait>::Column;
-    fn region_column() -> <Self::Entity as EntityTrait>::Column;
-    fn updated_column() -> <Self::Entity as EntityTrait>::Column;
 
     /// Resolves each record's references among the source's rows: per record, its refs or
     /// the problems (unknown external ids).
@@ -586,6 +572,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
     if records.is_empty() {
         return Ok(out);
     }
+    let ty = R::Entity::TYPE;
     // Divisions that exist.
     let codes: Vec<String> =
         records.iter().map(|(_, r)| R::region(r).as_str().to_owned()).collect::<HashSet<_>>().into_iter().collect();
@@ -607,17 +594,17 @@ async fn apply<R: Roster, C: ConnectionTrait>(
     let mut existing: HashMap<String, R::Model> = HashMap::new();
     for chunk in ids.chunks(IN_LIST) {
         let rows = R::Entity::find()
-            .filter(R::source_column().eq(ctx.source))
-            .filter(R::external_id_column().is_in(chunk.iter().cloned()))
+            .filter(R::Entity::source_column().eq(ctx.source))
+            .filter(R::Entity::external_id_column().is_in(chunk.iter().cloned()))
             .all(db)
             .await?;
         for row in rows {
-            if let Some(ext) = R::row_external_id(&row) {
+            if let Some(ext) = R::Entity::external_id(&row) {
                 existing.insert(ext.to_owned(), row);
             }
         }
     }
-    let existing_ids: Vec<Uuid> = existing.values().map(R::row_id).collect();
+    let existing_ids: Vec<Uuid> = existing.values().map(R::Entity::id).collect();
     let mut links = R::current_links(db, ctx.source, &existing_ids).await?;
     // Live rows of the source already holding the records' person keys.
     let keys = ctx.writer.person_keys.as_ref();
@@ -662,14 +649,14 @@ async fn apply<R: Roster, C: ConnectionTrait>(
         };
         let old = existing.get(&ext);
         if let (Some(old), Some(limit)) = (old, &ctx.writer.region)
-            && !R::row_region(old).starts_with(limit.significant())
+            && !R::Entity::region(old).starts_with(limit.significant())
         {
             let msg = format!("externalId: the stored record lies outside your region {}", limit.as_str());
             out.push(fail(vec![FieldError::new("externalId", "OUT_OF_SCOPE", msg)]));
             continue;
         }
         let mut new = R::build(record, &refs, ctx.source, old, ctx.now);
-        let id = R::row_id(&new);
+        let id = R::Entity::id(&new);
         if let (Some(kind), Some(slot)) = (R::PERSON, keys.and_then(|k| R::person(&mut new, k)))
             && let Some((holder, region)) = held.get(&slot.key)
             && *holder != id
@@ -681,7 +668,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
             continue;
         }
         let mut changes = diff_blind(old.map(|o| R::fields(o)), R::fields(&new), |_| ctx.writer.blind);
-        if old.is_some_and(R::row_deleted) {
+        if old.is_some_and(R::Entity::deleted) {
             changes.push(Change { field: "deletedAt", old: Some("deleted".into()), new: None });
         }
         // Links: wanted vs current, among the source's targets.
@@ -710,7 +697,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
         };
         match (action, old) {
             (SyncAction::Created, _) => {
-                pending.audits.push(audit_row(&ctx.writer.actor, AuditAction::Create, R::TYPE, id, &changes, ctx.now));
+                pending.audits.push(audit_row(&ctx.writer.actor, AuditAction::Create, ty, id, &changes, ctx.now));
                 pending.creates.push(new);
             }
             (SyncAction::Updated, Some(old)) => {
@@ -718,8 +705,8 @@ async fn apply<R: Roster, C: ConnectionTrait>(
                 if fields_only {
                     let written = R::Entity::update_many()
                         .set(new.clone().into_active_model().reset_all())
-                        .filter(R::id_column().eq(id))
-                        .filter(R::version_column().eq(R::row_version(old)))
+                        .filter(R::Entity::id_column().eq(id))
+                        .filter(R::Entity::version_column().eq(R::Entity::version(old)))
                         .exec(db)
                         .await?;
                     if written.rows_affected != 1 {
@@ -730,7 +717,7 @@ async fn apply<R: Roster, C: ConnectionTrait>(
                 } else {
                     touch::<R, _>(db, id, ctx.now).await?;
                 }
-                pending.audits.push(audit_row(&ctx.writer.actor, AuditAction::Update, R::TYPE, id, &changes, ctx.now));
+                pending.audits.push(audit_row(&ctx.writer.actor, AuditAction::Update, ty, id, &changes, ctx.now));
             }
             _ => {}
         }
@@ -783,9 +770,9 @@ impl<R: Roster> Pending<R> {
 /// see it.
 async fn touch<R: Roster, C: ConnectionTrait>(db: &C, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
     R::Entity::update_many()
-        .col_expr(R::updated_column(), Expr::value(now))
-        .col_expr(R::version_column(), Expr::col(R::version_column()).add(1))
-        .filter(R::id_column().eq(id))
+        .col_expr(R::Entity::updated_column(), Expr::value(now))
+        .col_expr(R::Entity::version_column(), Expr::col(R::Entity::version_column()).add(1))
+        .filter(R::Entity::id_column().eq(id))
         .exec(db)
         .await
         .map(|_| ())
@@ -798,38 +785,40 @@ async fn delete_missing<R: Roster, C: ConnectionTrait>(
     ctx: &Batch<'_>,
     named: &HashSet<String>,
 ) -> Result<Vec<RecordResult>, DbErr> {
-    let mut q = R::Entity::find().filter(R::source_column().eq(ctx.source)).filter(R::deleted_column().is_null());
+    let mut q = R::Entity::find()
+        .filter(R::Entity::source_column().eq(ctx.source))
+        .filter(R::Entity::deleted_column().is_null());
     if let Some(limit) = &ctx.writer.region {
         let (lo, hi) = limit.subtree_bounds();
-        q = q.filter(R::region_column().between(lo, hi));
+        q = q.filter(R::Entity::region_column().between(lo, hi));
     }
     let gone: Vec<R::Model> =
-        q.all(db).await?.into_iter().filter(|m| R::row_external_id(m).is_none_or(|e| !named.contains(e))).collect();
+        q.all(db).await?.into_iter().filter(|m| R::Entity::external_id(m).is_none_or(|e| !named.contains(e))).collect();
     // In key order, like the batch's own records (see [`sync`]).
-    let mut ids: Vec<Uuid> = gone.iter().map(R::row_id).collect();
+    let mut ids: Vec<Uuid> = gone.iter().map(R::Entity::id).collect();
     ids.sort();
     for chunk in ids.chunks(IN_LIST) {
         R::Entity::update_many()
-            .col_expr(R::deleted_column(), Expr::value(ctx.now))
-            .col_expr(R::updated_column(), Expr::value(ctx.now))
-            .col_expr(R::version_column(), Expr::col(R::version_column()).add(1))
-            .filter(R::id_column().is_in(chunk.iter().copied()))
+            .col_expr(R::Entity::deleted_column(), Expr::value(ctx.now))
+            .col_expr(R::Entity::updated_column(), Expr::value(ctx.now))
+            .col_expr(R::Entity::version_column(), Expr::col(R::Entity::version_column()).add(1))
+            .filter(R::Entity::id_column().is_in(chunk.iter().copied()))
             .exec(db)
             .await?;
     }
     let change = [Change { field: "deletedAt", old: None, new: Some(ctx.now.to_rfc3339()) }];
     let audits: Vec<audit_entry::Model> = ids
         .iter()
-        .map(|id| audit_row(&ctx.writer.actor, AuditAction::Delete, R::TYPE, *id, &change, ctx.now))
+        .map(|id| audit_row(&ctx.writer.actor, AuditAction::Delete, R::Entity::TYPE, *id, &change, ctx.now))
         .collect();
     insert_chunked::<audit_entry::Entity, _>(db, audits).await?;
     Ok(gone
         .iter()
         .map(|m| RecordResult {
             index: None,
-            external_id: R::row_external_id(m).unwrap_or_default().to_owned(),
+            external_id: R::Entity::external_id(m).unwrap_or_default().to_owned(),
             action: SyncAction::Deleted,
-            id: Some(R::row_id(m)),
+            id: Some(R::Entity::id(m)),
             changed_fields: vec!["deletedAt"],
             errors: vec![],
         })
@@ -872,47 +861,6 @@ fn unknown(field: &str, ext: &str, what: &str) -> FieldError {
     FieldError::new(field, "UNKNOWN_REFERENCE", format!("{field}: no {what} with external id `{ext}` from this source"))
 }
 
-macro_rules! columns {
-    ($m:ident) => {
-        fn row_external_id(m: &$m::Model) -> Option<&str> {
-            m.external_id.as_deref()
-        }
-        fn row_id(m: &$m::Model) -> Uuid {
-            m.id
-        }
-        fn row_version(m: &$m::Model) -> i32 {
-            m.version
-        }
-        fn row_deleted(m: &$m::Model) -> bool {
-            m.deleted_at.is_some()
-        }
-        fn row_region(m: &$m::Model) -> &str {
-            &m.region_code
-        }
-        fn id_column() -> $m::Column {
-            $m::Column::Id
-        }
-        fn version_column() -> $m::Column {
-            $m::Column::Version
-        }
-        fn source_column() -> $m::Column {
-            $m::Column::Source
-        }
-        fn external_id_column() -> $m::Column {
-            $m::Column::ExternalId
-        }
-        fn deleted_column() -> $m::Column {
-            $m::Column::DeletedAt
-        }
-        fn region_column() -> $m::Column {
-            $m::Column::RegionCode
-        }
-        fn updated_column() -> $m::Column {
-            $m::Column::UpdatedAt
-        }
-    };
-}
-
 /// `(id, created_at, version)` of a row being rebuilt from a record.
 fn lineage<T>(
     existing: Option<&T>,
@@ -937,7 +885,6 @@ impl Roster for Volunteers {
     type Model = volunteer::Model;
     type Record = VolunteerRecord;
     type Refs = Vec<(Uuid, String)>;
-    const TYPE: &'static str = "Volunteer";
     const LINK_TABLE: Option<&'static str> = Some("volunteer_team_memberships");
     const LINKS_FIELD: &'static str = "teamExternalIds";
     const PERSON: Option<PersonKind> = Some(PersonKind::Volunteer);
@@ -959,7 +906,6 @@ impl Roster for Volunteers {
     fn region(r: &VolunteerRecord) -> &DivisionCode {
         &r.region_code
     }
-    columns!(volunteer);
 
     async fn resolve<C: ConnectionTrait>(
         db: &C,
@@ -1112,7 +1058,6 @@ impl Roster for SocialWorkers {
     type Model = social_worker::Model;
     type Record = SocialWorkerRecord;
     type Refs = Option<Uuid>;
-    const TYPE: &'static str = "SocialWorker";
 
     const PERSON: Option<PersonKind> = Some(PersonKind::SocialWorker);
 
@@ -1130,7 +1075,6 @@ impl Roster for SocialWorkers {
     fn region(r: &SocialWorkerRecord) -> &DivisionCode {
         &r.region_code
     }
-    columns!(social_worker);
 
     async fn resolve<C: ConnectionTrait>(
         db: &C,
@@ -1217,7 +1161,6 @@ impl Roster for VolunteerTeams {
     type Model = volunteer_team::Model;
     type Record = VolunteerTeamRecord;
     type Refs = ();
-    const TYPE: &'static str = "VolunteerTeam";
 
     fn external_id(r: &VolunteerTeamRecord) -> &str {
         &r.external_id
@@ -1225,7 +1168,6 @@ impl Roster for VolunteerTeams {
     fn region(r: &VolunteerTeamRecord) -> &DivisionCode {
         &r.region_code
     }
-    columns!(volunteer_team);
 
     async fn resolve<C: ConnectionTrait>(
         _db: &C,
@@ -1272,7 +1214,6 @@ impl Roster for Organizations {
     type Model = organization::Model;
     type Record = OrganizationRecord;
     type Refs = ();
-    const TYPE: &'static str = "Organization";
 
     fn external_id(r: &OrganizationRecord) -> &str {
         &r.external_id
@@ -1280,7 +1221,6 @@ impl Roster for Organizations {
     fn region(r: &OrganizationRecord) -> &DivisionCode {
         &r.region_code
     }
-    columns!(organization);
 
     async fn resolve<C: ConnectionTrait>(
         _db: &C,

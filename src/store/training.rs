@@ -13,8 +13,8 @@ use entity::training::{self, TrainingKind};
 use entity::{organization, social_worker, training_participant as tp, volunteer};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    Select,
 };
 use uuid::Uuid;
 
@@ -22,9 +22,11 @@ use super::mutate::{self, Editor, LinkColumns, Outcome, Planned, Writable};
 use super::page::Ordering;
 use super::relations::{Listed, Located, ToMany, by_column, through};
 use super::write::{Change, Field, enum_field, field};
-use super::{DateRange, KeyValue, Scope, Sort, one_of, within};
+use super::{DateRange, KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
 use crate::domain::activities::{TrainingInput, TrainingRecord};
+
+crate::declare!(training, "Training", scope = trainings, station = station_id, sourced);
 
 /// Filter of training lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -46,7 +48,6 @@ pub enum TrainingOrderField {
 }
 
 impl Listed for training::Entity {
-    crate::uuid_keyed!(training, trainings);
     type Filter = TrainingFilter;
     type OrderBy = Sort<TrainingOrderField>;
 
@@ -136,14 +137,6 @@ impl ToMany for TrainingVolunteers {
 // Writes
 
 impl Writable for training::Entity {
-    type Entity = training::Entity;
-    type Model = training::Model;
-    const TYPE: &'static str = "Training";
-    crate::writable_columns!(training);
-
-    fn station(m: &training::Model) -> Option<Uuid> {
-        m.station_id
-    }
     fn fields(m: &training::Model) -> Vec<Field> {
         vec![
             field("topic", Some(&m.topic)),
@@ -154,9 +147,6 @@ impl Writable for training::Entity {
             field("station", m.station_id),
             field("organization", m.organization_id),
         ]
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.trainings()
     }
 }
 

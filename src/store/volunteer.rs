@@ -14,6 +14,8 @@ use super::relations::{Listed, Located, ToMany, through};
 use super::{RecordOrderField, Sort, StoreError, text, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(volunteer, "Volunteer", scope = volunteers, sourced, named);
+
 /// Filter of volunteer lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct VolunteerFilter {
@@ -26,7 +28,6 @@ pub struct VolunteerFilter {
 }
 
 impl Listed for volunteer::Entity {
-    crate::uuid_keyed!(volunteer, volunteers);
     type Filter = VolunteerFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -49,7 +50,7 @@ impl Listed for volunteer::Entity {
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
-        crate::record_ordering!(order, volunteer)
+        super::declare::record_ordering(order)
     }
     fn identifying(f: &VolunteerFilter) -> bool {
         f.name_contains.is_some() || f.person_key.is_some() || f.external.is_some()

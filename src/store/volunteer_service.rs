@@ -25,8 +25,10 @@ use crate::domain::DivisionCode;
 use crate::domain::roster::FieldError;
 use crate::domain::volunteer_service::{Service, ServiceInput, points};
 
+crate::declare!(volunteer_ledger_entry, "VolunteerServiceEntry", sourced);
+
 /// The GraphQL type named in the audit log.
-pub const TYPE: &str = "VolunteerServiceEntry";
+pub const TYPE: &str = <entity::volunteer_ledger_entry::Entity as super::declare::Declared>::TYPE;
 
 /// Most records one sync batch may carry.
 pub const MAX_RECORDS: usize = super::sync::MAX_RECORDS;

@@ -11,6 +11,8 @@ use super::relations::{Listed, Located, ToMany, by_column, through};
 use super::{RecordOrderField, Sort, text, within};
 use crate::domain::DivisionCode;
 
+crate::declare!(volunteer_team, "VolunteerTeam", scope = volunteer_teams, sourced, named);
+
 /// Filter of volunteer-team lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct VolunteerTeamFilter {
@@ -19,7 +21,6 @@ pub struct VolunteerTeamFilter {
 }
 
 impl Listed for volunteer_team::Entity {
-    crate::uuid_keyed!(volunteer_team, volunteer_teams);
     type Filter = VolunteerTeamFilter;
     type OrderBy = Sort<RecordOrderField>;
 
@@ -34,7 +35,7 @@ impl Listed for volunteer_team::Entity {
         s
     }
     fn ordering(order: Self::OrderBy) -> super::page::Ordering<Self> {
-        crate::record_ordering!(order, volunteer_team)
+        super::declare::record_ordering(order)
     }
 }
 

@@ -6,31 +6,20 @@
 use chrono::NaiveDate;
 use entity::{organization, station, volunteer, volunteer_team, volunteer_team_membership};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable, problem};
 use super::sync::{Roster, VolunteerTeams};
 use super::write::{Change, Field, field};
 use crate::domain::roster::{EARLIEST_RECORD_DATE, Problems, VolunteerTeamInput, VolunteerTeamRecord, date_in_range};
 
 impl Writable for volunteer_team::Entity {
-    type Entity = volunteer_team::Entity;
-    type Model = volunteer_team::Model;
-    const TYPE: &'static str = "VolunteerTeam";
-    crate::writable_columns!(volunteer_team);
-
     fn fields(m: &volunteer_team::Model) -> Vec<Field> {
         let mut f = VolunteerTeams::fields(m);
         f.push(field("station", m.station_id));
         f.push(field("organization", m.organization_id));
         f
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.volunteer_teams()
     }
 }
 

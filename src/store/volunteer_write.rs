@@ -3,10 +3,9 @@
 //! roster sync uses, and rows are built by the sync's [`Volunteers::build`].
 
 use entity::volunteer;
-use sea_orm::{Condition, DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
-use super::Scope;
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::sync::{Roster, Volunteers};
 use super::write::Field;
@@ -14,16 +13,8 @@ use crate::domain::roster::{VolunteerInput, VolunteerRecord, lay_over_citizen_id
 use entity::volunteer::IdDocumentType;
 
 impl Writable for volunteer::Entity {
-    type Entity = volunteer::Entity;
-    type Model = volunteer::Model;
-    const TYPE: &'static str = "Volunteer";
-    crate::writable_columns!(volunteer);
-
     fn fields(m: &volunteer::Model) -> Vec<Field> {
         Volunteers::fields(m)
-    }
-    fn readable(scope: &Scope) -> Condition {
-        scope.volunteers()
     }
     fn person(m: &mut volunteer::Model, keys: &crate::domain::person::PersonKeys) -> Option<super::person::PersonSlot> {
         super::person::volunteer_slot(m, keys)

@@ -32,8 +32,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::declare::{Declared, Scoped};
 use super::page::Ordering;
-use super::relations::Listed;
+use super::relations::{Keyed, Listed};
 use super::write::begin_write;
 use super::{KeyValue, Scope, Sort};
 use crate::domain::DivisionCode;
@@ -41,19 +42,24 @@ use crate::domain::DivisionCode;
 /// The record types whose writes are audited, by GraphQL type name: what a webhook can
 /// receive.
 pub const EVENT_TYPES: [&str; 9] = [
-    "Station",
-    "Organization",
-    "SocialWorker",
-    "Volunteer",
-    "VolunteerTeam",
-    "Client",
-    "Project",
-    "ServiceRecord",
-    "CharityResource",
+    <station::Entity as Declared>::TYPE,
+    <organization::Entity as Declared>::TYPE,
+    <social_worker::Entity as Declared>::TYPE,
+    <volunteer::Entity as Declared>::TYPE,
+    <volunteer_team::Entity as Declared>::TYPE,
+    <client::Entity as Declared>::TYPE,
+    <project::Entity as Declared>::TYPE,
+    <service_record::Entity as Declared>::TYPE,
+    <charity_resource::Entity as Declared>::TYPE,
 ];
 
 /// The types a SYNC_CLIENT may read (its own source's rosters; `docs/ACCESS.md`).
-pub const SOURCE_TYPES: [&str; 4] = ["Organization", "SocialWorker", "Volunteer", "VolunteerTeam"];
+pub const SOURCE_TYPES: [&str; 4] = [
+    <organization::Entity as Declared>::TYPE,
+    <social_worker::Entity as Declared>::TYPE,
+    <volunteer::Entity as Declared>::TYPE,
+    <volunteer_team::Entity as Declared>::TYPE,
+];
 
 /// What the owner of a webhook may read: ADMIN every record, a SYNC_CLIENT its source's.
 pub fn owner_scope(hook: &Webhook) -> Scope {
@@ -208,10 +214,8 @@ pub async fn recent_deliveries(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct WebhookFilter;
 
-impl Listed for webhook::Entity {
+impl Keyed for webhook::Entity {
     type Key = Uuid;
-    type Filter = WebhookFilter;
-    type OrderBy = Sort<()>;
 
     fn key_column() -> webhook::Column {
         webhook::Column::Id
@@ -223,6 +227,12 @@ impl Listed for webhook::Entity {
     fn visible(scope: &Scope) -> Select<Self> {
         webhook::Entity::find().filter(webhook::Column::DeletedAt.is_null()).filter(manageable(scope))
     }
+}
+
+impl Listed for webhook::Entity {
+    type Filter = WebhookFilter;
+    type OrderBy = Sort<()>;
+
     fn filter(_backend: DbBackend, select: Select<Self>, _f: &WebhookFilter) -> Select<Self> {
         select
     }
@@ -433,40 +443,48 @@ pub(crate) async fn readable_pairs(
     let place = region.map(|r| Scope::Region(r.clone()));
     let mut out = HashSet::new();
     for (ty, ids) in by_type {
-        macro_rules! ids_of {
-            ($m:ident, $cond:ident) => {{
-                let mut cond = Condition::all().add(scope.$cond());
-                if let Some(p) = &place {
-                    cond = cond.add(p.$cond());
-                }
-                $m::Entity::find()
-                    .select_only()
-                    .column($m::Column::Id)
-                    .filter($m::Column::Id.is_in(ids.iter().copied()))
-                    .filter(cond)
-                    .into_tuple::<Uuid>()
-                    .all(db)
-                    .await?
-            }};
-        }
         let found = match ty {
-            "Station" => ids_of!(station, stations),
-            "Organization" => ids_of!(organization, organizations),
-            "SocialWorker" => ids_of!(social_worker, social_workers),
-            "Volunteer" => ids_of!(volunteer, volunteers),
-            "VolunteerTeam" => ids_of!(volunteer_team, volunteer_teams),
-            "Client" => ids_of!(client, clients),
-            "Project" => ids_of!(project, projects),
-            "ServiceRecord" => ids_of!(service_record, service_records),
-            "CharityResource" => ids_of!(charity_resource, charity_resources),
-            "Training" => ids_of!(training, trainings),
-            "DeliberationMeeting" => ids_of!(deliberation_meeting, deliberation_meetings),
-            "Award" => ids_of!(award, awards),
+            "Station" => readable_ids::<station::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "Organization" => readable_ids::<organization::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "SocialWorker" => readable_ids::<social_worker::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "Volunteer" => readable_ids::<volunteer::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "VolunteerTeam" => readable_ids::<volunteer_team::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "Client" => readable_ids::<client::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "Project" => readable_ids::<project::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "ServiceRecord" => readable_ids::<service_record::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "CharityResource" => readable_ids::<charity_resource::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "Training" => readable_ids::<training::Entity>(db, scope, place.as_ref(), &ids).await?,
+            "DeliberationMeeting" => {
+                readable_ids::<deliberation_meeting::Entity>(db, scope, place.as_ref(), &ids).await?
+            }
+            "Award" => readable_ids::<award::Entity>(db, scope, place.as_ref(), &ids).await?,
             _ => Vec::new(),
         };
         out.extend(found.into_iter().map(|id| (ty.to_owned(), id)));
     }
     Ok(out)
+}
+
+/// Which of `ids` (rows of `E`) `scope` reads, deleted ones included, that also lie in
+/// `place` when one is given.
+async fn readable_ids<E: Scoped>(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    place: Option<&Scope>,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut cond = Condition::all().add(E::readable(scope));
+    if let Some(p) = place {
+        cond = cond.add(E::readable(p));
+    }
+    E::find()
+        .select_only()
+        .column(E::id_column())
+        .filter(E::id_column().is_in(ids.iter().copied()))
+        .filter(cond)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await
 }
 
 /// The webhook's first undelivered event (in write order), if any.
