@@ -37,8 +37,8 @@ export DATABASE_URL="$URL" CIVLINK_ADDR=127.0.0.1:$PORT RUST_LOG=warn
 TOKEN=$("$BIN" token --sub bench --role ADMIN)
 /usr/bin/time -v -o "$WORK/time.txt" "$BIN" serve > "$WORK/serve.log" 2>&1 &
 TPID=$!
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-CPID=$(pgrep -P $TPID)
+for _ in $(seq 1 1500); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+CPID=$(pgrep -P $TPID) || { echo "civlink serve did not start:" >&2; tail -20 "$WORK/serve.log" >&2; exit 1; }
 sleep 3
 BASE=$(awk '/VmRSS/ {print $2}' /proc/$CPID/status)
 : > "$WORK/rss.txt"

@@ -103,6 +103,18 @@ both!(a_column_no_field_reads_is_named_in_a_warning, |app| {
     // cleared on every updated row; the file is told which.
     let absent = &report.warnings[1].message;
     assert!(absent.contains("手机号") && absent.contains("身份证号") && !absent.contains("姓名"), "{absent}");
+
+    // A second column of a field (an alias of a read header) is named, not dropped silently.
+    std::fs::write(&file, "外部编号,姓名,手机号,联系电话,行政区划代码\nV101,赵敏,13900000101,13900000102,522301\n")
+        .unwrap();
+    let report = import(&app, RosterKind::Volunteers, &file, &options(false, false)).await;
+    let repeated: Vec<(u64, Option<&str>, &str)> = report
+        .warnings
+        .iter()
+        .filter(|w| w.code == "DUPLICATE_COLUMN")
+        .map(|w| (w.row, w.column.as_deref(), w.code))
+        .collect();
+    assert_eq!(repeated, vec![(1, Some("联系电话"), "DUPLICATE_COLUMN")], "{report}");
 });
 
 both!(a_gbk_csv_of_organisations_warns_on_a_pilot_credit_code, |app| {

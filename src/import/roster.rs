@@ -275,6 +275,30 @@ fn unread_columns(kind: RosterKind, table: &Table) -> Vec<RowIssue> {
         .collect()
 }
 
+/// A warning (`DUPLICATE_COLUMN`, row 1) for each header of a field that an earlier column of
+/// the file already gives (`姓名` twice, or `手机号` and `联系电话`): only the first is read.
+fn repeated_columns(kind: RosterKind, table: &Table, columns: &HashMap<&'static str, usize>) -> Vec<RowIssue> {
+    let mut out = Vec::new();
+    for (i, header) in table.headers.iter().enumerate() {
+        // A column some field reads (志愿者编号 may be the external id or the volunteer number)
+        // is not a repetition.
+        if columns.values().any(|c| *c == i) {
+            continue;
+        }
+        let field = headers(kind).iter().find(|(_, names)| names.contains(&header.as_str())).map(|(f, _)| *f);
+        if let Some(first) = field.and_then(|f| columns.get(f)) {
+            let read = table.headers.get(*first).cloned().unwrap_or_default();
+            out.push(RowIssue {
+                row: 1,
+                column: Some(header.clone()),
+                message: format!("column `{header}` is not read: column `{read}` gives the same field"),
+                code: "DUPLICATE_COLUMN",
+            });
+        }
+    }
+    out
+}
+
 /// A warning (`COLUMN_ABSENT`, row 1) naming the fields of `kind` the file has no column for:
 /// an import writes whole records, so a row that updates a record clears those fields (a
 /// sheet of phone fixes would clear ID numbers). Team memberships are the exception: without
@@ -539,6 +563,7 @@ pub async fn import_table(
         RosterImport { report: RosterReport { rows: table.rows.len(), ..Default::default() }, ..Default::default() };
     let report = &mut done.report;
     report.warnings.extend(unread_columns(kind, table));
+    report.warnings.extend(repeated_columns(kind, table, &columns));
     report.warnings.extend(absent_columns(kind, &columns));
     let header_of = |field: &str| columns.get(field).and_then(|i| table.headers.get(*i)).cloned();
     let label = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());

@@ -302,10 +302,11 @@ pub fn guard_formula(text: String) -> String {
 }
 
 /// A cell's text as imported: without the `'` that [`guard_formula`] put before a formula-like
-/// value.
+/// value, nor the `'` people type before a number to keep it text in a spreadsheet
+/// (`'522301199001010145`, so that Excel keeps every digit), which a CSV keeps literally.
 fn unguard_formula(text: &str) -> &str {
     match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
         _ => text,
     }
 }
@@ -414,6 +415,8 @@ mod tests {
             assert_eq!(guard_formula(value.to_owned()), value);
             assert_eq!(unguard_formula(value), value);
         }
+        // Found by a review: an ID number or phone typed as `'522301…` to keep it text.
+        assert_eq!(unguard_formula("'522301199001010145"), "522301199001010145");
         let file = format!("a\n{}\n", guard_formula("=1+1".to_owned()));
         assert_eq!(read_csv(file.as_bytes(), &limits()).unwrap().rows, vec![(2, vec!["=1+1".into()])]);
     }
