@@ -132,17 +132,7 @@ impl Subscription {
             String,
         >,
     ) -> async_graphql::Result<impl Stream<Item = ChangeEvent>> {
-        let data = RequestData::of(ctx)?;
-        let conn = ctx.data::<Arc<Connection>>().map_err(|_| {
-            tracing::error!("subscription executed without its connection");
-            ApiError::Internal
-        })?;
-        if matches!(data.scope, Scope::CountsOnly) {
-            return Err(ApiError::Forbidden(
-                "subscriptions need a token: send it in `connection_init`'s payload as `Authorization`".into(),
-            )
-            .into());
-        }
+        let (data, conn) = subscriber(ctx)?;
         let region = match region.as_deref() {
             Some(r) => Some(DivisionCode::parse(r).map_err(|e| ApiError::domain("region", e))?),
             None => None,
@@ -209,17 +199,7 @@ impl Subscription {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of an `Export` or an `ImportJob` the caller started.")] id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Job>> {
-        let data = RequestData::of(ctx)?;
-        let conn = ctx.data::<Arc<Connection>>().map_err(|_| {
-            tracing::error!("subscription executed without its connection");
-            ApiError::Internal
-        })?;
-        if matches!(data.scope, Scope::CountsOnly) {
-            return Err(ApiError::Forbidden(
-                "subscriptions need a token: send it in `connection_init`'s payload as `Authorization`".into(),
-            )
-            .into());
-        }
+        let (data, conn) = subscriber(ctx)?;
         let global = GlobalId::decode(id.as_str())?;
         let kind = match global.node_type {
             NodeType::Export => JobKind::Export,
@@ -283,6 +263,22 @@ fn job(row: JobRow) -> Job {
         JobKind::Export => Job::Export(super::export::Export(row)),
         JobKind::Import => Job::ImportJob(super::import_job::ImportJob(row)),
     }
+}
+
+/// The caller of a subscription and its connection. Errors: `FORBIDDEN` without a token (a
+/// subscription belongs to a caller), `INTERNAL` when run outside a WebSocket connection.
+fn subscriber<'a>(ctx: &'a Context<'_>) -> Result<(&'a RequestData, &'a Arc<Connection>), ApiError> {
+    let data = RequestData::of(ctx)?;
+    let conn = ctx.data::<Arc<Connection>>().map_err(|_| {
+        tracing::error!("subscription executed without its connection");
+        ApiError::Internal
+    })?;
+    if matches!(data.scope, Scope::CountsOnly) {
+        return Err(ApiError::Forbidden(
+            "subscriptions need a token: send it in `connection_init`'s payload as `Authorization`".into(),
+        ));
+    }
+    Ok((data, conn))
 }
 
 /// One subscription's reader: its position in the outbox, the events read but not yet sent,
