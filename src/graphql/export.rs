@@ -1089,17 +1089,12 @@ fn write_workbook(
 ) -> Result<std::path::PathBuf, String> {
     let fail = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut book = rust_xlsxwriter::Workbook::new();
-    let mut sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+    let mut sheet = sheet_with_header(&mut book, headers).map_err(fail)?;
     let mut row: u32 = 0;
     while let Some(cells) = incoming.blocking_recv() {
         if row == sheet_rows {
-            sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
+            sheet = sheet_with_header(&mut book, headers).map_err(fail)?;
             row = 0;
-        }
-        if row == 0 {
-            for (c, h) in headers.iter().enumerate() {
-                sheet.write_string(0, c as u16, *h).map_err(fail)?;
-            }
         }
         row += 1;
         for (c, v) in cells.into_iter().enumerate() {
@@ -1108,14 +1103,21 @@ fn write_workbook(
             }
         }
     }
-    if row == 0 {
-        for (c, h) in headers.iter().enumerate() {
-            sheet.write_string(0, c as u16, *h).map_err(fail)?;
-        }
-    }
     let path = std::env::temp_dir().join(format!("civlink-export-{}.xlsx", Uuid::now_v7()));
     book.save(&path).map_err(fail)?;
     Ok(path)
+}
+
+/// A new constant-memory sheet of `book`, with the header in its first row.
+fn sheet_with_header<'b>(
+    book: &'b mut rust_xlsxwriter::Workbook,
+    headers: &[&str],
+) -> Result<&'b mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    Ok(sheet)
 }
 
 impl<'a> FileWriter<'a> {

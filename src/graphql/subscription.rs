@@ -201,20 +201,19 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = Job>> {
         let (data, conn) = subscriber(ctx)?;
         let global = GlobalId::decode(id.as_str())?;
-        let kind = match global.node_type {
-            NodeType::Export => JobKind::Export,
-            NodeType::ImportJob => JobKind::Import,
+        let key = global.uuid()?;
+        // The owner-only rule of `node(id:)`, by the same loaders.
+        let found = match global.node_type {
+            NodeType::Export => super::export::load(ctx, key).await?.is_some(),
+            NodeType::ImportJob => super::import_job::load(ctx, key).await?.is_some(),
             _ => {
                 return Err(
                     ApiError::InvalidId(format!("`{}` is not the id of an Export or ImportJob", id.as_str())).into()
                 );
             }
         };
-        let key = global.uuid()?;
-        let not_found = || ApiError::NotFound(format!("no job with id `{}`", id.as_str()));
-        let row = crate::store::job::get(&data.db, key).await.map_err(ApiError::from)?.ok_or_else(not_found)?;
-        if row.kind != kind || !super::export::owns(&data.identity, &row) {
-            return Err(not_found().into());
+        if !found {
+            return Err(ApiError::NotFound(format!("no job with id `{}`", id.as_str())).into());
         }
         let watch = JobWatch { db: data.db.clone(), id: key, last: None, finished: false, _slot: conn.acquire()? };
         Ok(futures::stream::unfold(watch, JobWatch::next))
