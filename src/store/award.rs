@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::page::Ordering;
-use super::relations::{Listed, Located, ToMany, by_column};
+use super::relations::{Listed, Located, Parents, ToMany, by_column};
 use super::write::{Field, enum_field, field};
 use super::{KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
@@ -93,7 +93,7 @@ pub struct WorkerAwards;
 impl ToMany for WorkerAwards {
     type Child = award::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<award::Entity>, parents: &[Uuid]) -> (Select<award::Entity>, Expr) {
+    fn restrict(select: Select<award::Entity>, parents: Parents<'_, Uuid>) -> (Select<award::Entity>, Expr) {
         by_column(select, award::Column::SocialWorkerId, parents)
     }
 }
@@ -104,7 +104,7 @@ pub struct VolunteerAwards;
 impl ToMany for VolunteerAwards {
     type Child = award::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<award::Entity>, parents: &[Uuid]) -> (Select<award::Entity>, Expr) {
+    fn restrict(select: Select<award::Entity>, parents: Parents<'_, Uuid>) -> (Select<award::Entity>, Expr) {
         by_column(select, award::Column::VolunteerId, parents)
     }
 }
@@ -115,7 +115,7 @@ pub struct OrganizationAwards;
 impl ToMany for OrganizationAwards {
     type Child = award::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<award::Entity>, parents: &[Uuid]) -> (Select<award::Entity>, Expr) {
+    fn restrict(select: Select<award::Entity>, parents: Parents<'_, Uuid>) -> (Select<award::Entity>, Expr) {
         by_column(select, award::Column::OrganizationId, parents)
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::{DbBackend, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::page::Ordering;
-use super::relations::{Listed, Located, ToMany, by_column, through};
+use super::relations::{Listed, Located, Parents, ToMany, by_column, through};
 use super::{DateRange, KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
 
@@ -79,7 +79,7 @@ impl ToMany for StationCharity {
     type Parent = Uuid;
     fn restrict(
         select: Select<charity_resource::Entity>,
-        parents: &[Uuid],
+        parents: Parents<'_, Uuid>,
     ) -> (Select<charity_resource::Entity>, Expr) {
         by_column(select, charity_resource::Column::StationId, parents)
     }
@@ -93,7 +93,7 @@ impl ToMany for ProjectCharity {
     type Parent = Uuid;
     fn restrict(
         select: Select<charity_resource::Entity>,
-        parents: &[Uuid],
+        parents: Parents<'_, Uuid>,
     ) -> (Select<charity_resource::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::CharityResource.into()));
         through(

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use uuid::Uuid;
 
 use super::page::Ordering;
-use super::relations::{Listed, Located, ToMany, by_column};
+use super::relations::{Listed, Located, Parents, ToMany, by_column};
 use super::{KeyValue, Sort, StoreError, within};
 use crate::domain::DivisionCode;
 
@@ -103,7 +103,7 @@ pub struct StationClients;
 impl ToMany for StationClients {
     type Child = client::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<client::Entity>, parents: &[Uuid]) -> (Select<client::Entity>, Expr) {
+    fn restrict(select: Select<client::Entity>, parents: Parents<'_, Uuid>) -> (Select<client::Entity>, Expr) {
         by_column(select, client::Column::StationId, parents)
     }
 }

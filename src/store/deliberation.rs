@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::mutate::{self, Editor, Outcome, Planned, Writable};
 use super::page::Ordering;
-use super::relations::{Listed, Located, ToMany, by_column};
+use super::relations::{Listed, Located, Parents, ToMany, by_column};
 use super::write::{Field, field};
 use super::{DateRange, KeyValue, Sort, within};
 use crate::domain::DivisionCode;
@@ -91,7 +91,7 @@ pub struct StationDeliberations;
 impl ToMany for StationDeliberations {
     type Child = dm::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<dm::Entity>, parents: &[Uuid]) -> (Select<dm::Entity>, Expr) {
+    fn restrict(select: Select<dm::Entity>, parents: Parents<'_, Uuid>) -> (Select<dm::Entity>, Expr) {
         by_column(select, dm::Column::StationId, parents)
     }
 }

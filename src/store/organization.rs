@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{DbBackend, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::relations::{Listed, Located, ToMany, through};
+use super::relations::{Listed, Located, Parents, ToMany, through};
 use super::{RecordOrderField, Sort, one_of, text, within};
 use crate::domain::DivisionCode;
 
@@ -53,7 +53,10 @@ pub struct ProjectOrganizations;
 impl ToMany for ProjectOrganizations {
     type Child = organization::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<organization::Entity>, parents: &[Uuid]) -> (Select<organization::Entity>, Expr) {
+    fn restrict(
+        select: Select<organization::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<organization::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::Organization.into()));
         through(
             select,

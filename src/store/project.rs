@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{DbBackend, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::relations::{Listed, Located, ToMany, through};
+use super::relations::{Listed, Located, Parents, ToMany, through};
 use super::{DateRange, RecordOrderField, Sort, one_of, text, within};
 use crate::domain::DivisionCode;
 
@@ -60,7 +60,7 @@ pub struct StationProjects;
 impl ToMany for StationProjects {
     type Child = project::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<project::Entity>, parents: &[Uuid]) -> (Select<project::Entity>, Expr) {
+    fn restrict(select: Select<project::Entity>, parents: Parents<'_, Uuid>) -> (Select<project::Entity>, Expr) {
         through(select, ps::Entity, ps::Column::ProjectId, ps::Column::StationId, ps::Column::DeletedAt, None, parents)
     }
 }
@@ -93,7 +93,7 @@ party!(CharityResourceParty, CharityResource, CharityResourceId);
 impl<P: PartyColumn> ToMany for ParticipantProjects<P> {
     type Child = project::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<project::Entity>, parents: &[Uuid]) -> (Select<project::Entity>, Expr) {
+    fn restrict(select: Select<project::Entity>, parents: Parents<'_, Uuid>) -> (Select<project::Entity>, Expr) {
         let kind = Some((pp::Column::Party, P::PARTY.into()));
         through(select, pp::Entity, pp::Column::ProjectId, P::COLUMN, pp::Column::DeletedAt, kind, parents)
     }
@@ -105,7 +105,7 @@ pub struct ProjectCommunities;
 impl ToMany for ProjectCommunities {
     type Child = region::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<region::Entity>, parents: &[Uuid]) -> (Select<region::Entity>, Expr) {
+    fn restrict(select: Select<region::Entity>, parents: Parents<'_, Uuid>) -> (Select<region::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::Community.into()));
         through(select, pp::Entity, pp::Column::RegionCode, pp::Column::ProjectId, pp::Column::DeletedAt, kind, parents)
     }
@@ -117,7 +117,7 @@ pub struct CommunityProjects;
 impl ToMany for CommunityProjects {
     type Child = project::Entity;
     type Parent = String;
-    fn restrict(select: Select<project::Entity>, parents: &[String]) -> (Select<project::Entity>, Expr) {
+    fn restrict(select: Select<project::Entity>, parents: Parents<'_, String>) -> (Select<project::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::Community.into()));
         through(select, pp::Entity, pp::Column::ProjectId, pp::Column::RegionCode, pp::Column::DeletedAt, kind, parents)
     }

@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
 use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use super::page::Ordering;
-use super::relations::{Keyed, Listed, ToMany, by_column};
+use super::relations::{Keyed, Listed, Parents, ToMany, by_column};
 use super::{KeyValue, Scope, Sort, StoreError, text, within};
 use crate::domain::DivisionCode;
 
@@ -106,7 +106,7 @@ pub struct ChildRegions;
 impl ToMany for ChildRegions {
     type Child = region::Entity;
     type Parent = String;
-    fn restrict(select: Select<region::Entity>, parents: &[String]) -> (Select<region::Entity>, Expr) {
+    fn restrict(select: Select<region::Entity>, parents: Parents<'_, String>) -> (Select<region::Entity>, Expr) {
         by_column(select, region::Column::ParentCode, parents)
     }
 }

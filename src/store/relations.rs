@@ -108,8 +108,8 @@ pub trait ToMany: Send + Sync + 'static {
     type Parent: Clone + Eq + Hash + Send + Sync + TryGetable + ValueType + 'static;
 
     /// Restricts `select` to the children of `parents` and returns the expression that names a
-    /// child's parent. All `parents` given share one [`ToMany::batch`].
-    fn restrict(select: Select<Self::Child>, parents: &[Self::Parent]) -> (Select<Self::Child>, Expr);
+    /// child's parent. All keys given share one [`ToMany::batch`].
+    fn restrict(select: Select<Self::Child>, parents: Parents<'_, Self::Parent>) -> (Select<Self::Child>, Expr);
 
     /// Parents that can share one statement. Subtree relations batch by the parents' level,
     /// since the partition expression depends on it.
@@ -125,7 +125,12 @@ pub trait ToMany: Send + Sync + 'static {
 
 /// The rows a list shows: scoped, filtered and, for a change feed, changed in its window
 /// (soft-deleted ones included when it asks).
-fn listed<E: Listed>(backend: DbBackend, scope: &Scope, filter: &E::Filter, feed: Option<&Feed>) -> Select<E> {
+pub(super) fn listed<E: Listed>(
+    backend: DbBackend,
+    scope: &Scope,
+    filter: &E::Filter,
+    feed: Option<&Feed>,
+) -> Select<E> {
     let Some(feed) = feed else { return E::filter(backend, E::visible(scope), filter) };
     let base = if feed.include_deleted { E::visible_with_deleted(scope) } else { E::visible(scope) };
     let mut filter = filter.clone();
@@ -195,7 +200,7 @@ fn province_of<E: EntityTrait + Default>(column: E::Column) -> Expr {
 }
 
 /// The ordering of a list: the change-feed order for a feed, else the one asked for.
-fn ordering<E: Listed>(order: E::OrderBy, feed: Option<&Feed>) -> Ordering<E> {
+pub(super) fn ordering<E: Listed>(order: E::OrderBy, feed: Option<&Feed>) -> Ordering<E> {
     feed.and_then(|_| E::feed_ordering()).unwrap_or_else(|| E::ordering(order))
 }
 
@@ -267,7 +272,7 @@ pub async fn pages<R: ToMany>(
     // Every batch submitted before any is awaited: they share the level's statement.
     let pages = batches::<R>(parents).into_iter().map(|batch| {
         let select = listed::<R::Child>(merger.backend(), scope, filter, feed);
-        let (select, parent) = R::restrict(select, &batch);
+        let (select, parent) = R::restrict(select, Parents::Keys(&batch));
         page::fetch_pages_by_parent(merger, pool, select, batch.len(), parent, &ordering, req, with_total)
     });
     Ok(futures::future::try_join_all(pages).await?.into_iter().flatten().collect())
@@ -291,7 +296,7 @@ pub async fn counts<R: ToMany, C: ConnectionTrait>(
     let mut out = HashMap::new();
     for batch in batches::<R>(parents) {
         let select = listed::<R::Child>(db.get_database_backend(), scope, filter, feed);
-        let (select, parent) = R::restrict(select, &batch);
+        let (select, parent) = R::restrict(select, Parents::Keys(&batch));
         out.extend(page::count_by_parent(db, select, parent).await?);
     }
     Ok(out)
@@ -305,13 +310,34 @@ fn batches<R: ToMany>(parents: &[R::Parent]) -> Vec<Vec<R::Parent>> {
     by.into_values().collect()
 }
 
+/// The parents a relation's children are read for.
+pub enum Parents<'a, P> {
+    /// Parents by key, bound as values (a batch of the loader).
+    Keys(&'a [P]),
+    /// The one parent whose key is this expression, a column of an enclosing query: the
+    /// relation becomes a correlated subquery (the compiled read path, [`super::compiled`]).
+    Outer(Expr),
+}
+
+impl<P: Clone + Into<Value>> Parents<'_, P> {
+    /// The condition that `parent` (the expression naming a child's parent) names one of
+    /// these parents: `parent IN (keys…)` or `parent = outer`.
+    pub fn contain(self, parent: Expr) -> Expr {
+        match self {
+            Parents::Keys(keys) => parent.is_in(keys.iter().cloned().map(Into::into)),
+            Parents::Outer(outer) => parent.eq(outer),
+        }
+    }
+}
+
 /// Restriction helper for the common case: the child has a column holding the parent's id.
 pub fn by_column<E: EntityTrait, P: Clone + Into<Value>>(
     select: Select<E>,
     column: E::Column,
-    parents: &[P],
+    parents: Parents<'_, P>,
 ) -> (Select<E>, Expr) {
-    (select.filter(column.is_in(parents.iter().cloned())), Expr::col((E::default(), column)))
+    let parent = Expr::col((E::default(), column));
+    (select.filter(parents.contain(parent.clone())), parent)
 }
 
 /// An entity located in a region by a 12-digit code column.
@@ -326,8 +352,17 @@ pub struct InRegion<E>(std::marker::PhantomData<fn() -> E>);
 impl<E: Located + 'static> ToMany for InRegion<E> {
     type Child = E;
     type Parent = String;
-    fn restrict(select: Select<E>, parents: &[String]) -> (Select<E>, Expr) {
-        super::region::in_subtrees(select, E::region_column(), parents)
+    fn restrict(select: Select<E>, parents: Parents<'_, String>) -> (Select<E>, Expr) {
+        match parents {
+            Parents::Keys(prefixes) => super::region::in_subtrees(select, E::region_column(), prefixes),
+            // Codes starting with the prefix: from the prefix itself up to, not including, the
+            // prefix followed by ':' (the character after '9').
+            Parents::Outer(prefix) => {
+                let code = Expr::col((E::default(), E::region_column()));
+                let end = Expr::cust_with_exprs("$1 || ':'", [prefix.clone()]);
+                (select.filter(code.clone().gte(prefix.clone())).filter(code.lt(end)), prefix)
+            }
+        }
     }
     fn batch(parent: &String) -> u8 {
         parent.len() as u8
@@ -345,7 +380,7 @@ pub fn through<E, L, P>(
     link_parent: L::Column,
     link_deleted: L::Column,
     kind: Option<(L::Column, Value)>,
-    parents: &[P],
+    parents: Parents<'_, P>,
 ) -> (Select<E>, Expr)
 where
     E: Listed,
@@ -357,7 +392,7 @@ where
     let mut on = Expr::col((link, link_child))
         .equals((E::default(), E::key_column()))
         .and(Expr::col((link, link_deleted)).is_null())
-        .and(Expr::col((link, link_parent)).is_in(parents.iter().cloned().map(Into::into)));
+        .and(parents.contain(Expr::col((link, link_parent))));
     if let Some((col, v)) = kind {
         on = on.and(Expr::col((link, col)).eq(v));
     }

@@ -6,7 +6,7 @@ use sea_orm::{DbBackend, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::page::Ordering;
-use super::relations::{Listed, Located, ToMany, by_column};
+use super::relations::{Listed, Located, Parents, ToMany, by_column};
 use super::{DateRange, KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
 
@@ -81,7 +81,7 @@ macro_rules! records_by {
             type Parent = Uuid;
             fn restrict(
                 select: Select<service_record::Entity>,
-                parents: &[Uuid],
+                parents: Parents<'_, Uuid>,
             ) -> (Select<service_record::Entity>, Expr) {
                 by_column(select, service_record::Column::$col, parents)
             }

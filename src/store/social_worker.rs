@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::relations::{Keyed, Listed, Located, ToMany, by_column, through};
+use super::relations::{Keyed, Listed, Located, Parents, ToMany, by_column, through};
 use super::{RecordOrderField, Sort, StoreError, one_of, text, within};
 use crate::domain::DivisionCode;
 
@@ -77,7 +77,10 @@ const SAME_AS_PARENT: &str = "same_as_parent";
 impl ToMany for SameAs {
     type Child = social_worker::Entity;
     type Parent = Uuid;
-    fn restrict(mut select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
+    fn restrict(
+        mut select: Select<social_worker::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<social_worker::Entity>, Expr) {
         use sea_orm::sea_query::{Alias, ExprTrait};
         let parent = Alias::new(SAME_AS_PARENT);
         let on = Expr::col((parent.clone(), social_worker::Column::PersonKey))
@@ -86,7 +89,7 @@ impl ToMany for SameAs {
                 Expr::col((parent.clone(), social_worker::Column::Id))
                     .ne(Expr::col((social_worker::Entity, social_worker::Column::Id))),
             )
-            .and(Expr::col((parent.clone(), social_worker::Column::Id)).is_in(parents.iter().copied()));
+            .and(parents.contain(Expr::col((parent.clone(), social_worker::Column::Id))));
         QueryTrait::query(&mut select).join_as(sea_orm::JoinType::InnerJoin, social_worker::Entity, parent.clone(), on);
         (select, Expr::col((parent, social_worker::Column::Id)))
     }
@@ -98,7 +101,10 @@ pub struct StationWorkers;
 impl ToMany for StationWorkers {
     type Child = social_worker::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
+    fn restrict(
+        select: Select<social_worker::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<social_worker::Entity>, Expr) {
         let (select, parent) = through(
             select,
             sa::Entity,
@@ -118,7 +124,10 @@ pub struct EmployedWorkers;
 impl ToMany for EmployedWorkers {
     type Child = social_worker::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
+    fn restrict(
+        select: Select<social_worker::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<social_worker::Entity>, Expr) {
         by_column(select, social_worker::Column::EmployerId, parents)
     }
 }
@@ -129,7 +138,10 @@ pub struct ProjectWorkers;
 impl ToMany for ProjectWorkers {
     type Child = social_worker::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
+    fn restrict(
+        select: Select<social_worker::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<social_worker::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::SocialWorker.into()));
         through(
             select,

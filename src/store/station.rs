@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbBackend, JoinType, QueryFilter, QuerySelect, RelationTrait, Select};
 use uuid::Uuid;
 
-use super::relations::{Listed, Located, ToMany, by_column};
+use super::relations::{Listed, Located, Parents, ToMany, by_column};
 use super::{RecordOrderField, Sort, one_of, text, within};
 use crate::domain::DivisionCode;
 
@@ -55,7 +55,7 @@ pub struct ChildStations;
 impl ToMany for ChildStations {
     type Child = station::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<station::Entity>, parents: &[Uuid]) -> (Select<station::Entity>, Expr) {
+    fn restrict(select: Select<station::Entity>, parents: Parents<'_, Uuid>) -> (Select<station::Entity>, Expr) {
         by_column(select, station::Column::ParentStationId, parents)
     }
 }
@@ -66,7 +66,7 @@ pub struct OperatedStations;
 impl ToMany for OperatedStations {
     type Child = station::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<station::Entity>, parents: &[Uuid]) -> (Select<station::Entity>, Expr) {
+    fn restrict(select: Select<station::Entity>, parents: Parents<'_, Uuid>) -> (Select<station::Entity>, Expr) {
         by_column(select, station::Column::OperatorId, parents)
     }
 }
@@ -83,12 +83,12 @@ pub struct ProjectStations;
 impl ToMany for ProjectStations {
     type Child = station::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<station::Entity>, parents: &[Uuid]) -> (Select<station::Entity>, Expr) {
+    fn restrict(select: Select<station::Entity>, parents: Parents<'_, Uuid>) -> (Select<station::Entity>, Expr) {
         let link = Expr::col((project_station::Entity, project_station::Column::ProjectId));
         let select = select
             .join_rev(JoinType::InnerJoin, project_station::Relation::Station.def())
             .filter(project_station::Column::DeletedAt.is_null())
-            .filter(project_station::Column::ProjectId.is_in(parents.iter().copied()));
+            .filter(parents.contain(link.clone()));
         (select, link)
     }
 }

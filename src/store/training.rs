@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::mutate::{self, Editor, LinkColumns, Outcome, Planned, Writable};
 use super::page::Ordering;
-use super::relations::{Listed, Located, ToMany, by_column, through};
+use super::relations::{Listed, Located, Parents, ToMany, by_column, through};
 use super::write::{Change, Field, enum_field, field};
 use super::{DateRange, KeyValue, Sort, one_of, within};
 use crate::domain::DivisionCode;
@@ -90,7 +90,7 @@ pub struct StationTrainings;
 impl ToMany for StationTrainings {
     type Child = training::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<training::Entity>, parents: &[Uuid]) -> (Select<training::Entity>, Expr) {
+    fn restrict(select: Select<training::Entity>, parents: Parents<'_, Uuid>) -> (Select<training::Entity>, Expr) {
         by_column(select, training::Column::StationId, parents)
     }
 }
@@ -101,7 +101,10 @@ pub struct TrainingWorkers;
 impl ToMany for TrainingWorkers {
     type Child = social_worker::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<social_worker::Entity>, parents: &[Uuid]) -> (Select<social_worker::Entity>, Expr) {
+    fn restrict(
+        select: Select<social_worker::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<social_worker::Entity>, Expr) {
         through(
             select,
             tp::Entity,
@@ -120,7 +123,7 @@ pub struct TrainingVolunteers;
 impl ToMany for TrainingVolunteers {
     type Child = volunteer::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+    fn restrict(select: Select<volunteer::Entity>, parents: Parents<'_, Uuid>) -> (Select<volunteer::Entity>, Expr) {
         through(
             select,
             tp::Entity,

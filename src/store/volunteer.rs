@@ -10,7 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 use uuid::Uuid;
 
-use super::relations::{Listed, Located, ToMany, through};
+use super::relations::{Listed, Located, Parents, ToMany, through};
 use super::{RecordOrderField, Sort, StoreError, text, within};
 use crate::domain::DivisionCode;
 
@@ -69,7 +69,7 @@ pub struct TeamMembers;
 impl ToMany for TeamMembers {
     type Child = volunteer::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+    fn restrict(select: Select<volunteer::Entity>, parents: Parents<'_, Uuid>) -> (Select<volunteer::Entity>, Expr) {
         let (select, parent) = through(
             select,
             membership::Entity,
@@ -94,7 +94,10 @@ const SAME_AS_PARENT: &str = "same_as_parent";
 impl ToMany for SameAs {
     type Child = volunteer::Entity;
     type Parent = Uuid;
-    fn restrict(mut select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+    fn restrict(
+        mut select: Select<volunteer::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<volunteer::Entity>, Expr) {
         use sea_orm::sea_query::{Alias, ExprTrait};
         let parent = Alias::new(SAME_AS_PARENT);
         let on = Expr::col((parent.clone(), volunteer::Column::PersonKey))
@@ -103,7 +106,7 @@ impl ToMany for SameAs {
                 Expr::col((parent.clone(), volunteer::Column::Id))
                     .ne(Expr::col((volunteer::Entity, volunteer::Column::Id))),
             )
-            .and(Expr::col((parent.clone(), volunteer::Column::Id)).is_in(parents.iter().copied()));
+            .and(parents.contain(Expr::col((parent.clone(), volunteer::Column::Id))));
         QueryTrait::query(&mut select).join_as(sea_orm::JoinType::InnerJoin, volunteer::Entity, parent.clone(), on);
         (select, Expr::col((parent, volunteer::Column::Id)))
     }
@@ -115,7 +118,7 @@ pub struct ProjectVolunteers;
 impl ToMany for ProjectVolunteers {
     type Child = volunteer::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer::Entity>, parents: &[Uuid]) -> (Select<volunteer::Entity>, Expr) {
+    fn restrict(select: Select<volunteer::Entity>, parents: Parents<'_, Uuid>) -> (Select<volunteer::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::Volunteer.into()));
         through(
             select,

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbBackend, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::relations::{Listed, Located, ToMany, by_column, through};
+use super::relations::{Listed, Located, Parents, ToMany, by_column, through};
 use super::{RecordOrderField, Sort, text, within};
 use crate::domain::DivisionCode;
 
@@ -51,7 +51,10 @@ pub struct StationTeams;
 impl ToMany for StationTeams {
     type Child = volunteer_team::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer_team::Entity>, parents: &[Uuid]) -> (Select<volunteer_team::Entity>, Expr) {
+    fn restrict(
+        select: Select<volunteer_team::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<volunteer_team::Entity>, Expr) {
         by_column(select, volunteer_team::Column::StationId, parents)
     }
 }
@@ -62,7 +65,10 @@ pub struct OrganizationTeams;
 impl ToMany for OrganizationTeams {
     type Child = volunteer_team::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer_team::Entity>, parents: &[Uuid]) -> (Select<volunteer_team::Entity>, Expr) {
+    fn restrict(
+        select: Select<volunteer_team::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<volunteer_team::Entity>, Expr) {
         by_column(select, volunteer_team::Column::OrganizationId, parents)
     }
 }
@@ -73,7 +79,10 @@ pub struct VolunteerMemberships;
 impl ToMany for VolunteerMemberships {
     type Child = volunteer_team::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer_team::Entity>, parents: &[Uuid]) -> (Select<volunteer_team::Entity>, Expr) {
+    fn restrict(
+        select: Select<volunteer_team::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<volunteer_team::Entity>, Expr) {
         let (select, parent) = through(
             select,
             membership::Entity,
@@ -93,7 +102,10 @@ pub struct ProjectTeams;
 impl ToMany for ProjectTeams {
     type Child = volunteer_team::Entity;
     type Parent = Uuid;
-    fn restrict(select: Select<volunteer_team::Entity>, parents: &[Uuid]) -> (Select<volunteer_team::Entity>, Expr) {
+    fn restrict(
+        select: Select<volunteer_team::Entity>,
+        parents: Parents<'_, Uuid>,
+    ) -> (Select<volunteer_team::Entity>, Expr) {
         let kind = Some((pp::Column::Party, Party::VolunteerTeam.into()));
         through(
             select,
