@@ -82,6 +82,8 @@ pub struct HttpSettings {
     pub subscriptions: crate::subscription::SubscriptionSettings,
     /// How bulk exports run (`CIVLINK_EXPORT_*`).
     pub jobs: crate::graphql::export::JobSettings,
+    /// How queries read relations (`CIVLINK_READ_PATH`).
+    pub read_path: crate::graphql::compiled::ReadPath,
 }
 
 impl Default for HttpSettings {
@@ -99,6 +101,7 @@ impl Default for HttpSettings {
             person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
             subscriptions: Default::default(),
             jobs: Default::default(),
+            read_path: Default::default(),
         }
     }
 }
@@ -600,6 +603,7 @@ async fn run_in_span(
     data.upload = state.http.upload;
     data.webhook_allow = state.http.webhook_allow.clone();
     data.person_keys = state.http.person_keys.clone();
+    data.read_path = state.http.read_path;
     data.jobs = Some(Arc::new(crate::graphql::export::Jobs {
         schema: state.schema.clone(),
         db: state.db.clone(),

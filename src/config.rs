@@ -199,6 +199,13 @@ pub struct ServeConfig {
     #[arg(long, env = "CIVLINK_EXPORT_DOWNLOAD_SECS", value_name = "CIVLINK_EXPORT_DOWNLOAD_SECS", default_value_t = 3_600, value_parser = clap::value_parser!(u32).range(60..=604_800))]
     pub export_download_secs: u32,
 
+    /// How queries read relations: `compiled` (on PostgreSQL, `node`, `station` and `region`
+    /// with the relations their selection reads, as one statement) or `loader` (batched
+    /// statements per level, as on SQLite). Both give the same answers; `loader` is there to
+    /// compare them.
+    #[arg(long, env = "CIVLINK_READ_PATH", value_name = "CIVLINK_READ_PATH", value_enum, default_value_t = crate::graphql::compiled::ReadPath::Compiled)]
+    pub read_path: crate::graphql::compiled::ReadPath,
+
     /// Most columns of an uploaded roster file (1-16,384).
     #[arg(long, env = "CIVLINK_MAX_UPLOAD_COLUMNS", value_name = "CIVLINK_MAX_UPLOAD_COLUMNS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     pub max_upload_columns: u32,
@@ -394,6 +401,7 @@ impl ServeConfig {
                 download_ttl: Duration::from_secs(self.export_download_secs.into()),
                 ..Default::default()
             },
+            read_path: self.read_path,
         })
     }
 

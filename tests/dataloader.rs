@@ -1,7 +1,18 @@
 //! Statement counts: relations load through DataLoaders, so the number of SQL statements a
 //! request runs depends on its nesting depth, never on its page sizes.
+//!
+//! These are the loader's counts (`CIVLINK_READ_PATH=loader`): the loader reads every
+//! relation on SQLite, and on PostgreSQL what the compiled read path does not take. The
+//! compiled path's counts are in tests/read_path.rs.
 
 mod common;
+
+/// The test app, reading relations through the loader.
+fn loader() -> common::Options {
+    let mut options = common::Options::default();
+    options.http.read_path = civlink::graphql::compiled::ReadPath::Loader;
+    options
+}
 
 use serde_json::json;
 
@@ -13,7 +24,7 @@ const THREE_LEVELS: &str = r#"query($n: Int!) { region(code: "522301") {
     projects(first: $n) { nodes { name organizations(first: $n) { nodes { name } } } }
   } } } }"#;
 
-both!(statement_count_is_bounded_by_depth_not_page_size, |app| {
+both_with!(statement_count_is_bounded_by_depth_not_page_size, loader(), |app| {
     let mut counts = Vec::new();
     for n in [5, 50] {
         app.take_statements();
@@ -34,7 +45,7 @@ both!(statement_count_is_bounded_by_depth_not_page_size, |app| {
     assert_eq!(counts[1], expected, "{counts:?}");
 });
 
-both!(root_lists_with_relations_batch_the_same_way, |app| {
+both_with!(root_lists_with_relations_batch_the_same_way, loader(), |app| {
     // Township stations all have a parent, an operator and clients, so every level is reached
     // at both page sizes.
     let q = r#"query($n: Int!) { stations(first: $n, filter: { region: "522301", levels: [TOWNSHIP_STATION] }) { nodes {
@@ -60,7 +71,7 @@ both!(root_lists_with_relations_batch_the_same_way, |app| {
     assert_eq!(counts[1], expected, "{counts:?}");
 });
 
-both!(a_connection_asked_only_for_its_total_runs_no_page_query, |app| {
+both_with!(a_connection_asked_only_for_its_total_runs_no_page_query, loader(), |app| {
     // The portal's per-station service count (issue 7): one count statement per level, no
     // page statement whose rows nobody asked for.
     let count_only = r#"{ region(code: "522301") { stations(first: 10) { nodes {
@@ -85,7 +96,7 @@ both!(a_connection_asked_only_for_its_total_runs_no_page_query, |app| {
     assert_eq!(app.take_statements(), 1);
 });
 
-both!(a_relation_page_counts_its_total_in_the_same_statement, |app| {
+both_with!(a_relation_page_counts_its_total_in_the_same_statement, loader(), |app| {
     // Without a cursor the page statement counts each parent's children; with one, a second
     // statement counts them (the window only sees rows past the cursor). Both agree.
     let q = r#"query($after: String) { region(code: "522301") { stations(first: 3, after: $after) {
@@ -107,7 +118,7 @@ both!(a_relation_page_counts_its_total_in_the_same_statement, |app| {
 /// planned with its values).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_by_key_and_range_statements_use_their_pools() {
-    let app = common::TestApp::spawn(common::Backend::Postgres).await;
+    let app = common::TestApp::spawn_with(common::Backend::Postgres, loader()).await;
     let station = app.data(r#"{ region(code: "522301") { stations(first: 1) { nodes { id } } } }"#, json!({})).await
         ["region"]["stations"]["nodes"][0]["id"]
         .clone();
@@ -154,7 +165,7 @@ const STATION_RELATIONS: [(&str, &str); 10] = [
     ("charityResources", "charityResources(first: 10) { totalCount nodes { id kind value } }"),
 ];
 
-both!(a_level_runs_as_one_statement_and_each_relation_gets_its_own_rows, |app| {
+both_with!(a_level_runs_as_one_statement_and_each_relation_gets_its_own_rows, loader(), |app| {
     let station_query =
         |fields: &str| format!("query($id: ID!) {{ node(id: $id) {{ ... on Station {{ id {fields} }} }} }}");
     let all: Vec<&str> = STATION_RELATIONS.iter().map(|(_, f)| *f).collect();
@@ -204,7 +215,7 @@ both!(a_level_runs_as_one_statement_and_each_relation_gets_its_own_rows, |app| {
 /// columns, more than a statement may return at once (1,664 columns), so the level takes two
 /// statements or three; each list still gets its own rows.
 async fn many_lists_at_one_level(backend: common::Backend) {
-    let mut options = common::Options::default();
+    let mut options = loader();
     options.limits.max_aliases = 100;
     let app = common::TestApp::spawn_with(backend, options).await;
     let id = common::a_township_station(&app).await;

@@ -60,6 +60,8 @@ pub struct RequestData {
     /// Where background jobs (exports) run: this replica's schema and pools; `None` outside
     /// an HTTP request (jobs cannot be started there).
     pub jobs: Option<Arc<super::export::Jobs>>,
+    /// How relations are read (`CIVLINK_READ_PATH`).
+    pub read_path: super::compiled::ReadPath,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -157,6 +159,9 @@ struct BatchInner {
     queue: LoadQueue,
     /// Per key type: `Waiting<K>` of the batch not yet started.
     waiting: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+    /// Per key type: `HashMap<K, Option<V>>`, answers a compiled statement has already read
+    /// (`None`: read, and absent), given without a load ([`BatchLoader::prefetch`]).
+    prefetched: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
 }
 
 type Answer<K> = Result<HashMap<K, <StoreLoader as Loader<K>>::Value>, Arc<StoreError>>;
@@ -191,9 +196,26 @@ impl BatchLoader {
         I: IntoIterator<Item = K>,
         StoreLoader: Loader<K, Error = Arc<StoreError>>,
     {
-        let keys: Vec<K> = keys.into_iter().collect();
+        let mut keys: Vec<K> = keys.into_iter().collect();
+        let mut found = HashMap::new();
+        if let Some(known) = self
+            .inner
+            .prefetched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&TypeId::of::<K>())
+            .and_then(|m| m.downcast_ref::<Prefetched<K>>())
+        {
+            keys.retain(|k| match known.get(k) {
+                Some(v) => {
+                    found.extend(v.clone().map(|v| (k.clone(), v)));
+                    false
+                }
+                None => true,
+            });
+        }
         if keys.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(found);
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
         let first = {
@@ -211,9 +233,34 @@ impl BatchLoader {
             let inner = self.inner.clone();
             self.inner.queue.push(Box::pin(async move { inner.load::<K>().await }));
         }
-        answer.await.unwrap_or_else(|_| Err(Arc::new(StoreError::cancelled())))
+        let mut loaded = answer.await.unwrap_or_else(|_| Err(Arc::new(StoreError::cancelled())))?;
+        loaded.extend(found);
+        Ok(loaded)
+    }
+
+    /// The pool for lookups by key ([`crate::db::connect_keyed`]).
+    pub fn keyed(&self) -> &DatabaseConnection {
+        &self.inner.loader.keyed
+    }
+
+    /// Records the answers of loads a compiled statement has read ([`super::compiled`]): a
+    /// later `load_one`/`load_many` of one of these keys gets its value (`None`: absent)
+    /// without a statement.
+    pub fn prefetch<K>(&self, answers: impl IntoIterator<Item = (K, Option<<StoreLoader as Loader<K>>::Value>)>)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        StoreLoader: Loader<K, Error = Arc<StoreError>>,
+    {
+        let mut prefetched = self.inner.prefetched.lock().unwrap_or_else(|e| e.into_inner());
+        let known = prefetched.entry(TypeId::of::<K>()).or_insert_with(|| Box::new(Prefetched::<K>::new()));
+        if let Some(known) = known.downcast_mut::<Prefetched<K>>() {
+            known.extend(answers);
+        }
     }
 }
+
+/// Answers read ahead for keys of `K`.
+type Prefetched<K> = HashMap<K, Option<<StoreLoader as Loader<K>>::Value>>;
 
 impl BatchInner {
     /// Loads every key waiting for type `K`, in one call of the loader, and answers each caller.
@@ -284,7 +331,12 @@ impl RequestData {
         let queue = LoadQueue { queued: Default::default(), merger: merger.clone() };
         let store = StoreLoader { db: db.clone(), keyed, scope: scope.clone(), merger };
         let loader = BatchLoader {
-            inner: Arc::new(BatchInner { loader: store, queue: queue.clone(), waiting: Default::default() }),
+            inner: Arc::new(BatchInner {
+                loader: store,
+                queue: queue.clone(),
+                waiting: Default::default(),
+                prefetched: Default::default(),
+            }),
         };
         let rate_key = match &identity.subject {
             Some(subject) => format!("{}:{subject}", identity.role.as_str()),
@@ -306,6 +358,7 @@ impl RequestData {
             webhook_allow: Default::default(),
             person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
             jobs: None,
+            read_path: Default::default(),
         };
         (data, queue)
     }

@@ -16,6 +16,7 @@ pub mod client;
 pub mod client_write;
 mod coerce;
 pub mod common;
+pub mod compiled;
 pub mod connection;
 pub mod consent;
 pub mod context;

@@ -50,9 +50,11 @@ pub(crate) async fn load(ctx: &Context<'_>, id: &GlobalId) -> ApiResult<Option<N
                 .ok()
                 .filter(|c| c.as_str() == id.key)
                 .ok_or_else(|| ApiError::InvalidId("malformed global id".into()))?;
+            super::compiled::prefetch::<entity::region::Entity>(ctx, code.as_str().to_owned()).await?;
             by_key::<entity::region::Entity, Region>(ctx, Some(code.as_str().to_owned())).await?.map(Node::Region)
         }
         NodeType::Station => {
+            super::compiled::prefetch::<entity::station::Entity>(ctx, id.uuid()?).await?;
             by_key::<entity::station::Entity, Station>(ctx, Some(id.uuid()?)).await?.map(Node::Station)
         }
         NodeType::Organization => {

@@ -444,6 +444,7 @@ impl RegionQuery {
         code: String,
     ) -> ApiResult<Option<Region>> {
         let parsed = DivisionCode::parse(&code).map_err(|e| ApiError::domain("code", e))?;
+        super::compiled::prefetch::<m::Entity>(ctx, parsed.as_str().to_owned()).await?;
         must_find::<m::Entity, _>(ctx, parsed.as_str().to_owned(), format!("division with code `{code}`")).await
     }
     /// Divisions, filtered and ordered.

@@ -60,15 +60,27 @@ impl SocialWorkerFilter {
         ctx: &Context<'_>,
         f: Option<SocialWorkerFilter>,
     ) -> ApiResult<store::social_worker::SocialWorkerFilter> {
+        let mut f = f.unwrap_or_default();
+        let (id_number, external_reference) = (f.id_number.take(), f.external_reference.take());
+        let plain = Self::parse_without_lookups(Some(f))?;
+        let (person_key, external) = lookups(ctx, "SocialWorker", id_number, external_reference).await?;
+        Ok(store::social_worker::SocialWorkerFilter { person_key, external, ..plain })
+    }
+
+    /// The store's filter of a filter without lookups (by ID number or external reference);
+    /// one with a lookup is refused, as it needs [`SocialWorkerFilter::parse`], which audits.
+    /// Errors: `INVALID_DIVISION_CODE`; `INVALID_ARGUMENT` for a lookup.
+    pub fn parse_without_lookups(f: Option<SocialWorkerFilter>) -> ApiResult<store::social_worker::SocialWorkerFilter> {
         let f = f.unwrap_or_default();
-        let region = division("filter.region", f.region.as_deref())?;
-        let (person_key, external) = lookups(ctx, "SocialWorker", f.id_number, f.external_reference).await?;
+        if f.id_number.is_some() || f.external_reference.is_some() {
+            return Err(ApiError::invalid("filter", "a lookup needs the request's context").into());
+        }
         Ok(store::social_worker::SocialWorkerFilter {
-            region,
+            region: division("filter.region", f.region.as_deref())?,
             certificate_levels: f.certificate_levels.into_iter().map(Into::into).collect(),
             name_contains: f.name_contains,
-            person_key,
-            external,
+            person_key: None,
+            external: None,
         })
     }
 }

@@ -341,6 +341,7 @@ impl StationQuery {
         id: ID,
     ) -> ApiResult<Option<Station>> {
         let key: Uuid = GlobalId::decode_uuid(&id, NodeType::Station)?;
+        super::compiled::prefetch::<m::Entity>(ctx, key).await?;
         must_find::<m::Entity, _>(ctx, key, format!("station with id `{}`", id.as_str())).await
     }
     /// Stations, filtered and ordered. Errors: `INVALID_DIVISION_CODE`, `INVALID_CURSOR`,

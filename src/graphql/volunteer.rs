@@ -49,10 +49,28 @@ impl VolunteerFilter {
     /// The store's filter; a lookup by ID number is audited here. Errors: as
     /// [`super::person::lookups`], `INVALID_DIVISION_CODE`.
     pub async fn parse(ctx: &Context<'_>, f: Option<VolunteerFilter>) -> ApiResult<store::volunteer::VolunteerFilter> {
+        let mut f = f.unwrap_or_default();
+        let (id_number, external_reference) = (f.id_number.take(), f.external_reference.take());
+        let plain = Self::parse_without_lookups(Some(f))?;
+        let (person_key, external) = lookups(ctx, "Volunteer", id_number, external_reference).await?;
+        Ok(store::volunteer::VolunteerFilter { person_key, external, ..plain })
+    }
+
+    /// The store's filter of a filter without lookups (by ID number or external reference);
+    /// one with a lookup is refused, as it needs [`VolunteerFilter::parse`], which audits.
+    /// Errors: `INVALID_DIVISION_CODE`; `INVALID_ARGUMENT` for a lookup.
+    pub fn parse_without_lookups(f: Option<VolunteerFilter>) -> ApiResult<store::volunteer::VolunteerFilter> {
         let f = f.unwrap_or_default();
+        if f.id_number.is_some() || f.external_reference.is_some() {
+            return Err(ApiError::invalid("filter", "a lookup needs the request's context").into());
+        }
         let region = division("filter.region", f.region.as_deref())?;
-        let (person_key, external) = lookups(ctx, "Volunteer", f.id_number, f.external_reference).await?;
-        Ok(store::volunteer::VolunteerFilter { region, name_contains: f.name_contains, person_key, external })
+        Ok(store::volunteer::VolunteerFilter {
+            region,
+            name_contains: f.name_contains,
+            person_key: None,
+            external: None,
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod changes;
+pub mod compiled;
 pub mod constraint;
 pub mod merge;
 pub mod mutate;

@@ -118,7 +118,7 @@ impl PageRequest {
         self.last.is_some()
     }
 
-    fn limit(&self) -> u64 {
+    pub(super) fn limit(&self) -> u64 {
         self.first.or(self.last).unwrap_or(0)
     }
 }
@@ -189,7 +189,7 @@ impl<E: EntityTrait> Ordering<E> {
     }
 
     /// Applies the cursors of `req` as conditions.
-    fn window(&self, mut select: Select<E>, req: &PageRequest) -> Result<Select<E>, StoreError> {
+    pub(super) fn window(&self, mut select: Select<E>, req: &PageRequest) -> Result<Select<E>, StoreError> {
         if let Some(after) = &req.after {
             self.check(after)?;
             select = select.filter(self.beyond(after, true));
@@ -202,7 +202,7 @@ impl<E: EntityTrait> Ordering<E> {
     }
 
     /// SQL order of the fetch: reversed when paging backward.
-    fn fetch_order(&self, req: &PageRequest) -> Order {
+    pub(super) fn fetch_order(&self, req: &PageRequest) -> Order {
         match (self.direction, req.backward()) {
             (Direction::Asc, false) | (Direction::Desc, true) => Order::Asc,
             _ => Order::Desc,
@@ -227,7 +227,11 @@ fn fits_column(column: &impl ColumnTrait, value: &KeyValue) -> bool {
 }
 
 /// Turns the `limit + 1` rows fetched in fetch order into a page in list order.
-fn into_page<E: EntityTrait>(mut rows: Vec<E::Model>, ordering: &Ordering<E>, req: &PageRequest) -> Page<E::Model> {
+pub(super) fn into_page<E: EntityTrait>(
+    mut rows: Vec<E::Model>,
+    ordering: &Ordering<E>,
+    req: &PageRequest,
+) -> Page<E::Model> {
     let limit = req.limit() as usize;
     let more = rows.len() > limit;
     rows.truncate(limit);

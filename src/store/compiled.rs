@@ -1,0 +1,258 @@
+//! The compiled read path (issue 22, docs/design/read-path.md): a root field and the relations
+//! its selection reads, as one PostgreSQL statement that builds the answer as JSON.
+//!
+//! Each row becomes `json_build_object('row', row_to_json(t), 'b', json_build_array(…))`: the
+//! row's columns under `row`, and one entry per relation read with it, in the order the caller
+//! gave them ([`branch`]). A to-one relation is a correlated subquery returning that object or
+//! `NULL`; a to-many relation returns `{"rows": [...], "total": n}`, its rows a correlated,
+//! scoped, filtered keyset page (`limit + 1` rows in fetch order, as
+//! [`super::page::fetch_page`] reads them) aggregated with `json_agg(… ORDER BY …)`, and
+//! `total` a correlated `count(*)`. The statement's text depends on the shape of the read
+//! alone (which relations, which arguments are present); keys, page sizes, cursors and scope
+//! values are parameters, so the pool for lookups by key reuses its prepared statement and,
+//! after five runs, PostgreSQL's cached generic plan ([`crate::db::connect_keyed`]).
+//!
+//! The rows come back as the same models the loader reads ([`decode`]), so the value rules
+//! (masking, global ids, money and dates) stay where they are: in the object types.
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, TryIntoModel, Value,
+};
+use serde_json::Value as Json;
+
+use super::page::{self, Feed, Ordering, Page, PageRequest};
+use super::relations::{self, Listed, Parents, ToMany};
+use super::{Scope, StoreError};
+
+/// Builds one compiled statement: the caller's scope and a counter for table aliases.
+pub struct Build<'s> {
+    scope: &'s Scope,
+    next: usize,
+    /// Whether any part reads code ranges or a change-feed window, planned per run on the
+    /// main pool ([`relations::pool`]).
+    pub per_run: bool,
+}
+
+impl<'s> Build<'s> {
+    /// A builder for a statement run for `scope`. Only for scopes that return rows: a caller
+    /// who sees only counts reads no rows, and is never compiled.
+    pub fn new(scope: &'s Scope) -> Self {
+        Self { scope, next: 0, per_run: false }
+    }
+
+    fn alias(&mut self) -> Alias {
+        self.next += 1;
+        Alias::new(format!("t{}", self.next))
+    }
+}
+
+/// The relations read with each row of a table: given the builder and the alias of the row's
+/// derived table, their JSON expressions, in order (read back with [`branch`]).
+pub type Branches<'f> = &'f mut dyn FnMut(&mut Build<'_>, &Alias) -> Result<Vec<Expr>, StoreError>;
+
+/// Most branches in one `json_build_array`: PostgreSQL passes at most 100 arguments to a
+/// function.
+const CHUNK: usize = 90;
+
+/// `json_build_object('row', row_to_json(alias), 'b', json_build_array(json_build_array(e0,
+/// …), …))`: the branches in arrays of at most [`CHUNK`] (read back with [`branch`]).
+fn row_object(alias: &Alias, branches: Vec<Expr>) -> Expr {
+    let row = Expr::cust(format!("row_to_json(\"{}\")", alias.0));
+    if branches.is_empty() {
+        return Expr::cust_with_exprs("json_build_object('row', $1)", [row]);
+    }
+    let mut chunks = Vec::new();
+    let mut branches = branches.into_iter().peekable();
+    while branches.peek().is_some() {
+        let chunk: Vec<Expr> = branches.by_ref().take(CHUNK).collect();
+        chunks.push(array(chunk));
+    }
+    Expr::cust_with_exprs("json_build_object('row', $1, 'b', $2)", [row, array(chunks)])
+}
+
+/// `json_build_array($1, …)` of at most 100 expressions.
+fn array(items: Vec<Expr>) -> Expr {
+    let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+    Expr::cust_with_exprs(format!("json_build_array({})", placeholders.join(", ")), items)
+}
+
+/// The answer of branch `i` in a row object that [`one`] or [`many`] built.
+pub fn branch(object: &Json, i: usize) -> &Json {
+    &object["b"][i / CHUNK][i % CHUNK]
+}
+
+fn scalar(select: SelectStatement) -> Expr {
+    Expr::SubQuery(None, Box::new(select.into()))
+}
+
+/// The row of `E` whose key is `key` (a column of the enclosing row, or a value), within the
+/// scope and not deleted, as a row object with its `branches`; `NULL` when there is none.
+///
+/// Errors: what a branch returns.
+pub fn one<E: Listed>(b: &mut Build<'_>, key: Expr, branches: Branches<'_>) -> Result<Expr, StoreError> {
+    let t = b.alias();
+    let inner = E::visible(b.scope).filter(Expr::col((E::default(), E::key_column())).eq(key)).into_query();
+    let object = row_object(&t, branches(b, &t)?);
+    Ok(scalar(Query::select().expr(object).from_subquery(inner, t.clone()).to_owned()))
+}
+
+/// What a to-many relation reads for each parent: its arguments, and whether the page and the
+/// count are wanted.
+pub struct ManyArgs<'a, R: ToMany> {
+    pub filter: &'a <R::Child as Listed>::Filter,
+    pub order: <R::Child as Listed>::OrderBy,
+    pub feed: Option<&'a Feed>,
+    pub page: &'a PageRequest,
+    /// Read the page (`edges`, `nodes` or `pageInfo` selected).
+    pub rows: bool,
+    /// Count the parent's children (`totalCount` selected).
+    pub count: bool,
+}
+
+/// The children of `parent` through `R` as `{"rows": [row objects in fetch order] | null,
+/// "total": n | null}`.
+///
+/// Errors: [`StoreError::InvalidCursor`] for a cursor of another ordering; what a branch returns.
+pub fn many<R: ToMany>(
+    b: &mut Build<'_>,
+    parent: Parents<'_, R::Parent>,
+    args: &ManyArgs<'_, R>,
+    branches: Branches<'_>,
+) -> Result<Expr, StoreError> {
+    if R::BY_RANGE || args.feed.is_some() {
+        b.per_run = true;
+    }
+    let listed = relations::listed::<R::Child>(DbBackend::Postgres, b.scope, args.filter, args.feed);
+    let (select, _) = R::restrict(listed, parent);
+    let rows = if args.rows {
+        let ordering = relations::ordering::<R::Child>(args.order, args.feed);
+        let order = ordering.fetch_order(args.page);
+        let mut paged = ordering.window(select.clone(), args.page)?;
+        for c in &ordering.columns {
+            paged = QueryOrder::order_by(paged, *c, order.clone());
+        }
+        let paged = paged.limit(args.page.limit() + 1).into_query();
+        let t = b.alias();
+        let object = row_object(&t, branches(b, &t)?);
+        let direction = if order == Order::Asc { "ASC" } else { "DESC" };
+        let mut sql = String::from("coalesce(json_agg($1 ORDER BY ");
+        let mut exprs = vec![object];
+        for (i, c) in ordering.columns.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${} {direction}", i + 2));
+            exprs.push(Expr::col((t.clone(), Alias::new(c.as_str()))));
+        }
+        sql.push_str("), '[]'::json)");
+        scalar(Query::select().expr(Expr::cust_with_exprs(sql, exprs)).from_subquery(paged, t).to_owned())
+    } else {
+        Expr::cust("NULL")
+    };
+    let total = if args.count {
+        let c = b.alias();
+        scalar(Query::select().expr(Expr::cust("count(*)")).from_subquery(select.into_query(), c).to_owned())
+    } else {
+        Expr::cust("NULL")
+    };
+    Ok(Expr::cust_with_exprs("json_build_object('rows', $1, 'total', $2)", [rows, total]))
+}
+
+/// Whether the cursors of `req` belong to the ordering of `order` (or of the change feed):
+/// a page whose cursor does not is an error of its field alone, left to the loader, and must
+/// not fail the statement of the whole root field.
+pub fn cursors_fit<E: Listed>(order: E::OrderBy, feed: Option<&Feed>, req: &PageRequest) -> bool {
+    relations::ordering::<E>(order, feed).window(E::find(), req).is_ok()
+}
+
+/// Runs `root` (the expression [`one`] built for the root row) and returns its JSON: a row
+/// object, or `Json::Null` when the row is absent or out of scope.
+///
+/// Errors: the database's.
+pub async fn run<C: ConnectionTrait>(db: &C, root: Expr) -> Result<Json, StoreError> {
+    let select = Query::select().expr_as(root, Alias::new("answer")).to_owned();
+    let row = db.query_one(&select).await?;
+    Ok(match row {
+        Some(row) => row.try_get::<Option<Json>>("", "answer")?.unwrap_or(Json::Null),
+        None => Json::Null,
+    })
+}
+
+/// A page in list order from the rows of a to-many answer, read in fetch order: as
+/// [`super::relations::pages`] gives it, also for a parent without children.
+pub fn page_of<E: Listed>(
+    rows: Vec<E::Model>,
+    order: E::OrderBy,
+    feed: Option<&Feed>,
+    req: &PageRequest,
+    total: Option<u64>,
+) -> Page<E::Model> {
+    if rows.is_empty() {
+        return Page { total, ..Page::default() };
+    }
+    let ordering: Ordering<E> = relations::ordering::<E>(order, feed);
+    Page { total, ..page::into_page(rows, &ordering, req) }
+}
+
+/// A row of `E` from the `row_to_json` of its table's columns.
+///
+/// Errors: a JSON error ([`sea_orm::DbErr::Json`]) when a column is missing or of another type than
+/// declared (a column type this decoder does not know is one).
+pub fn decode<E>(json: &Json) -> Result<E::Model, StoreError>
+where
+    E: EntityTrait,
+    E::ActiveModel: TryIntoModel<E::Model>,
+{
+    let Json::Object(fields) = json else {
+        return Err(StoreError::Db(sea_orm::DbErr::Json("a row is not an object".into())));
+    };
+    let mut row = <E::ActiveModel as ActiveModelTrait>::default();
+    for c in E::Column::iter() {
+        let name = c.as_str();
+        let v = fields.get(name).unwrap_or(&Json::Null);
+        let value = value_of(c.def().get_column_type(), v)
+            .ok_or_else(|| StoreError::Db(sea_orm::DbErr::Json(format!("column {name}: unexpected {v}"))))?;
+        row.try_set(c, value)?;
+    }
+    Ok(row.try_into_model()?)
+}
+
+/// The value of a column of type `ty` from its JSON (PostgreSQL's `to_json` of the type);
+/// `None` when the JSON does not fit the type.
+fn value_of(ty: &ColumnType, v: &Json) -> Option<Value> {
+    use chrono::{DateTime, NaiveDate, Utc};
+    let null = v.is_null();
+    Some(match ty {
+        ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) | ColumnType::Enum { .. } => {
+            Value::String(if null { None } else { Some(v.as_str()?.to_owned()) })
+        }
+        ColumnType::Uuid => Value::Uuid(if null { None } else { Some(v.as_str()?.parse().ok()?) }),
+        ColumnType::Boolean => Value::Bool(if null { None } else { Some(v.as_bool()?) }),
+        ColumnType::Integer => Value::Int(if null { None } else { Some(i32::try_from(v.as_i64()?).ok()?) }),
+        ColumnType::SmallInteger => Value::SmallInt(if null { None } else { Some(i16::try_from(v.as_i64()?).ok()?) }),
+        ColumnType::BigInteger => Value::BigInt(if null { None } else { Some(v.as_i64()?) }),
+        ColumnType::Double => Value::Double(if null { None } else { Some(v.as_f64()?) }),
+        ColumnType::Float => Value::Float(if null { None } else { Some(v.as_f64()? as f32) }),
+        ColumnType::Date => Value::ChronoDate(if null { None } else { Some(v.as_str()?.parse::<NaiveDate>().ok()?) }),
+        ColumnType::TimestampWithTimeZone => Value::ChronoDateTimeUtc(if null {
+            None
+        } else {
+            Some(DateTime::parse_from_rfc3339(v.as_str()?).ok()?.with_timezone(&Utc))
+        }),
+        ColumnType::Json | ColumnType::JsonBinary => Value::Json(if null { None } else { Some(Box::new(v.clone())) }),
+        _ => return None,
+    })
+}
+
+/// The key of the root row, bound as a value.
+pub fn key_value<E: Listed>(key: E::Key) -> Expr {
+    Expr::val(Into::<Value>::into(key))
+}
+
+/// The keys of a relation's parents in the children's select must bind as the parent
+/// column's type: a column of the enclosing row's derived table.
+pub fn outer<C: IdenStatic>(alias: &Alias, column: C) -> Expr {
+    Expr::col((alias.clone(), Alias::new(column.as_str())))
+}
