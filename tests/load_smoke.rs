@@ -23,6 +23,8 @@ fn settings() -> harness::Settings {
         max_requests: 20,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_civlink")),
         operations: vec![1, 2, 3, 4, 5],
+        read_paths: vec![harness::ReadPath::Compiled, harness::ReadPath::Loader],
+        rounds: 2,
     }
 }
 
@@ -37,10 +39,12 @@ async fn fill(url: &str) {
 fn check(report: &harness::Report) {
     assert_eq!(report.operations.len(), 5);
     for o in &report.operations {
-        let m = &o.civlink;
-        assert!(m.requests > 0, "operation {} ran no request", o.operation.number);
-        assert_eq!(m.errors, 0, "operation {}: {:?}", o.operation.number, m.first_error);
-        assert!(o.statements >= 1.0, "operation {} counted no statement", o.operation.number);
+        assert_eq!(o.civlink.len(), 2, "both read paths");
+        for (path, m, statements) in &o.civlink {
+            assert!(m.requests > 0, "operation {} ({path:?}) ran no request", o.operation.number);
+            assert_eq!(m.errors, 0, "operation {} ({path:?}): {:?}", o.operation.number, m.first_error);
+            assert!(*statements >= 1.0, "operation {} ({path:?}) counted no statement", o.operation.number);
+        }
         match (&o.floor, o.operation.number) {
             (Some((f, n)), 1 | 2) => {
                 assert!(f.requests > 0 && f.errors == 0, "floor of {}: {:?}", o.operation.number, f.first_error);
@@ -54,6 +58,7 @@ fn check(report: &harness::Report) {
     let table = harness::markdown(std::slice::from_ref(report), &settings());
     eprintln!("{table}");
     assert!(table.contains("| 1 portal |") && table.contains("| 5 coverage |"), "{table}");
+    assert!(table.contains("| compiled |") && table.contains("| loader |"), "{table}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -98,6 +98,21 @@ pub struct Settings {
     pub binary: PathBuf,
     /// Operations to run (numbers 1-5).
     pub operations: Vec<u8>,
+    /// The read paths to compare (`CIVLINK_READ_PATH`): one server each, driven in turn.
+    pub read_paths: Vec<ReadPath>,
+    /// Rounds per operation: each round drives every read path and then the floor, so
+    /// their figures come from the same stretch of time on a noisy host.
+    pub rounds: u32,
+}
+
+pub use civlink::graphql::compiled::ReadPath;
+
+/// `compiled` or `loader`, as `CIVLINK_READ_PATH` spells it.
+fn spelled(path: ReadPath) -> &'static str {
+    match path {
+        ReadPath::Compiled => "compiled",
+        ReadPath::Loader => "loader",
+    }
 }
 
 /// Throughput and latency of one driven workload.
@@ -113,6 +128,16 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// The figures of `self` and `other` together (two rounds of one workload).
+    fn merge(mut self, other: Measured) -> Measured {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        let _ = self.latency.add(&other.latency);
+        self.first_error = self.first_error.or(other.first_error);
+        self
+    }
+
     /// Completed requests per second.
     pub fn rate(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9)
@@ -128,11 +153,11 @@ impl Measured {
 #[derive(Debug, Clone)]
 pub struct OperationReport {
     pub operation: Operation,
-    pub civlink: Measured,
-    /// SQL statements per HTTP request (operation 3: per page).
-    pub statements: f64,
-    /// The hand-written SQL floor (operations 1 and 2): its figures and round trips per
-    /// request.
+    /// Per read path: civlink's figures and its SQL statements per HTTP request (operation
+    /// 3: per page).
+    pub civlink: Vec<(ReadPath, Measured, f64)>,
+    /// The hand-written SQL floor (operations 1 and 2) through prepared statements that may
+    /// reuse cached plans: its figures and round trips per request.
     pub floor: Option<(Measured, f64)>,
 }
 
@@ -342,10 +367,11 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &PathBuf, url: &str) -> anyhow::Result<Server> {
+    fn start(binary: &PathBuf, url: &str, read_path: ReadPath) -> anyhow::Result<Server> {
         let mut child = Command::new(binary)
             .arg("serve")
             .env("DATABASE_URL", url)
+            .env("CIVLINK_READ_PATH", spelled(read_path))
             .env("CIVLINK_ADDR", "127.0.0.1:0")
             .env("CIVLINK_JWT_SECRET", SECRET)
             .env("RUST_LOG", "warn")
@@ -393,7 +419,12 @@ impl Drop for Server {
 
 /// SQL statements per request of each operation, counted on an in-process server whose
 /// connection counts statements; also checks every operation answers without errors.
-async fn count_statements(url: &str, s: &Arc<Samples>, ops: &[Operation]) -> anyhow::Result<Vec<f64>> {
+async fn count_statements(
+    url: &str,
+    s: &Arc<Samples>,
+    ops: &[Operation],
+    read_path: ReadPath,
+) -> anyhow::Result<Vec<f64>> {
     let mut db = civlink::db::connect(url, &Default::default()).await?;
     let mut keyed_db = civlink::db::connect_keyed(&db, url, &Default::default()).await?;
     let counter = Arc::new(AtomicU64::new(0));
@@ -417,7 +448,7 @@ async fn count_statements(url: &str, s: &Arc<Samples>, ops: &[Operation]) -> any
         db,
         keyed_db,
         verifier: Some(verifier),
-        http: Default::default(),
+        http: civlink::app::HttpSettings { read_path, ..Default::default() },
         changes: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -666,32 +697,59 @@ pub async fn run(target: &Target, settings: &Settings) -> anyhow::Result<Report>
             .unwrap_or(0);
         rows.push((table, n));
     }
-    let pool = match db.get_database_backend() {
-        DbBackend::Postgres => Pool::Postgres(db.get_postgres_connection_pool().clone()),
-        _ => Pool::Sqlite(db.get_sqlite_connection_pool().clone()),
+    // The floor's statements are prepared once per connection and may reuse PostgreSQL's
+    // cached generic plan (the pool for lookups by key keeps `plan_cache_mode = auto`).
+    let prepared = civlink::db::connect_keyed(&db, &url, &Default::default()).await?;
+    let pool = match prepared.get_database_backend() {
+        DbBackend::Postgres => Pool::Postgres(prepared.get_postgres_connection_pool().clone()),
+        _ => Pool::Sqlite(prepared.get_sqlite_connection_pool().clone()),
     };
     let ops: Vec<Operation> = OPERATIONS.iter().copied().filter(|o| settings.operations.contains(&o.number)).collect();
-    let statements = count_statements(&url, &s, &ops).await?;
-
-    let server = Server::start(&settings.binary, &url)?;
-    let client = Client::new(&server.addr, settings.clients)?;
-    let mut reports = Vec::new();
-    for (op, statements) in ops.iter().copied().zip(statements) {
-        let job: Job = {
-            let (client, s) = (client.clone(), s.clone());
-            Arc::new(move |k| {
-                let (client, s) = (client.clone(), s.clone());
-                Box::pin(async move { client.run(op, &s, k).await })
-            })
-        };
-        let _ = drive(settings.clients, settings.warmup, settings.max_requests, job.clone()).await;
-        let civlink = drive(settings.clients, settings.duration, settings.max_requests, job).await;
-        let floor = floor(&pool, op.number, &s, settings).await;
-        reports.push(OperationReport { operation: op, civlink, statements, floor });
+    let mut servers = Vec::new();
+    for &path in &settings.read_paths {
+        let statements = count_statements(&url, &s, &ops, path).await?;
+        let server = Server::start(&settings.binary, &url, path)?;
+        let client = Client::new(&server.addr, settings.clients)?;
+        servers.push((path, statements, server, client));
     }
-    let peak_rss_mib = server.peak_rss_mib();
-    drop(server);
+    let mut reports = Vec::new();
+    for (i, op) in ops.iter().copied().enumerate() {
+        let mut civlink: Vec<Option<Measured>> = vec![None; servers.len()];
+        let mut floor_figures: Option<(Measured, f64)> = None;
+        for _ in 0..settings.rounds.max(1) {
+            for (j, (_, _, _, client)) in servers.iter().enumerate() {
+                let job: Job = {
+                    let (client, s) = (client.clone(), s.clone());
+                    Arc::new(move |k| {
+                        let (client, s) = (client.clone(), s.clone());
+                        Box::pin(async move { client.run(op, &s, k).await })
+                    })
+                };
+                let _ = drive(settings.clients, settings.warmup, settings.max_requests, job.clone()).await;
+                let m = drive(settings.clients, settings.duration, settings.max_requests, job).await;
+                civlink[j] = Some(match civlink[j].take() {
+                    Some(before) => before.merge(m),
+                    None => m,
+                });
+            }
+            if let Some((m, per)) = floor(&pool, op.number, &s, settings).await {
+                floor_figures = Some(match floor_figures.take() {
+                    Some((before, _)) => (before.merge(m), per),
+                    None => (m, per),
+                });
+            }
+        }
+        let civlink = servers
+            .iter()
+            .zip(civlink)
+            .filter_map(|((path, statements, _, _), m)| m.map(|m| (*path, m, statements[i])))
+            .collect();
+        reports.push(OperationReport { operation: op, civlink, floor: floor_figures });
+    }
+    let peak_rss_mib = servers.iter().map(|(_, _, server, _)| server.peak_rss_mib()).fold(0.0, f64::max);
+    drop(servers);
     db.close().await.ok();
+    prepared.close().await.ok();
     Ok(Report { target: target.label(), rows, operations: reports, peak_rss_mib })
 }
 
@@ -718,33 +776,36 @@ pub fn markdown(reports: &[Report], settings: &Settings) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "| operation | database | req/s | p50 ms | p90 ms | p99 ms | SQL / request | SQL floor p50 ms (statements) | p50 / floor | errors |"
+        "| operation | database | read path | req/s | p50 ms | p90 ms | p99 ms | p99 / p50 | SQL / request | \
+         prepared floor req/s (statements) | req/s / floor's | errors |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let ops = reports.first().map(|r| r.operations.len()).unwrap_or(0);
     for i in 0..ops {
         for r in reports {
             let Some(o) = r.operations.get(i) else { continue };
-            let m = &o.civlink;
-            let (floor, ratio) = match &o.floor {
-                Some((f, n)) => {
-                    (format!("{:.2} ({n:.0})", f.ms(0.5)), format!("{:.2}×", m.ms(0.5) / f.ms(0.5).max(1e-9)))
-                }
-                None => ("–".to_owned(), "–".to_owned()),
-            };
-            let _ = writeln!(
-                out,
-                "| {} {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {floor} | {ratio} | {} |",
-                o.operation.number,
-                o.operation.name,
-                r.target,
-                m.rate(),
-                m.ms(0.5),
-                m.ms(0.9),
-                m.ms(0.99),
-                o.statements,
-                m.errors
-            );
+            for (path, m, statements) in &o.civlink {
+                let (floor, ratio) = match &o.floor {
+                    Some((f, n)) => {
+                        (format!("{:.0} ({n:.0})", f.rate()), format!("{:.0} %", 100.0 * m.rate() / f.rate().max(1e-9)))
+                    }
+                    None => ("–".to_owned(), "–".to_owned()),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1}× | {statements:.1} | {floor} | {ratio} | {} |",
+                    o.operation.number,
+                    o.operation.name,
+                    r.target,
+                    spelled(*path),
+                    m.rate(),
+                    m.ms(0.5),
+                    m.ms(0.9),
+                    m.ms(0.99),
+                    m.ms(0.99) / m.ms(0.5).max(1e-9),
+                    m.errors
+                );
+            }
         }
     }
     let _ = writeln!(out);

@@ -9,8 +9,10 @@
 //! ```
 //!
 //! Each database gets its own run: civlink (the release binary of this checkout) is started
-//! on it as a child process, every operation of `benches/operations/` is driven for the
-//! warm-up and then the measured duration, then its SQL floor (operations 1 and 2). The
+//! on it as a child process, once per read path asked for (`--read-paths compiled,loader`),
+//! and every operation of `benches/operations/` is driven for the warm-up and then the
+//! measured duration on each in turn, then its SQL floor (operations 1 and 2) through
+//! prepared statements; `--rounds N` repeats that N times and adds up the rounds. The
 //! table goes to stdout and, with `--write FILE`, replaces the section between
 //! `<!-- load:begin -->` and `<!-- load:end -->` of FILE (appended when missing), with the
 //! exact command.
@@ -48,6 +50,12 @@ struct Args {
     /// Operations to run, e.g. `--ops 1,2`.
     #[arg(long, value_delimiter = ',', default_values_t = vec![1u8, 2, 3, 4, 5])]
     ops: Vec<u8>,
+    /// Read paths to compare (`CIVLINK_READ_PATH`), e.g. `--read-paths compiled,loader`.
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = vec![harness::ReadPath::Compiled])]
+    read_paths: Vec<harness::ReadPath>,
+    /// Rounds per operation, each driving every read path and then the floor in turn.
+    #[arg(long, default_value_t = 1)]
+    rounds: u32,
     /// Write the table into this Markdown file (between `<!-- load:begin -->` and
     /// `<!-- load:end -->`).
     #[arg(long)]
@@ -84,6 +92,8 @@ async fn main() -> anyhow::Result<()> {
         max_requests: args.max_requests,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_civlink")),
         operations: args.ops.clone(),
+        read_paths: args.read_paths.clone(),
+        rounds: args.rounds,
     };
     let mut targets = Vec::new();
     if let Some(url) = &args.postgres {
@@ -97,8 +107,10 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("benchmarking {} …", t.label());
         let report = harness::run(t, &settings).await.with_context(|| format!("{} run", t.label()))?;
         for o in &report.operations {
-            if let Some(e) = &o.civlink.first_error {
-                eprintln!("operation {} had {} errors, first: {e}", o.operation.number, o.civlink.errors);
+            for (path, m, _) in &o.civlink {
+                if let Some(e) = &m.first_error {
+                    eprintln!("operation {} ({path:?}) had {} errors, first: {e}", o.operation.number, m.errors);
+                }
             }
         }
         reports.push(report);
