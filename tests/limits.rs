@@ -385,6 +385,27 @@ both!(fragments_that_expand_exponentially_are_refused_before_validation, |app| {
     // The code says which check refused it; the bound only says validation never ran (it
     // took 41 s alone). Loose, since a debug build on a busy 2-core machine is slow.
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "refused at once: {:?}", started.elapsed());
+    // Thirty levels, and ten levels of eight spreads each (8^10 fields): async-graphql's own
+    // depth check walked every spread before any extension saw the document (27 s for the
+    // thirty levels; the eight-spread document never finished); they are refused before it.
+    for (levels, spreads) in [(30, 2), (10, 8)] {
+        let mut doc = String::from("fragment F0 on Query { __typename }\n");
+        for i in 1..=levels {
+            let spread = format!("...F{} ", i - 1).repeat(spreads);
+            doc.push_str(&format!("fragment F{i} on Query {{ {spread}}}\n"));
+        }
+        doc.push_str(&format!("{{ ...F{levels} }}"));
+        let started = std::time::Instant::now();
+        let body = app.post_as(None, &doc, serde_json::json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_LARGE", "{body}");
+        // As an automatic persisted query: the text with its hash, then the hash alone.
+        let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": civlink::allowlist::sha256_hex(&doc) } });
+        let (_, _, body) = send(&app, None, json!({ "query": doc, "extensions": ext })).await;
+        assert_eq!(code(&body), "QUERY_TOO_LARGE", "{body}");
+        let (_, _, body) = send(&app, None, json!({ "extensions": ext })).await;
+        assert!(["QUERY_TOO_LARGE", "PERSISTED_QUERY_NOT_FOUND"].contains(&code(&body)), "{body}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{levels} levels: {:?}", started.elapsed());
+    }
     // A document just under the bound runs.
     let mut doc = String::from("fragment F0 on Query { __typename }\n");
     for i in 1..=10 {

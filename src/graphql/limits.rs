@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve, NextValidation,
-    ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest, NextResolve,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
@@ -231,8 +231,45 @@ fn limit_error(code: &str, message: String, cost: Option<usize>, limit: usize) -
     request_error(code, message, &more)
 }
 
+/// Refuses a document whose fragments, once spread, make more than [`MAX_EXPANDED_FIELDS`]
+/// fields (`QUERY_TOO_LARGE`).
+fn refuse_expanded(doc: &ExecutableDocument) -> ServerResult<()> {
+    let expanded = expanded_fields(doc);
+    if expanded > MAX_EXPANDED_FIELDS {
+        return Err(request_error(
+            "QUERY_TOO_LARGE",
+            format!(
+                "the query expands to {} fields once its fragments are spread; at most {MAX_EXPANDED_FIELDS} are accepted",
+                if expanded == u64::MAX { "more than 2^64".to_owned() } else { expanded.to_string() }
+            ),
+            &[],
+        ));
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Extension for CostExtension {
+    /// Refuses a document that expands too far before anything walks its fragments as
+    /// spread: async-graphql checks the nesting depth of every parsed document, before any
+    /// extension's `parse_query`, by walking each spread again, so a kilobyte of fragments
+    /// that each spread the previous one twice kept it busy for half a minute (30 levels),
+    /// and validation for minutes. The count here is memoised per fragment. The text is
+    /// parsed once, here, and the parse handed on; a persisted query arrives parsed, and a
+    /// text seen before was checked when it was first parsed.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: async_graphql::Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        let seen = self.documents.lock().unwrap_or_else(|e| e.into_inner()).contains(&request.query);
+        if !seen {
+            refuse_expanded(request.parsed_query()?)?;
+        }
+        next.run(ctx, request).await
+    }
+
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
         if let Some(doc) = self.document.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -270,21 +307,8 @@ impl Extension for CostExtension {
         let (doc, kept) = match cached {
             Some(doc) => (ExecutableDocument::clone(&doc), doc),
             None => {
+                // Its expanded size was checked in `prepare_request`.
                 let doc = next.run(ctx, query, variables).await?;
-                // Before anything walks the fragments as spread: a few hundred bytes of
-                // fragments that each spread the previous one twice expand exponentially, and
-                // validation would spend minutes on them.
-                let expanded = expanded_fields(&doc);
-                if expanded > MAX_EXPANDED_FIELDS {
-                    return Err(request_error(
-                        "QUERY_TOO_LARGE",
-                        format!(
-                            "the query expands to {} fields once its fragments are spread; at most {MAX_EXPANDED_FIELDS} are accepted",
-                            if expanded == u64::MAX { "more than 2^64".to_owned() } else { expanded.to_string() }
-                        ),
-                        &[],
-                    ));
-                }
                 let kept = Arc::new(doc.clone());
                 if cacheable {
                     self.documents.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), kept.clone());
