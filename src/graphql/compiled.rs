@@ -16,10 +16,13 @@
 //! below those roots. SQLite keeps the loader: a statement there is no round trip, and its
 //! plans are made per statement anyway.
 
+use std::collections::HashSet;
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Context, InputType, SelectionField};
 use entity::{region, station};
 use sea_orm::sea_query::{Alias, Expr};
-use sea_orm::{DbBackend, EntityTrait, TryIntoModel};
+use sea_orm::{DbBackend, EntityTrait, IdenStatic, TryIntoModel};
 use serde_json::Value as Json;
 
 use super::common::RecordOrder;
@@ -52,24 +55,38 @@ pub trait Branch<P: EntityTrait>: Send + Sync {
     fn answer(&self, parent: &P::Model, value: &Json, loader: &BatchLoader) -> Result<(), StoreError>;
 }
 
+/// Each field of an object type with the columns of its row it reads (its resolver, and
+/// the loader's key of a relation); the key column is always read.
+pub type Fields<E> = &'static [(&'static str, &'static [<E as EntityTrait>::Column])];
+
 /// A table whose rows a compiled read can read with relations: which of its object type's
 /// fields it compiles, and how.
 pub trait Compiled: Listed<ActiveModel: TryIntoModel<<Self as EntityTrait>::Model>> {
+    /// Every field of the object type and the columns it reads (a test holds the list to
+    /// schema.graphql), so a compiled read reads only the columns some field of the request
+    /// reads; `None`: every column.
+    const FIELDS: Option<Fields<Self>> = None;
+
     /// The branch for `field` of the object type; `None`: read by its resolver through the
     /// loader.
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>>;
 }
 
-/// The relations read with each row of `E`, in their order in the row object.
+/// The columns and relations read with each row of `E`, in their order in the row object,
+/// and the placeholders of the columns not read.
 struct Rows<E: Compiled> {
+    columns: Vec<E::Column>,
+    unread: Vec<(E::Column, sea_orm::Value)>,
     branches: Vec<Box<dyn Branch<E>>>,
 }
 
 impl<E: Compiled> Rows<E> {
     /// The branches of the selected fields (fragments flattened: a field of another type
-    /// in the same selection makes, at worst, a branch no resolver asks for).
-    fn of<'a>(fields: impl Iterator<Item = SelectionField<'a>>, data: &RequestData) -> Self {
-        Rows { branches: fields.filter_map(|f| E::branch(&f, data)).collect() }
+    /// in the same selection makes, at worst, a branch no resolver asks for), and the
+    /// columns of [`columns`] with `extra`.
+    fn of<'a>(fields: impl Iterator<Item = SelectionField<'a>>, data: &RequestData, extra: &[E::Column]) -> Self {
+        let (columns, unread) = columns::<E>(data, extra);
+        Rows { columns, unread, branches: fields.filter_map(|f| E::branch(&f, data)).collect() }
     }
 
     fn exprs(&self, b: &mut Build<'_>, t: &Alias) -> Result<Vec<Expr>, StoreError> {
@@ -78,7 +95,7 @@ impl<E: Compiled> Rows<E> {
 
     /// The row's model, after handing its branches' answers to the loader.
     fn read(&self, object: &Json, loader: &BatchLoader) -> Result<E::Model, StoreError> {
-        let model = sql::decode::<E>(&object["row"])?;
+        let model = sql::decode::<E>(&self.columns, &self.unread, &object["row"])?;
         for (i, br) in self.branches.iter().enumerate() {
             br.answer(&model, sql::branch(object, i), loader)?;
         }
@@ -99,19 +116,72 @@ pub async fn prefetch<E: Compiled>(ctx: &Context<'_>, key: E::Key) -> ApiResult<
     {
         return Ok(());
     }
-    let rows = Rows::<E>::of(ctx.field().selection_set(), data);
+    let rows = Rows::<E>::of(ctx.field().selection_set(), data, &[]);
     if rows.branches.is_empty() {
         // A lookup by key alone: the loader's statement is the same.
         return Ok(());
     }
     let mut b = Build::new(&data.scope);
-    let root = sql::one::<E>(&mut b, sql::key_value::<E>(key.clone()), &mut |b, t| rows.exprs(b, t))
+    let root = sql::one::<E>(&mut b, sql::key_value::<E>(key.clone()), &rows.columns, &mut |b, t| rows.exprs(b, t))
         .map_err(ApiError::from)?;
     let db = if b.per_run { &data.db } else { data.loader.keyed() };
     let json = Box::pin(sql::run(db, root)).await.map_err(ApiError::from)?;
     let model = if json.is_null() { None } else { Some(rows.read(&json, &data.loader).map_err(ApiError::from)?) };
     data.loader.prefetch([(ByKey::<E>(key), model)]);
     Ok(())
+}
+
+/// The columns of `E` a compiled read reads, in the table's order, and the placeholders of
+/// the others: its key, `extra`, those of the fields of [`Compiled::FIELDS`] whose names the
+/// request's document selects anywhere (on any type, so every row of `E` read for one request
+/// carries what any of its fields reads, whichever branch read it and whichever answer the
+/// loader keeps), and those without a [`sql::placeholder`]. Every column when `E` declares no
+/// fields or the document is not known.
+fn columns<E: Compiled>(data: &RequestData, extra: &[E::Column]) -> (Vec<E::Column>, Vec<(E::Column, sea_orm::Value)>) {
+    let all = <E::Column as sea_orm::Iterable>::iter();
+    let (Some(fields), Some(names)) = (E::FIELDS, data.field_names.get()) else {
+        return (all.collect(), Vec::new());
+    };
+    let mut wanted: Vec<&'static str> = vec![E::key_column().as_str()];
+    wanted.extend(extra.iter().map(|c| c.as_str()));
+    for (field, columns) in fields {
+        if names.contains(*field) {
+            wanted.extend(columns.iter().map(|c| c.as_str()));
+        }
+    }
+    let (mut read, mut unread) = (Vec::new(), Vec::new());
+    for c in all {
+        match sql::placeholder::<E>(c) {
+            Some(value) if !wanted.contains(&c.as_str()) => unread.push((c, value)),
+            _ => read.push(c),
+        }
+    }
+    (read, unread)
+}
+
+/// The name of every field the document selects, in any operation or fragment, on any type:
+/// what [`columns`] reads for.
+pub fn field_names(doc: &ExecutableDocument) -> HashSet<String> {
+    fn walk(set: &SelectionSet, names: &mut HashSet<String>) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    names.insert(f.node.name.node.to_string());
+                    walk(&f.node.selection_set.node, names);
+                }
+                Selection::InlineFragment(f) => walk(&f.node.selection_set.node, names),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    let mut names = HashSet::new();
+    for (_, op) in doc.operations.iter() {
+        walk(&op.node.selection_set.node, &mut names);
+    }
+    for f in doc.fragments.values() {
+        walk(&f.node.selection_set.node, &mut names);
+    }
+    names
 }
 
 /// A to-one relation: the row of `E` whose key the parent holds in `column`.
@@ -123,7 +193,7 @@ struct One<P: EntityTrait, E: Compiled> {
 
 impl<P: EntityTrait, E: Compiled> Branch<P> for One<P, E> {
     fn expr(&self, b: &mut Build<'_>, outer: &Alias) -> Result<Expr, StoreError> {
-        sql::one::<E>(b, sql::outer(outer, self.column), &mut |b, t| self.rows.exprs(b, t))
+        sql::one::<E>(b, sql::outer(outer, self.column), &self.rows.columns, &mut |b, t| self.rows.exprs(b, t))
     }
 
     fn answer(&self, parent: &P::Model, value: &Json, loader: &BatchLoader) -> Result<(), StoreError> {
@@ -140,7 +210,14 @@ fn one<P: EntityTrait, E: Compiled>(
     column: P::Column,
     key: fn(&P::Model) -> Option<E::Key>,
 ) -> Option<Box<dyn Branch<P>>> {
-    Some(Box::new(One::<P, E> { column, key, rows: Rows::of(field.selection_set(), data) }))
+    Some(Box::new(One::<P, E> { column, key, rows: Rows::of(field.selection_set(), data, &[]) }))
+}
+
+/// What a to-many relation's children are restricted to: a column of the parent's row, or
+/// an expression of it.
+enum Parent<P: EntityTrait> {
+    Column(P::Column),
+    Expr(fn(&Alias) -> Expr),
 }
 
 /// A to-many relation `R` with the arguments of one field.
@@ -148,8 +225,8 @@ struct Many<P: EntityTrait, R: ToMany>
 where
     R::Child: Compiled,
 {
-    /// The parent's column the children are restricted to.
-    parent: P::Column,
+    /// The parent's key the children are restricted to.
+    parent: Parent<P>,
     key: fn(&P::Model) -> R::Parent,
     filter: <R::Child as Listed>::Filter,
     order: <R::Child as Listed>::OrderBy,
@@ -168,7 +245,10 @@ where
     R::Parent: Into<sea_orm::Value>,
 {
     fn expr(&self, b: &mut Build<'_>, outer: &Alias) -> Result<Expr, StoreError> {
-        let parent = sql::outer(outer, self.parent);
+        let parent = match self.parent {
+            Parent::Column(c) => sql::outer(outer, c),
+            Parent::Expr(expr) => expr(outer),
+        };
         let args = ManyArgs::<R> {
             filter: &self.filter,
             order: self.order,
@@ -176,6 +256,7 @@ where
             page: &self.page,
             rows: self.rows_wanted,
             count: self.with_total,
+            columns: &self.rows.columns,
         };
         sql::many::<R>(b, Parents::Outer(parent), &args, &mut |b, t| self.rows.exprs(b, t))
     }
@@ -207,10 +288,10 @@ where
     }
 }
 
-/// The value of argument `name` of `field` as `T` (`None` when absent and optional).
-fn argument<T: InputType>(field: &SelectionField<'_>, name: &str) -> Option<T> {
-    let args = field.arguments().ok()?;
-    let value = args.into_iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v);
+/// The value of argument `name` among a field's `arguments` (variables resolved) as `T`
+/// (`None` when absent and optional).
+fn argument<T: InputType>(arguments: &[(async_graphql::Name, async_graphql::Value)], name: &str) -> Option<T> {
+    let value = arguments.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.clone());
     T::parse(value).ok()
 }
 
@@ -221,7 +302,7 @@ fn argument<T: InputType>(field: &SelectionField<'_>, name: &str) -> Option<T> {
 fn many<P, R, F, O>(
     field: &SelectionField<'_>,
     data: &RequestData,
-    parent: P::Column,
+    parent: Parent<P>,
     key: fn(&P::Model) -> R::Parent,
     parse_filter: fn(Option<F>) -> ApiResult<<R::Child as Listed>::Filter>,
     parse_order: fn(Option<O>) -> <R::Child as Listed>::OrderBy,
@@ -234,16 +315,17 @@ where
     F: InputType,
     O: InputType,
 {
+    let arguments = field.arguments().ok()?;
     let args = PageArgs {
-        first: argument(field, "first")?,
-        after: argument(field, "after")?,
-        last: argument(field, "last")?,
-        before: argument(field, "before")?,
-        updated_since: argument::<Option<DateTime>>(field, "updatedSince")?,
-        include_deleted: argument(field, "includeDeleted")?,
+        first: argument(&arguments, "first")?,
+        after: argument(&arguments, "after")?,
+        last: argument(&arguments, "last")?,
+        before: argument(&arguments, "before")?,
+        updated_since: argument::<Option<DateTime>>(&arguments, "updatedSince")?,
+        include_deleted: argument(&arguments, "includeDeleted")?,
     };
-    let filter = parse_filter(argument::<Option<F>>(field, "filter")?).ok()?;
-    let order = parse_order(argument::<Option<O>>(field, "orderBy")?);
+    let filter = parse_filter(argument::<Option<F>>(&arguments, "filter")?).ok()?;
+    let order = parse_order(argument::<Option<O>>(&arguments, "orderBy")?);
     let page = args.request().ok()?;
     let feed = args.feed(data);
     if !sql::cursors_fit::<R::Child>(order, feed.as_ref(), &page) {
@@ -269,13 +351,44 @@ where
         page,
         rows_wanted,
         with_total: selected("totalCount"),
-        rows: Rows::of(nodes, data),
+        rows: Rows::of(nodes, data, &sql::ordering_columns::<R::Child>(order, feed.as_ref())),
     }))
 }
 
 /// The relations of `Station` a compiled read reads; as its resolvers read them
 /// (super::station).
 impl Compiled for station::Entity {
+    const FIELDS: Option<Fields<Self>> = {
+        use station::Column as C;
+        Some(&[
+            ("id", &[]),
+            ("name", &[C::Name]),
+            ("level", &[C::Level]),
+            ("status", &[C::Status]),
+            ("inFullService", &[C::InFullService]),
+            ("openedOn", &[C::OpenedOn]),
+            ("investment", &[C::InvestmentFen]),
+            ("address", &[C::Address]),
+            ("latitude", &[C::Latitude]),
+            ("longitude", &[C::Longitude]),
+            ("externalReference", &[C::Source, C::ExternalId]),
+            ("record", &[C::CreatedAt, C::UpdatedAt, C::Version, C::DeletedAt]),
+            ("region", &[C::RegionCode]),
+            ("parentStation", &[C::ParentStationId]),
+            ("operator", &[C::OperatorId]),
+            ("childStations", &[]),
+            ("socialWorkers", &[]),
+            ("volunteerTeams", &[]),
+            ("projects", &[]),
+            ("clients", &[]),
+            ("personTimes", &[C::RegionCode]),
+            ("serviceRecords", &[]),
+            ("charityResources", &[]),
+            ("trainings", &[]),
+            ("deliberationMeetings", &[]),
+        ])
+    };
+
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>> {
         use super::{charity_resource as cr, client, deliberation as dm, project, service_record as sr, training};
         use station::{Column as C, Model as M};
@@ -283,7 +396,7 @@ impl Compiled for station::Entity {
             charity_resource, client as clients, deliberation, project as projects, service_record,
             training as trainings,
         };
-        let id = || C::Id;
+        let id = || Parent::Column(C::Id);
         let key = |m: &M| m.id;
         match field.name() {
             "region" => one::<Self, region::Entity>(field, data, C::RegionCode, |m| Some(m.region_code.clone())),
@@ -367,34 +480,176 @@ impl Compiled for station::Entity {
 }
 
 /// The relations of `Region` a compiled read reads; as its resolvers read them
-/// (super::region). Its lists of a subtree's records (`stations`, …) are left to the loader:
-/// read under a region for each of its rows, as correlated subqueries, operation 1 of the
-/// load harness (a county's 50 stations with three lists each) ran slower than the loader's
-/// batches (BENCHMARKS.md, "Compiled read path").
+/// (super::region). A subtree's records are restricted to the region's significant prefix,
+/// computed in SQL from the row's code ([`significant_prefix`]).
 impl Compiled for region::Entity {
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>> {
+        use super::{
+            award, charity_resource as cr, client, deliberation as dm, organization, project, service_record as sr,
+            social_worker, station, training, volunteer, volunteer_team,
+        };
         use region::Column as C;
+        use store::relations::InRegion;
+        let prefix = || Parent::Expr(significant_prefix);
+        let key = super::region::prefix_of;
         match field.name() {
             "parent" => one::<Self, Self>(field, data, C::ParentCode, |m| m.parent_code.clone()),
             "children" => many::<Self, store::region::ChildRegions, _, super::region::RegionOrder>(
                 field,
                 data,
-                C::Code,
+                Parent::Column(C::Code),
                 |m| m.code.clone(),
                 super::region::RegionFilter::parse,
                 Into::into,
+            ),
+            "stations" => many::<Self, InRegion<entity::station::Entity>, _, RecordOrder>(
+                field,
+                data,
+                prefix(),
+                key,
+                station::StationFilter::parse,
+                Into::into,
+            ),
+            "socialWorkers" => many::<Self, InRegion<entity::social_worker::Entity>, _, RecordOrder>(
+                field,
+                data,
+                prefix(),
+                key,
+                social_worker::SocialWorkerFilter::parse_without_lookups,
+                Into::into,
+            ),
+            "volunteers" => many::<Self, InRegion<entity::volunteer::Entity>, _, RecordOrder>(
+                field,
+                data,
+                prefix(),
+                key,
+                volunteer::VolunteerFilter::parse_without_lookups,
+                Into::into,
+            ),
+            "volunteerTeams" => many::<Self, InRegion<entity::volunteer_team::Entity>, _, RecordOrder>(
+                field,
+                data,
+                prefix(),
+                key,
+                volunteer_team::VolunteerTeamFilter::parse,
+                Into::into,
+            ),
+            "organizations" => many::<Self, InRegion<entity::organization::Entity>, _, RecordOrder>(
+                field,
+                data,
+                prefix(),
+                key,
+                organization::OrganizationFilter::parse,
+                Into::into,
+            ),
+            "projects" => many::<Self, InRegion<entity::project::Entity>, _, RecordOrder>(
+                field,
+                data,
+                prefix(),
+                key,
+                project::ProjectFilter::parse,
+                Into::into,
+            ),
+            "clients" => many::<Self, InRegion<entity::client::Entity>, _, _>(
+                field,
+                data,
+                prefix(),
+                key,
+                client::ClientFilter::parse,
+                client::ClientOrder::sort,
+            ),
+            "serviceRecords" => many::<Self, InRegion<entity::service_record::Entity>, _, _>(
+                field,
+                data,
+                prefix(),
+                key,
+                sr::ServiceRecordFilter::parse,
+                sr::ServiceRecordOrder::sort,
+            ),
+            "charityResources" => many::<Self, InRegion<entity::charity_resource::Entity>, _, _>(
+                field,
+                data,
+                prefix(),
+                key,
+                cr::CharityResourceFilter::parse,
+                cr::CharityResourceOrder::sort,
+            ),
+            "trainings" => many::<Self, InRegion<entity::training::Entity>, _, _>(
+                field,
+                data,
+                prefix(),
+                key,
+                training::TrainingFilter::parse,
+                training::TrainingOrder::sort,
+            ),
+            "deliberationMeetings" => many::<Self, InRegion<entity::deliberation_meeting::Entity>, _, _>(
+                field,
+                data,
+                prefix(),
+                key,
+                dm::DeliberationMeetingFilter::parse,
+                dm::DeliberationMeetingOrder::sort,
+            ),
+            "awards" => many::<Self, InRegion<entity::award::Entity>, _, _>(
+                field,
+                data,
+                prefix(),
+                key,
+                award::AwardFilter::parse,
+                award::AwardOrder::sort,
             ),
             _ => None,
         }
     }
 }
 
+/// The significant prefix of the 12-digit code of the region row `outer`, in SQL: the code
+/// up to the first segment end (2, 4, 6, 9 digits) after which it is all zeros, as
+/// [`crate::domain::division::DivisionCode::significant`] computes it.
+fn significant_prefix(outer: &Alias) -> Expr {
+    Expr::cust_with_exprs(
+        "CASE WHEN substr($1, 3) = '0000000000' THEN substr($1, 1, 2) \
+         WHEN substr($1, 5) = '00000000' THEN substr($1, 1, 4) \
+         WHEN substr($1, 7) = '000000' THEN substr($1, 1, 6) \
+         WHEN substr($1, 10) = '000' THEN substr($1, 1, 9) ELSE $1 END",
+        [sql::outer(outer, region::Column::Code)],
+    )
+}
+
 /// The relations of `SocialWorker` a compiled read reads; as its resolvers read them
 /// (super::social_worker). `sameAs` is left to the loader (its resolver checks the role first).
 impl Compiled for entity::social_worker::Entity {
+    const FIELDS: Option<Fields<Self>> = {
+        use entity::social_worker::Column as C;
+        Some(&[
+            ("id", &[]),
+            ("name", &[C::Name]),
+            ("gender", &[C::Gender]),
+            ("phone", &[C::Phone]),
+            ("idNumber", &[C::IdNumber]),
+            ("identity", &[]),
+            ("certificateLevel", &[C::CertificateLevel]),
+            ("certified", &[C::CertificateLevel]),
+            ("certificateNumber", &[C::CertificateNumber]),
+            ("certificateYear", &[C::CertificateYear]),
+            ("payPost", &[C::PayPost]),
+            ("payGrade", &[C::PayGrade]),
+            ("externalReference", &[C::Source, C::ExternalId]),
+            ("record", &[C::CreatedAt, C::UpdatedAt, C::Version, C::DeletedAt]),
+            ("region", &[C::RegionCode]),
+            ("employer", &[C::EmployerId]),
+            ("assignments", &[]),
+            ("sameAs", &[]),
+            ("projects", &[]),
+            ("personTimes", &[C::RegionCode]),
+            ("serviceRecords", &[]),
+            ("awards", &[]),
+        ])
+    };
+
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>> {
         use entity::social_worker::{Column as C, Model as M};
-        let id = || C::Id;
+        let id = || Parent::Column(C::Id);
         let key = |m: &M| m.id;
         match field.name() {
             "region" => one::<Self, region::Entity>(field, data, C::RegionCode, |m| Some(m.region_code.clone())),
@@ -429,9 +684,27 @@ impl Compiled for entity::social_worker::Entity {
 /// The relations of `VolunteerTeam` a compiled read reads; as its resolvers read them
 /// (super::volunteer_team).
 impl Compiled for entity::volunteer_team::Entity {
+    const FIELDS: Option<Fields<Self>> = {
+        use entity::volunteer_team::Column as C;
+        Some(&[
+            ("id", &[]),
+            ("name", &[C::Name]),
+            ("foundedOn", &[C::FoundedOn]),
+            ("externalReference", &[C::Source, C::ExternalId]),
+            ("record", &[C::CreatedAt, C::UpdatedAt, C::Version, C::DeletedAt]),
+            ("region", &[C::RegionCode]),
+            ("station", &[C::StationId]),
+            ("organization", &[C::OrganizationId]),
+            ("memberCount", &[]),
+            ("serviceHours", &[C::RegionCode]),
+            ("members", &[]),
+            ("projects", &[]),
+        ])
+    };
+
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>> {
         use entity::volunteer_team::{Column as C, Model as M};
-        let id = || C::Id;
+        let id = || Parent::Column(C::Id);
         let key = |m: &M| m.id;
         match field.name() {
             "region" => one::<Self, region::Entity>(field, data, C::RegionCode, |m| Some(m.region_code.clone())),
@@ -461,9 +734,36 @@ impl Compiled for entity::volunteer_team::Entity {
 /// The relations of `Project` a compiled read reads; as its resolvers read them
 /// (super::project).
 impl Compiled for entity::project::Entity {
+    const FIELDS: Option<Fields<Self>> = {
+        use entity::project::Column as C;
+        Some(&[
+            ("id", &[]),
+            ("name", &[C::Name]),
+            ("fundingMode", &[C::FundingMode]),
+            ("status", &[C::Status]),
+            ("budget", &[C::BudgetFen]),
+            ("fundsRaised", &[C::FundsRaisedFen]),
+            ("startsOn", &[C::StartsOn]),
+            ("endsOn", &[C::EndsOn]),
+            ("beneficiaries", &[C::Beneficiaries]),
+            ("serviceDomain", &[C::ServiceDomain]),
+            ("externalReference", &[C::Source, C::ExternalId]),
+            ("record", &[C::CreatedAt, C::UpdatedAt, C::Version, C::DeletedAt]),
+            ("region", &[C::RegionCode]),
+            ("stations", &[]),
+            ("communities", &[]),
+            ("organizations", &[]),
+            ("socialWorkers", &[]),
+            ("volunteers", &[]),
+            ("volunteerTeams", &[]),
+            ("charityResources", &[]),
+            ("serviceRecords", &[]),
+        ])
+    };
+
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>> {
         use entity::project::{Column as C, Model as M};
-        let id = || C::Id;
+        let id = || Parent::Column(C::Id);
         let key = |m: &M| m.id;
         match field.name() {
             "region" => one::<Self, region::Entity>(field, data, C::RegionCode, |m| Some(m.region_code.clone())),
@@ -539,9 +839,29 @@ impl Compiled for entity::project::Entity {
 /// The relations of `Organization` a compiled read reads; as its resolvers read them
 /// (super::organization).
 impl Compiled for entity::organization::Entity {
+    const FIELDS: Option<Fields<Self>> = {
+        use entity::organization::Column as C;
+        Some(&[
+            ("id", &[]),
+            ("name", &[C::Name]),
+            ("kind", &[C::Kind]),
+            ("creditCode", &[C::CreditCode]),
+            ("contactName", &[C::ContactName]),
+            ("contactPhone", &[C::ContactPhone]),
+            ("externalReference", &[C::Source, C::ExternalId]),
+            ("record", &[C::CreatedAt, C::UpdatedAt, C::Version, C::DeletedAt]),
+            ("region", &[C::RegionCode]),
+            ("operatedStations", &[]),
+            ("socialWorkers", &[]),
+            ("volunteerTeams", &[]),
+            ("projects", &[]),
+            ("awards", &[]),
+        ])
+    };
+
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>> {
         use entity::organization::{Column as C, Model as M};
-        let id = || C::Id;
+        let id = || Parent::Column(C::Id);
         let key = |m: &M| m.id;
         match field.name() {
             "region" => one::<Self, region::Entity>(field, data, C::RegionCode, |m| Some(m.region_code.clone())),
@@ -608,3 +928,66 @@ leaves!(
     entity::deliberation_meeting::Entity,
     entity::award::Entity
 );
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    use super::*;
+
+    /// The fields of `type_name` in schema.graphql.
+    fn schema_fields(type_name: &str) -> BTreeSet<String> {
+        let doc = async_graphql::parser::parse_schema(include_str!("../../schema.graphql")).expect("schema.graphql");
+        doc.definitions
+            .iter()
+            .find_map(|d| match d {
+                TypeSystemDefinition::Type(t) if t.node.name.node == type_name => match &t.node.kind {
+                    TypeKind::Object(o) => Some(o.fields.iter().map(|f| f.node.name.node.to_string()).collect()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no type {type_name} in schema.graphql"))
+    }
+
+    fn declared<E: Compiled>() -> BTreeSet<String> {
+        E::FIELDS.expect("declared").iter().map(|(f, _)| (*f).to_owned()).collect()
+    }
+
+    /// A field missing from a declaration would read a placeholder in place of its column:
+    /// every field of each declared type is declared, and nothing else.
+    #[test]
+    fn declarations_name_every_field_of_their_type() {
+        assert_eq!(declared::<station::Entity>(), schema_fields("Station"));
+        assert_eq!(declared::<entity::social_worker::Entity>(), schema_fields("SocialWorker"));
+        assert_eq!(declared::<entity::volunteer_team::Entity>(), schema_fields("VolunteerTeam"));
+        assert_eq!(declared::<entity::project::Entity>(), schema_fields("Project"));
+        assert_eq!(declared::<entity::organization::Entity>(), schema_fields("Organization"));
+    }
+
+    /// Columns of an enumeration type have no placeholder and are always read; others hold
+    /// `NULL` or their type's zero value when not read.
+    #[test]
+    fn placeholders_fit_their_columns() {
+        use station::Column as C;
+        assert!(sql::placeholder::<station::Entity>(C::Level).is_none());
+        assert_eq!(sql::placeholder::<station::Entity>(C::Name), Some(sea_orm::Value::String(Some(String::new()))));
+        assert_eq!(sql::placeholder::<station::Entity>(C::Address), Some(sea_orm::Value::String(None)));
+        assert!(sql::placeholder::<station::Entity>(C::CreatedAt).is_some());
+    }
+
+    #[test]
+    fn field_names_cover_operations_and_fragments() {
+        let doc = async_graphql::parser::parse_query(
+            "query A { station(id: 1) { name ...F ... on Station { address } } } fragment F on Station { level }",
+        )
+        .unwrap();
+        let names = field_names(&doc);
+        for n in ["station", "name", "address", "level"] {
+            assert!(names.contains(n), "{n}");
+        }
+        assert_eq!(names.len(), 4);
+    }
+}

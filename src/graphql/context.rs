@@ -62,6 +62,9 @@ pub struct RequestData {
     pub jobs: Option<Arc<super::export::Jobs>>,
     /// How relations are read (`CIVLINK_READ_PATH`).
     pub read_path: super::compiled::ReadPath,
+    /// The name of every field the request's document selects, set when it is parsed
+    /// ([`super::compiled::field_names`]): the compiled read reads the columns those read.
+    pub field_names: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 /// Batch loads, held back until the request is idle, and the statements they submit, merged
@@ -359,6 +362,7 @@ impl RequestData {
             person_keys: crate::domain::person::PersonKeys::insecure_for_tests(),
             jobs: None,
             read_path: Default::default(),
+            field_names: Default::default(),
         };
         (data, queue)
     }

@@ -321,6 +321,10 @@ impl Extension for CostExtension {
         let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
         if let Some(data) = data {
             data.stats.set_operation(operation.and_then(|(name, _)| name.map(str::to_owned)));
+            if data.read_path == super::compiled::ReadPath::Compiled {
+                // Set once: a request's document is parsed once.
+                let _ = data.field_names.set(super::compiled::field_names(&doc));
+            }
             if data.via_get && operation.is_some_and(|(_, op)| op.ty != OperationType::Query) {
                 return Err(request_error(
                     "METHOD_NOT_ALLOWED",

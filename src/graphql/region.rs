@@ -43,8 +43,14 @@ impl Region {
 
     /// The significant code prefix naming the subtree (`5223` for 黔西南州).
     fn prefix(&self) -> String {
-        self.code().map_or_else(|| self.0.code.clone(), |c| c.significant().to_owned())
+        prefix_of(&self.0)
     }
+}
+
+/// The significant code prefix of `region`, naming its subtree (`5223` for 黔西南州); the
+/// whole code when it does not parse.
+pub(super) fn prefix_of(region: &m::Model) -> String {
+    DivisionCode::parse(&region.code).map_or_else(|_| region.code.clone(), |c| c.significant().to_owned())
 }
 
 /// Filter of region lists.

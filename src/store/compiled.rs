@@ -1,9 +1,9 @@
 //! The compiled read path (issue 22, docs/design/read-path.md): a root field and the relations
 //! its selection reads, as one PostgreSQL statement that builds the answer as JSON.
 //!
-//! Each row becomes `json_build_object('row', row_to_json(t), 'b', json_build_array(…))`: the
-//! row's columns under `row`, and one entry per relation read with it, in the order the caller
-//! gave them ([`branch`]). A to-one relation is a correlated subquery returning that object or
+//! Each row becomes `json_build_object('row', json_build_array(t.c1, …), 'b',
+//! json_build_array(…))`: the columns the caller names, in that order, under `row`, and one
+//! entry per relation read with it, in the order the caller gave them ([`branch`]). A to-one relation is a correlated subquery returning that object or
 //! `NULL`; a to-many relation returns `{"rows": [...], "total": n}`, its rows a correlated,
 //! scoped, filtered keyset page (`limit + 1` rows in fetch order, as
 //! [`super::page::fetch_page`] reads them) aggregated with `json_agg(… ORDER BY …)`, and
@@ -13,12 +13,14 @@
 //! after five runs, PostgreSQL's cached generic plan ([`crate::db::connect_keyed`]).
 //!
 //! The rows come back as the same models the loader reads ([`decode`]), so the value rules
-//! (masking, global ids, money and dates) stay where they are: in the object types.
+//! (masking, global ids, money and dates) stay where they are: in the object types. A column
+//! the statement did not read holds a placeholder in the model ([`placeholder`]: `NULL`, or
+//! the type's zero value); the caller reads only columns some field of the request reads.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, TryIntoModel, Value,
+    ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, TryIntoModel, Value,
 };
 use serde_json::Value as Json;
 
@@ -30,8 +32,9 @@ use super::{Scope, StoreError};
 pub struct Build<'s> {
     scope: &'s Scope,
     next: usize,
-    /// Whether any part reads code ranges or a change-feed window, planned per run on the
-    /// main pool ([`relations::pool`]).
+    /// Whether any part reads a change-feed window, planned per run on the main pool
+    /// ([`relations::pool`]). A subtree's code range is no reason here: it is computed from
+    /// the enclosing row, not bound as a value a custom plan could use.
     pub per_run: bool,
 }
 
@@ -56,10 +59,11 @@ pub type Branches<'f> = &'f mut dyn FnMut(&mut Build<'_>, &Alias) -> Result<Vec<
 /// function.
 const CHUNK: usize = 90;
 
-/// `json_build_object('row', row_to_json(alias), 'b', json_build_array(json_build_array(e0,
-/// …), …))`: the branches in arrays of at most [`CHUNK`] (read back with [`branch`]).
-fn row_object(alias: &Alias, branches: Vec<Expr>) -> Expr {
-    let row = Expr::cust(format!("row_to_json(\"{}\")", alias.0));
+/// `json_build_object('row', json_build_array(alias.c1, …), 'b', json_build_array(
+/// json_build_array(e0, …), …))`: the columns in order, the branches in arrays of at most
+/// [`CHUNK`] (read back with [`branch`]).
+fn row_object<C: IdenStatic>(alias: &Alias, columns: &[C], branches: Vec<Expr>) -> Expr {
+    let row = array(columns.iter().map(|c| outer(alias, *c)).collect());
     if branches.is_empty() {
         return Expr::cust_with_exprs("json_build_object('row', $1)", [row]);
     }
@@ -88,13 +92,19 @@ fn scalar(select: SelectStatement) -> Expr {
 }
 
 /// The row of `E` whose key is `key` (a column of the enclosing row, or a value), within the
-/// scope and not deleted, as a row object with its `branches`; `NULL` when there is none.
+/// scope and not deleted, as a row object of its `columns` (at most 100) and its `branches`;
+/// `NULL` when there is none.
 ///
 /// Errors: what a branch returns.
-pub fn one<E: Listed>(b: &mut Build<'_>, key: Expr, branches: Branches<'_>) -> Result<Expr, StoreError> {
+pub fn one<E: Listed>(
+    b: &mut Build<'_>,
+    key: Expr,
+    columns: &[E::Column],
+    branches: Branches<'_>,
+) -> Result<Expr, StoreError> {
     let t = b.alias();
     let inner = E::visible(b.scope).filter(Expr::col((E::default(), E::key_column())).eq(key)).into_query();
-    let object = row_object(&t, branches(b, &t)?);
+    let object = row_object(&t, columns, branches(b, &t)?);
     Ok(scalar(Query::select().expr(object).from_subquery(inner, t.clone()).to_owned()))
 }
 
@@ -109,6 +119,8 @@ pub struct ManyArgs<'a, R: ToMany> {
     pub rows: bool,
     /// Count the parent's children (`totalCount` selected).
     pub count: bool,
+    /// The columns of each row read (at most 100), with the ordering's among them.
+    pub columns: &'a [<R::Child as EntityTrait>::Column],
 }
 
 /// The children of `parent` through `R` as `{"rows": [row objects in fetch order] | null,
@@ -121,7 +133,7 @@ pub fn many<R: ToMany>(
     args: &ManyArgs<'_, R>,
     branches: Branches<'_>,
 ) -> Result<Expr, StoreError> {
-    if R::BY_RANGE || args.feed.is_some() {
+    if args.feed.is_some() {
         b.per_run = true;
     }
     let listed = relations::listed::<R::Child>(DbBackend::Postgres, b.scope, args.filter, args.feed);
@@ -135,7 +147,7 @@ pub fn many<R: ToMany>(
         }
         let paged = paged.limit(args.page.limit() + 1).into_query();
         let t = b.alias();
-        let object = row_object(&t, branches(b, &t)?);
+        let object = row_object(&t, args.columns, branches(b, &t)?);
         let direction = if order == Order::Asc { "ASC" } else { "DESC" };
         let mut sql = String::from("coalesce(json_agg($1 ORDER BY ");
         let mut exprs = vec![object];
@@ -167,6 +179,12 @@ pub fn cursors_fit<E: Listed>(order: E::OrderBy, feed: Option<&Feed>, req: &Page
     relations::ordering::<E>(order, feed).window(E::find(), req).is_ok()
 }
 
+/// The columns `order` (or the change feed) sorts by: a page's rows must carry them, as its
+/// cursors are made of them.
+pub fn ordering_columns<E: Listed>(order: E::OrderBy, feed: Option<&Feed>) -> Vec<E::Column> {
+    relations::ordering::<E>(order, feed).columns
+}
+
 /// Runs `root` (the expression [`one`] built for the root row) and returns its JSON: a row
 /// object, or `Json::Null` when the row is absent or out of scope.
 ///
@@ -196,27 +214,61 @@ pub fn page_of<E: Listed>(
     Page { total, ..page::into_page(rows, &ordering, req) }
 }
 
-/// A row of `E` from the `row_to_json` of its table's columns.
+/// A row of `E` from the JSON array of its `columns` ([`one`], [`many`]), with every column
+/// not read set to its value in `unread` (its [`placeholder`]).
 ///
-/// Errors: a JSON error ([`sea_orm::DbErr::Json`]) when a column is missing or of another type than
-/// declared (a column type this decoder does not know is one).
-pub fn decode<E>(json: &Json) -> Result<E::Model, StoreError>
+/// Errors: a JSON error ([`sea_orm::DbErr::Json`]) when a value is missing or of another type
+/// than declared (a column type this decoder does not know is one).
+pub fn decode<E>(columns: &[E::Column], unread: &[(E::Column, Value)], json: &Json) -> Result<E::Model, StoreError>
 where
     E: EntityTrait,
     E::ActiveModel: TryIntoModel<E::Model>,
 {
-    let Json::Object(fields) = json else {
-        return Err(StoreError::Db(sea_orm::DbErr::Json("a row is not an object".into())));
+    let json_error = |m: String| StoreError::Db(sea_orm::DbErr::Json(m));
+    let Json::Array(values) = json else {
+        return Err(json_error("a row is not an array".into()));
     };
     let mut row = <E::ActiveModel as ActiveModelTrait>::default();
-    for c in E::Column::iter() {
-        let name = c.as_str();
-        let v = fields.get(name).unwrap_or(&Json::Null);
+    for (i, c) in columns.iter().enumerate() {
+        let v = values.get(i).unwrap_or(&Json::Null);
         let value = value_of(c.def().get_column_type(), v)
-            .ok_or_else(|| StoreError::Db(sea_orm::DbErr::Json(format!("column {name}: unexpected {v}"))))?;
-        row.try_set(c, value)?;
+            .ok_or_else(|| json_error(format!("column {}: unexpected {v}", c.as_str())))?;
+        row.try_set(*c, value)?;
+    }
+    for (c, value) in unread {
+        row.try_set(*c, value.clone())?;
     }
     Ok(row.try_into_model()?)
+}
+
+/// What a model holds in column `c` when a statement did not read it: `NULL` for a nullable
+/// column, else the zero value of its type (`''`, `0`, `false`, the nil UUID, 1970-01-01);
+/// `None` when the model does not take that value (an enumeration), so the column must be
+/// read.
+pub fn placeholder<E: EntityTrait>(c: E::Column) -> Option<Value> {
+    use chrono::{DateTime, NaiveDate};
+    let def = c.def();
+    let ty = def.get_column_type();
+    let value = if def.is_null() {
+        value_of(ty, &Json::Null)?
+    } else {
+        match ty {
+            ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => Value::String(Some(String::new())),
+            ColumnType::Uuid => Value::Uuid(Some(uuid::Uuid::nil())),
+            ColumnType::Boolean => Value::Bool(Some(false)),
+            ColumnType::Integer => Value::Int(Some(0)),
+            ColumnType::SmallInteger => Value::SmallInt(Some(0)),
+            ColumnType::BigInteger => Value::BigInt(Some(0)),
+            ColumnType::Double => Value::Double(Some(0.0)),
+            ColumnType::Float => Value::Float(Some(0.0)),
+            ColumnType::Date => Value::ChronoDate(Some(NaiveDate::default())),
+            ColumnType::TimestampWithTimeZone => Value::ChronoDateTimeUtc(Some(DateTime::UNIX_EPOCH)),
+            _ => return None,
+        }
+    };
+    let mut probe = <E::ActiveModel as ActiveModelTrait>::default();
+    probe.try_set(c, value.clone()).ok()?;
+    Some(value)
 }
 
 /// The value of a column of type `ty` from its JSON (PostgreSQL's `to_json` of the type);
