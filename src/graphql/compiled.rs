@@ -11,10 +11,13 @@
 //!
 //! Compiled: on PostgreSQL, for callers who read rows, the root fields `node` (of a station
 //! or a region), `station` and `region`, through the relations of
-//! [`Station`](super::station::Station), [`Region`](super::region::Region) (its parent and
-//! children), `SocialWorker`, `VolunteerTeam`, `Project` and `Organization`, at any depth
-//! below those roots. SQLite keeps the loader: a statement there is no round trip, and its
-//! plans are made per statement anyway.
+//! [`Station`](super::station::Station), [`Region`](super::region::Region) (its parent,
+//! children and the lists of its subtree's records), `SocialWorker`, `VolunteerTeam`,
+//! `Project` and `Organization`, at any depth below those roots. SQLite keeps the loader: a
+//! statement there is no round trip, and its plans are made per statement anyway.
+//!
+//! The rows of the types that declare their fields' columns ([`Compiled::FIELDS`]) are read
+//! with only the columns some field of the request's document reads ([`columns`]).
 
 use std::collections::HashSet;
 
@@ -603,9 +606,9 @@ impl Compiled for region::Entity {
     }
 }
 
-/// The significant prefix of the 12-digit code of the region row `outer`, in SQL: the code
-/// up to the first segment end (2, 4, 6, 9 digits) after which it is all zeros, as
-/// [`crate::domain::division::DivisionCode::significant`] computes it.
+/// The significant prefix of the 12-digit code of the region row `outer` (every row's code is
+/// canonical), in SQL: the code up to the first segment end (2, 4, 6, 9 digits) after which
+/// it is all zeros, as [`crate::domain::division::DivisionCode::significant`] computes it.
 fn significant_prefix(outer: &Alias) -> Expr {
     Expr::cust_with_exprs(
         "CASE WHEN substr($1, 3) = '0000000000' THEN substr($1, 1, 2) \
