@@ -113,10 +113,7 @@ impl<E: Compiled> Rows<E> {
 /// Errors: the database's, as the loader would report them.
 pub async fn prefetch<E: Compiled>(ctx: &Context<'_>, key: E::Key) -> ApiResult<()> {
     let data = RequestData::of(ctx)?;
-    if data.read_path != ReadPath::Compiled
-        || !data.scope.returns_rows()
-        || data.db.get_database_backend() != DbBackend::Postgres
-    {
+    if !compiles(data) {
         return Ok(());
     }
     let rows = Rows::<E>::of(ctx.field().selection_set(), data, &[]);
@@ -132,6 +129,14 @@ pub async fn prefetch<E: Compiled>(ctx: &Context<'_>, key: E::Key) -> ApiResult<
     let model = if json.is_null() { None } else { Some(rows.read(&json, &data.loader).map_err(ApiError::from)?) };
     data.loader.prefetch([(ByKey::<E>(key), model)]);
     Ok(())
+}
+
+/// Whether the request's reads are compiled: on PostgreSQL, with the compiled read path, for a
+/// caller who reads rows (see the module).
+pub fn compiles(data: &RequestData) -> bool {
+    data.read_path == ReadPath::Compiled
+        && data.scope.returns_rows()
+        && data.db.get_database_backend() == DbBackend::Postgres
 }
 
 /// The columns of `E` a compiled read reads, in the table's order, and the placeholders of
@@ -331,9 +336,7 @@ where
     let order = parse_order(argument::<Option<O>>(&arguments, "orderBy")?);
     let page = args.request().ok()?;
     let feed = args.feed(data);
-    if !sql::cursors_fit::<R::Child>(order, feed.as_ref(), &page) {
-        return None;
-    }
+    let order_columns = sql::page_columns::<R::Child>(order, feed.as_ref(), &page)?;
     let selected = |name: &str| field.selection_set().any(|f| f.name() == name);
     let rows_wanted = selected("edges") || selected("nodes") || selected("pageInfo");
     let nodes = field.selection_set().flat_map(|f| match f.name() {
@@ -354,7 +357,7 @@ where
         page,
         rows_wanted,
         with_total: selected("totalCount"),
-        rows: Rows::of(nodes, data, &sql::ordering_columns::<R::Child>(order, feed.as_ref())),
+        rows: Rows::of(nodes, data, &order_columns),
     }))
 }
 

@@ -321,7 +321,7 @@ impl Extension for CostExtension {
         let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
         if let Some(data) = data {
             data.stats.set_operation(operation.and_then(|(name, _)| name.map(str::to_owned)));
-            if data.read_path == super::compiled::ReadPath::Compiled {
+            if super::compiled::compiles(data) {
                 // Set once: a request's document is parsed once.
                 let _ = data.field_names.set(super::compiled::field_names(&doc));
             }

@@ -172,17 +172,13 @@ pub fn many<R: ToMany>(
     Ok(Expr::cust_with_exprs("json_build_object('rows', $1, 'total', $2)", [rows, total]))
 }
 
-/// Whether the cursors of `req` belong to the ordering of `order` (or of the change feed):
-/// a page whose cursor does not is an error of its field alone, left to the loader, and must
-/// not fail the statement of the whole root field.
-pub fn cursors_fit<E: Listed>(order: E::OrderBy, feed: Option<&Feed>, req: &PageRequest) -> bool {
-    relations::ordering::<E>(order, feed).window(E::find(), req).is_ok()
-}
-
-/// The columns `order` (or the change feed) sorts by: a page's rows must carry them, as its
-/// cursors are made of them.
-pub fn ordering_columns<E: Listed>(order: E::OrderBy, feed: Option<&Feed>) -> Vec<E::Column> {
-    relations::ordering::<E>(order, feed).columns
+/// The columns a page of `E` in `order` (or in change-feed order) is sorted by, which its
+/// rows must carry, as its cursors are made of them; `None` when the cursors of `req` belong
+/// to another ordering: such a page is an error of its field alone, left to the loader, and
+/// must not fail the statement of the whole root field.
+pub fn page_columns<E: Listed>(order: E::OrderBy, feed: Option<&Feed>, req: &PageRequest) -> Option<Vec<E::Column>> {
+    let ordering = relations::ordering::<E>(order, feed);
+    ordering.window(E::find(), req).is_ok().then_some(ordering.columns)
 }
 
 /// Runs `root` (the expression [`one`] built for the root row) and returns its JSON: a row
