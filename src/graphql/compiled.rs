@@ -54,7 +54,7 @@ pub enum ReadPath {
 pub trait Branch<P: EntityTrait>: Send + Sync {
     /// Its JSON expression for the row of the derived table `outer`.
     fn expr(&self, b: &mut Build<'_>, outer: &Alias) -> Result<Expr, StoreError>;
-    /// Hands what it read for `parent` (`value`, its entry of the row object) to the loader.
+    /// Hands what it read for `parent` (`value`, its entry of the row array) to the loader.
     fn answer(&self, parent: &P::Model, value: &Json, loader: &BatchLoader) -> Result<(), StoreError>;
 }
 
@@ -75,7 +75,7 @@ pub trait Compiled: Listed<ActiveModel: TryIntoModel<<Self as EntityTrait>::Mode
     fn branch(field: &SelectionField<'_>, data: &RequestData) -> Option<Box<dyn Branch<Self>>>;
 }
 
-/// The columns and relations read with each row of `E`, in their order in the row object,
+/// The columns and relations read with each row of `E`, in their order in the row array,
 /// and the placeholders of the columns not read.
 struct Rows<E: Compiled> {
     columns: Vec<E::Column>,
@@ -98,7 +98,7 @@ impl<E: Compiled> Rows<E> {
 
     /// The row's model, after handing its branches' answers to the loader.
     fn read(&self, object: &Json, loader: &BatchLoader) -> Result<E::Model, StoreError> {
-        let model = sql::decode::<E>(&self.columns, &self.unread, &object["row"])?;
+        let model = sql::decode::<E>(&self.columns, &self.unread, sql::row(object))?;
         for (i, br) in self.branches.iter().enumerate() {
             br.answer(&model, sql::branch(object, i), loader)?;
         }
@@ -271,11 +271,10 @@ where
 
     fn answer(&self, parent: &P::Model, value: &Json, loader: &BatchLoader) -> Result<(), StoreError> {
         let parent = (self.key)(parent);
-        let total = value["total"].as_u64();
+        let total = sql::total_of(value);
         let counted = counts_with_page(&self.page, self.with_total);
         if self.rows_wanted {
-            let rows = value["rows"].as_array().map(Vec::as_slice).unwrap_or_default();
-            let rows = rows.iter().map(|r| self.rows.read(r, loader)).collect::<Result<Vec<_>, _>>()?;
+            let rows = sql::rows_of(value).iter().map(|r| self.rows.read(r, loader)).collect::<Result<Vec<_>, _>>()?;
             let page =
                 sql::page_of::<R::Child>(rows, self.order, self.feed.as_ref(), &self.page, total.filter(|_| counted));
             let key = PageKey::<R> {

@@ -1,12 +1,13 @@
 //! The compiled read path (issue 22, docs/design/read-path.md): a root field and the relations
 //! its selection reads, as one PostgreSQL statement that builds the answer as JSON.
 //!
-//! Each row becomes `json_build_object('row', json_build_array(t.c1, …), 'b',
-//! json_build_array(…))`: the columns the caller names, in that order, under `row`, and one
-//! entry per relation read with it, in the order the caller gave them ([`branch`]). A to-one relation is a correlated subquery returning that object or
-//! `NULL`; a to-many relation returns `{"rows": [...], "total": n}`, its rows a correlated,
-//! scoped, filtered keyset page (`limit + 1` rows in fetch order, as
-//! [`super::page::fetch_page`] reads them) aggregated with `json_agg(… ORDER BY …)`, and
+//! Each row becomes `json_build_array(json_build_array(t.c1, …), json_build_array(…))`: the
+//! columns the caller names, in that order ([`row`]), and one entry per relation read with
+//! it, in the order the caller gave them ([`branch`]); arrays rather than objects, so that
+//! decoding the answer allocates no keys. A to-one relation is a correlated subquery
+//! returning that array or `NULL`; a to-many relation returns `[rows, total]` ([`rows_of`],
+//! [`total_of`]): `rows` a correlated, scoped, filtered keyset page (`limit + 1` rows in fetch
+//! order, as [`super::page::fetch_page`] reads them) aggregated with `json_agg(… ORDER BY …)`,
 //! `total` a correlated `count(*)`. The statement's text depends on the shape of the read
 //! alone (which relations, which arguments are present); keys, page sizes, cursors and scope
 //! values are parameters, so the pool for lookups by key reuses its prepared statement and,
@@ -59,13 +60,13 @@ pub type Branches<'f> = &'f mut dyn FnMut(&mut Build<'_>, &Alias) -> Result<Vec<
 /// function.
 const CHUNK: usize = 90;
 
-/// `json_build_object('row', json_build_array(alias.c1, …), 'b', json_build_array(
-/// json_build_array(e0, …), …))`: the columns in order, the branches in arrays of at most
+/// `json_build_array(json_build_array(alias.c1, …), json_build_array(json_build_array(e0,
+/// …), …))`: the columns in order (read back with [`row`]), the branches in arrays of at most
 /// [`CHUNK`] (read back with [`branch`]).
 fn row_object<C: IdenStatic>(alias: &Alias, columns: &[C], branches: Vec<Expr>) -> Expr {
     let row = array(columns.iter().map(|c| outer(alias, *c)).collect());
     if branches.is_empty() {
-        return Expr::cust_with_exprs("json_build_object('row', $1)", [row]);
+        return Expr::cust_with_exprs("json_build_array($1)", [row]);
     }
     let mut chunks = Vec::new();
     let mut branches = branches.into_iter().peekable();
@@ -73,7 +74,7 @@ fn row_object<C: IdenStatic>(alias: &Alias, columns: &[C], branches: Vec<Expr>) 
         let chunk: Vec<Expr> = branches.by_ref().take(CHUNK).collect();
         chunks.push(array(chunk));
     }
-    Expr::cust_with_exprs("json_build_object('row', $1, 'b', $2)", [row, array(chunks)])
+    Expr::cust_with_exprs("json_build_array($1, $2)", [row, array(chunks)])
 }
 
 /// `json_build_array($1, …)` of at most 100 expressions.
@@ -82,9 +83,25 @@ fn array(items: Vec<Expr>) -> Expr {
     Expr::cust_with_exprs(format!("json_build_array({})", placeholders.join(", ")), items)
 }
 
-/// The answer of branch `i` in a row object that [`one`] or [`many`] built.
+/// The columns in a row array that [`one`] or [`many`] built, for [`decode`].
+pub fn row(object: &Json) -> &Json {
+    &object[0]
+}
+
+/// The answer of branch `i` in a row array that [`one`] or [`many`] built.
 pub fn branch(object: &Json, i: usize) -> &Json {
-    &object["b"][i / CHUNK][i % CHUNK]
+    &object[1][i / CHUNK][i % CHUNK]
+}
+
+/// The row arrays of a to-many answer of [`many`], in fetch order; empty when the page
+/// was not read.
+pub fn rows_of(answer: &Json) -> &[Json] {
+    answer[0].as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+/// The count of a to-many answer of [`many`]; `None` when it was not counted.
+pub fn total_of(answer: &Json) -> Option<u64> {
+    answer[1].as_u64()
 }
 
 fn scalar(select: SelectStatement) -> Expr {
@@ -92,7 +109,7 @@ fn scalar(select: SelectStatement) -> Expr {
 }
 
 /// The row of `E` whose key is `key` (a column of the enclosing row, or a value), within the
-/// scope and not deleted, as a row object of its `columns` (at most 100) and its `branches`;
+/// scope and not deleted, as a row array of its `columns` (at most 100) and its `branches`;
 /// `NULL` when there is none.
 ///
 /// Errors: what a branch returns.
@@ -123,8 +140,8 @@ pub struct ManyArgs<'a, R: ToMany> {
     pub columns: &'a [<R::Child as EntityTrait>::Column],
 }
 
-/// The children of `parent` through `R` as `{"rows": [row objects in fetch order] | null,
-/// "total": n | null}`.
+/// The children of `parent` through `R` as `[[row arrays in fetch order] | null, n | null]`
+/// (read back with [`rows_of`] and [`total_of`]).
 ///
 /// Errors: [`StoreError::InvalidCursor`] for a cursor of another ordering; what a branch returns.
 pub fn many<R: ToMany>(
@@ -169,7 +186,7 @@ pub fn many<R: ToMany>(
     } else {
         Expr::cust("NULL")
     };
-    Ok(Expr::cust_with_exprs("json_build_object('rows', $1, 'total', $2)", [rows, total]))
+    Ok(Expr::cust_with_exprs("json_build_array($1, $2)", [rows, total]))
 }
 
 /// The columns a page of `E` in `order` (or in change-feed order) is sorted by, which its
