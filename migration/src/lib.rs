@@ -25,6 +25,7 @@ mod m20261207_000016_webhooks;
 mod m20261207_000017_jobs;
 mod m20261207_000018_change_notifications;
 mod m20261207_000019_coverage_targets_and_project_reach;
+mod m20261207_000020_cover_station_person_times;
 
 /// Runs civlink's migrations in order.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_jobs::Migration),
             Box::new(m20261207_000018_change_notifications::Migration),
             Box::new(m20261207_000019_coverage_targets_and_project_reach::Migration),
+            Box::new(m20261207_000020_cover_station_person_times::Migration),
         ]
     }
 }
