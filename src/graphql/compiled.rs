@@ -37,7 +37,7 @@ use super::scalars::DateTime;
 use crate::store;
 use crate::store::compiled::{self as sql, Build, ManyArgs};
 use crate::store::page::counts_with_page;
-use crate::store::relations::{Listed, Parents, ToMany};
+use crate::store::relations::{InRegion, Listed, Located, Parents, ToMany};
 use crate::store::{Feed, PageRequest, StoreError};
 
 /// How queries read relations: one compiled statement per root field (PostgreSQL), or the
@@ -494,9 +494,6 @@ impl Compiled for region::Entity {
             social_worker, station, training, volunteer, volunteer_team,
         };
         use region::Column as C;
-        use store::relations::InRegion;
-        let prefix = || Parent::Expr(significant_prefix);
-        let key = super::region::prefix_of;
         match field.name() {
             "parent" => one::<Self, Self>(field, data, C::ParentCode, |m| m.parent_code.clone()),
             "children" => many::<Self, store::region::ChildRegions, _, super::region::RegionOrder>(
@@ -507,105 +504,102 @@ impl Compiled for region::Entity {
                 super::region::RegionFilter::parse,
                 Into::into,
             ),
-            "stations" => many::<Self, InRegion<entity::station::Entity>, _, RecordOrder>(
+            "stations" => subtree::<entity::station::Entity, _, RecordOrder>(
                 field,
                 data,
-                prefix(),
-                key,
                 station::StationFilter::parse,
                 Into::into,
             ),
-            "socialWorkers" => many::<Self, InRegion<entity::social_worker::Entity>, _, RecordOrder>(
+            "socialWorkers" => subtree::<entity::social_worker::Entity, _, RecordOrder>(
                 field,
                 data,
-                prefix(),
-                key,
                 social_worker::SocialWorkerFilter::parse_without_lookups,
                 Into::into,
             ),
-            "volunteers" => many::<Self, InRegion<entity::volunteer::Entity>, _, RecordOrder>(
+            "volunteers" => subtree::<entity::volunteer::Entity, _, RecordOrder>(
                 field,
                 data,
-                prefix(),
-                key,
                 volunteer::VolunteerFilter::parse_without_lookups,
                 Into::into,
             ),
-            "volunteerTeams" => many::<Self, InRegion<entity::volunteer_team::Entity>, _, RecordOrder>(
+            "volunteerTeams" => subtree::<entity::volunteer_team::Entity, _, RecordOrder>(
                 field,
                 data,
-                prefix(),
-                key,
                 volunteer_team::VolunteerTeamFilter::parse,
                 Into::into,
             ),
-            "organizations" => many::<Self, InRegion<entity::organization::Entity>, _, RecordOrder>(
+            "organizations" => subtree::<entity::organization::Entity, _, RecordOrder>(
                 field,
                 data,
-                prefix(),
-                key,
                 organization::OrganizationFilter::parse,
                 Into::into,
             ),
-            "projects" => many::<Self, InRegion<entity::project::Entity>, _, RecordOrder>(
+            "projects" => subtree::<entity::project::Entity, _, RecordOrder>(
                 field,
                 data,
-                prefix(),
-                key,
                 project::ProjectFilter::parse,
                 Into::into,
             ),
-            "clients" => many::<Self, InRegion<entity::client::Entity>, _, _>(
+            "clients" => subtree::<entity::client::Entity, _, _>(
                 field,
                 data,
-                prefix(),
-                key,
                 client::ClientFilter::parse,
                 client::ClientOrder::sort,
             ),
-            "serviceRecords" => many::<Self, InRegion<entity::service_record::Entity>, _, _>(
+            "serviceRecords" => subtree::<entity::service_record::Entity, _, _>(
                 field,
                 data,
-                prefix(),
-                key,
                 sr::ServiceRecordFilter::parse,
                 sr::ServiceRecordOrder::sort,
             ),
-            "charityResources" => many::<Self, InRegion<entity::charity_resource::Entity>, _, _>(
+            "charityResources" => subtree::<entity::charity_resource::Entity, _, _>(
                 field,
                 data,
-                prefix(),
-                key,
                 cr::CharityResourceFilter::parse,
                 cr::CharityResourceOrder::sort,
             ),
-            "trainings" => many::<Self, InRegion<entity::training::Entity>, _, _>(
+            "trainings" => subtree::<entity::training::Entity, _, _>(
                 field,
                 data,
-                prefix(),
-                key,
                 training::TrainingFilter::parse,
                 training::TrainingOrder::sort,
             ),
-            "deliberationMeetings" => many::<Self, InRegion<entity::deliberation_meeting::Entity>, _, _>(
+            "deliberationMeetings" => subtree::<entity::deliberation_meeting::Entity, _, _>(
                 field,
                 data,
-                prefix(),
-                key,
                 dm::DeliberationMeetingFilter::parse,
                 dm::DeliberationMeetingOrder::sort,
             ),
-            "awards" => many::<Self, InRegion<entity::award::Entity>, _, _>(
-                field,
-                data,
-                prefix(),
-                key,
-                award::AwardFilter::parse,
-                award::AwardOrder::sort,
-            ),
+            "awards" => {
+                subtree::<entity::award::Entity, _, _>(field, data, award::AwardFilter::parse, award::AwardOrder::sort)
+            }
             _ => None,
         }
     }
+}
+
+/// A list of a region's subtree (`Region.stations`, …) for `field`: the records of `E`
+/// restricted to the significant prefix of the region's code ([`significant_prefix`]), under
+/// the loader's key of that prefix ([`super::region::prefix_of`]); arguments as [`many`].
+fn subtree<E, F, O>(
+    field: &SelectionField<'_>,
+    data: &RequestData,
+    parse_filter: fn(Option<F>) -> ApiResult<E::Filter>,
+    parse_order: fn(Option<O>) -> E::OrderBy,
+) -> Option<Box<dyn Branch<region::Entity>>>
+where
+    E: Located + Compiled + 'static,
+    F: InputType,
+    O: InputType,
+{
+    many::<region::Entity, InRegion<E>, F, O>(
+        field,
+        data,
+        Parent::Expr(significant_prefix),
+        super::region::prefix_of,
+        parse_filter,
+        parse_order,
+    )
 }
 
 /// The significant prefix of the 12-digit code of the region row `outer` (every row's code is
