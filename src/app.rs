@@ -634,8 +634,7 @@ async fn run_in_span(
         )])
     } else {
         let counter = statements.clone();
-        request = request.data(data);
-        let run = observe::count_statements(counter, loads.run(state.schema.execute(request)));
+        let run = observe::count_statements(counter, loads.run(state.schema.execute(request, data)));
         match tokio::time::timeout(state.http.request_timeout, run).await {
             Ok(response) => response,
             Err(_) => {

@@ -68,6 +68,14 @@ both_with!(every_response_reports_its_cost_computed_from_page_sizes, serve_cost_
     // `nodes(ids:)` costs per id.
     let (_, body) = query(&app, r#"{ nodes(ids: ["a", "b", "c"]) { id } }"#, json!({})).await;
     assert_eq!(body["extensions"]["cost"]["requested"], 1 + 3, "1 + 3 ids × (id: 1): {body:#}");
+    // Actual counts the fields of `data`, not `__typename`; a field that failed is left out of
+    // `data` (by async-graphql), and so is what it would have selected: none of it counts.
+    let q =
+        r#"{ stations(first: 1) { nodes { id __typename } } node(id: "not-an-id") { id ... on Station { name } } }"#;
+    let (_, body) = query(&app, q, json!({})).await;
+    assert!(body["data"].get("node").is_none(), "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_ID", "{body:#}");
+    assert_eq!(body["extensions"]["cost"]["actual"], 3, "{body:#}");
 });
 
 // Statistics breakdowns are costed per entry, like a connection's page: what a statistics

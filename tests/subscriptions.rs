@@ -367,6 +367,8 @@ both_with!(queries_and_mutations_also_run_over_the_socket_with_the_callers_scope
     let stations = &m["payload"]["data"]["stations"];
     assert!(stations["totalCount"].as_i64().unwrap() > 0, "{m}");
     assert!(stations["nodes"][0]["region"]["code"].as_str().unwrap().starts_with("522301"), "{m}");
+    // Costed as over HTTP: stations, totalCount, nodes, and one node's region and code.
+    assert_eq!(m["payload"]["extensions"]["cost"]["actual"], 5, "{m}");
     let done = ws.message(WAIT).await.expect("complete");
     assert_eq!(done["type"], "complete", "{done}");
 });

@@ -280,9 +280,15 @@ impl async_graphql::Executor for Executor {
         data.person_keys = state.http.person_keys.clone();
         // A query or mutation sent over the socket gets the request timeout of HTTP; a
         // subscription runs for as long as the connection lasts.
-        let limit = (!is_subscription(&request)).then_some(state.http.request_timeout);
-        let request = request.data(data).data(self.conn.clone());
-        let answers = state.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default());
+        let subscription = is_subscription(&request);
+        let limit = (!subscription).then_some(state.http.request_timeout);
+        let request = request.data(self.conn.clone());
+        let answers = if subscription {
+            state.schema.subscribe(request, data, session_data.unwrap_or_default())
+        } else {
+            let schema = state.schema.clone();
+            futures::stream::once(async move { schema.execute(request, data).await }).boxed()
+        };
         // Each answer is resolved inside the load queue, as an HTTP request is.
         futures::stream::unfold(Some((answers, loads)), move |state| async move {
             let (mut answers, loads) = state?;

@@ -1001,10 +1001,9 @@ async fn page(jobs: &Jobs, identity: &Identity, id: Uuid, query: &str, variables
         let (mut data, loads) =
             RequestData::new(jobs.db.clone(), jobs.keyed.clone(), identity.clone(), format!("export-{id}"));
         data.operation_name = Some("Export".to_owned());
-        let request = async_graphql::Request::new(query)
-            .variables(async_graphql::Variables::from_json(variables.clone()))
-            .data(data);
-        let response = loads.run(jobs.schema.execute(request)).await;
+        let request =
+            async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables.clone()));
+        let response = loads.run(jobs.schema.execute(request, data)).await;
         let Some(error) = response.errors.first() else {
             return response.data.into_json().map_err(|_| Stop("INTERNAL", "the list could not be read".to_owned()));
         };

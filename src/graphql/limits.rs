@@ -4,10 +4,12 @@
 //! with `#[graphql(complexity = …)]` on every connection field: see [`connection_cost`]) before
 //! any resolver runs. A request over a limit is refused with a request error whose
 //! `extensions` carry a `code` and the computed `cost`, so no SQL runs for it. Each response
-//! carries `extensions.cost { requested actual limit }`.
+//! carries `extensions.cost { requested actual limit }` ([`super::CivlinkSchema::execute`]).
 //!
 //! The checks async-graphql has no hook for (aliases, directives, page sizes, introspection by
-//! role, mutations over GET) are made on the parsed document, in the same extension.
+//! role, mutations over GET) are made on the parsed document, in the same extension. It is
+//! installed on the schema that checks requests, not on the one that runs them: it has no hook
+//! on fields.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,8 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest, NextResolve,
-    NextValidation, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextValidation,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
@@ -124,9 +125,12 @@ impl RequestStats {
     pub fn requested(&self) -> Option<usize> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).requested
     }
-    /// Fields resolved so far.
+    /// The fields of the response's `data` (`extensions.cost.actual`), once it has run.
     pub fn actual(&self) -> usize {
         self.actual.load(Ordering::Relaxed)
+    }
+    pub(super) fn set_actual(&self, fields: usize) {
+        self.actual.store(fields, Ordering::Relaxed);
     }
     fn set_operation(&self, name: Option<String>) {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).operation = name;
@@ -181,12 +185,50 @@ impl ExtensionFactory for CostLimits {
             documents: self.documents.clone(),
             census: self.census.clone(),
             introspection: Mutex::new(None),
-            requested: Mutex::new(None),
-            actual: AtomicUsize::new(0),
             pending: Mutex::new(None),
             document: Mutex::new(None),
             depth: Mutex::new(None),
         })
+    }
+}
+
+/// What the checks of one request need to know of it, and where they leave the document of a
+/// request sent to be checked only. Put in the request's data as `Arc<Checks>`; a request
+/// without one is checked as PUBLIC's, with no rate budget.
+pub struct Checks {
+    role: Role,
+    rate_key: String,
+    operation_name: Option<String>,
+    via_get: bool,
+    stats: Arc<RequestStats>,
+    /// `Some` when the request is only checked ([`Checks::only`]): once it passes every check
+    /// its document is left here, and it is not run.
+    passed: Option<Mutex<Option<Arc<ExecutableDocument>>>>,
+}
+
+impl Checks {
+    /// The checks of a request that is then run on the same schema (a subscription).
+    pub fn then_run(data: &RequestData) -> Self {
+        Self {
+            role: data.identity.role,
+            rate_key: data.rate_key.clone(),
+            operation_name: data.operation_name.clone(),
+            via_get: data.via_get,
+            stats: data.stats.clone(),
+            passed: None,
+        }
+    }
+
+    /// The checks of a request sent to be checked only: it is not run, and
+    /// [`Checks::passed`] then holds its document if it passed.
+    pub fn only(data: &RequestData) -> Self {
+        Self { passed: Some(Mutex::new(None)), ..Self::then_run(data) }
+    }
+
+    /// The parsed document of a request checked only, once it has passed every check; `None`
+    /// if it was refused (its response then holds why).
+    pub fn passed(&self) -> Option<Arc<ExecutableDocument>> {
+        self.passed.as_ref()?.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -198,13 +240,10 @@ struct CostExtension {
     /// The operation's introspection: what it resolves, and the fields async-graphql's
     /// complexity counted for it ([`Census::price`]).
     introspection: Mutex<Option<(usize, usize)>>,
-    requested: Mutex<Option<usize>>,
-    actual: AtomicUsize,
     /// A limit the document broke, held until validation has computed its cost, so the error
     /// can carry it.
     pending: Mutex<Option<ServerError>>,
-    /// The request's document, to put the response's entries in its order
-    /// ([`super::order`]) once it has run.
+    /// The request's document, passed on once it has passed the checks ([`Checks::passed`]).
     document: Mutex<Option<Arc<ExecutableDocument>>>,
     /// The document's depth as [`Shape`] measures it, checked once validation has costed it.
     depth: Mutex<Option<usize>>,
@@ -270,26 +309,6 @@ impl Extension for CostExtension {
         next.run(ctx, request).await
     }
 
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        if let Some(doc) = self.document.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let operation = ctx.data::<RequestData>().ok().and_then(|d| d.operation_name.as_deref());
-            super::order::as_selected(&mut response.data, &doc, operation);
-        }
-        let requested = *self.requested.lock().unwrap_or_else(|e| e.into_inner());
-        match requested {
-            Some(requested) => response.extension(
-                "cost",
-                async_graphql::value!({
-                    "requested": requested,
-                    "actual": self.actual.load(Ordering::Relaxed),
-                    "limit": self.limits.max_complexity,
-                }),
-            ),
-            None => response,
-        }
-    }
-
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -317,15 +336,11 @@ impl Extension for CostExtension {
             }
         };
         *self.document.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
-        let data = ctx.data::<RequestData>().ok();
-        let operation = selected_operation(&doc, data.and_then(|d| d.operation_name.as_deref()));
-        if let Some(data) = data {
-            data.stats.set_operation(operation.and_then(|(name, _)| name.map(str::to_owned)));
-            if super::compiled::compiles(data) {
-                // Set once: a request's document is parsed once.
-                let _ = data.field_names.set(super::compiled::field_names(&doc));
-            }
-            if data.via_get && operation.is_some_and(|(_, op)| op.ty != OperationType::Query) {
+        let checks = ctx.data::<Arc<Checks>>().ok();
+        let operation = selected_operation(&doc, checks.and_then(|c| c.operation_name.as_deref()));
+        if let Some(checks) = checks {
+            checks.stats.set_operation(operation.and_then(|(name, _)| name.map(str::to_owned)));
+            if checks.via_get && operation.is_some_and(|(_, op)| op.ty != OperationType::Query) {
                 return Err(request_error(
                     "METHOD_NOT_ALLOWED",
                     "only queries may be sent with GET; send mutations with POST".to_owned(),
@@ -341,7 +356,7 @@ impl Extension for CostExtension {
         {
             return Err(request_error("GRAPHQL_VALIDATION_FAILED", message, &[]));
         }
-        let role = data.map_or(Role::Public, |d| d.identity.role);
+        let role = checks.map_or(Role::Public, |c| c.role);
         let counts = count_document(&doc, variables, &self.limits);
         if counts.introspection && !self.limits.introspection.contains(&role) {
             return Err(request_error(
@@ -382,10 +397,9 @@ impl Extension for CostExtension {
             Some((resolved, selected)) => result.complexity.saturating_sub(selected).saturating_add(resolved),
             None => result.complexity,
         };
-        *self.requested.lock().unwrap_or_else(|e| e.into_inner()) = Some(cost);
-        let data = ctx.data::<RequestData>().ok();
-        if let Some(data) = data {
-            data.stats.set_requested(cost);
+        let checks = ctx.data::<Arc<Checks>>().ok();
+        if let Some(checks) = checks {
+            checks.stats.set_requested(cost);
         }
         if let Some(mut e) = pending {
             e.extensions.get_or_insert_with(Default::default).set("cost", cost);
@@ -404,9 +418,9 @@ impl Extension for CostExtension {
             );
             return Err(vec![limit_error("COST_LIMIT_EXCEEDED", message, Some(cost), limits.max_complexity)]);
         }
-        if let Some(data) = data {
-            let role = data.identity.role;
-            if let Err(refusal) = self.rate.check(role, &data.rate_key, cost) {
+        if let Some(checks) = checks {
+            let role = checks.role;
+            if let Err(refusal) = self.rate.check(role, &checks.rate_key, cost) {
                 metrics::counter!(crate::observe::series::RATE_LIMITED, "role" => role.as_str()).increment(1);
                 return Err(vec![rate_error(refusal, cost)]);
             }
@@ -414,20 +428,22 @@ impl Extension for CostExtension {
         Ok(result)
     }
 
-    async fn resolve(
+    /// A request sent to be checked only stops here, having passed: its document is left
+    /// in its [`Checks`] and it is not run.
+    async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        // Fields count, list items do not (their fields do), as in the static cost.
-        if !matches!(info.path_node.segment, async_graphql::QueryPathSegment::Index(_)) {
-            self.actual.fetch_add(1, Ordering::Relaxed);
-            if let Ok(data) = ctx.data::<RequestData>() {
-                data.stats.actual.fetch_add(1, Ordering::Relaxed);
-            }
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let Ok(checks) = ctx.data::<Arc<Checks>>()
+            && let Some(passed) = &checks.passed
+        {
+            *passed.lock().unwrap_or_else(|e| e.into_inner()) =
+                self.document.lock().unwrap_or_else(|e| e.into_inner()).take();
+            return Response::new(Value::Null);
         }
-        next.run(ctx, info).await
+        next.run(ctx, operation_name).await
     }
 }
 

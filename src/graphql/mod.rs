@@ -107,8 +107,89 @@ pub struct Mutation(
     export::ExportMutation,
 );
 
-/// The civlink schema type.
-pub type CivlinkSchema = Schema<Query, Mutation, subscription::Subscription>;
+/// The schema as async-graphql builds it.
+type Built = Schema<Query, Mutation, subscription::Subscription>;
+
+/// The civlink schema, as served. A query or mutation is checked by one async-graphql schema,
+/// which carries the checks as extensions (persisted queries, then [`limits::CostLimits`]:
+/// limits, cost, rate), and, once it has passed, run by a second one without extensions on the
+/// document the first parsed and validated: async-graphql builds a `ResolveInfo` and calls
+/// every extension's hook for every field and every list item as soon as one extension is
+/// installed, and none of the checks needs that. A subscription is checked and run by the first.
+///
+/// Cheap to clone (both schemas are reference-counted). Holds the rate limiter, the
+/// persisted-query cache and the parsed-document cache of this process.
+#[derive(Clone)]
+pub struct CivlinkSchema {
+    checks: Built,
+    runs: Built,
+    /// `extensions.cost.limit` (`Limits::max_complexity`).
+    max_complexity: usize,
+}
+
+impl CivlinkSchema {
+    /// Runs one query or mutation for the caller of `data`: its checks, then, if it passed,
+    /// the operation. The response's objects list their entries in the selection's order
+    /// ([`order`]), and it carries `extensions.cost { requested actual limit }` once the cost
+    /// is known: `actual` is the number of fields of its `data` ([`order::as_selected`]). A
+    /// refused request has errors without a path and no data, as async-graphql answers them.
+    /// `request` may carry data of its own (a subscription's connection); its `extensions`
+    /// are read for a persisted query.
+    pub async fn execute(&self, mut request: async_graphql::Request, data: RequestData) -> async_graphql::Response {
+        let checks = std::sync::Arc::new(limits::Checks::only(&data));
+        let mut checked = async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+        checked.operation_name = request.operation_name.clone();
+        checked.extensions = request.extensions.clone();
+        checked.introspection_mode = request.introspection_mode;
+        let refused = self.checks.execute(checked.data(checks.clone())).await;
+        let stats = data.stats.clone();
+        let Some(document) = checks.passed() else { return self.with_cost(refused, &stats, 0) };
+        request.set_parsed_query(async_graphql::parser::types::ExecutableDocument::clone(&document));
+        if compiled::compiles(&data) {
+            // Set once: the run reads the columns the document's fields read.
+            let _ = data.field_names.set(compiled::field_names(&document));
+        }
+        let operation = data.operation_name.clone();
+        let mut response = self.runs.execute(request.data(data)).await;
+        let fields = order::as_selected(&mut response.data, &document, operation.as_deref());
+        self.with_cost(response, &stats, fields)
+    }
+
+    /// Runs a subscription (or any operation sent as one) for the caller of `data`, checked and
+    /// run by the same schema: its events are few fields each. `session_data` is the
+    /// connection's.
+    pub fn subscribe(
+        &self,
+        request: async_graphql::Request,
+        data: RequestData,
+        session_data: std::sync::Arc<async_graphql::Data>,
+    ) -> futures::stream::BoxStream<'static, async_graphql::Response> {
+        let checks = std::sync::Arc::new(limits::Checks::then_run(&data));
+        self.checks.execute_stream_with_session_data(request.data(checks).data(data), session_data)
+    }
+
+    /// Records `fields` as the request's actual cost and reports its cost, once known.
+    fn with_cost(
+        &self,
+        response: async_graphql::Response,
+        stats: &limits::RequestStats,
+        fields: usize,
+    ) -> async_graphql::Response {
+        stats.set_actual(fields);
+        match stats.requested() {
+            Some(requested) => response.extension(
+                "cost",
+                async_graphql::value!({ "requested": requested, "actual": fields, "limit": self.max_complexity }),
+            ),
+            None => response,
+        }
+    }
+}
+
+/// The schema's types, with no extension.
+fn bare() -> async_graphql::SchemaBuilder<Query, Mutation, subscription::Subscription> {
+    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+}
 
 /// Builds the schema with its limit checks (see [`limits`]), its rate limiter and its
 /// persisted-query cache (both per process). Per-request data ([`RequestData`]) is attached
@@ -118,17 +199,19 @@ pub fn build_schema(limits: &Limits) -> CivlinkSchema {
     // a code and the computed cost; async-graphql's own limits would answer without either.
     let apq =
         async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(limits.apq_cache_entries.max(1));
-    Schema::build(Query::default(), Mutation::default(), subscription::Subscription)
+    let checks = bare()
         .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(apq))
         .extension(limits::CostLimits::new(limits, census()))
-        .finish()
+        .finish();
+    // Validated in full by `checks`; `Fast` still computes what async-graphql needs to run.
+    let runs = bare().validation_mode(async_graphql::ValidationMode::Fast).finish();
+    CivlinkSchema { checks, runs, max_complexity: limits.max_complexity }
 }
 
 /// What the schema's introspection lists ([`limits::Census`]), read from a schema without
 /// extensions: its introspection is a pure function of the types, answered without I/O.
 fn census() -> limits::Census {
-    let bare = Schema::build(Query::default(), Mutation::default(), subscription::Subscription).finish();
-    let answer = futures::executor::block_on(bare.execute(limits::CENSUS_QUERY));
+    let answer = futures::executor::block_on(bare().finish().execute(limits::CENSUS_QUERY));
     if !answer.errors.is_empty() {
         tracing::error!(errors = ?answer.errors, "the schema's census query failed: introspection is priced per field");
     }
@@ -139,5 +222,5 @@ fn census() -> limits::Census {
 /// that have a specification URL, which async-graphql's plain `sdl()` leaves out although
 /// introspection reports it (`specifiedByURL`); code generators read it from the file.
 pub fn sdl() -> String {
-    build_schema(&Limits::default()).sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
+    bare().finish().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

@@ -4,16 +4,18 @@
 //! async-graphql 7 resolves a selection's fields concurrently and inserts each entry as its
 //! field completes, so two root fields that wait on the database come back in whichever order
 //! their statements finished (async-graphql/async-graphql#612, open since 2021).
-//! [`as_selected`] puts them back, once the response is complete.
+//! [`as_selected`] puts them back, once the response is complete, and counts the fields it
+//! holds on the way (`extensions.cost.actual`).
 
 use async_graphql::Value;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// The response keys of a selection, in the order they are first selected, each with the
-/// order of its own sub-selection (empty for leaf fields).
+/// order of its own sub-selection (empty for leaf fields) and whether it is a field that counts
+/// (not `__typename`).
 #[derive(Default)]
 struct Order<'d> {
-    keys: Vec<(&'d str, Order<'d>)>,
+    keys: Vec<(&'d str, Order<'d>, bool)>,
 }
 
 impl<'d> Order<'d> {
@@ -21,63 +23,72 @@ impl<'d> Order<'d> {
     /// selections; fragments count wherever they are spread, whatever their type condition
     /// (an entry a type condition skips is simply absent from the object).
     fn of(sets: &[&'d SelectionSet], doc: &'d ExecutableDocument) -> Self {
-        let mut merged: Vec<(&'d str, Vec<&'d SelectionSet>)> = Vec::new();
+        let mut merged: Vec<Merged<'d>> = Vec::new();
         for set in sets {
             collect(set, doc, &mut merged, 0);
         }
         let keys = merged
             .into_iter()
-            .map(|(key, subs)| {
+            .map(|Merged { key, subs, counts }| {
                 let child =
                     if subs.iter().all(|s| s.items.is_empty()) { Order::default() } else { Order::of(&subs, doc) };
-                (key, child)
+                (key, child, counts)
             })
             .collect();
         Order { keys }
     }
 
     fn position(&self, key: &str) -> usize {
-        self.keys.iter().position(|(k, _)| *k == key).unwrap_or(usize::MAX)
+        self.keys.iter().position(|(k, _, _)| *k == key).unwrap_or(usize::MAX)
     }
 
-    fn apply(&self, value: &mut Value) {
+    /// Orders `value` and returns the fields it holds.
+    fn apply(&self, value: &mut Value) -> usize {
         if self.keys.is_empty() {
-            return;
+            return 0;
         }
         match value {
-            Value::List(items) => items.iter_mut().for_each(|item| self.apply(item)),
+            Value::List(items) => items.iter_mut().map(|item| self.apply(item)).sum(),
             Value::Object(map) => {
                 // Most objects already hold exactly the selected keys in order (fields that
                 // complete at once): walk them side by side, no lookups.
-                let aligned = map.len() == self.keys.len() && map.keys().zip(&self.keys).all(|(a, (b, _))| a == b);
+                let aligned = map.len() == self.keys.len() && map.keys().zip(&self.keys).all(|(a, (b, _, _))| a == b);
                 if aligned {
-                    map.values_mut().zip(&self.keys).for_each(|(v, (_, child))| child.apply(v));
-                    return;
+                    return map
+                        .values_mut()
+                        .zip(&self.keys)
+                        .map(|(v, (_, child, counts))| usize::from(*counts) + child.apply(v))
+                        .sum();
                 }
                 if !map.keys().map(|k| self.position(k)).is_sorted() {
                     map.sort_by(|a, _, b, _| self.position(a).cmp(&self.position(b)));
                 }
-                for (key, child) in &self.keys {
+                let mut fields = 0;
+                for (key, child, counts) in &self.keys {
                     if let Some(v) = map.get_mut(*key) {
-                        child.apply(v);
+                        fields += usize::from(*counts) + child.apply(v);
                     }
                 }
+                fields
             }
-            _ => {}
+            _ => 0,
         }
     }
+}
+
+/// One response key of a selection: the sub-selections merged under it, and whether any of
+/// its selections is a field other than `__typename`.
+struct Merged<'d> {
+    key: &'d str,
+    subs: Vec<&'d SelectionSet>,
+    counts: bool,
 }
 
 /// Fragment spreads nested deeper than this are not followed (validation refuses fragment
 /// cycles before anything runs; this only bounds the walk).
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
-fn collect<'d>(
-    set: &'d SelectionSet,
-    doc: &'d ExecutableDocument,
-    merged: &mut Vec<(&'d str, Vec<&'d SelectionSet>)>,
-    depth: usize,
-) {
+fn collect<'d>(set: &'d SelectionSet, doc: &'d ExecutableDocument, merged: &mut Vec<Merged<'d>>, depth: usize) {
     if depth > MAX_FRAGMENT_DEPTH {
         return;
     }
@@ -86,9 +97,13 @@ fn collect<'d>(
             Selection::Field(field) => {
                 let key = field.node.response_key().node.as_str();
                 let sub = &field.node.selection_set.node;
-                match merged.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, subs)) => subs.push(sub),
-                    None => merged.push((key, vec![sub])),
+                let counts = field.node.name.node != "__typename";
+                match merged.iter_mut().find(|m| m.key == key) {
+                    Some(m) => {
+                        m.subs.push(sub);
+                        m.counts |= counts;
+                    }
+                    None => merged.push(Merged { key, subs: vec![sub], counts }),
                 }
             }
             Selection::FragmentSpread(spread) => {
@@ -102,11 +117,16 @@ fn collect<'d>(
 }
 
 /// Orders `data`, the result of the operation named `operation` (or the document's only one)
-/// of `doc`, as the operation selected it. Leaves `data` as it is when no such operation
-/// exists (the request then failed before execution).
-pub fn as_selected(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) {
-    if let Some((_, op)) = super::limits::selected_operation(doc, operation) {
-        Order::of(&[&op.selection_set.node], doc).apply(data);
+/// of `doc`, as the operation selected it, and returns the number of fields it holds: the
+/// entries of its objects, at every level, but `__typename` (each list item's fields count,
+/// the item does not). Only what is in `data` counts: a field that resolved to `null` does; a
+/// field that failed (which async-graphql leaves out) does not, nor do the fields of an object
+/// that is `null`. Leaves `data` as it is, and returns 0,
+/// when no such operation exists (the request then failed before execution).
+pub fn as_selected(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) -> usize {
+    match super::limits::selected_operation(doc, operation) {
+        Some((_, op)) => Order::of(&[&op.selection_set.node], doc).apply(data),
+        None => 0,
     }
 }
 
@@ -141,7 +161,8 @@ mod tests {
             "s": { "nodes": [{ "name": "n1", "id": "1" }, { "name": "n2", "id": "2" }], "totalCount": 2 },
             "z": { "nodes": [{ "code": "52", "name": "贵州省" }] },
         });
-        as_selected(&mut data, &doc, Some("Q"));
+        // s, its totalCount, nodes and two nodes' id and name; z, nodes, one node's two: not a.
+        assert_eq!(as_selected(&mut data, &doc, Some("Q")), 3 + 2 * 2 + 2 + 2);
         assert_eq!(keys(&data), ["z", "s", "a"]);
         assert_eq!(keys(field(&data, "s")), ["totalCount", "nodes"]);
         let Value::List(items) = field(field(&data, "s"), "nodes") else { panic!("a list") };
@@ -154,9 +175,18 @@ mod tests {
     fn an_unknown_operation_leaves_the_data_alone() {
         let doc = parse_query("query A { b a } query B { a b }").unwrap();
         let mut data = async_graphql::value!({ "b": 1, "a": 2 });
-        as_selected(&mut data, &doc, None);
+        assert_eq!(as_selected(&mut data, &doc, None), 0);
         assert_eq!(keys(&data), ["b", "a"]);
-        as_selected(&mut data, &doc, Some("B"));
+        assert_eq!(as_selected(&mut data, &doc, Some("B")), 2);
         assert_eq!(keys(&data), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_null_counts_as_its_field_and_nothing_below_it() {
+        let doc = parse_query("{ a { b { c } t: __typename } d { e } f { g } }").unwrap();
+        let mut data = async_graphql::value!({ "a": null, "d": [{ "e": null }, { "e": 1 }], "f": { "g": null } });
+        assert_eq!(as_selected(&mut data, &doc, None), 1 + (1 + 2) + (1 + 1));
+        let mut data = async_graphql::value!({ "a": { "b": null, "t": "A" } });
+        assert_eq!(as_selected(&mut data, &doc, None), 2, "__typename does not count");
     }
 }
