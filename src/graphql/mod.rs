@@ -192,8 +192,8 @@ fn bare() -> async_graphql::SchemaBuilder<Query, Mutation, subscription::Subscri
 }
 
 /// Builds the schema with its limit checks (see [`limits`]), its rate limiter and its
-/// persisted-query cache (both per process). Per-request data ([`RequestData`]) is attached
-/// by the caller. Touches no database.
+/// persisted-query cache (both per process). Per-request data ([`RequestData`]) is passed to
+/// [`CivlinkSchema::execute`] with each request. Touches no database.
 pub fn build_schema(limits: &Limits) -> CivlinkSchema {
     // Depth and cost are checked by `CostLimits` after validation, so that the error carries
     // a code and the computed cost; async-graphql's own limits would answer without either.
