@@ -97,10 +97,10 @@ impl<E: Compiled> Rows<E> {
     }
 
     /// The row's model, after handing its branches' answers to the loader.
-    fn read(&self, object: &Json, loader: &BatchLoader) -> Result<E::Model, StoreError> {
-        let model = sql::decode::<E>(&self.columns, &self.unread, sql::row(object))?;
+    fn read(&self, array: &Json, loader: &BatchLoader) -> Result<E::Model, StoreError> {
+        let model = sql::decode::<E>(&self.columns, &self.unread, sql::row(array))?;
         for (i, br) in self.branches.iter().enumerate() {
-            br.answer(&model, sql::branch(object, i), loader)?;
+            br.answer(&model, sql::branch(array, i), loader)?;
         }
         Ok(model)
     }

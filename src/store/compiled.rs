@@ -63,7 +63,7 @@ const CHUNK: usize = 90;
 /// `json_build_array(json_build_array(alias.c1, …), json_build_array(json_build_array(e0,
 /// …), …))`: the columns in order (read back with [`row`]), the branches in arrays of at most
 /// [`CHUNK`] (read back with [`branch`]).
-fn row_object<C: IdenStatic>(alias: &Alias, columns: &[C], branches: Vec<Expr>) -> Expr {
+fn row_array<C: IdenStatic>(alias: &Alias, columns: &[C], branches: Vec<Expr>) -> Expr {
     let row = array(columns.iter().map(|c| outer(alias, *c)).collect());
     if branches.is_empty() {
         return Expr::cust_with_exprs("json_build_array($1)", [row]);
@@ -84,13 +84,13 @@ fn array(items: Vec<Expr>) -> Expr {
 }
 
 /// The columns in a row array that [`one`] or [`many`] built, for [`decode`].
-pub fn row(object: &Json) -> &Json {
-    &object[0]
+pub fn row(array: &Json) -> &Json {
+    &array[0]
 }
 
 /// The answer of branch `i` in a row array that [`one`] or [`many`] built.
-pub fn branch(object: &Json, i: usize) -> &Json {
-    &object[1][i / CHUNK][i % CHUNK]
+pub fn branch(array: &Json, i: usize) -> &Json {
+    &array[1][i / CHUNK][i % CHUNK]
 }
 
 /// The row arrays of a to-many answer of [`many`], in fetch order; empty when the page
@@ -121,8 +121,8 @@ pub fn one<E: Listed>(
 ) -> Result<Expr, StoreError> {
     let t = b.alias();
     let inner = E::visible(b.scope).filter(Expr::col((E::default(), E::key_column())).eq(key)).into_query();
-    let object = row_object(&t, columns, branches(b, &t)?);
-    Ok(scalar(Query::select().expr(object).from_subquery(inner, t.clone()).to_owned()))
+    let row = row_array(&t, columns, branches(b, &t)?);
+    Ok(scalar(Query::select().expr(row).from_subquery(inner, t.clone()).to_owned()))
 }
 
 /// What a to-many relation reads for each parent: its arguments, and whether the page and the
@@ -164,10 +164,10 @@ pub fn many<R: ToMany>(
         }
         let paged = paged.limit(args.page.limit() + 1).into_query();
         let t = b.alias();
-        let object = row_object(&t, args.columns, branches(b, &t)?);
+        let row = row_array(&t, args.columns, branches(b, &t)?);
         let direction = if order == Order::Asc { "ASC" } else { "DESC" };
         let mut sql = String::from("coalesce(json_agg($1 ORDER BY ");
-        let mut exprs = vec![object];
+        let mut exprs = vec![row];
         for (i, c) in ordering.columns.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
@@ -199,7 +199,7 @@ pub fn page_columns<E: Listed>(order: E::OrderBy, feed: Option<&Feed>, req: &Pag
 }
 
 /// Runs `root` (the expression [`one`] built for the root row) and returns its JSON: a row
-/// object, or `Json::Null` when the row is absent or out of scope.
+/// array, or `Json::Null` when the row is absent or out of scope.
 ///
 /// Errors: the database's.
 pub async fn run<C: ConnectionTrait>(db: &C, root: Expr) -> Result<Json, StoreError> {
